@@ -1,0 +1,158 @@
+"""The few types every module passes around."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Section = Literal["政策速递", "行业新闻", "交易资讯"]
+SECTIONS: tuple[Section, ...] = ("政策速递", "行业新闻", "交易资讯")
+
+
+def _norm(text: str) -> str:
+    # NFKC folds full-width/half-width punctuation so ids survive re-extraction of the same text.
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", "", text)
+
+
+def item_id(section: str, title: str, date: str | None) -> str:
+    """Stable id of an item: the same section, title and date always give the same id."""
+    digest = hashlib.sha1(f"{section}|{_norm(title)}|{date or ''}".encode()).hexdigest()
+    return f"i{digest[:12]}"
+
+
+class Item(BaseModel):
+    """One newsletter item: a policy, a news story or a deal."""
+
+    id: str = ""
+    section: Section
+    title: str
+    date: str | None = Field(default=None, description="ISO date, or None when the text says 近日")
+    body: str
+    commentary: str | None = Field(default=None, description="the 植德短评, where present")
+    sources: list[str] = Field(default_factory=list)
+    issue: str | None = Field(default=None, description="id of the issue the item came from")
+
+    def model_post_init(self, __context: Any) -> None:
+        if not self.id:
+            self.id = item_id(self.section, self.title, self.date)
+
+    def content_hash(self) -> str:
+        """Hash of everything that is embedded or shown, to skip re-embedding unchanged items."""
+        payload = "\x1f".join(
+            [self.section, self.title, self.date or "", self.body, self.commentary or "", self.issue or ""]
+            + self.sources
+        )
+        return hashlib.sha1(payload.encode()).hexdigest()
+
+
+class Issue(BaseModel):
+    """A parsed newsletter issue: the unit stored as one JSON file in the corpus."""
+
+    id: str
+    title: str = ""
+    period: str | None = None
+    source_file: str | None = None
+    items: list[Item] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list, description="non-fatal parse warnings")
+
+
+class SearchFilters(BaseModel):
+    """Restrictions on which corpus items may be returned as precedents."""
+
+    section: Section | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+    has_commentary: bool | None = None
+
+
+class Precedent(BaseModel):
+    """A corpus item retrieved for a query, with the evidence for its rank."""
+
+    item: Item
+    score: float
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    dense_score: float | None = None
+    lexical_score: float | None = None
+    duplicate: bool = Field(default=False, description="the query is (nearly) this same item")
+
+
+class SearchResult(BaseModel):
+    """Precedents for a query, with near-duplicates of the query reported apart."""
+
+    query: str
+    precedents: list[Precedent] = Field(default_factory=list)
+    duplicates: list[Precedent] = Field(default_factory=list)
+
+
+class Finding(BaseModel):
+    """One fact-guard or style problem in a draft."""
+
+    kind: str = Field(description="e.g. number, date, title, org, place, length, voice, banned, document")
+    message: str
+    span: tuple[int, int] | None = Field(default=None, description="[start, end) in the checked text")
+    text: str | None = None
+    field: Literal["commentary", "title", "body"] = "commentary"
+
+
+class Draft(BaseModel):
+    """A drafted item and 短评 with everything needed to explain it."""
+
+    item: Item
+    commentary: str
+    offline: bool
+    model: str | None = None
+    findings: list[Finding] = Field(default_factory=list)
+    precedents: list[Precedent] = Field(default_factory=list)
+    duplicates: list[Precedent] = Field(default_factory=list)
+    prompt_version: str | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+    temperature: float | None = None
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+class DraftRequest(BaseModel):
+    """What the editor asks for: an item, or raw pasted text whose item is drafted first."""
+
+    item: Item | None = None
+    raw_text: str | None = None
+    section: Section | None = Field(default=None, description="section for raw text; guessed when None")
+    variants: int = Field(default=1, ge=1, le=5)
+    offline: bool = Field(default=False, description="force the offline drafter")
+    model: str | None = Field(default=None, description="one of the configured models; default the first")
+    filters: SearchFilters | None = None
+    k: int | None = None
+    exclude_ids: list[str] = Field(default_factory=list, description="items not to use as precedents")
+
+
+class DraftEvent(BaseModel):
+    """One step of a streamed draft, for the UI and the CLI."""
+
+    kind: Literal["precedents", "item", "token", "variant", "done", "error"]
+    text: str = ""
+    variant: int = 0
+    precedents: list[Precedent] = Field(default_factory=list)
+    duplicates: list[Precedent] = Field(default_factory=list)
+    item: Item | None = None
+    draft: Draft | None = None
+    error: str | None = None
+
+
+class StoredDraft(BaseModel):
+    """A draft as kept in the SQLite store, with the editor's current text."""
+
+    id: int
+    status: Literal["pending", "accepted"]
+    draft: Draft
+    title: str
+    body: str
+    commentary: str
+    created_at: str
+    updated_at: str
+    batch_id: str | None = None

@@ -1,0 +1,69 @@
+"""build_services(settings): the one place the long-lived objects are made."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from drafting.corpus import CorpusFiles
+from drafting.draft import DraftingService
+from drafting.embeddings import make_embedder
+from drafting.index import SyncStats, VectorIndex
+from drafting.models import Issue, Item, StoredDraft
+from drafting.retrieve import Retriever
+from drafting.settings import Settings
+from drafting.store import DraftStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the CLI and the UI need, built once from settings."""
+
+    settings: Settings
+    corpus: CorpusFiles
+    index: VectorIndex
+    retriever: Retriever
+    drafter: DraftingService
+    store: DraftStore
+
+    def ingest(self, paths: list[Path] | None = None, *, progress: bool = False) -> tuple[list[Issue], SyncStats]:
+        """Parse files into the corpus (default: re-read the corpus) and bring the index in line."""
+        issues = [self.corpus.ingest(p) for p in paths] if paths else []
+        stats = self.index.sync(self.corpus.items(), remove_missing=True, progress=progress)
+        self.retriever.refresh()
+        return issues or self.corpus.issues(), stats
+
+    def accept(self, draft_id: int, *, title: str, body: str, commentary: str) -> StoredDraft:
+        """Store the editor's final text, add the item to the corpus and the index."""
+        stored = self.store.accept(draft_id, title=title, body=body, commentary=commentary)
+        item = stored.draft.item.model_copy(
+            update={"id": "", "title": title, "body": body, "commentary": commentary or None, "issue": "accepted"}
+        )
+        item = Item.model_validate(item.model_dump())  # recompute the stable id from the final title
+        self.corpus.add_item(item)
+        self.index.sync([item])
+        self.retriever.refresh()
+        return stored
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    """Make every service from settings; no work at import time."""
+    settings = settings or Settings()
+    # Chroma's anonymous telemetry must stay off: the firm's texts never leave the machine.
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    embedder = make_embedder(settings.embedding)
+    index = VectorIndex(settings, embedder)
+    retriever = Retriever(settings, index)
+    return Services(
+        settings=settings,
+        corpus=CorpusFiles(settings.corpus_dir),
+        index=index,
+        retriever=retriever,
+        drafter=DraftingService(settings, retriever),
+        store=DraftStore(settings.db_path),
+    )

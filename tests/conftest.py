@@ -1,0 +1,54 @@
+"""Shared fixtures: a temporary corpus holding the seed issue, settings pointing at tmp folders, services."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "issues" / "000_91daaad5127cd8d6.txt"
+DATA = Path(__file__).resolve().parent / "data"
+OUTPUT = Path(__file__).resolve().parent / "output"  # screenshots and exported files, for a person to look at
+
+
+@pytest.fixture(scope="session")
+def seed_path() -> Path:
+    """The seed issue as extracted from the PDF."""
+    return SEED
+
+
+def make_settings(tmp: Path, **overrides: object):  # noqa: ANN201
+    """Settings on a fresh corpus (the seed only) and fresh data folder under tmp."""
+    from drafting.settings import Settings
+
+    corpus = tmp / "corpus"
+    (corpus / "issues").mkdir(parents=True, exist_ok=True)
+    shutil.copy(SEED, corpus / "issues" / SEED.name)
+    return Settings(_env_file=None, corpus_dir=corpus, data_dir=tmp / "data", **overrides)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path):  # noqa: ANN201
+    """Fresh settings per test: seed corpus, empty index, no LLM."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def seeded_services(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """Services over the ingested seed corpus, shared by read-only tests (embedding once per session)."""
+    from drafting.services import build_services
+
+    services = build_services(make_settings(tmp_path_factory.mktemp("seeded")))
+    services.ingest()
+    return services
+
+
+@pytest.fixture(scope="session")
+def output_dir() -> Path:
+    OUTPUT.mkdir(exist_ok=True)
+    return OUTPUT
