@@ -15,7 +15,11 @@ from drafting.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-app = typer.Typer(help="植德 newsletter drafting: corpus, precedent search, 短评 drafting.", no_args_is_help=True)
+app = typer.Typer(
+    help="植德 newsletter drafting: corpus, precedent search, 短评 drafting.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,  # main() turns DraftingError into one clear line
+)
 eval_app = typer.Typer(help="Evaluate retrieval and drafting on the corpus.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
