@@ -2,9 +2,48 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import os
+import tempfile
 from pathlib import Path
 
+from drafting.corpus.parse import SUFFIXES, parse_file
+from drafting.corpus.readers import is_issue_json
+from drafting.errors import ParseError
 from drafting.models import Issue, Item
+
+logger = logging.getLogger(__name__)
+
+ACCEPTED = "accepted"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temp file in the same folder, fsync, then os.replace: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _issue_bytes(issue: Issue) -> bytes:
+    return (json.dumps(issue.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _sha1(path: Path) -> str:
+    h = hashlib.sha1()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 class CorpusFiles:
@@ -15,24 +54,164 @@ class CorpusFiles:
     """
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = Path(root)
+
+    @property
+    def issues_dir(self) -> Path:
+        """Folder of originals and their parsed JSON."""
+        return self.root / "issues"
+
+    @property
+    def accepted_dir(self) -> Path:
+        """Folder of single accepted items."""
+        return self.root / ACCEPTED
+
+    # --- reading -------------------------------------------------------------------------------
 
     def issues(self) -> list[Issue]:
         """Every parsed issue, accepted items grouped as issue 'accepted'."""
-        raise NotImplementedError
+        issues: list[Issue] = []
+        folder = self.issues_dir
+        if folder.is_dir():
+            for stem, original, parsed in self._entries():
+                try:
+                    issues.append(self._load(stem, original, parsed))
+                except ParseError as exc:
+                    # one bad file must not hide the rest of the corpus
+                    logger.warning("skipped %s", exc)
+        accepted = self.accepted_items()
+        if accepted:
+            issues.append(Issue(id=ACCEPTED, title="编辑采纳的条目", items=accepted))
+        return issues
 
     def items(self) -> list[Item]:
         """All items, de-duplicated by id (a later file wins)."""
-        raise NotImplementedError
+        by_id: dict[str, Item] = {}
+        for issue in self.issues():
+            for item in issue.items:
+                by_id.pop(item.id, None)
+                by_id[item.id] = item
+        return list(by_id.values())
+
+    def accepted_items(self) -> list[Item]:
+        """Items accepted in the editor, oldest file first."""
+        folder = self.accepted_dir
+        if not folder.is_dir():
+            return []
+        items: list[Item] = []
+        for path in sorted(folder.glob("*.json"), key=lambda p: (p.stat().st_mtime, p.name)):
+            try:
+                items.append(Item.model_validate_json(path.read_text(encoding="utf-8-sig")))
+            except (OSError, ValueError) as exc:
+                logger.warning("skipped accepted item %s: %s", path.name, exc)
+        return items
+
+    def _entries(self) -> list[tuple[str, Path | None, Path | None]]:
+        """(stem, original, parsed JSON) for every issue in corpus/issues/, by stem."""
+        originals: dict[str, Path] = {}
+        parsed: dict[str, Path] = {}
+        for path in sorted(self.issues_dir.iterdir()):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            suffix = path.suffix.lower()
+            if suffix == ".json" and is_issue_json(path):
+                parsed[path.stem] = path
+            elif suffix in SUFFIXES:
+                # a user's plain JSON item list is an original, like a .txt
+                originals.setdefault(path.stem, path)
+        stems = sorted(set(originals) | set(parsed))
+        return [(s, originals.get(s), parsed.get(s)) for s in stems]
+
+    def _load(self, stem: str, original: Path | None, parsed: Path | None) -> Issue:
+        if parsed is not None and (original is None or parsed.stat().st_mtime >= original.stat().st_mtime):
+            # the JSON is the system of record: a person may have corrected it
+            return self._read_issue(parsed)
+        assert original is not None
+        if parsed is not None:
+            logger.warning("%s is newer than %s: parsing it again", original.name, parsed.name)
+        issue = parse_file(original)
+        issue.source_file = original.name
+        if original.suffix.lower() != ".json":
+            self.save_issue(issue)
+        return issue
+
+    def _read_issue(self, path: Path) -> Issue:
+        try:
+            return Issue.model_validate_json(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError) as exc:
+            raise ParseError(f"期刊 JSON 无法读取或字段不合法：{exc}", path=str(path)) from exc
+
+    # --- writing -------------------------------------------------------------------------------
 
     def ingest(self, path: Path) -> Issue:
         """Parse a file, copy it into corpus/issues/ if it is not there, write its JSON; idempotent."""
-        raise NotImplementedError
+        src = Path(path)
+        if not src.is_file():
+            parse_file(src)  # raises the clear ParseError (missing file, folder…)
+        self.issues_dir.mkdir(parents=True, exist_ok=True)
+        inside = src.resolve().parent == self.issues_dir.resolve()
+        if src.suffix.lower() == ".json" and is_issue_json(src):
+            issue = parse_file(src)  # already a parsed issue: store it as it is
+            if not inside:
+                self.save_issue(issue)
+            return issue
+        target = src if inside else self._place(src)
+        json_path = self.issues_dir / f"{target.stem}.json"
+        if (
+            target != json_path
+            and target.exists()
+            and json_path.exists()
+            and is_issue_json(json_path)
+            and json_path.stat().st_mtime >= target.stat().st_mtime
+        ):
+            return self._read_issue(json_path)  # already ingested (and maybe corrected by hand)
+        issue = parse_file(src)
+        issue = issue.model_copy(
+            update={
+                "id": target.stem,
+                "source_file": target.name,
+                "items": [i.model_copy(update={"issue": target.stem}) for i in issue.items],
+            }
+        )
+        if target != json_path and not target.exists():
+            atomic_write(target, src.read_bytes())
+        self.save_issue(issue)
+        logger.info("ingested %s: %d items", target.name, len(issue.items))
+        return issue
+
+    def _place(self, src: Path) -> Path:
+        """Where an outside file goes: an identical copy already there, its own name, or a new name."""
+        suffix = src.suffix.lower()
+        digest = _sha1(src)
+        originals = [
+            p for p in self.issues_dir.iterdir()
+            if p.is_file() and p.suffix.lower() in SUFFIXES and p.suffix.lower() != ".json"
+        ]
+        if suffix != ".json":
+            for existing in originals:
+                if existing.stat().st_size == src.stat().st_size and _sha1(existing) == digest:
+                    return existing  # same content already in the corpus: no duplicate
+        target = self.issues_dir / src.name
+        stem_taken = any(p.stem == src.stem for p in originals)
+        if suffix == ".json":
+            # the parsed Issue JSON takes the place of a plain JSON item list, unless the name is taken
+            return self.issues_dir / f"{src.stem}_{digest[:8]}.json" if stem_taken else target
+        if target.exists() or (self.issues_dir / f"{src.stem}.json").exists():
+            target = self.issues_dir / f"{src.stem}_{digest[:8]}{src.suffix}"
+        return target
 
     def add_item(self, item: Item) -> Path:
         """Store one accepted item as corpus/accepted/<id>.json (atomic write)."""
-        raise NotImplementedError
+        path = self.accepted_dir / f"{item.id}.json"
+        data = (json.dumps(item.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+        atomic_write(path, data)
+        return path
 
     def save_issue(self, issue: Issue) -> Path:
         """Write corpus/issues/<issue.id>.json (atomic write)."""
-        raise NotImplementedError
+        path = self.issues_dir / f"{issue.id}.json"
+        data = _issue_bytes(issue)
+        if path.exists() and path.read_bytes() == data:
+            return path  # unchanged: keep the file (and its mtime) as it is
+        atomic_write(path, data)
+        return path
