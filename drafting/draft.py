@@ -2,27 +2,243 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import re
 from collections.abc import Iterator
+from typing import Any
 
-from drafting.models import Draft, DraftEvent, DraftRequest
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from pydantic import ValidationError as PydanticValidationError
+
+from drafting import guard, offline
+from drafting.errors import DraftingError, ValidationError
+from drafting.llm import ChatModel, model_names, variant_temperatures
+from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, SearchFilters, SearchResult
+from drafting.prompts import Prompt, fence, load_prompts
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+MAX_SOURCE_CHARS = 20_000  # raw text sent to the model; a whole policy document fits, an annexed book does not
+MAX_EXCERPT_CHARS = 6_000  # raw text shown beside the item when asking for the 短评
+BODY_CHARS = (100, 350)
+MAX_QUERY_CHARS = 600  # e5 reads at most 512 tokens; longer queries only cost time
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """The first JSON object in a model reply, tolerating ```json fences and chatter around it."""
+    start = text.find("{")
+    end = text.rfind("}")
+    if start == -1 or end <= start:
+        raise ValueError("no JSON object")
+    value = json.loads(text[start:end + 1])
+    if not isinstance(value, dict):
+        raise TypeError("not an object")
+    return value
+
+
+def source_block(item: Item, raw_text: str | None = None) -> str:
+    """The new item as it goes inside <source>…</source>: fenced, with a raw-text excerpt when there is one."""
+    lines = [f"标题：{item.title}", f"日期：{item.date or '近日'}", f"正文：{item.body}"]
+    if raw_text:
+        lines.append(f"原文节选：{raw_text[:MAX_EXCERPT_CHARS]}")
+    return fence("\n".join(lines))
 
 
 class DraftingService:
     """Drafts items and 短评 in house style, citing precedents."""
 
     def __init__(self, settings: Settings, retriever: Retriever) -> None:
-        raise NotImplementedError
+        self.settings = settings
+        self.retriever = retriever
+        self._prompts: dict[str, Prompt] | None = None
 
-    def stream(self, request: DraftRequest) -> Iterator[DraftEvent]:
-        """Precedents first, then the item (for raw text), then tokens, then one 'done' per variant."""
-        raise NotImplementedError
-
-    def draft(self, request: DraftRequest) -> list[Draft]:
-        """All variants, finished; ModelError when the provider fails after retries."""
-        raise NotImplementedError
+    @property
+    def prompts(self) -> dict[str, Prompt]:
+        """Prompt files, read on first use so a missing file only matters when a model is called."""
+        if self._prompts is None:
+            self._prompts = load_prompts(self.settings.prompts_dir)
+        return self._prompts
 
     def models(self) -> list[str]:
         """Configured model names the user may pick (empty when only offline)."""
-        raise NotImplementedError
+        return model_names(self.settings.llm)
+
+    # --- inputs -------------------------------------------------------------------------------
+
+    def _check_request(self, request: DraftRequest) -> tuple[bool, str | None]:
+        """(offline?, model name) after validating the request."""
+        if request.item is None and not (request.raw_text and request.raw_text.strip()):
+            raise ValidationError("没有可起草的内容：请粘贴原文，或提供条目（标题与正文）")
+        if request.item is not None and not (request.item.title.strip() or request.item.body.strip()):
+            raise ValidationError("条目的标题和正文都为空：请至少填写正文")
+        names = self.models()
+        use_offline = request.offline or not names
+        if request.model and not use_offline and request.model not in names:
+            raise ValidationError(f"模型“{request.model}”未配置：可选 {', '.join(names)}（见 DRAFTING_LLM__MODELS）")
+        return use_offline, None if use_offline else (request.model or names[0])
+
+    def _search(self, text: str, request: DraftRequest, exclude: set[str]) -> SearchResult:
+        filters = request.filters or SearchFilters(has_commentary=True)
+        return self.retriever.search(text, k=request.k or self.settings.retrieval.k, filters=filters, exclude_ids=exclude or None)
+
+    def _item_from_raw(self, raw: str, request: DraftRequest, model: ChatModel | None) -> tuple[Item, list[str]]:
+        """The item drafted from raw text, and the prompt labels used."""
+        if model is None:
+            return offline.item_from_raw(raw, request.section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1]), []
+        section = request.section or offline.guess_section(raw)
+        prompt = self.prompts["item_from_raw"]
+        text = prompt.render(source=fence(raw[:MAX_SOURCE_CHARS]), section=section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+        reply = model.complete([HumanMessage(content=text)])
+        try:
+            data = _json_object(reply)
+            date = data.get("date")
+            date = date if isinstance(date, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else None
+            item = Item(section=section, title=str(data["title"]).strip(), date=date, body=str(data["body"]).strip())
+        except (ValueError, KeyError, TypeError) as exc:
+            # A model that cannot answer in JSON still gets a usable item, from the offline heuristics.
+            logger.warning("model reply was not an item JSON (%s); using the offline item", exc)
+            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+        if not item.title or not item.body:
+            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+        return item, [prompt.label]
+
+    def messages(self, item: Item, precedents: list[Precedent], raw_text: str | None = None) -> list[BaseMessage]:
+        """System = style guide; user = few-shot precedents with their 短评, then the fenced new item."""
+        g = self.settings.guard
+        style = self.prompts["style_guide"].render(min_chars=g.min_chars, max_chars=g.max_chars)
+        shots = [
+            {"section": p.item.section, "date": p.item.date, "title": p.item.title, "body": p.item.body,
+             "commentary": p.item.commentary}
+            for p in precedents if p.item.commentary
+        ]
+        user = self.prompts["commentary"].render(
+            precedents=shots, section=item.section, source=source_block(item, raw_text),
+            min_chars=g.min_chars, max_chars=g.max_chars,
+        )
+        return [SystemMessage(content=style), HumanMessage(content=user)]
+
+    # --- drafting -----------------------------------------------------------------------------
+
+    def stream(self, request: DraftRequest) -> Iterator[DraftEvent]:
+        """Precedents first, then the item (for raw text), then tokens, then one 'done' per variant."""
+        try:
+            yield from self._events(request, streaming=True)
+        except DraftingError as exc:
+            logger.info("draft failed: %s", exc)
+            yield DraftEvent(kind="error", error=str(exc), text=str(exc))
+
+    def _events(self, request: DraftRequest, *, streaming: bool) -> Iterator[DraftEvent]:
+        use_offline, model_name = self._check_request(request)
+        raw = request.raw_text.strip() if request.raw_text and request.item is None else None
+        exclude = set(request.exclude_ids)
+        # Precedents come first, so raw text is searched through its offline item (title + lead, a few hundred
+        # characters): a whole pasted document would be slow to embed and mostly boilerplate.
+        rough: Item | None = None
+        if request.item is not None:
+            query = f"{request.item.title}\n{request.item.body}"
+        else:
+            rough = offline.item_from_raw(raw or "", request.section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+            query = f"{rough.title}\n{rough.body}"
+        query = query[:MAX_QUERY_CHARS]
+        result = self._search(query, request, exclude)
+        yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)
+
+        item_model = None if use_offline else ChatModel(self.settings.llm, model=model_name)
+        labels: list[str] = []
+        item_findings: list[Any] = []
+        if request.item is not None:
+            item = request.item
+        else:
+            item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model)
+            for name in ("title", "body"):
+                item_findings += guard.check_facts(getattr(item, name), item.model_copy(update={"title": "", "body": ""}),
+                                                   source_text=raw, field=name)
+            yield DraftEvent(kind="item", item=item)
+        wants_commentary = request.item is not None or item.section == "政策速递"
+        n = request.variants
+        if use_offline:
+            yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings)
+        else:
+            yield from self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
+                                            item_findings, streaming=streaming)
+
+    def _finish(self, item: Item, commentary: str, result: SearchResult, raw: str | None, *, offline_: bool,
+                model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any]) -> Draft:
+        findings = list(item_findings)
+        if commentary:
+            findings += guard.check(commentary, item, self.settings.guard, source_text=raw)
+        return Draft(
+            item=item, commentary=commentary, offline=offline_, model=model, findings=findings,
+            precedents=result.precedents, duplicates=result.duplicates, prompt_version=prompt_version,
+            settings=self.settings.public(), temperature=temperature,
+        )
+
+    def _offline_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, wants: bool,
+                          item_findings: list[Any]) -> Iterator[DraftEvent]:
+        g = self.settings.guard
+        for v in range(n):
+            yield DraftEvent(kind="variant", variant=v, text=offline.OFFLINE_LABEL)
+            text = offline.draft_commentary(item, result.precedents, variant=v, min_chars=g.min_chars,
+                                            max_chars=g.max_chars, raw_text=raw) if wants else ""
+            if text:
+                yield DraftEvent(kind="token", variant=v, text=text)
+            draft = self._finish(item, text, result, raw, offline_=True, model=None, temperature=None,
+                                 prompt_version=offline.OFFLINE_VERSION, item_findings=item_findings)
+            yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
+
+    def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
+                        labels: list[str], wants: bool, item_findings: list[Any], *, streaming: bool) -> Iterator[DraftEvent]:
+        version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
+        messages = self.messages(item, result.precedents, raw) if wants else []
+        for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
+            yield DraftEvent(kind="variant", variant=v, text=f"{model_name} @ {temperature:g}")
+            parts: list[str] = []
+            if wants:
+                model = ChatModel(self.settings.llm, model=model_name, temperature=temperature)
+                if streaming:
+                    # A cut after the first token raises ModelError: the partial text never becomes a Draft.
+                    for token in model.stream(messages):
+                        parts.append(token)
+                        yield DraftEvent(kind="token", variant=v, text=token)
+                else:
+                    parts.append(model.complete(messages))  # nothing shown yet, so a cut stream is simply retried
+                    yield DraftEvent(kind="token", variant=v, text=parts[-1])
+            text = "".join(parts).strip()
+            text = re.sub(r"^\s*植德短评\s*[:：]\s*", "", text)  # models sometimes echo the heading
+            draft = self._finish(item, text, result, raw, offline_=False, model=model_name, temperature=temperature,
+                                 prompt_version=version, item_findings=item_findings)
+            yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
+
+    def draft(self, request: DraftRequest) -> list[Draft]:
+        """All variants, finished; ModelError when the provider fails after retries."""
+        return [e.draft for e in self._events(request, streaming=False) if e.kind == "done" and e.draft is not None]
+
+
+def request_from_input(text: str, *, raw: bool, source: str = "输入", section: str | None = None, **options: Any) -> DraftRequest:
+    """A DraftRequest from CLI/UI input: an item as JSON (the parse shape), or with raw=True any pasted text."""
+    if not text or not text.strip():
+        raise ValidationError(f"{source}为空：请提供条目 JSON，或用 --raw 粘贴原文")
+    if raw:
+        return DraftRequest(raw_text=text, section=section, **options)  # type: ignore[arg-type]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            f"{source}不是有效的条目 JSON（第 {exc.lineno} 行：{exc.msg}）：若是原文请加 --raw"
+        ) from exc
+    if isinstance(data, dict) and "items" in data and isinstance(data["items"], list) and data["items"]:
+        data = data["items"][0]  # the output of `drafting parse --json`: its first item
+    if not isinstance(data, dict):
+        raise ValidationError(f"{source}应是一个条目对象 {{section, title, date, body, sources}}")
+    if section:
+        data = {**data, "section": section}
+    data.setdefault("section", "政策速递")
+    try:
+        item = Item.model_validate({k: v for k, v in data.items() if k in Item.model_fields and k != "id"})
+    except PydanticValidationError as exc:
+        fields = "、".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
+        raise ValidationError(f"{source}中的条目字段有误（{fields}）：需要 section（政策速递/行业新闻/交易资讯）、title、body") from exc
+    return DraftRequest(item=item.model_copy(update={"commentary": None}), **options)

@@ -52,3 +52,15 @@ def seeded_services(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 def output_dir() -> Path:
     OUTPUT.mkdir(exist_ok=True)
     return OUTPUT
+
+
+@pytest.fixture
+def fake_openai():  # noqa: ANN201
+    """A local OpenAI-protocol server (tests/fake_openai.py), started per test; `.url` goes in settings.llm.base_url."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server

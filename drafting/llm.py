@@ -1,0 +1,184 @@
+"""Chat model from settings: one ChatOpenAI for every OpenAI-compatible provider, with retries and clear errors."""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+import openai
+from langchain_core.messages import BaseMessage
+from langchain_openai import ChatOpenAI
+
+from drafting.errors import ConfigError, ModelError
+from drafting.settings import LLMSettings
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+MAX_RETRY_AFTER = 60.0  # seconds: a provider asking for longer is treated as down
+# Local servers (vLLM, Ollama, llama.cpp) accept any key, but the OpenAI client insists on one.
+PLACEHOLDER_KEY = "not-needed"
+
+
+class StreamCut(Exception):
+    """The provider closed a stream before its final chunk."""
+
+
+def model_names(settings: LLMSettings) -> list[str]:
+    """Configured model names: the default first, then the extra ones; empty when no model is configured."""
+    if not settings.configured:
+        return []
+    return list(dict.fromkeys([settings.model or "", *settings.models]))
+
+
+def make_chat_model(settings: LLMSettings, *, model: str | None = None, temperature: float | None = None) -> ChatOpenAI:
+    """ChatOpenAI for the configured endpoint; ConfigError names the missing setting."""
+    if not settings.base_url:
+        raise ConfigError("未配置模型地址：请设置 DRAFTING_LLM__BASE_URL（如 https://api.deepseek.com/v1），或使用离线草稿")
+    name = model or settings.model
+    if not name:
+        raise ConfigError("未配置模型名称：请设置 DRAFTING_LLM__MODEL（如 deepseek-chat、qwen-plus、gpt-4o-mini）")
+    key = settings.api_key.get_secret_value() if settings.api_key else PLACEHOLDER_KEY
+    return ChatOpenAI(
+        model=name,
+        base_url=settings.base_url,
+        api_key=key,  # type: ignore[arg-type]
+        temperature=settings.temperature if temperature is None else temperature,
+        timeout=settings.timeout,
+        max_retries=0,  # retries happen here, with our backoff and the same rules for cut streams
+        stream_usage=False,  # not every compatible server understands stream_options
+    )
+
+
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    headers = exc.response.headers if exc.response is not None else {}
+    if ms := headers.get("retry-after-ms"):
+        try:
+            return float(ms) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)  # HTTP date form
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+
+
+class ChatModel:
+    """One configured model at one temperature: streamed or whole replies, retried, errors in Chinese."""
+
+    def __init__(self, settings: LLMSettings, *, model: str | None = None, temperature: float | None = None) -> None:
+        self.settings = settings
+        self.name = model or settings.model or ""
+        self.temperature = settings.temperature if temperature is None else temperature
+        self.chat = make_chat_model(settings, model=self.name, temperature=self.temperature)
+
+    def _delay_or_raise(self, exc: Exception, attempt: int) -> float:
+        """Seconds to wait before the next attempt, or a ModelError when the failure is final."""
+        s = self.settings
+        where = f"（模型 {self.name}，地址 {s.base_url}）"
+        if isinstance(exc, openai.AuthenticationError):
+            raise ModelError(f"模型服务拒绝了 API 密钥{where}：请检查 DRAFTING_LLM__API_KEY，或先改用离线草稿") from exc
+        if isinstance(exc, openai.PermissionDeniedError):
+            raise ModelError(f"API 密钥无权使用该模型{where}：请检查账户权限或更换 DRAFTING_LLM__MODEL，或先改用离线草稿") from exc
+        if isinstance(exc, openai.NotFoundError):
+            raise ModelError(f"模型服务找不到该模型或接口{where}：请检查 DRAFTING_LLM__MODEL 与 DRAFTING_LLM__BASE_URL（通常以 /v1 结尾），或先改用离线草稿") from exc
+        if isinstance(exc, openai.RateLimitError):
+            wait = _retry_after(exc)
+            reason = "请求过于频繁（429）"
+        elif isinstance(exc, openai.APIStatusError) and exc.status_code >= 500:
+            wait, reason = None, f"模型服务出错（{exc.status_code}）"
+        elif isinstance(exc, openai.APIStatusError):
+            raise ModelError(f"模型服务拒绝了请求（{exc.status_code}）{where}：{exc.message}；可先改用离线草稿") from exc
+        elif isinstance(exc, openai.APITimeoutError | httpx.TimeoutException):
+            wait, reason = None, f"请求超时（{s.timeout:g} 秒）"
+        elif isinstance(exc, openai.APIConnectionError | httpx.TransportError):
+            wait, reason = None, "无法连接模型服务，或连接在输出中途断开"
+        elif isinstance(exc, StreamCut):
+            wait, reason = None, "模型输出在中途被截断"
+        else:
+            raise exc
+        if attempt >= s.max_retries:
+            raise ModelError(
+                f"{reason}{where}，已重试 {s.max_retries} 次仍失败：请稍后再试，检查 DRAFTING_LLM__BASE_URL，"
+                "或改用离线草稿（--offline）"
+            ) from exc
+        delay = float(s.backoff * (2**attempt))
+        if wait is not None:
+            delay = max(delay, min(wait, MAX_RETRY_AFTER))
+        logger.warning("model call failed (%s), retry %d/%d in %.2fs", type(exc).__name__, attempt + 1, s.max_retries, delay)
+        return delay
+
+    def _stream_once(self, messages: list[BaseMessage]) -> Iterator[str]:
+        finish = None
+        for chunk in self.chat.stream(messages):
+            content: Any = chunk.content
+            text = content if isinstance(content, str) else "".join(
+                part.get("text", "") if isinstance(part, dict) else str(part) for part in content
+            )
+            finish = chunk.response_metadata.get("finish_reason") or finish
+            if text:
+                yield text
+        if finish is None:
+            # Connection closed cleanly but without the final chunk: the reply may be incomplete.
+            raise StreamCut("stream ended without finish_reason")
+        if finish == "length":
+            logger.warning("model %s stopped at its token limit", self.name)
+
+    def _retry(self, call: Callable[[], T]) -> T:
+        attempt = 0
+        while True:
+            try:
+                return call()
+            except Exception as exc:  # noqa: BLE001 - classified below; unknown errors re-raised
+                delay = self._delay_or_raise(exc, attempt)
+            attempt += 1
+            time.sleep(delay)
+
+    def complete(self, messages: list[BaseMessage]) -> str:
+        """The whole reply; a cut stream is retried like any transient failure since nothing was shown yet."""
+        return self._retry(lambda: "".join(self._stream_once(messages)))
+
+    def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
+        """Reply tokens as they come; failures before the first token are retried, a cut after it raises ModelError."""
+        attempt = 0
+        while True:
+            started = False
+            try:
+                for token in self._stream_once(messages):
+                    started = True
+                    yield token
+                return
+            except Exception as exc:
+                if started and isinstance(exc, openai.APIError | httpx.HTTPError | StreamCut):
+                    raise ModelError(
+                        f"模型输出在中途中断（模型 {self.name}）：本次草稿不完整，已丢弃，请重新生成或改用离线草稿"
+                    ) from exc
+                if started:
+                    raise
+                delay = self._delay_or_raise(exc, attempt)
+            attempt += 1
+            time.sleep(delay)
+
+
+def variant_temperatures(base: float, n: int) -> list[float]:
+    """n temperatures spread around the configured one (0.4 → 0.4, 0.6, 0.2, 0.8, 0.0 …), kept within 0..2."""
+    temps: list[float] = []
+    step = 0.2
+    k = 0
+    while len(temps) < n:
+        offset = ((k + 1) // 2) * step * (1 if k % 2 else -1)
+        t = round(min(2.0, max(0.0, base + offset)), 2)
+        if t not in temps:
+            temps.append(t)
+        k += 1
+        if k > 40:  # base at an edge: fewer distinct values than asked for
+            temps.append(t)
+    return temps

@@ -1,0 +1,390 @@
+"""Deterministic retrieve-and-edit drafter: house structure from precedents, facts only from the source."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from drafting.errors import ValidationError
+from drafting.guard import short_names
+from drafting.models import Item, Precedent, Section
+
+logger = logging.getLogger(__name__)
+
+OFFLINE_VERSION = "offline@1"
+OFFLINE_LABEL = "离线草稿"
+
+_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
+_TITLE = re.compile(r"《([^《》\n]{2,120})》")
+_VERB = r"(?:联合)?(?:正式)?(?:印发|发布|出台|公布|制定|修订)"
+_SHORT = re.compile(r"(?:下称|简称|以下简称)\s*[“\"]?《([^《》]{2,20})》")
+# Spaces next to Chinese text are PDF-extraction damage ("2023 年 9 月"); spaces between Latin words stay.
+_SPACES = re.compile(r"(?<=[\u4e00-\u9fff\d，。、；：（）《》“”])[ \t\u3000]+|[ \t\u3000]+(?=[\u4e00-\u9fff\d，。、；：（）《》“”])")
+_ISSUER_SUFFIX = r"(?:委员会|办公厅|办公室|人民政府|政府|厅|局|部|委|司|署|院|中心|部门)"
+_TOPICS = ("元宇宙产业", "区块链技术", "元宇宙", "区块链", "Web3", "虚拟现实", "数字人", "人工智能", "数字经济", "科技创新")
+_MEASURES = (
+    ("标准", "标准体系建设"), ("核心技术", "关键核心技术攻关"), ("攻关", "技术攻关"), ("场景", "应用场景建设"),
+    ("人才", "人才培育"), ("扶持", "资金扶持"), ("园区", "产业集聚"), ("集聚", "产业集聚"),
+    ("企业", "市场主体培育"), ("生态", "产业生态构建"), ("安全", "安全可控"),
+)
+_PADS = (
+    "对于相关企业而言，可持续关注后续配套细则的出台与落地情况，把握政策带来的发展机遇。",
+    "这也为行业的规范、有序发展提供了政策指引。",
+    "相关市场主体亦可结合自身业务，关注其中与技术研发、场景应用相关的安排。",
+)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def house_punct(text: str) -> str:
+    """Chinese punctuation as the newsletter prints it: ，；：（）“” in Chinese text (PDF extraction leaves ASCII)."""
+    text = re.sub(r"(?<!\d),|,(?!\d)", "，", text)
+    text = re.sub(r";", "；", text)
+    text = re.sub(r":(?!//)", "：", text)
+    text = re.sub(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)", r"（\1）", text)
+    parts = text.split('"')
+    if len(parts) % 2 == 1:  # only balanced ASCII quotes become “…”
+        text = "".join(p + ("“" if i % 2 == 0 else "”") if i < len(parts) - 1 else p for i, p in enumerate(parts))
+    return re.sub(r"\s*([，；：。、（）“”《》])\s*", r"\1", text)
+
+
+def _cn_date(iso: str) -> str:
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def find_date(text: str) -> str | None:
+    """The first full date in the text, as ISO (2023年9月22日 → 2023-09-22)."""
+    m = _DATE.search(_fold(text))
+    if not m:
+        return None
+    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
+    if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31):
+        return None
+    return f"{int(y):04d}-{int(mo):02d}-{int(d):02d}"
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences ending in 。！？；; lines without such an ending (headings, signatures) are dropped."""
+    parts = re.split(r"(?<=[。！？；])|\n", _SPACES.sub("", text))
+    return [p.strip() for p in parts if p.strip() and p.strip()[-1] in "。！？；"]
+
+
+@dataclass
+class Facts:
+    """What an item states that a 短评 may use."""
+
+    doc: str | None = None  # full document title, without 《》
+    short: str | None = None  # 行动计划, 指导意见 …: used as 《short》 or 该short
+    kind: str = "文件"
+    verb: str = "发布"
+    issuer: str | None = None
+    region: str | None = None
+    topic: str = "相关产业"
+    target: str | None = None
+    slogan: str | None = None
+    fields: str | None = None
+    measures: list[str] = field(default_factory=list)
+
+
+def _doc_title(text: str) -> str | None:
+    titles = _TITLE.findall(text)
+    for t in titles:
+        t = str(t)
+        if len(short_names(t)) > 1:  # ends like a policy document: 行动计划, 办法, 意见 …
+            return t
+    m = re.search(r"关于印发[“\"]?([^“”\"《》\n]{4,80}?)[”\"]?的通知", text)
+    if m:
+        return m.group(1)
+    return titles[0] if titles else None
+
+
+def _issuer(text: str, doc: str | None) -> str | None:
+    folded = _fold(text)
+    pats = [
+        rf"(?:^|[，。,\n])\s*(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*[，,]?)?\s*([^，。,；;《》\n]{{2,80}}?){_VERB}(?:了)?(?:关于印发)?《",
+        rf"(?:^|[，。,\n])\s*(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*[，,]?)?\s*([^，。,；;《》\n]{{2,40}}?{_ISSUER_SUFFIX})就《",
+        rf"^\s*([^，。,；;《》\n]{{2,40}}?{_ISSUER_SUFFIX})关于印发",
+        rf"\n\s*([^，。,；;《》\n\d]{{2,40}}?{_ISSUER_SUFFIX})\s*\n",  # signature line of an official document
+    ]
+    for pat in pats:
+        m = re.search(pat, folded, re.MULTILINE)
+        if m:
+            issuer = re.sub(r"\s+", "", m.group(1))
+            issuer = re.sub(r"^(?:近日|日前|此前|今日)[，,]?", "", issuer)
+            if "、" in issuer:  # several bodies: name the first "等部门", as the house does
+                issuer = issuer.split("、")[0] + "等部门"
+            if 2 <= len(issuer) <= 40:
+                return issuer
+    return None
+
+
+def _region(issuer: str | None, text: str) -> str | None:
+    for source in (issuer or "", text[:200]):
+        m = re.search(r"(?:^|(?<=[省市]))([\u4e00-\u9fff]{2,3}?区)(?=[\u4e00-\u9fff]{0,8}" + _ISSUER_SUFFIX + ")", source)
+        if m and source is issuer:
+            return m.group(1)
+        m = re.match(r"([\u4e00-\u9fff]{2,3}?(?:省|市|自治区))", source)
+        if m:
+            return m.group(1)
+    if issuer:
+        m = re.match(r"(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|"
+                     r"四川|贵州|云南|陕西|甘肃|青海|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)", issuer)
+        if m:
+            return m.group(1)
+    return None
+
+
+def extract_facts(item: Item, raw_text: str | None = None) -> Facts:
+    """The document, issuer, region, topic, target, slogan, fields and measures an item states."""
+    text = _fold(f"{item.title}\n{item.body}")
+    facts = Facts()
+    facts.doc = _doc_title(text) or (_doc_title(_fold(raw_text)) if raw_text else None)
+    m = _SHORT.search(text)
+    names = short_names(facts.doc) if facts.doc else []
+    generic = names[1] if len(names) > 1 else None
+    if m:
+        facts.short = m.group(1)
+    elif generic and f"《{generic}》" in text:
+        facts.short = generic
+    facts.kind = generic or "文件"
+    facts.issuer = _issuer(text, facts.doc)
+    m = re.search(r"征求意见|印发|发布|出台|公布", text)
+    facts.verb = m.group(0) if m else "发布"
+    facts.region = _region(facts.issuer, text)
+    facts.topic = next((t for t in _TOPICS if t in text), "相关产业")
+    m = re.search(r"到\s*(\d{4})\s*年[^；]{0,150}?([\u4e00-\u9fff]{0,8}产业规模达到?\s*\d+(?:\.\d+)?\s*亿元)", text)
+    if m:
+        facts.target = f"到{m.group(1)}年{re.sub(chr(32), '', m.group(2))}"
+    # The clause around the longest quoted phrase, verbatim: 打造“一核引领、双擎驱动、多点支撑”的……格局.
+    quoted = [m for m in re.finditer(r"[“\"]([^”\"]{2,16})[”\"]", text) if not re.search(r"\d", m.group(1))]
+    if quoted:
+        q = max(quoted, key=lambda m: len(m.group(1)))
+        start = max(text.rfind(p, 0, q.start()) for p in "，。；,;:：\n") + 1
+        ends = [i for i in (text.find(p, q.end()) for p in "，。；,;\n") if i != -1]
+        clause = text[start:min(ends) if ends else len(text)].strip()
+        clause = re.sub(r"^(?:并|提出|其中提出|同时)", "", clause)
+        facts.slogan = clause if 4 <= len(clause) <= 40 and not clause.startswith("《") else f"“{q.group(1)}”"
+    m = re.search(r"在([^，。,；在]{2,30}?)等(?:领域|方面|行业)", text)
+    if m and "、" in m.group(1):
+        facts.fields = "、".join(m.group(1).split("、")[:3])
+    facts.measures = list(dict.fromkeys(phrase for key, phrase in _MEASURES if key in text))[:3]
+    return facts
+
+
+SHAPES = ("title_first", "this_document", "enumerate", "issuer_first")
+
+
+def _structure(precedent: Precedent | None) -> str | None:
+    """Which of the house's commentary shapes a precedent's 短评 follows."""
+    text = (precedent.item.commentary or "") if precedent else ""
+    if not text:
+        return None
+    if "首先" in text and "其次" in text:
+        return "enumerate"
+    if text.startswith("《"):
+        return "title_first"
+    if text.startswith(("该", "此")):
+        return "this_document"
+    return "issuer_first"
+
+
+def shapes_for(precedents: list[Precedent], n: int) -> list[str]:
+    """n distinct shapes: the nearest precedents' shapes first, then the remaining house shapes."""
+    ordered = [s for s in (_structure(p) for p in precedents) if s]
+    ordered += list(SHAPES)
+    unique = list(dict.fromkeys(ordered))
+    return [unique[i % len(unique)] for i in range(n)]
+
+
+def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
+    """Core sentences (always kept) and optional ones (dropped first when too long)."""
+    if f.short:
+        ref = f"《{f.short}》"
+    elif f.doc and len(f.doc) <= 32:
+        ref = f"《{f.doc}》"
+    else:
+        ref = f"《{f.kind}》" if f.doc and f.kind != "文件" else f"该{f.kind}"
+    this = f"该{f.kind}"
+    region = f.region or "主管部门"
+    if f.issuer and f.verb == "征求意见":
+        lead = f"{f.issuer}就{ref}公开征求意见"
+    elif f.issuer:
+        lead = f"{f.issuer}{f.verb}{ref}"
+    else:
+        lead = f"{ref}的{f.verb}"
+    where = f"在{f.region}" if f.region else ""
+    distinct = []
+    if f.target:
+        distinct.append(f"{this}提出{f.target}的目标，以量化指标明确了发展路径")
+    if f.slogan:
+        distinct.append(f"{this}提出{f.slogan}，思路清晰、重点突出")
+    if f.fields:
+        distinct.append(f"{this}强调了{f.topic}在{f.fields}等领域的应用")
+    if not distinct:
+        distinct.append(f"{this}对{f.topic}的发展方向和重点任务作出了系统部署")
+    measures = "、".join(f.measures) if f.measures else "政策支持"
+    if shape == "enumerate":
+        core = [
+            f"{lead}，首先{distinct[0].removeprefix(this)}。",
+            f"其次，{this}围绕{measures}等方面提出了具体举措，明确了政策发力的重点。",
+            f"{this}为{f.region or '当地'}的{f.topic}发展提供了有力的政策支撑。",
+        ]
+        optional = [f"再者，{d.removeprefix(this)}。" for d in distinct[1:2]] + [
+            "这也为相关企业参与技术研发和场景应用提供了更为广阔的空间和机会。"
+        ]
+    elif shape == "this_document":
+        core = [
+            f"{lead}，充分体现了{region}对{f.topic}发展的策略思考和行动决策，为{f.topic}{where}的发展提供了清晰的蓝图。",
+            f"{distinct[0]}，并围绕{measures}等方面为企业发展提供保障。",
+            f"此举不仅有助于推动{f.topic}健康、有序发展，也为相关企业提供了明确方向。",
+        ]
+        optional = [f"{d}。" for d in distinct[1:2]]
+    elif shape == "issuer_first":
+        core = [
+            f"{lead}，显示了对{f.topic}的高度关注与前瞻性思考。",
+            f"{distinct[0]}，围绕{measures}等方面作出部署，有助于推动产业健康、有序发展。",
+            f"同时，这一举措也为相关企业提供了明确方向，有助于其把握{f.topic}领域的发展机遇。",
+        ]
+        optional = [f"{d}。" for d in distinct[1:2]]
+    else:
+        core = [
+            f"{lead}，体现了{region}对{f.topic}发展的前瞻性思考和高度重视。",
+            f"{distinct[0]}。",
+            f"{this}重视{measures}，为相关企业参与{f.topic}建设提供了明确方向，展现了清晰的战略部署。",
+        ]
+        optional = [f"{d}。" for d in distinct[1:2]]
+    return core, optional
+
+
+def _other_sentences(item: Item, f: Facts) -> tuple[list[str], list[str]]:
+    """Industry and deal items: what happened, what it signals, what it means for clients."""
+    subject = house_punct(_fold(item.title)).rstrip("。！？；，")
+    if len(subject) > 40:  # long headline: its first clause
+        subject = re.split(r"[，：]", subject)[0]
+    core_topic = re.sub(r"(产业|技术)$", "", f.topic) if f.topic != "相关产业" else "相关"
+    if item.section == "交易资讯":
+        core = [
+            f"{subject}，显示出资本市场对{core_topic}赛道的持续关注。",
+            f"在{core_topic}产业仍处于发展早期的背景下，融资有助于相关企业加快产品研发与场景落地。",
+            "对于投融资双方而言，交易中的估值安排、投资人权利以及数据与技术合规等问题值得持续关注。",
+        ]
+    else:
+        core = [
+            f"{subject}，反映出{core_topic}领域的持续活跃。",
+            f"这一动态体现了行业主体在{core_topic}技术研发与场景应用方面的积极探索，有助于推动产业生态的完善。",
+            "相关企业可关注其中的技术路径与合规要求，把握行业发展带来的合作机遇。",
+        ]
+    return core, []
+
+
+def _fit(core: list[str], optional: list[str], lo: int, hi: int) -> str:
+    """Core sentences plus optional then padding sentences, kept within lo..hi characters where possible."""
+    chosen = list(core)
+
+    def size(parts: list[str]) -> int:
+        return len(re.sub(r"\s+", "", "".join(parts)))
+
+    for extra in optional + list(_PADS):
+        if size(chosen) >= lo:
+            break
+        if size(chosen + [extra]) <= hi:
+            chosen.insert(len(chosen) - 1 if extra in optional else len(chosen), extra)
+    while size(chosen) > hi and len(chosen) > 2:
+        chosen.pop(-2)  # the middle detail goes first; the opening stance and the closing meaning stay
+    return "".join(chosen)
+
+
+def draft_commentary(
+    item: Item, precedents: list[Precedent], *, variant: int = 0, min_chars: int = 130, max_chars: int = 200,
+    raw_text: str | None = None,
+) -> str:
+    """A 短评 skeleton for the item: the nth precedent's shape, the item's own facts, nothing invented."""
+    facts = extract_facts(item, raw_text)
+    if item.section == "政策速递":
+        core, optional = _policy_sentences(facts, shapes_for(precedents, variant + 1)[variant])
+    else:
+        core, optional = _other_sentences(item, facts)
+    return house_punct(_fit(core, optional, min_chars, max_chars))
+
+
+def guess_section(text: str) -> Section:
+    """政策速递 for documents issued by public bodies, 交易资讯 for financings, else 行业新闻."""
+    head = _fold(text[:3000])
+    if re.search(r"融资|战略投资|领投|跟投|并购|收购|投资方", head) and not re.search(r"关于印发|行动计划|实施方案", head):
+        return "交易资讯"
+    if re.search(rf"{_ISSUER_SUFFIX}.{{0,20}}(?:印发|发布|出台|征求意见)|关于印发|通知|办法|意见|方案|规划|条例", head):
+        return "政策速递"
+    return "行业新闻"
+
+
+def _trim(text: str, lo: int, hi: int) -> str:
+    """Whole sentences up to hi characters; cut at a comma when even the first sentence is too long."""
+    out = ""
+    for s in _sentences(text):
+        if len(out) + len(s) > hi:
+            if len(out) >= lo:
+                break
+            room = hi - len(out)
+            cut = max((s.rfind(p, 0, room) for p in "，,；;"), default=-1)
+            out += (s[:cut] + "。") if cut > 0 else s[: room - 1] + "。"
+            break
+        out += s
+    return out
+
+
+def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: int = 100, max_body: int = 350) -> Item:
+    """The item in house form from raw text: title, ISO date, a 100–350 character body opening with date and issuer."""
+    if not raw_text or not raw_text.strip():
+        raise ValidationError("粘贴的原文为空：请粘贴政策文件或新闻的正文后再生成")
+    text = _fold(raw_text).strip()
+    section = section or guess_section(text)
+    date = find_date(text)
+    doc = _doc_title(text)
+    issuer = _issuer(text, doc)
+    names = short_names(doc) if doc else []
+    m = _SHORT.search(text)
+    short = m.group(1) if m else None
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+    if doc and issuer:
+        title = f"{issuer}印发《{doc}》"
+    elif doc:
+        title = f"《{doc}》发布"
+    else:
+        title = re.split(r"[。！？\n]", lines[0])[0][:40]
+
+    sentences = _sentences(text)
+    anchors = [a for a in (doc, issuer.split("等")[0] if issuer else None) if a]
+    opening_idx = next((i for i, s in enumerate(sentences) if find_date(s) and any(a in s for a in anchors)), None)
+    if opening_idx is not None:
+        body = _trim("".join(sentences[opening_idx:]), min_body, max_body)
+    else:
+        lead = []
+        if date:
+            lead.append(_cn_date(date))
+        if issuer and doc:
+            lead.append(f"{issuer}印发《{doc}》" + (f"（下称《{short}》）" if short else ""))
+        opening = "，".join(lead)
+        # The substance: sentences that state aims, targets or measures, skipping salutations and boilerplate.
+        skip = re.compile(r"^各.{0,40}[：:]|现将|请认真贯彻|印发给你们|^\d{4}年\d{1,2}月\d{1,2}日。?$|关于印发")
+        key = [s for s in sentences if not skip.search(s)
+               and re.search(r"到20\d\d年|目标|提出|重点|鼓励|支持|推动|打造|规模|\d+(?:\.\d+)?\s*(?:亿|万|家|个|%)", s)]
+        rest = key or [s for s in sentences if not skip.search(s)]
+        joined = "".join(rest)
+        if opening:
+            joined = opening + ("，提出" if joined and not joined.startswith("提出") else "，") + joined
+        body = _trim(joined, min_body, max_body)
+    if not body:
+        body = _trim(text, min_body, max_body)
+    if not body:
+        # No sentence ends in 。！？； (English text, a bare headline): keep the text itself rather than an empty body.
+        body = re.sub(r"\s+", " ", text)[:max_body]
+    if short is None and len(names) > 1 and f"《{names[1]}》" in body:
+        short = names[1]
+    logger.debug("offline item: %s (%s)", title, date)
+    return Item(section=section, title=house_punct(title), date=date, body=house_punct(body), sources=[])
