@@ -1,0 +1,379 @@
+"""起草: paste an item, see precedents, stream the draft, check it, edit (autosaved), accept."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import gradio as gr
+
+from drafting import guard
+from drafting.errors import DraftingError, ValidationError
+from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
+from drafting.ui import format as fmt
+from drafting.ui.app import UIContext, guarded
+
+logger = logging.getLogger(__name__)
+
+TAB_ID = "draft"
+TAB_LABEL = "起草"
+
+
+def _now() -> str:
+    return datetime.now().strftime("%H:%M:%S")
+
+
+def _id(value: Any) -> int | None:
+    """The draft id held by the page's hidden field ("" = none)."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+def _variant_choices(drafts: list[Draft]) -> list[str]:
+    return [f"版本 {n}" for n in range(1, len(drafts) + 1)]
+
+
+def build(ctx: UIContext) -> None:
+    """Lay out the draft tab and wire its own events."""
+    services = ctx.services
+    gs = services.settings.guard
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=4, min_width=320):
+            with gr.Group(visible=False, elem_id="dz-resume") as resume_box:
+                resume_md = gr.Markdown(elem_id="dz-resume-md")
+                resume_btn = gr.Button("继续编辑上次的草稿", size="sm", variant="primary", elem_id="dz-resume-btn")
+            raw = gr.Textbox(
+                label="新条目 / 政策原文",
+                placeholder="粘贴新闻条目或政策原文（可含标题、日期、正文、来源）……",
+                lines=10,
+                max_lines=24,
+                elem_id="dz-raw",
+            )
+            with gr.Row():
+                title_in = gr.Textbox(label="标题（可选）", scale=3, elem_id="dz-title-in")
+                date_in = gr.Textbox(label="日期（可选）", placeholder="2023-09-18", scale=2, elem_id="dz-date-in")
+            with gr.Row():
+                url_in = gr.Textbox(label="来源链接（可选）", scale=3, elem_id="dz-url-in")
+                section_in = gr.Dropdown([fmt.SECTION_AUTO, *SECTIONS], value=fmt.SECTION_AUTO, label="栏目", scale=2)
+            with gr.Accordion("参考条目筛选", open=False):
+                f_section = gr.Dropdown([fmt.SECTION_ANY, *SECTIONS], value=fmt.SECTION_ANY, label="只参考此栏目")
+                with gr.Row():
+                    f_from = gr.Textbox(label="起始日期", placeholder="2023-01-01")
+                    f_to = gr.Textbox(label="截止日期", placeholder="2023-12-31")
+            with gr.Row():
+                n_variants = gr.Radio([1, 2, 3], value=1, label="生成版本数", scale=2)
+                draft_btn = gr.Button("起草", variant="primary", scale=2, elem_id="dz-draft-btn")
+            search_btn = gr.Button("仅检索参考条目", size="sm", variant="secondary")
+
+        with gr.Column(scale=5, min_width=380):
+            model_md = gr.Markdown("尚未起草。", elem_id="dz-model")
+            variant_radio = gr.Radio([], label="选择版本", visible=False, elem_id="dz-variants")
+            title_out = gr.Textbox(label="标题", elem_id="dz-title", interactive=True)
+            body_out = gr.Textbox(label="正文", lines=6, max_lines=16, elem_id="dz-body", interactive=True)
+            comm_out = gr.Textbox(label="植德短评", lines=5, max_lines=12, elem_id="dz-comm", interactive=True)
+            count_md = gr.Markdown(fmt.char_count("", gs.min_chars, gs.max_chars), elem_id="dz-count")
+            with gr.Row():
+                regen_btn = gr.Button("重新生成", elem_id="dz-regen-btn")
+                accept_btn = gr.Button("采纳", variant="primary", elem_id="dz-accept-btn")
+            status_md = gr.Markdown("", elem_id="dz-status")
+
+        with gr.Column(scale=3, min_width=280):
+            highlight = gr.HighlightedText(
+                label="事实核查（短评中标出的片段需核对原文）",
+                color_map=fmt.FINDING_COLORS,
+                show_legend=False,
+                combine_adjacent=False,
+                elem_id="dz-highlight",
+            )
+            findings_out = gr.HTML(fmt.FINDINGS_PLACEHOLDER, elem_id="dz-findings")
+
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1):
+            gr.Markdown("#### 参考条目（往期相似条目及其短评）")
+            prec_out = gr.HTML('<p class="dz-empty">起草后，这里列出检索到的往期条目。</p>', elem_id="dz-precedents")
+        with gr.Column(scale=1):
+            gr.Markdown("#### 修改对比（相对机器草稿）")
+            diff_out = gr.HTML(fmt.draft_diff_html(None, "", "", ""), elem_id="dz-diff")
+
+    # The draft's id lives in the browser (a hidden field), not in gr.State: an event then carries the id and the
+    # texts as one snapshot, so an autosave can never pair a new id with text from before the draft arrived.
+    draft_id = gr.Textbox(value="", visible=False, elem_id="dz-draft-id")
+    variants = gr.State([])
+
+    ctx.add(
+        draft_raw=raw, draft_title_in=title_in, draft_date_in=date_in, draft_url_in=url_in, draft_section_in=section_in,
+        draft_f_section=f_section, draft_f_from=f_from, draft_f_to=f_to, draft_n_variants=n_variants,
+        draft_btn=draft_btn, draft_regen_btn=regen_btn, draft_search_btn=search_btn, draft_accept_btn=accept_btn,
+        draft_model_md=model_md, draft_variant_radio=variant_radio, draft_title=title_out, draft_body=body_out,
+        draft_comm=comm_out, draft_count=count_md, draft_status=status_md, draft_highlight=highlight,
+        draft_findings=findings_out, draft_precedents=prec_out, draft_diff=diff_out, draft_id=draft_id,
+        draft_variants=variants, draft_resume_box=resume_box, draft_resume_md=resume_md, draft_resume_btn=resume_btn,
+    )
+
+    # Everything a reopened draft fills in, in this order (History reuses it).
+    open_outputs = [
+        draft_id, variants, raw, model_md, variant_radio, title_out, body_out, comm_out, count_md,
+        highlight, findings_out, prec_out, diff_out, status_md, resume_box,
+    ]
+    ctx.add(draft_open_outputs=open_outputs)
+
+    def check_text(stored_draft: Draft, title: str, body: str, commentary: str, source_text: str | None) -> list[Any]:
+        """Guard findings for the editor's current text."""
+        item = stored_draft.item.model_copy(update={"title": title, "body": body})
+        return guard.check(commentary, item, gs, source_text=source_text)
+
+    def open_draft(stored_id: Any) -> tuple[Any, ...]:
+        """Load a stored draft into the editor (after a restart, or from History)."""
+        if _id(stored_id) is None:
+            raise ValidationError("请先在表格中点选一份草稿。")
+        stored = services.store.get(_id(stored_id))  # type: ignore[arg-type]
+        source = services.store.source_text(stored.id) or ""
+        findings = check_text(stored.draft, stored.title, stored.body, stored.commentary, source or None)
+        status = "已采纳" if stored.status == "accepted" else "待定（修改自动保存）"
+        return (
+            str(stored.id),
+            [stored.draft],
+            source,
+            f"{fmt.model_label(stored.draft)} · 草稿 #{stored.id} · {status}",
+            gr.update(choices=[], value=None, visible=False),
+            stored.title,
+            stored.body,
+            stored.commentary,
+            fmt.char_count(stored.commentary, gs.min_chars, gs.max_chars),
+            fmt.highlight_segments(stored.commentary, findings),
+            fmt.findings_html(findings),
+            fmt.precedents_html(stored.draft.precedents, stored.draft.duplicates),
+            fmt.draft_diff_html(stored.draft, stored.title, stored.body, stored.commentary),
+            f"已打开草稿 #{stored.id}（{_now()}）",
+            gr.update(visible=False),
+        )
+
+    ctx.add(draft_open_raw=open_draft, draft_open=guarded(len(open_outputs))(open_draft))
+
+    # --- autosave + live fact check + diff, on every edit (debounced: only the last pending edit runs)
+    edit_outputs = [highlight, findings_out, diff_out, count_md, status_md]
+
+    @guarded(len(edit_outputs))
+    def on_edit(current_id: Any, title: str, body: str, commentary: str) -> tuple[Any, ...]:
+        count = fmt.char_count(commentary, gs.min_chars, gs.max_chars)
+        if _id(current_id) is None:  # nothing drafted yet, or a draft is streaming in
+            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip()
+        title, body, commentary = title or "", body or "", commentary or ""
+        stored = services.store.get(_id(current_id))  # type: ignore[arg-type]
+        if (stored.title, stored.body, stored.commentary) == (title, body, commentary):
+            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip()  # the page showing what is stored
+        changed = [n for n, a, b in (("title", stored.title, title), ("body", stored.body, body),
+                                     ("commentary", stored.commentary, commentary)) if a != b]
+        logger.info("autosave draft %s: %s", stored.id, ", ".join(changed))
+        services.store.save_edit(stored.id, title=title, body=body, commentary=commentary)
+        findings = check_text(stored.draft, title, body, commentary, services.store.source_text(stored.id))
+        return (
+            fmt.highlight_segments(commentary, findings),
+            fmt.findings_html(findings),
+            fmt.draft_diff_html(stored.draft, title, body, commentary),
+            count,
+            f"已自动保存草稿 #{stored.id}（{_now()}）",
+        )
+
+    # .change, not .input: Gradio does not report the first edit after a server update as input, and a paste right
+    # after drafting must be saved too. Streaming clears draft_id, so a draft arriving saves nothing. One event for
+    # the three boxes with always_last: at most one autosave per page in flight, so saves cannot arrive out of order.
+    gr.on(
+        [title_out.change, body_out.change, comm_out.change],
+        on_edit,
+        [draft_id, title_out, body_out, comm_out],
+        edit_outputs,
+        trigger_mode="always_last",
+        show_progress="hidden",
+        concurrency_limit=None,  # cheap; must never wait behind a running draft
+    )
+
+    # --- pick one of N variants
+    pick_outputs = [title_out, body_out, comm_out, model_md, count_md, highlight, findings_out, diff_out, status_md]
+
+    @guarded(len(pick_outputs))
+    def on_pick(choice: str, drafts: list[Draft], current_id: Any) -> tuple[Any, ...]:
+        if not choice or not drafts or _id(current_id) is None:
+            raise ValidationError("请先起草，再选择版本。")
+        idx = _variant_choices(drafts).index(choice)
+        d = drafts[idx]
+        services.store.set_draft(_id(current_id), d)  # type: ignore[arg-type]
+        return (
+            d.item.title,
+            d.item.body,
+            d.commentary,
+            f"{fmt.model_label(d)} · 草稿 #{current_id} · {choice}",
+            fmt.char_count(d.commentary, gs.min_chars, gs.max_chars),
+            fmt.highlight_segments(d.commentary, d.findings),
+            fmt.findings_html(d.findings),
+            fmt.draft_diff_html(d, d.item.title, d.item.body, d.commentary),
+            f"已切换到{choice}（草稿 #{current_id} 已更新）",
+        )
+
+    variant_radio.input(on_pick, [variant_radio, variants, draft_id], pick_outputs, concurrency_limit=None)
+
+    # --- accept
+    accept_outputs = [model_md, diff_out, status_md]
+
+    @guarded(len(accept_outputs))
+    def on_accept(current_id: Any, title: str, body: str, commentary: str) -> tuple[Any, ...]:
+        if _id(current_id) is None:
+            raise ValidationError("还没有可采纳的草稿：请先粘贴条目并点「起草」，或在「历史」页打开一份草稿。")
+        if not (title or "").strip() or not (commentary or "").strip():
+            raise ValidationError("标题和短评不能为空：请补全后再点「采纳」。")
+        stored = services.accept(_id(current_id) or 0, title=title.strip(), body=(body or "").strip(), commentary=commentary.strip())
+        gr.Info(f"已采纳草稿 #{stored.id}，并加入语料库与索引。", title="已采纳")
+        return (
+            f"{fmt.model_label(stored.draft)} · 草稿 #{stored.id} · ✓ 已采纳",
+            fmt.draft_diff_html(stored.draft, stored.title, stored.body, stored.commentary),
+            f"✓ 已采纳草稿 #{stored.id}：定稿已存档，并已加入语料库和索引，之后的起草会参考它（{_now()}）",
+        )
+
+    accept_event = accept_btn.click(on_accept, [draft_id, title_out, body_out, comm_out], accept_outputs, concurrency_limit=None)
+    ctx.add(draft_accept_event=accept_event)
+
+    # --- search only: precedents for the pasted text, without drafting
+    @guarded(1)
+    def on_search(text: str, title: str, date: str, url: str, fsec: str, ffrom: str, fto: str) -> str:
+        _req, source = fmt.build_request(text, title, date, url)
+        filters = fmt.make_filters(fsec, ffrom, fto)
+        result = services.retriever.search(source, k=services.settings.retrieval.k, filters=filters)
+        return fmt.precedents_html(result.precedents, result.duplicates)
+
+    search_btn.click(on_search, [raw, title_in, date_in, url_in, f_section, f_from, f_to], prec_out)
+
+    # --- on page load: offer the last pending draft (the browser tab may have been closed, the server restarted)
+    def on_load(current_id: Any) -> tuple[Any, ...]:
+        last: StoredDraft | None = services.store.last_pending() if _id(current_id) is None else None
+        if last is None:
+            return gr.update(visible=False), ""
+        when = fmt.local_time(last.updated_at)
+        return gr.update(visible=True), f"有未完成的草稿 **#{last.id}**《{fmt.esc(last.title)}》，最后保存于 {when}。"
+
+    ctx.demo.load(on_load, [draft_id], [resume_box, resume_md])
+
+    def resume() -> tuple[Any, ...]:
+        last = services.store.last_pending()
+        return ctx["draft_open"](last.id if last else None)
+
+    resume_btn.click(resume, None, open_outputs)
+
+
+def wire(ctx: UIContext) -> None:
+    """The draft run needs the model picked on the settings tab, so it is wired after every tab exists."""
+    services = ctx.services
+    gs = services.settings.guard
+    c = ctx.components
+    outputs = [
+        c["draft_precedents"], c["draft_model_md"], c["draft_variant_radio"], c["draft_title"], c["draft_body"],
+        c["draft_comm"], c["draft_count"], c["draft_highlight"], c["draft_findings"], c["draft_diff"],
+        c["draft_status"], c["draft_id"], c["draft_variants"],
+    ]
+    prec_out, model_md, variant_radio, title_out, body_out, comm_out, count_md, highlight, findings_out, diff_out, status_md, draft_id, variants = outputs
+    model_choice = c.get("settings_model")
+    offline_choice = c.get("settings_offline")
+
+    def run(
+        raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
+        cur_id: Any, cur_title: str, cur_body: str, cur_comm: str, model: str | None = None, offline: bool = False,
+    ) -> Iterator[dict[Any, Any]]:
+        """Stream one draft run into the page; on failure put the editor's previous text back."""
+        restore = {title_out: cur_title, body_out: cur_body, comm_out: cur_comm, draft_id: cur_id}
+        try:
+            filters = fmt.make_filters(fsec, ffrom, fto)
+            if not (raw or "").strip() and _id(cur_id) is not None:
+                # Regenerate a reopened draft whose pasted text was not kept: draft its item again.
+                stored = services.store.get(_id(cur_id))  # type: ignore[arg-type]
+                item = stored.draft.item.model_copy(update={"commentary": None})
+                req, source = fmt.build_request(item.body, item.title, item.date or "", "", item.section,
+                                                filters=filters, variants=n, model=model, offline=bool(offline))
+            else:
+                req, source = fmt.build_request(raw, title, date, url, section, filters=filters, variants=n,
+                                                model=model, offline=bool(offline))
+        except DraftingError as exc:
+            gr.Warning(str(exc))
+            return
+        # No current draft while the new one streams in: autosave must not write partial text into the old row.
+        yield {status_md: "正在检索参考条目……", variant_radio: gr.update(choices=[], value=None, visible=False), draft_id: ""}
+        texts: dict[int, str] = {}
+        drafts: dict[int, Draft] = {}
+        new_id: int | None = None
+        shown: int | None = None
+        failed: str | None = None
+        try:
+            for ev in services.drafter.stream(req):
+                ev = DraftEvent.model_validate(ev) if not isinstance(ev, DraftEvent) else ev
+                if ev.kind == "precedents":
+                    yield {prec_out: fmt.precedents_html(ev.precedents, ev.duplicates), status_md: "正在起草……"}
+                elif ev.kind == "item" and ev.item is not None:
+                    yield {title_out: ev.item.title, body_out: ev.item.body}
+                elif ev.kind == "token":
+                    texts[ev.variant] = texts.get(ev.variant, "") + ev.text
+                    shown = ev.variant if shown is None else shown
+                    if ev.variant == shown:
+                        yield {comm_out: texts[shown]}
+                elif ev.kind == "done" and ev.draft is not None:
+                    d = ev.draft
+                    if not d.settings:
+                        d = d.model_copy(update={"settings": services.settings.public()})
+                    drafts[ev.variant] = d
+                    if new_id is None and (shown is None or ev.variant == shown):
+                        shown = ev.variant
+                        new_id = services.store.create(d, source_text=source)
+                        yield {
+                            draft_id: str(new_id), title_out: d.item.title, body_out: d.item.body, comm_out: d.commentary,
+                            model_md: f"{fmt.model_label(d)} · 草稿 #{new_id} · 待定（修改自动保存）",
+                        }
+                elif ev.kind == "error":
+                    failed = ev.error or ev.text or "起草失败"
+                    break
+        except DraftingError as exc:
+            failed = str(exc)
+        except Exception as exc:
+            logger.exception("draft stream failed")
+            failed = f"出现内部错误（{type(exc).__name__}），详情见服务器日志。"
+        if failed and not drafts:
+            gr.Warning(failed)
+            yield {**restore, status_md: f"✗ 起草失败：{fmt.esc(failed)}（您原来的文字已保留）"}
+            return
+        if failed:
+            gr.Warning(failed)
+        if not drafts:
+            yield {**restore, status_md: "✗ 没有生成草稿，请重试。"}
+            return
+        ordered = [drafts[k] for k in sorted(drafts)]
+        first = drafts[shown] if shown in drafts else ordered[0]
+        if new_id is None:
+            new_id = services.store.create(first, source_text=source)
+        if len(ordered) > 1:
+            # Keep the stored variant first so that "版本 1" is what the editor sees.
+            ordered = [first] + [d for d in ordered if d is not first]
+        choices = _variant_choices(ordered)
+        yield {
+            prec_out: fmt.precedents_html(first.precedents, first.duplicates),
+            model_md: f"{fmt.model_label(first)} · 草稿 #{new_id} · 待定（修改自动保存）",
+            variant_radio: gr.update(choices=choices, value=choices[0], visible=len(ordered) > 1),
+            title_out: first.item.title,
+            body_out: first.item.body,
+            comm_out: first.commentary,
+            count_md: fmt.char_count(first.commentary, gs.min_chars, gs.max_chars),
+            highlight: fmt.highlight_segments(first.commentary, first.findings),
+            findings_out: fmt.findings_html(first.findings),
+            diff_out: fmt.draft_diff_html(first, first.item.title, first.item.body, first.commentary),
+            status_md: f"✓ 已起草并保存为草稿 #{new_id}，修改会自动保存（{_now()}）" + (f"；{len(ordered)} 个版本可选" if len(ordered) > 1 else ""),
+            draft_id: str(new_id),
+            variants: ordered,
+        }
+
+    inputs = [
+        c["draft_raw"], c["draft_title_in"], c["draft_date_in"], c["draft_url_in"], c["draft_section_in"],
+        c["draft_f_section"], c["draft_f_from"], c["draft_f_to"], c["draft_n_variants"],
+        draft_id, title_out, body_out, comm_out,
+    ]
+    if model_choice is not None and offline_choice is not None:
+        inputs += [model_choice, offline_choice]
+    for btn in (c["draft_btn"], c["draft_regen_btn"]):
+        btn.click(run, inputs, outputs, concurrency_id="draft", concurrency_limit=services.settings.server.concurrency)

@@ -1,0 +1,363 @@
+"""Pure formatting for the page: HTML is built here, every piece of user or corpus text escaped.
+
+No gradio import, so these helpers are unit-tested without a browser.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from drafting.errors import ValidationError
+from drafting.models import SECTIONS, Draft, DraftRequest, Finding, Issue, Item, Precedent, SearchFilters, StoredDraft
+
+SECTION_AUTO = "自动判断"
+SECTION_ANY = "不限"
+STATUS_LABELS = {"pending": "待定", "accepted": "已采纳"}
+OFFLINE_LABEL = "离线草稿"
+
+# Chinese names of the fact guard's finding kinds; unknown kinds are shown as they are.
+FINDING_LABELS = {
+    "number": "数字",
+    "date": "日期",
+    "title": "标题",
+    "org": "机构",
+    "place": "地点",
+    "length": "字数",
+    "voice": "语气",
+    "banned": "禁用语",
+    "document": "文件名",
+    "style": "文风",
+}
+FINDING_COLORS = {
+    "数字": "#fca5a5",
+    "日期": "#fdba74",
+    "标题": "#fcd34d",
+    "机构": "#c4b5fd",
+    "地点": "#93c5fd",
+    "文件名": "#f9a8d4",
+    "禁用语": "#f87171",
+    "语气": "#a5b4fc",
+    "字数": "#d1d5db",
+    "文风": "#a7f3d0",
+}
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def esc(text: object) -> str:
+    """HTML-escape anything shown on the page (pasted text is never trusted)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def local_time(iso: str) -> str:
+    """A stored UTC timestamp in the server's local time, to the second."""
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return iso[:19].replace("T", " ")
+
+
+def finding_label(kind: str) -> str:
+    """Chinese label of a finding kind."""
+    return FINDING_LABELS.get(kind, kind)
+
+
+def check_date(value: str | None, field: str) -> str | None:
+    """A YYYY-MM-DD date or None; ValidationError naming the field otherwise."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not _DATE.match(value):
+        raise ValidationError(f"「{field}」应为 YYYY-MM-DD 格式的日期（例如 2023-09-18），现在是“{value}”。")
+    return value
+
+
+def make_filters(section: str | None, date_from: str | None, date_to: str | None) -> SearchFilters | None:
+    """Precedent filters from the page's filter widgets; None when nothing is restricted."""
+    sec = section if section and section not in (SECTION_ANY, SECTION_AUTO) else None
+    start = check_date(date_from, "参考条目起始日期")
+    end = check_date(date_to, "参考条目截止日期")
+    if start and end and start > end:
+        raise ValidationError(f"参考条目的起始日期 {start} 晚于截止日期 {end}：请对调或清空其中一个。")
+    if not (sec or start or end):
+        return None
+    return SearchFilters(section=sec, date_from=start, date_to=end)  # type: ignore[arg-type]
+
+
+def compose_raw_text(text: str, title: str = "", date: str = "", url: str = "") -> str:
+    """Pasted text with the optional title, date and source prepended the way issues print them."""
+    text = (text or "").strip()
+    title = (title or "").strip()
+    parts = [title] if title and not text.startswith(title) else []
+    if (date or "").strip():
+        parts.append(f"{date.strip()}，")
+    parts.append(text)
+    if (url or "").strip():
+        parts.append(f"来源：{url.strip()}")
+    return "\n".join(p for p in parts if p)
+
+
+def model_label(draft: Draft | None) -> str:
+    """Which model made the draft, or 离线草稿."""
+    if draft is None:
+        return ""
+    if draft.offline or not draft.model:
+        return f"{OFFLINE_LABEL}"
+    return f"模型：{draft.model}"
+
+
+def char_count(commentary: str, min_chars: int, max_chars: int) -> str:
+    """The 短评 length against the house range, e.g. "短评 152 字（130–200）"."""
+    n = len(re.sub(r"\s", "", commentary or ""))
+    mark = "✓" if min_chars <= n <= max_chars else "⚠"
+    return f"{mark} 短评 {n} 字（要求 {min_chars}–{max_chars}）"
+
+
+def _fmt_score(score: float) -> str:
+    return f"{score:.3f}" if score < 10 else f"{score:.1f}"
+
+
+def duplicates_html(duplicates: Sequence[Precedent]) -> str:
+    """The warning shown when the pasted item is already in the corpus."""
+    if not duplicates:
+        return ""
+    rows = "".join(
+        f"<li>{esc(p.item.title)}（{esc(p.item.date or '近日')}，{esc(p.item.section)}"
+        f"{'，期号 ' + esc(p.item.issue) if p.item.issue else ''}）</li>"
+        for p in duplicates
+    )
+    return (
+        '<div class="dz-dup" role="alert"><b>⚠ 疑似重复：语料库中已有此条目</b>'
+        f"<ul>{rows}</ul>请确认是否已在往期刊发，避免重复收录。</div>"
+    )
+
+
+def precedents_html(precedents: Sequence[Precedent], duplicates: Sequence[Precedent] = ()) -> str:
+    """Precedents as expandable cards: title, date, score in the summary; body and 短评 inside."""
+    parts = [duplicates_html(duplicates)]
+    if not precedents:
+        parts.append('<p class="dz-empty">暂无参考条目。</p>')
+    for n, p in enumerate(precedents, 1):
+        it = p.item
+        ranks = f"语义 #{p.dense_rank or '–'} · 关键词 #{p.lexical_rank or '–'}"
+        comm = (
+            f'<div class="dz-comm"><b>植德短评：</b>{esc(it.commentary)}</div>'
+            if it.commentary
+            else '<div class="dz-comm dz-muted">（此条无短评）</div>'
+        )
+        sources = "".join(f'<div class="dz-muted">来源：{esc(s)}</div>' for s in it.sources)
+        parts.append(
+            f'<details class="dz-prec"{" open" if n == 1 else ""}>'
+            f'<summary><span class="dz-n">{n}</span> <b>{esc(it.title)}</b> '
+            f'<span class="dz-meta">{esc(it.date or "近日")} · {esc(it.section)} · 相关度 {_fmt_score(p.score)}'
+            f"{' · 有短评' if it.commentary else ''}</span></summary>"
+            f'{comm}<div class="dz-body">{esc(it.body)}</div>{sources}'
+            f'<div class="dz-muted">{ranks}{" · 期号 " + esc(it.issue) if it.issue else ""}</div></details>'
+        )
+    return "".join(parts)
+
+
+def highlight_segments(text: str, findings: Iterable[Finding]) -> list[tuple[str, str | None]]:
+    """The 短评 cut into (text, label) pieces for gr.HighlightedText; overlapping spans keep the first."""
+    marks: list[tuple[int, int, str]] = []
+    for f in findings:
+        if f.field != "commentary" or not f.span:
+            continue
+        start, end = max(0, f.span[0]), min(len(text), f.span[1])
+        if start < end:
+            marks.append((start, end, finding_label(f.kind)))
+    marks.sort()
+    segments: list[tuple[str, str | None]] = []
+    pos = 0
+    for start, end, label in marks:
+        if start < pos:  # overlaps an earlier mark
+            continue
+        if start > pos:
+            segments.append((text[pos:start], None))
+        segments.append((text[start:end], label))
+        pos = end
+    if pos < len(text):
+        segments.append((text[pos:], None))
+    return segments
+
+
+FINDINGS_PLACEHOLDER = '<p class="dz-empty">起草后，这里列出短评中与原文不符或不合体例之处。</p>'
+
+
+def findings_html(findings: Sequence[Finding]) -> str:
+    """The findings as a list, each naming its field and the text it points at."""
+    if not findings:
+        return '<div class="dz-ok">✓ 未发现与原文不符之处。</div>'
+    field_names = {"commentary": "短评", "title": "标题", "body": "正文"}
+    rows = []
+    for f in findings:
+        # The guard's messages usually quote the text already; quote it only when they do not.
+        where = f"“{esc(f.text)}”：" if f.text and f.text not in f.message else ""
+        rows.append(
+            f'<li><span class="dz-tag">{esc(finding_label(f.kind))}</span> '
+            f"<b>{esc(field_names.get(f.field, f.field))}</b>：{where}{esc(f.message)}</li>"
+        )
+    return f'<div class="dz-findings"><b>核查提示（{len(findings)}）</b><ul>{"".join(rows)}</ul></div>'
+
+
+def diff_html(before: str, after: str) -> str:
+    """Character-level diff: deletions struck through, insertions underlined; all text escaped."""
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, before or "", after or "", autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(esc(before[a0:a1]))
+            continue
+        if op in ("delete", "replace"):
+            out.append(f"<del>{esc(before[a0:a1])}</del>")
+        if op in ("insert", "replace"):
+            out.append(f"<ins>{esc(after[b0:b1])}</ins>")
+    return "".join(out)
+
+
+def draft_diff_html(draft: Draft | None, title: str, body: str, commentary: str) -> str:
+    """What the editor changed against the machine draft, field by field."""
+    if draft is None:
+        return '<p class="dz-empty">起草后，这里显示您对草稿所做的修改。</p>'
+    fields = [("标题", draft.item.title, title), ("正文", draft.item.body, body), ("短评", draft.commentary, commentary)]
+    changed = [(name, a, b) for name, a, b in fields if (a or "") != (b or "")]
+    if not changed:
+        return '<p class="dz-empty">尚未修改草稿。</p>'
+    blocks = "".join(
+        f'<div class="dz-diff"><div class="dz-muted">{esc(name)}</div><div>{diff_html(a or "", b or "")}</div></div>'
+        for name, a, b in changed
+    )
+    return blocks
+
+
+def history_rows(drafts: Sequence[StoredDraft]) -> list[list[object]]:
+    """Rows of the History table."""
+    rows: list[list[object]] = []
+    for d in drafts:
+        snippet = d.commentary.replace("\n", " ")
+        rows.append(
+            [
+                d.id,
+                STATUS_LABELS.get(d.status, d.status),
+                d.title,
+                snippet[:60] + ("…" if len(snippet) > 60 else ""),
+                OFFLINE_LABEL if d.draft.offline or not d.draft.model else d.draft.model,
+                local_time(d.updated_at),
+            ]
+        )
+    return rows
+
+
+HISTORY_HEADERS = ["编号", "状态", "标题", "短评", "模型", "更新时间"]
+CORPUS_HEADERS = ["栏目", "日期", "标题", "短评", "来源", "编号"]
+
+
+def filter_items(items: Iterable[Item], query: str = "", section: str | None = None) -> list[Item]:
+    """Items whose title, body or 短评 contain every term of the query, newest first."""
+    terms = (query or "").split()
+    sec = section if section and section != SECTION_ANY else None
+    out = []
+    for it in items:
+        if sec and it.section != sec:
+            continue
+        hay = f"{it.title}\n{it.body}\n{it.commentary or ''}"
+        if all(t in hay for t in terms):
+            out.append(it)
+    out.sort(key=lambda i: (i.date or "", i.title), reverse=True)
+    return out
+
+
+def corpus_rows(items: Sequence[Item]) -> list[list[object]]:
+    """Rows of the corpus table."""
+    return [
+        [it.section, it.date or "近日", it.title, "有" if it.commentary else "", "采纳" if it.issue == "accepted" else (it.issue or ""), it.id]
+        for it in items
+    ]
+
+
+def item_html(item: Item | None) -> str:
+    """One corpus item in full, escaped."""
+    if item is None:
+        return '<p class="dz-empty">在表格中点选一条查看全文。</p>'
+    comm = f'<div class="dz-comm"><b>植德短评：</b>{esc(item.commentary)}</div>' if item.commentary else ""
+    sources = "".join(f'<div class="dz-muted">来源：{esc(s)}</div>' for s in item.sources)
+    return (
+        f'<div class="dz-item"><h3>{esc(item.title)}</h3>'
+        f'<div class="dz-muted">{esc(item.date or "近日")} · {esc(item.section)} · {esc(item.issue or "")} · {esc(item.id)}</div>'
+        f'<div class="dz-body">{esc(item.body)}</div>{comm}{sources}</div>'
+    )
+
+
+def stored_html(stored: StoredDraft | None) -> str:
+    """Preview of a stored draft in History, with the editor's changes."""
+    if stored is None:
+        return '<p class="dz-empty">在表格中点选一份草稿预览，再点「继续编辑」。</p>'
+    d = stored.draft
+    return (
+        f'<div class="dz-item"><h3>#{stored.id} {esc(stored.title)}</h3>'
+        f'<div class="dz-muted">{esc(STATUS_LABELS.get(stored.status, stored.status))} · {esc(model_label(d))} · '
+        f"创建 {esc(local_time(stored.created_at))} · 更新 {esc(local_time(stored.updated_at))}</div>"
+        f'<div class="dz-body">{esc(stored.body)}</div>'
+        f'<div class="dz-comm"><b>植德短评：</b>{esc(stored.commentary)}</div>'
+        f'<div class="dz-muted">相对原稿的修改：</div>{draft_diff_html(d, stored.title, stored.body, stored.commentary)}</div>'
+    )
+
+
+def ingest_report(rows: Sequence[tuple[str, Issue | None, str | None]], indexed: int) -> str:
+    """Markdown report of an upload: per file the items, 短评 and problems, or the error."""
+    lines = ["| 文件 | 条目 | 短评 | 政策/新闻/交易 | 问题 |", "|---|---|---|---|---|"]
+    for name, issue, error in rows:
+        safe = _md(name)
+        if issue is None:
+            lines.append(f"| {safe} | – | – | – | ✗ {_md(error or '')} |")
+            continue
+        items = issue.items
+        by_sec = "/".join(str(sum(1 for i in items if i.section == s)) for s in ("政策速递", "行业新闻", "交易资讯"))
+        problems = "<br>".join(_md(p) for p in issue.problems) or "无"
+        lines.append(f"| {safe} | {len(items)} | {sum(1 for i in items if i.commentary)} | {by_sec} | {problems} |")
+    lines.append(f"\n索引中现有 **{indexed}** 条。")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    # Markdown table cells: escape HTML and the cell separator.
+    return esc(text).replace("|", "\\|").replace("\n", " ")
+
+
+MAX_PASTE_CHARS = 20000
+
+
+def build_request(
+    raw: str,
+    title: str = "",
+    date: str = "",
+    url: str = "",
+    section: str | None = None,
+    *,
+    filters: SearchFilters | None = None,
+    variants: int = 1,
+    model: str | None = None,
+    offline: bool = False,
+) -> tuple[DraftRequest, str]:
+    """The DraftRequest for the paste box and its optional fields, and the source text the guard checks against."""
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationError("请先在「新条目 / 政策原文」框中粘贴内容，再点「起草」。")
+    if len(text) > MAX_PASTE_CHARS:
+        raise ValidationError(f"粘贴的内容有 {len(text)} 字，超过 {MAX_PASTE_CHARS} 字上限：请只粘贴这一条的正文。")
+    day = check_date(date, "日期")
+    sec = section if section in SECTIONS else None
+    title = (title or "").strip()
+    url = (url or "").strip()
+    source = compose_raw_text(text, title, day or "", url)
+    use_model = model if model and model != OFFLINE_LABEL else None
+    common = {"variants": int(variants or 1), "model": use_model, "offline": offline or model == OFFLINE_LABEL, "filters": filters}
+    if title and sec:
+        # The editor named the item: no need for the drafter to guess title and section from raw text.
+        item = Item(section=sec, title=title, date=day, body=text, sources=[url] if url else [])
+        return DraftRequest(item=item, **common), source  # type: ignore[arg-type]
+    return DraftRequest(raw_text=source, section=sec, **common), source  # type: ignore[arg-type]
