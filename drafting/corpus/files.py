@@ -5,33 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from drafting.corpus.parse import SUFFIXES, parse_file
 from drafting.corpus.readers import is_issue_json
 from drafting.errors import ParseError
+from drafting.fileio import atomic_write
 from drafting.models import Issue, Item
 
 logger = logging.getLogger(__name__)
 
 ACCEPTED = "accepted"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temp file in the same folder, fsync, then os.replace: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _issue_bytes(issue: Issue) -> bytes:

@@ -29,7 +29,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue
-from drafting.export._files import atomic_write_bytes
+from drafting.fileio import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +272,6 @@ def export_docx(issue: AssembledIssue, path: Path) -> Path:
     """Write the issue as a Word document (atomic write); returns the path."""
     buffer = io.BytesIO()
     build_docx(issue).save(buffer)
-    atomic_write_bytes(Path(path), buffer.getvalue())
+    atomic_write(Path(path), buffer.getvalue())
     logger.info("wrote %s", path)
     return Path(path)

@@ -6,7 +6,7 @@ import logging
 from pathlib import Path
 
 from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue
-from drafting.export._files import atomic_write_bytes
+from drafting.fileio import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +48,6 @@ def render_markdown(issue: AssembledIssue) -> str:
 def export_markdown(issue: AssembledIssue, path: Path) -> Path:
     """Write the issue as Markdown (atomic write); returns the path."""
     path = Path(path)
-    atomic_write_bytes(path, render_markdown(issue).encode("utf-8"))
+    atomic_write(path, render_markdown(issue).encode("utf-8"))
     logger.info("wrote %s", path)
     return path
