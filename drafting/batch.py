@@ -24,7 +24,9 @@ from pydantic import BaseModel, Field
 
 from drafting.assemble import DEFAULT_TITLE, AssembledIssue, assemble, load_closing
 from drafting.batch_input import BatchEntry, BatchInput, RowProblem, read_items
+from drafting.draft import query_text
 from drafting.errors import DraftingError, ModelError, ValidationError
+from drafting.fileio import atomic_write
 from drafting.models import Draft, DraftRequest, Item, SearchResult
 
 if TYPE_CHECKING:
@@ -180,9 +182,16 @@ class Checkpoint:
         """Write one record durably before returning."""
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock, self.path.open("a", encoding="utf-8") as fh:
+            if fh.tell() and not self._ends_with_newline():
+                line = "\n" + line  # a torn last line (killed mid-write) must not swallow this record
             fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
+
+    def _ends_with_newline(self) -> bool:
+        with self.path.open("rb") as fh:
+            fh.seek(-1, os.SEEK_END)
+            return fh.read(1) == b"\n"
 
     def rotate(self) -> Path | None:
         """Move an old checkpoint aside (a fresh run keeps, never deletes, earlier drafts)."""
@@ -265,7 +274,7 @@ class BatchRunner:
             if moved:
                 logger.info("earlier checkpoint kept as %s", moved)
         done_before = {k: r for k, r in checkpoint.load().items() if r.get("status") == "done"}
-        (folder / "input.json").write_text(batch.model_dump_json(indent=1), encoding="utf-8")
+        atomic_write(folder / "input.json", batch.model_dump_json(indent=1).encode("utf-8"))
 
         report = BatchReport(batch_id=batch_id, source=batch.source, folder=str(folder), problems=batch.problems)
         report.results = [BatchResult(key=e.key, line=e.line, label=e.label) for e in batch.entries]
@@ -318,7 +327,7 @@ class BatchRunner:
         report.results = [by_key[e.key] for e in batch.entries]
         report.elapsed = time.perf_counter() - started
         report.stopped = self._stop
-        (folder / "report.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
+        atomic_write(folder / "report.json", report.model_dump_json(indent=1).encode("utf-8"))
         return report
 
     def _one(self, entry: BatchEntry, batch_id: str, checkpoint: Checkpoint) -> BatchResult:
@@ -382,7 +391,7 @@ class BatchRunner:
     def _prefetch(self, entries: list[BatchEntry]) -> None:
         """Search for later items while the workers wait on the provider, so their query vectors are cached.
 
-        The text matches the drafter's own query (title + body, or the raw text's head); embedding is the
+        The text is the drafter's own query (draft.query_text), so the worker finds it cached; embedding is the
         CPU-bound part of a draft, and the CPU is otherwise idle during the provider's latency.
         """
         for entry in entries:
@@ -390,7 +399,7 @@ class BatchRunner:
                 return
             if entry.key in self._started:  # a worker got there first: warming it now would only add load
                 continue
-            text = f"{entry.item.title}\n{entry.item.body}" if entry.item else (entry.raw_text or "").strip()[:2000]
+            text = query_text(entry.request(offline=self.offline))
             try:
                 self.prefetch_fn(text)  # type: ignore[misc]
             except Exception:  # only a cache warm-up; the worker searches again anyway

@@ -47,6 +47,21 @@ def source_block(item: Item, raw_text: str | None = None) -> str:
     return fence("\n".join(lines))
 
 
+def rough_item(request: DraftRequest) -> Item | None:
+    """The offline item of a raw-text request (None for an item request): cheap, and what precedents are searched by."""
+    if request.item is not None:
+        return None
+    raw = request.raw_text.strip() if request.raw_text else ""
+    return offline.item_from_raw(raw, request.section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+
+
+def query_text(request: DraftRequest, rough: Item | None = None) -> str:
+    """The exact text a draft searches precedents with, so a prefetch warms the same query-vector cache entry."""
+    item = request.item or rough or rough_item(request)
+    assert item is not None  # rough_item always makes one for raw text
+    return f"{item.title}\n{item.body}"[:MAX_QUERY_CHARS]
+
+
 class DraftingService:
     """Drafts items and 短评 in house style, citing precedents."""
 
@@ -136,17 +151,11 @@ class DraftingService:
         exclude = set(request.exclude_ids)
         # Precedents come first, so raw text is searched through its offline item (title + lead, a few hundred
         # characters): a whole pasted document would be slow to embed and mostly boilerplate.
-        rough: Item | None = None
-        if request.item is not None:
-            query = f"{request.item.title}\n{request.item.body}"
-        else:
-            rough = offline.item_from_raw(raw or "", request.section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
-            query = f"{rough.title}\n{rough.body}"
-        query = query[:MAX_QUERY_CHARS]
-        result = self._search(query, request, exclude)
+        rough = rough_item(request)
+        result = self._search(query_text(request, rough), request, exclude)
         yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)
 
-        item_model = None if use_offline else ChatModel(self.settings.llm, model=model_name)
+        item_model = None if use_offline or request.item is not None else ChatModel(self.settings.llm, model=model_name)
         labels: list[str] = []
         item_findings: list[Any] = []
         if request.item is not None:

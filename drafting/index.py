@@ -187,13 +187,22 @@ class VectorIndex:
                 return hashes
             offset += page
 
+    def _hashes_of(self, ids: list[str]) -> dict[str, str]:
+        """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
+        hashes: dict[str, str] = {}
+        for chunk in _chunks(ids, 5000):
+            got = self._collection.get(ids=chunk, include=["metadatas"])
+            for rid, meta in zip(got["ids"], got["metadatas"] or []):
+                hashes[rid] = str((meta or {}).get("content_hash", ""))
+        return hashes
+
     def sync(self, items: list[Item], *, remove_missing: bool = False, progress: bool = False) -> SyncStats:
         """Upsert items, embedding only new or changed ones (content hash); optionally drop ids not given."""
         stats = SyncStats()
         latest: dict[str, Item] = {}
         for item in items:  # a later duplicate id wins, as in the corpus
             latest[item.id] = item
-        stored = self.stored_hashes()
+        stored = self.stored_hashes() if remove_missing else self._hashes_of(list(latest))
         todo: list[Item] = []
         for item in latest.values():
             old = stored.get(item.id)

@@ -11,7 +11,7 @@ from drafting.corpus import CorpusFiles
 from drafting.draft import DraftingService
 from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
-from drafting.models import Issue, Item, StoredDraft
+from drafting.models import Issue, Item, StoredDraft, item_id
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
 from drafting.store import DraftStore
@@ -39,13 +39,20 @@ class Services:
 
     def accept(self, draft_id: int, *, title: str, body: str, commentary: str) -> StoredDraft:
         """Store the editor's final text, add the item to the corpus and the index."""
+        before = self.store.accepted_text(draft_id)
         stored = self.store.accept(draft_id, title=title, body=body, commentary=commentary)
         item = stored.draft.item.model_copy(
             update={"id": "", "title": title, "body": body, "commentary": commentary or None, "issue": "accepted"}
         )
         item = Item.model_validate(item.model_dump())  # recompute the stable id from the final title
         self.corpus.add_item(item)
-        self.index.sync([item])
+        old_id = item_id(item.section, before.get("title", ""), item.date) if before is not None else item.id
+        if old_id != item.id and self.corpus.remove_item(old_id):
+            # Accepted again under a corrected title: the earlier version must not linger as a precedent. A full
+            # sync drops it, or puts back an issue item of the same id that it had shadowed; rare, so the cost is fine.
+            self.index.sync(self.corpus.items(), remove_missing=True)
+        else:
+            self.index.sync([item])
         self.retriever.refresh()
         return stored
 

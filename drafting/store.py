@@ -149,6 +149,15 @@ class DraftStore:
             row = conn.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
         return self._row(row)
 
+    def accepted_text(self, draft_id: int) -> dict[str, str] | None:
+        """Title, body and 短评 as last accepted (autosaves after an accept do not change it); None if never accepted."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT accepted_json FROM drafts WHERE id=?", (draft_id,)).fetchone()
+        if row is None or not row["accepted_json"]:
+            return None
+        data: dict[str, str] = json.loads(row["accepted_json"])
+        return data
+
     def get(self, draft_id: int) -> StoredDraft:
         """One draft; ValidationError when it does not exist."""
         with self._connect() as conn:

@@ -124,6 +124,21 @@ def test_fresh_run_keeps_old_checkpoint_and_torn_line_is_ignored(tmp_path: Path)
     assert len(list(folder.glob("checkpoint-*.jsonl"))) == 1
 
 
+def test_resume_after_torn_line_keeps_records_written_after_it(tmp_path: Path) -> None:
+    batch = policy_list(4)
+    first = LocalDrafter(fail={"第3号元宇宙政策", "第4号元宇宙政策"})
+    BatchRunner(first, data_dir=tmp_path, concurrency=1).run(batch, batch_id="b")
+    folder = tmp_path / "batches" / "b"
+    with (folder / "checkpoint.jsonl").open("a") as fh:
+        fh.write('{"key": "i123", "status": "do')  # killed mid-write
+    BatchRunner(LocalDrafter(), data_dir=tmp_path, concurrency=1).run(batch, batch_id="b", resume=True)
+    # The records appended after the torn line must survive: a third run drafts nothing again.
+    third = LocalDrafter()
+    again = BatchRunner(third, data_dir=tmp_path, concurrency=1).run(batch, batch_id="b", resume=True)
+    assert third.calls == []
+    assert again.complete
+
+
 def test_only_policy_items_drafted_unless_all_sections(tmp_path: Path) -> None:
     batch = read_items(DATA / "items.jsonl")  # 2 policy items, 1 raw policy text, 2 news, 1 deal
     drafter = LocalDrafter()
@@ -349,6 +364,30 @@ def test_issue_review_reorder_edit_and_accepted_only(tmp_path: Path) -> None:
     assert [i.title for i in full.items()][:2] == [policy[1].title, "新标题"]
     assert sum(1 for i in full.items() if i.commentary) == 3
     assert [(i.title, i.commentary) for i in final.items() if i.commentary] == [("新标题", "改过的短评")]
+
+
+def test_prefetch_query_is_the_drafts_own_so_nothing_is_embedded_twice(tmp_path: Path) -> None:
+    from conftest import make_settings
+
+    from drafting.services import build_services
+
+    services = build_services(make_settings(tmp_path))
+    services.ingest()
+    embedded: list[str] = []
+    embedder = services.index.embedder
+    real = embedder.embed_query
+    embedder.embed_query = lambda text: (embedded.append(text), real(text))[1]  # type: ignore[method-assign]
+    long_body = "2023年9月18日，某市发布《元宇宙产业创新发展行动方案》。" + "该方案明确，到2025年培育一批元宇宙领军企业，建设若干产业集聚区。" * 30
+    batch = validate_rows([
+        (1, {"section": "政策速递", "raw": long_body}),
+        (2, {"section": "政策速递", "title": "某市发布《元宇宙行动方案》", "body": long_body}),  # longer than the query cap
+    ], source="prefetch.jsonl")
+    runner = BatchRunner(services.drafter.draft, data_dir=tmp_path, prefetch_fn=lambda text: services.retriever.search(text, k=1))
+    runner._prefetch(batch.entries)
+    assert len(embedded) == 2
+    for entry in batch.entries:
+        services.drafter.draft(entry.request(offline=True))
+    assert len(embedded) == 2  # each draft's search found the prefetched query vector
 
 
 def test_prefetch_warms_later_items_only(tmp_path: Path) -> None:

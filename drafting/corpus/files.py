@@ -191,6 +191,14 @@ class CorpusFiles:
         atomic_write(path, data)
         return path
 
+    def remove_item(self, item_id: str) -> bool:
+        """Delete corpus/accepted/<item_id>.json; False when there was none."""
+        path = self.accepted_dir / f"{item_id}.json"
+        if not path.is_file():
+            return False
+        path.unlink()
+        return True
+
     def save_issue(self, issue: Issue) -> Path:
         """Write corpus/issues/<issue.id>.json (atomic write)."""
         path = self.issues_dir / f"{issue.id}.json"
