@@ -82,8 +82,14 @@ def search(
     as_json: JsonOpt = False,
 ) -> None:
     """Rank the corpus's precedents for a new item's text."""
-    from drafting.models import SearchFilters
+    from drafting.errors import ValidationError
+    from drafting.index import date_int
+    from drafting.models import SECTIONS, SearchFilters
 
+    if section and section not in SECTIONS:
+        raise ValidationError(f"--section {section!r} 无效：可选 {' | '.join(SECTIONS)}")
+    for value in (date_from, date_to):
+        date_int(value)  # a bad date fails here with the expected format, before the model loads
     filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)  # type: ignore[arg-type]
     result = _services().retriever.search(text, k=k, filters=filters)
     if as_json:
@@ -101,6 +107,228 @@ def search(
     for n, p in enumerate(result.precedents, 1):
         why = f"dense #{p.dense_rank or '-'} lexical #{p.lexical_rank or '-'}"
         typer.echo(f"{n}. {p.score:.4f}  [{p.item.section}] {p.item.date or '近日'} {p.item.title}  ({why})")
+
+
+@app.command()
+def batch(
+    items_file: Annotated[Path, typer.Argument(help="item list: .json .jsonl .csv .xlsx .md .docx")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the issue as Word (.docx)")],
+    md: Annotated[Optional[Path], typer.Option("--md", help="also write the issue as Markdown")] = None,
+    concurrency: Annotated[Optional[int], typer.Option(help="drafts at once (default settings.batch.concurrency)")] = None,
+    rpm: Annotated[Optional[int], typer.Option(help="requests per minute to the provider; 0 = unlimited")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="keep drafts already finished for this list")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="use the offline drafter")] = False,
+    all_sections: Annotated[bool, typer.Option("--all-sections", help="a 短评 for every item, not only 政策速递")] = False,
+    publish: Annotated[bool, typer.Option("--publish", help="issue is final: add it to the corpus and index")] = False,
+    title: Annotated[str, typer.Option(help="issue title")] = "元宇宙/Web3 月刊",
+    period: Annotated[Optional[str], typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
+    editors: Annotated[Optional[str], typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
+    batch_id: Annotated[Optional[str], typer.Option(help="checkpoint name (default: from the list's path)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draft a whole issue from an item list and export it as DOCX (and Markdown)."""
+    from tqdm import tqdm
+
+    from drafting import batch as batch_mod
+    from drafting.batch_input import read_items
+    from drafting.errors import ValidationError
+    from drafting.export import export_docx, export_markdown
+
+    services = _services()
+    items = read_items(items_file)
+    for p in items.errors:
+        typer.echo(f"跳过 {p}", err=True)
+    bar = tqdm(total=len(items.entries), desc="起草", unit="条", disable=as_json, file=sys.stderr)
+
+    def tick(p: batch_mod.BatchProgress) -> None:
+        bar.n = p.done + p.failed
+        bar.set_postfix(失败=p.failed, refresh=False)
+        bar.refresh()
+
+    try:
+        report = batch_mod.run_batch(
+            services, items, concurrency=concurrency, rpm=rpm, resume=resume, offline=offline,
+            all_sections=all_sections, progress=tick, batch_id=batch_id or batch_mod.batch_id_for(items_file),
+        )
+    finally:
+        bar.close()
+    # Running with --publish is the editor marking the issue final: every 短评 counts as accepted.
+    review = batch_mod.IssueReview.from_report(report, accept_all=True)
+    review.title, review.editors = title, editors
+    review.period = review.period if period is None else period
+    issue = review.assemble(services.settings.prompts_dir)
+    export_docx(issue, output)
+    if md:
+        export_markdown(issue, md)
+    published = None
+    if publish:
+        if not report.complete:
+            raise ValidationError(f"还有 {len(report.results) - report.count('done')} 条未完成，不能发布：请先用 --resume 补齐")
+        published = str(review.publish(services))
+    summary = {**report.summary(), "issue": issue.heading, "docx": str(output), "md": str(md) if md else None, "published": published}
+    if as_json:
+        _print_json(summary)
+    else:
+        for line in summary["duplicates"]:
+            typer.echo(f"重复：{line}", err=True)
+        for line in summary["failures"]:
+            typer.echo(f"失败：{line}", err=True)
+        if report.stopped:
+            typer.echo(f"已停止：{report.stopped}", err=True)
+        typer.echo(
+            f"{issue.heading}：完成 {summary['done']}/{summary['total']} 条（续用 {summary['resumed']}，失败 {summary['failed']}，"
+            f"未开始 {summary['pending']}），跳过 {len(summary['rejected_rows'])} 行；已导出 {output}" + (f"、{md}" if md else "")
+            + (f"；已发布到 {published}" if published else "")
+        )
+    if not report.complete:
+        if not as_json:
+            typer.echo("本期不完整：修复后运行同一命令加 --resume，只起草未完成的条目。", err=True)
+        raise typer.Exit(2)
+
+
+@app.command()
+def reindex(
+    from_scratch: Annotated[bool, typer.Option("--from-scratch", help="drop this model's collection and re-embed everything")] = False,
+    from_path: Annotated[Optional[Path], typer.Option("--from-path", help="reuse vectors of an embedded index folder (e.g. data/chroma) when moving to a server")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build or move the configured index (embedded or server) from the corpus files."""
+    from drafting.maintenance import reindex as run_reindex
+
+    services = _services()
+    report = run_reindex(services, from_scratch=from_scratch, from_path=from_path, progress=not as_json)
+    counts = {k: v for k, v in report.model_dump().items() if k != "stats"} | report.stats.model_dump()
+    if as_json:
+        _print_json(counts)
+    else:
+        typer.echo("，".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@app.command()
+def check(
+    repair: Annotated[bool, typer.Option("--repair", help="re-save lost accepts and sync the index to the corpus")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Report drift between corpus files, index and draft store (missing, stale, changed ids); exit 2 if unrepaired."""
+    from drafting.maintenance import check as run_check
+
+    report = run_check(_services(), repair=repair)
+    if as_json:
+        _print_json({**report.model_dump(), "ok": report.ok})
+    else:
+        typer.echo(report.summary())
+        for label, ids in (("缺少", report.missing), ("多出", report.stale), ("已变", report.changed)):
+            for rid in ids[:20]:
+                typer.echo(f"  {label} {rid}")
+    if not report.ok and not report.repaired:
+        raise typer.Exit(2)
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    data: Annotated[Optional[Path], typer.Option(help="labelled JSONL (default tests/data/retrieval_eval.jsonl)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recall@3, MRR and nDCG@5 of dense-only, lexical-only and hybrid search on labelled new items."""
+    from drafting.evaluation.retrieval import DEFAULT_EVAL_PATH, evaluate_retrieval, load_cases
+
+    cases = load_cases(data or DEFAULT_EVAL_PATH)
+    services = _services()
+    services.ingest()  # cheap when the corpus is unchanged; makes sure the eval sees the current corpus
+    report = evaluate_retrieval(services.retriever, cases)
+    if as_json:
+        _print_json({"cases": report.cases, "corpus_items": services.index.count(), "modes": {m: s.model_dump() for m, s in report.modes.items()}})
+        return
+    typer.echo(f"{'mode':<8} {'Recall@3':>9} {'MRR':>7} {'nDCG@5':>7}")
+    for mode, s in report.modes.items():
+        typer.echo(f"{mode:<8} {s.recall_at_3:>9.3f} {s.mrr:>7.3f} {s.ndcg_at_5:>7.3f}")
+    typer.echo(f"{report.cases} cases, {services.index.count()} corpus items")
+
+
+def _draft_json(d: Any) -> dict[str, Any]:
+    """One Draft in the CLI's JSON shape."""
+    return {
+        "item": d.item.model_dump(exclude={"issue", "commentary"}),
+        "commentary": d.commentary,
+        "offline": d.offline,
+        "model": d.model,
+        "temperature": d.temperature,
+        "prompt_version": d.prompt_version,
+        "findings": [{"kind": f.kind, "span": list(f.span) if f.span else None, "message": f.message, "field": f.field} for f in d.findings],
+        "precedents": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.precedents],
+        "duplicates": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.duplicates],
+    }
+
+
+@app.command()
+def draft(
+    file: Annotated[Optional[str], typer.Argument(help="item JSON (section, title, date, body, sources), or text with --raw; - = stdin")] = None,
+    raw: Annotated[bool, typer.Option("--raw", help="input is raw text (policy document, news): draft the item first")] = False,
+    variants: Annotated[int, typer.Option("--variants", min=1, max=5, help="drafts at temperatures around the configured one")] = 1,
+    offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
+    section: Annotated[Optional[str], typer.Option(help="政策速递 | 行业新闻 | 交易资讯 (raw text: guessed when omitted)")] = None,
+    model: Annotated[Optional[str], typer.Option(help="one of the configured models (DRAFTING_LLM__MODEL / __MODELS)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
+    from drafting.draft import request_from_input
+    from drafting.guard import format_findings
+    from drafting.offline import OFFLINE_LABEL
+
+    if file in (None, "-"):
+        text, source = sys.stdin.read(), "标准输入"
+    else:
+        path = Path(file)
+        if not path.is_file():
+            raise DraftingError(f"找不到输入文件 {path}：请检查路径，或用 - 从标准输入读取")
+        text, source = path.read_text(encoding="utf-8"), str(path)
+    request = request_from_input(text, raw=raw, source=source, section=section, variants=variants, offline=offline, model=model)
+    drafter = _services().drafter
+    if as_json:
+        drafts = [_draft_json(d) for d in drafter.draft(request)]
+        _print_json(drafts[0] if len(drafts) == 1 else {"variants": drafts})
+        return
+    precedents: list[Any] = []
+    for event in drafter.stream(request):
+        if event.kind == "precedents":
+            precedents = event.precedents
+            for d in event.duplicates:
+                typer.echo(f"重复：语料库中已有此条目 —— {d.item.title}（{d.item.date or '近日'}）")
+        elif event.kind == "item" and event.item is not None:
+            typer.echo(f"[{event.item.section}] {event.item.date or '近日'}  {event.item.title}\n{event.item.body}\n")
+        elif event.kind == "variant":
+            typer.echo(f"植德短评（草稿 {event.variant + 1}，{event.text}）：" if variants > 1 else f"植德短评（{event.text}）：")
+        elif event.kind == "token":
+            typer.echo(event.text, nl=False)
+        elif event.kind == "done" and event.draft is not None:
+            d = event.draft
+            label = OFFLINE_LABEL if d.offline else f"{d.model} @ {d.temperature:g}"
+            typer.echo(f"\n（{len(d.commentary)} 字，{label}，{d.prompt_version}）")
+            typer.echo(format_findings(d.findings) + "\n")
+        elif event.kind == "error":
+            raise DraftingError(event.error or "起草失败")
+    if precedents:
+        typer.echo("参考先例：")
+        for n, p in enumerate(precedents, 1):
+            typer.echo(f"  {n}. {p.score:.4f}  [{p.item.section}] {p.item.date or '近日'} {p.item.title}")
+
+
+@eval_app.command("drafts")
+def eval_drafts(
+    offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
+    limit: Annotated[Optional[int], typer.Option(help="only the first N items with a 短评")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Leave-one-out drafting of every corpus 短评: fact-guard flags, length, ROUGE-L, embedding similarity."""
+    from drafting.evaluation.drafts import evaluate_drafts
+
+    services = _services()
+    services.ingest()  # cheap when the corpus is unchanged; the eval must see the current corpus
+    report = evaluate_drafts(services, offline=offline, limit=limit)
+    if as_json:
+        _print_json(report.model_dump())
+        return
+    typer.echo(report.table())
 
 
 @app.command()

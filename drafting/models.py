@@ -58,6 +58,10 @@ class Issue(BaseModel):
     title: str = ""
     period: str | None = None
     source_file: str | None = None
+    source_sha1: str | None = Field(
+        default=None,
+        description="SHA-1 of the original this JSON was parsed from; the JSON is re-parsed only when it differs",
+    )
     items: list[Item] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list, description="non-fatal parse warnings")
 

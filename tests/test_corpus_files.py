@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -87,19 +89,97 @@ def test_originals_without_json_are_parsed_and_written(corpus: CorpusFiles, seed
     assert len(corpus.items()) == 17
 
 
-def test_newer_json_is_the_system_of_record(corpus: CorpusFiles, seed_path: Path) -> None:
+def correct_title(path: Path, title: str) -> None:
+    """What a person does: edit the parsed JSON by hand (here without keeping indentation)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["items"][0]["title"] = title
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_ingest_records_the_originals_hash(corpus: CorpusFiles, seed_path: Path) -> None:
+    issue = corpus.ingest(seed_path)
+    digest = hashlib.sha1(seed_path.read_bytes()).hexdigest()
+    assert issue.source_sha1 == digest
+    stored = json.loads((corpus.root / "issues" / f"{seed_path.stem}.json").read_text(encoding="utf-8"))
+    assert stored["source_sha1"] == digest
+
+
+def test_corrected_json_is_the_system_of_record(corpus: CorpusFiles, seed_path: Path) -> None:
     corpus.ingest(seed_path)
     path = corpus.root / "issues" / f"{seed_path.stem}.json"
-    data = json.loads(path.read_text(encoding="utf-8"))
-    data["items"][0]["title"] = "人工校对后的标题"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    correct_title(path, "人工校对后的标题")
     assert corpus.issues()[0].items[0].title == "人工校对后的标题"
     assert corpus.ingest(seed_path).items[0].title == "人工校对后的标题"  # re-ingest keeps the correction
-    # an original changed after its JSON is parsed again
-    original = corpus.root / "issues" / seed_path.name
-    later = path.stat().st_mtime + 5
+    assert corpus.issues()[0].items[0].title == "人工校对后的标题"
+
+
+def test_correction_survives_an_original_that_looks_newer(corpus: CorpusFiles, seed_path: Path) -> None:
+    """The reviewer's bug: git clone / cp rewrite the original with the same bytes and a newer mtime."""
+    corpus.ingest(seed_path)
+    folder = corpus.root / "issues"
+    path = folder / f"{seed_path.stem}.json"
+    original = folder / seed_path.name
+    correct_title(path, "人工校对后的标题")
+    corrected = path.read_bytes()
+    original.write_bytes(seed_path.read_bytes())  # identical content, written after the JSON
+    later = path.stat().st_mtime + 60
     os.utime(original, (later, later))
-    assert corpus.issues()[0].items[0].title.startswith("工信部")
+    assert original.stat().st_mtime > path.stat().st_mtime
+    assert corpus.issues()[0].items[0].title == "人工校对后的标题"
+    assert corpus.ingest(original).items[0].title == "人工校对后的标题"
+    assert corpus.ingest(seed_path).items[0].title == "人工校对后的标题"
+    assert path.read_bytes() == corrected  # not even rewritten
+    # a whole corpus copied with its files in any order keeps the correction too
+    copy = CorpusFiles(corpus.root.parent / "cloned")
+    (copy.root / "issues").mkdir(parents=True)
+    shutil.copy(path, copy.root / "issues" / path.name)
+    shutil.copy(original, copy.root / "issues" / original.name)
+    assert copy.issues()[0].items[0].title == "人工校对后的标题"
+
+
+def test_a_changed_original_is_parsed_again(corpus: CorpusFiles, seed_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    corpus.ingest(seed_path)
+    folder = corpus.root / "issues"
+    path = folder / f"{seed_path.stem}.json"
+    original = folder / seed_path.name
+    correct_title(path, "人工校对后的标题")
+    # the original really changes, even with an older mtime than the JSON
+    changed = seed_path.read_text(encoding="utf-8").replace("\n工信部:", "\n工业和信息化部:", 1)
+    original.write_text(changed, encoding="utf-8")
+    earlier = path.stat().st_mtime - 60
+    os.utime(original, (earlier, earlier))
+    with caplog.at_level(logging.WARNING, logger="drafting.corpus.files"):
+        issue = corpus.issues()[0]
+    assert issue.items[0].title.startswith("工业和信息化部")
+    assert issue.source_sha1 == hashlib.sha1(original.read_bytes()).hexdigest()
+    assert any("changed since" in r.getMessage() and path.name in r.getMessage() for r in caplog.records)
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert stored["items"][0]["title"] == issue.items[0].title and stored["source_sha1"] == issue.source_sha1
+    before = snapshot(corpus.root)
+    assert corpus.issues()[0].items[0].title == issue.items[0].title
+    assert snapshot(corpus.root) == before  # parsed once, then the JSON is trusted again
+
+
+def test_json_without_hash_is_parsed_again_and_gets_one(corpus: CorpusFiles, seed_path: Path) -> None:
+    corpus.ingest(seed_path)
+    path = corpus.root / "issues" / f"{seed_path.stem}.json"
+    fresh = path.read_bytes()
+    data = json.loads(fresh)
+    del data["source_sha1"]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert corpus.issues()[0].source_sha1 == hashlib.sha1(seed_path.read_bytes()).hexdigest()
+    assert path.read_bytes() == fresh
+
+
+def test_a_broken_corrected_json_is_never_overwritten(corpus: CorpusFiles, seed_path: Path) -> None:
+    corpus.ingest(seed_path)
+    folder = corpus.root / "issues"
+    path = folder / f"{seed_path.stem}.json"
+    broken = path.read_text(encoding="utf-8").replace('"title": "', '"title": 人工', 1)
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(ParseError, match=path.name):
+        corpus.ingest(folder / seed_path.name)
+    assert path.read_text(encoding="utf-8") == broken
 
 
 def test_plain_json_item_list(corpus: CorpusFiles, tmp_path: Path) -> None:

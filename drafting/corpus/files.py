@@ -107,23 +107,53 @@ class CorpusFiles:
         return [(s, originals.get(s), parsed.get(s)) for s in stems]
 
     def _load(self, stem: str, original: Path | None, parsed: Path | None) -> Issue:
-        if parsed is not None and (original is None or parsed.stat().st_mtime >= original.stat().st_mtime):
-            # the JSON is the system of record: a person may have corrected it
+        if original is None:
+            assert parsed is not None
             return self._read_issue(parsed)
-        assert original is not None
+        if original.suffix.lower() == ".json":
+            # a user's plain JSON item list is its own record: parsed in memory, never written over
+            issue = parse_file(original)
+            issue.source_file = original.name
+            return issue
+        digest = _sha1(original)
         if parsed is not None:
-            logger.warning("%s is newer than %s: parsing it again", original.name, parsed.name)
-        issue = parse_file(original)
-        issue.source_file = original.name
-        if original.suffix.lower() != ".json":
-            self.save_issue(issue)
+            recorded = self._read_issue(parsed)
+            if recorded.source_sha1 == digest:
+                # the JSON is the system of record: a person may have corrected it
+                return recorded
+            self._warn_replacing(original, parsed, recorded)
+        issue = self._parse_as(original, original, digest)
+        self.save_issue(issue)
         return issue
+
+    def _parse_as(self, src: Path, target: Path, digest: str | None) -> Issue:
+        """Parse ``src`` as the issue stored under ``target``'s name, recording the original's hash."""
+        issue = parse_file(src)
+        return issue.model_copy(
+            update={
+                "id": target.stem,
+                "source_file": target.name,
+                "source_sha1": digest,
+                "items": [i.model_copy(update={"issue": target.stem}) for i in issue.items],
+            }
+        )
+
+    @staticmethod
+    def _warn_replacing(original: Path, parsed: Path, recorded: Issue) -> None:
+        if recorded.source_sha1 is None:
+            logger.warning("%s records no hash of %s: parsing the original again and replacing it",
+                           parsed.name, original.name)
+        else:
+            logger.warning("%s changed since %s was written: parsing it again and replacing the JSON",
+                           original.name, parsed.name)
 
     def _read_issue(self, path: Path) -> Issue:
         try:
             return Issue.model_validate_json(path.read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as exc:
-            raise ParseError(f"期刊 JSON 无法读取或字段不合法：{exc}", path=str(path)) from exc
+            raise ParseError(
+                f"期刊 JSON 无法读取或字段不合法：{exc}；请修正该 JSON，或删除它以从原件重新解析", path=str(path)
+            ) from exc
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -139,34 +169,26 @@ class CorpusFiles:
             if not inside:
                 self.save_issue(issue)
             return issue
-        target = src if inside else self._place(src)
+        digest = _sha1(src)
+        target = src if inside else self._place(src, digest)
         json_path = self.issues_dir / f"{target.stem}.json"
-        if (
-            target != json_path
-            and target.exists()
-            and json_path.exists()
-            and is_issue_json(json_path)
-            and json_path.stat().st_mtime >= target.stat().st_mtime
-        ):
-            return self._read_issue(json_path)  # already ingested (and maybe corrected by hand)
-        issue = parse_file(src)
-        issue = issue.model_copy(
-            update={
-                "id": target.stem,
-                "source_file": target.name,
-                "items": [i.model_copy(update={"issue": target.stem}) for i in issue.items],
-            }
-        )
-        if target != json_path and not target.exists():
+        keep_original = target != json_path  # a plain JSON item list is replaced by its parsed Issue
+        if keep_original and target.exists() and json_path.exists():
+            # an unreadable JSON raises: it may hold a person's corrections, so it is never overwritten
+            recorded = self._read_issue(json_path)
+            if recorded.source_sha1 == digest:
+                return recorded  # already ingested (and maybe corrected by hand)
+            self._warn_replacing(target, json_path, recorded)
+        issue = self._parse_as(src, target, digest if keep_original else None)
+        if keep_original and not target.exists():
             atomic_write(target, src.read_bytes())
         self.save_issue(issue)
         logger.info("ingested %s: %d items", target.name, len(issue.items))
         return issue
 
-    def _place(self, src: Path) -> Path:
+    def _place(self, src: Path, digest: str) -> Path:
         """Where an outside file goes: an identical copy already there, its own name, or a new name."""
         suffix = src.suffix.lower()
-        digest = _sha1(src)
         originals = [
             p for p in self.issues_dir.iterdir()
             if p.is_file() and p.suffix.lower() in SUFFIXES and p.suffix.lower() != ".json"

@@ -1,0 +1,162 @@
+"""Chroma server mode: a real `chroma run` process on loopback; ingest, search, accept, reindex and check against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import make_settings
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+pytestmark = pytest.mark.skipif(not CHROMA.exists(), reason="the chroma CLI is not installed in this venv")
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (loopback only)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate by pid, then kill if it does not exit."""
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path) -> Iterator[int]:
+    """A Chroma server on 127.0.0.1:<free port> persisting under tmp; yields the port."""
+    port = free_port()
+    log = (tmp_path / "chroma.log").open("wb")
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(tmp_path / "chroma_server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as resp:
+                    if "heartbeat" in resp.read().decode():
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield port
+    finally:
+        stop(proc)
+        log.close()
+
+
+def server_settings(tmp: Path, port: int):
+    from drafting.settings import IndexSettings
+
+    return make_settings(tmp, index=IndexSettings(mode="server", host="127.0.0.1", port=port))
+
+
+def test_ingest_search_accept_against_server(tmp_path: Path, chroma_server: int) -> None:
+    from drafting.maintenance import check
+    from drafting.models import DraftRequest
+    from drafting.services import build_services
+
+    services = build_services(server_settings(tmp_path, chroma_server))
+    assert not (tmp_path / "data" / "chroma").exists()  # nothing written to the embedded folder
+    _, stats = services.ingest()
+    n = len(services.corpus.items())
+    assert n >= 17 and stats.added == n and services.index.count() == n
+
+    result = services.retriever.search("数字人民币 元宇宙 产业 行动计划", k=3)
+    assert result.precedents and all(p.item.id for p in result.precedents)
+
+    draft = services.drafter.draft(DraftRequest(raw_text="2023年9月18日，某市印发《元宇宙产业创新发展行动计划》。", offline=True))[0]
+    draft_id = services.store.create(draft)
+    services.accept(draft_id, title=draft.item.title + "（采纳）", body=draft.item.body, commentary=draft.commentary)
+    assert services.index.count() == n + 1
+
+    # A second process (fresh services) sees the same server-side collection.
+    again = build_services(server_settings(tmp_path, chroma_server))
+    assert again.index.count() == n + 1
+    report = check(again)
+    assert report.ok, report.summary()
+
+
+def test_server_unreachable_is_a_clear_error(tmp_path: Path) -> None:
+    from drafting.errors import IndexError_
+    from drafting.services import build_services
+
+    with pytest.raises(IndexError_) as info:
+        build_services(server_settings(tmp_path, free_port()))
+    assert "DRAFTING_INDEX__" in str(info.value)
+
+
+def test_cli_reindex_moves_embedded_index_to_server(tmp_path: Path, chroma_server: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Embedded → server: `drafting reindex --from-path` reuses the vectors, then check finds no drift."""
+    from typer.testing import CliRunner
+
+    from drafting.cli import app
+    from drafting.services import build_services
+
+    embedded = build_services(make_settings(tmp_path))
+    embedded.ingest()
+    n = embedded.index.count()
+    monkeypatch.chdir(tmp_path)  # no stray .env from the repo
+    env = {
+        "DRAFTING_CORPUS_DIR": str(tmp_path / "corpus"),
+        "DRAFTING_DATA_DIR": str(tmp_path / "data"),
+        "DRAFTING_INDEX__MODE": "server",
+        "DRAFTING_INDEX__HOST": "127.0.0.1",
+        "DRAFTING_INDEX__PORT": str(chroma_server),
+    }
+    runner = CliRunner()
+    moved = runner.invoke(app, ["reindex", "--from-path", str(tmp_path / "data" / "chroma"), "--json"], env=env)
+    assert moved.exit_code == 0, moved.output
+    out = json.loads(moved.output)
+    assert out["mode"] == "server" and out["copied"] == n and out["indexed"] == n
+
+    checked = runner.invoke(app, ["check", "--json"], env=env)
+    assert checked.exit_code == 0, checked.output
+    assert json.loads(checked.output)["ok"] is True
+
+    scratch = runner.invoke(app, ["reindex", "--from-scratch", "--json"], env=env)
+    assert scratch.exit_code == 0, scratch.output
+    out = json.loads(scratch.output)
+    assert out["from_scratch"] is True and out["added"] == n and out["indexed"] == n
+
+
+def test_check_repairs_drift_on_server(tmp_path: Path, chroma_server: int) -> None:
+    from drafting.maintenance import check
+    from drafting.models import Item
+    from drafting.services import build_services
+
+    services = build_services(server_settings(tmp_path, chroma_server))
+    services.ingest()
+    items = services.corpus.items()
+    gone = items[0].id
+    services.index._collection.delete(ids=[gone])
+    stale = Item(section="行业新闻", title="语料库里没有的条目", date="2023-01-01", body="只存在于索引中。")
+    services.index.upsert([stale])
+
+    report = check(services)
+    assert report.missing == [gone] and report.stale == [stale.id] and not report.ok
+    fixed = check(services, repair=True)
+    assert fixed.repaired and fixed.index_items == len(items)
+    assert check(services).ok
+
