@@ -226,7 +226,6 @@ class VectorIndex:
         logger.info("index sync: %s", stats.model_dump())
         return stats
 
-    _stored_hashes = stored_hashes  # older name, still used by drafting.maintenance
 
     def upsert(
         self,

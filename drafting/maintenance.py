@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from drafting.errors import IndexError_
 from drafting.index import SyncStats, _record_hash, collection_name
-from drafting.models import Item, StoredDraft
+from drafting.models import Item
 from drafting.services import Services
 
 logger = logging.getLogger(__name__)
@@ -66,20 +66,6 @@ class DriftReport(BaseModel):
         ]
         state = "已修复" if self.repaired else "运行 drafting check --repair 修复"
         return f"不一致：{'，'.join(parts)}（语料库 {self.corpus_items} 条，索引 {self.index_items} 条）；{state}"
-
-
-def accepted_item(stored: StoredDraft, accepted: dict[str, str] | None = None) -> Item:
-    """The corpus item of an accepted draft, as Services.accept writes it (id from the final title).
-
-    ``accepted`` is the text as last accepted (DraftStore.accepted_text): autosaves after an accept change the
-    row's title/body but not what went into the corpus.
-    """
-    text = accepted or {"title": stored.title, "body": stored.body, "commentary": stored.commentary}
-    item = stored.draft.item.model_copy(
-        update={"id": "", "title": text["title"], "body": text["body"], "commentary": text["commentary"] or None,
-                "issue": "accepted"}
-    )
-    return Item.model_validate(item.model_dump())
 
 
 def _copy_vectors(services: Services, source: Path, items: list[Item]) -> int:
@@ -141,14 +127,14 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
     unsaved: list[int] = []
     accepted_ids = {i.id for i in services.corpus.accepted_items()}
     for stored in services.store.list(status="accepted", limit=ALL_ROWS):
-        item = accepted_item(stored, services.store.accepted_text(stored.id))
+        item = stored.accepted_item(services.store.accepted_text(stored.id))
         if item.id not in accepted_ids:
             unsaved.append(stored.id)
             if repair:
                 services.corpus.add_item(item)
                 accepted_ids.add(item.id)
     items = services.corpus.items()
-    stored_hashes = services.index._stored_hashes()
+    stored_hashes = services.index.stored_hashes()
     corpus = {i.id: _record_hash(i) for i in items}
     report = DriftReport(
         corpus_items=len(corpus),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -118,7 +118,7 @@ class Draft(BaseModel):
     prompt_version: str | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
     temperature: float | None = None
-    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 class DraftRequest(BaseModel):
@@ -160,3 +160,16 @@ class StoredDraft(BaseModel):
     created_at: str
     updated_at: str
     batch_id: str | None = None
+
+    def accepted_item(self, text: dict[str, str] | None = None) -> Item:
+        """The corpus item this draft becomes when accepted: id recomputed from the final title.
+
+        ``text`` is the text as last accepted (DraftStore.accepted_text); autosaves after an accept change the
+        row's title/body but not what went into the corpus. Default: the row's current text.
+        """
+        text = text or {"title": self.title, "body": self.body, "commentary": self.commentary}
+        data = self.draft.item.model_dump() | {
+            "id": "", "title": text["title"], "body": text["body"], "commentary": text["commentary"] or None,
+            "issue": "accepted",
+        }
+        return Item.model_validate(data)

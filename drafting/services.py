@@ -11,7 +11,7 @@ from drafting.corpus import CorpusFiles
 from drafting.draft import DraftingService
 from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
-from drafting.models import Issue, Item, StoredDraft, item_id
+from drafting.models import Issue, StoredDraft, item_id
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
 from drafting.store import DraftStore
@@ -41,10 +41,7 @@ class Services:
         """Store the editor's final text, add the item to the corpus and the index."""
         before = self.store.accepted_text(draft_id)
         stored = self.store.accept(draft_id, title=title, body=body, commentary=commentary)
-        item = stored.draft.item.model_copy(
-            update={"id": "", "title": title, "body": body, "commentary": commentary or None, "issue": "accepted"}
-        )
-        item = Item.model_validate(item.model_dump())  # recompute the stable id from the final title
+        item = stored.accepted_item()
         self.corpus.add_item(item)
         old_id = item_id(item.section, before.get("title", ""), item.date) if before is not None else item.id
         if old_id != item.id and self.corpus.remove_item(old_id):

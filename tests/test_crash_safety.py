@@ -77,7 +77,7 @@ def accepted_rows(db: Path) -> dict[int, str]:
 
 @pytest.mark.slow
 def test_sigkill_during_accept_loop_loses_nothing(tmp_path: Path, seed_path: Path) -> None:
-    from drafting.maintenance import accepted_item, check
+    from drafting.maintenance import check
     from drafting.services import build_services
 
     settings = make_settings(tmp_path)
@@ -102,7 +102,7 @@ def test_sigkill_during_accept_loop_loses_nothing(tmp_path: Path, seed_path: Pat
         # Every accepted draft is in corpus/accepted exactly once, and nothing else is.
         files = sorted(services.corpus.accepted_dir.glob("*.json"))
         ids = [json.loads(f.read_text(encoding="utf-8"))["id"] for f in files]
-        expected = {accepted_item(services.store.get(i), services.store.accepted_text(i)).id for i in rows}
+        expected = {services.store.get(i).accepted_item(services.store.accepted_text(i)).id for i in rows}
         assert len(ids) == len(set(ids)) == len(rows) and set(ids) == expected
         assert not list(services.corpus.accepted_dir.glob(".*.tmp")), "a temp file of an interrupted write was left"
         # The index agrees with the corpus; the seed issue was never touched.
@@ -113,7 +113,7 @@ def test_sigkill_during_accept_loop_loses_nothing(tmp_path: Path, seed_path: Pat
 
 def test_accept_interrupted_between_store_and_corpus_is_repaired(tmp_settings) -> None:
     """The window the kill may hit: the store says accepted, corpus/accepted/ has no file yet."""
-    from drafting.maintenance import accepted_item, check
+    from drafting.maintenance import check
     from drafting.models import DraftRequest
     from drafting.services import build_services
 
@@ -127,7 +127,7 @@ def test_accept_interrupted_between_store_and_corpus_is_repaired(tmp_settings) -
     report = check(services)
     assert report.unsaved_accepts == [draft_id] and report.missing == [] and not report.ok
     fixed = check(services, repair=True)
-    item = accepted_item(stored)
+    item = stored.accepted_item()
     assert fixed.repaired and (services.corpus.accepted_dir / f"{item.id}.json").exists()
     assert item.id in {p.item.id for p in services.retriever.search("数字经济促进条例", k=5).precedents} | {
         d.item.id for d in services.retriever.search("数字经济促进条例", k=5).duplicates}

@@ -16,6 +16,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr
 
+from drafting import maintenance
 from drafting.errors import DraftingError
 from drafting.services import Services, build_services
 from drafting.settings import Settings
@@ -134,9 +135,15 @@ def launch(settings: Settings) -> None:
     """Build services, index the corpus, build the page and serve it (blocking)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("drafting").setLevel(logging.INFO)
+    # Uploaded issues are confidential: keep Gradio's copies under the data folder, not in /tmp.
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.data_dir / "uploads"))
     services = build_services(settings)
     print("正在索引语料库……", flush=True)
     issues, stats = services.ingest()
+    # An accept killed between the database and the corpus write is finished here, before anyone drafts.
+    drift = maintenance.check(services, repair=True)
+    if drift.repaired:
+        print(f"启动检查：{drift.summary()}", flush=True)
     print(f"语料库：{len(issues)} 期，索引 {services.index.count()} 条（新增 {stats.added}，更新 {stats.updated}）", flush=True)
     demo = build_app(services)
     server = settings.server
