@@ -6,7 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -26,7 +26,7 @@ app.add_typer(eval_app, name="eval")
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
 
-def _services():  # noqa: ANN202 - imported lazily so `drafting --help` stays fast
+def _services():
     from drafting.services import build_services
 
     return build_services(Settings())
@@ -53,7 +53,7 @@ def parse(file: Path, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def ingest(paths: Annotated[Optional[list[Path]], typer.Argument()] = None, as_json: JsonOpt = False) -> None:
+def ingest(paths: Annotated[list[Path] | None, typer.Argument()] = None, as_json: JsonOpt = False) -> None:
     """Add issue files to the corpus (default: re-read corpus/) and update the index."""
     services = _services()
     issues, stats = services.ingest(paths or None, progress=not as_json)
@@ -75,10 +75,10 @@ def ingest(paths: Annotated[Optional[list[Path]], typer.Argument()] = None, as_j
 def search(
     text: str,
     k: Annotated[int, typer.Option("-k", help="number of precedents")] = 5,
-    section: Annotated[Optional[str], typer.Option(help="政策速递 | 行业新闻 | 交易资讯")] = None,
-    date_from: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
-    date_to: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
-    with_commentary: Annotated[Optional[bool], typer.Option("--with-commentary/--any", help="only items with a 短评")] = None,
+    section: Annotated[str | None, typer.Option(help="政策速递 | 行业新闻 | 交易资讯")] = None,
+    date_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    with_commentary: Annotated[bool | None, typer.Option("--with-commentary/--any", help="only items with a 短评")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Rank the corpus's precedents for a new item's text."""
@@ -93,7 +93,7 @@ def search(
     filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)  # type: ignore[arg-type]
     result = _services().retriever.search(text, k=k, filters=filters)
     if as_json:
-        def row(p):  # noqa: ANN001, ANN202
+        def row(p):
             return {
                 "id": p.item.id, "title": p.item.title, "section": p.item.section, "date": p.item.date,
                 "score": round(p.score, 6), "commentary": p.item.commentary, "sources": p.item.sources,
@@ -113,17 +113,17 @@ def search(
 def batch(
     items_file: Annotated[Path, typer.Argument(help="item list: .json .jsonl .csv .xlsx .md .docx")],
     output: Annotated[Path, typer.Option("-o", "--output", help="the issue as Word (.docx)")],
-    md: Annotated[Optional[Path], typer.Option("--md", help="also write the issue as Markdown")] = None,
-    concurrency: Annotated[Optional[int], typer.Option(help="drafts at once (default settings.batch.concurrency)")] = None,
-    rpm: Annotated[Optional[int], typer.Option(help="requests per minute to the provider; 0 = unlimited")] = None,
+    md: Annotated[Path | None, typer.Option("--md", help="also write the issue as Markdown")] = None,
+    concurrency: Annotated[int | None, typer.Option(help="drafts at once (default settings.batch.concurrency)")] = None,
+    rpm: Annotated[int | None, typer.Option(help="requests per minute to the provider; 0 = unlimited")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="keep drafts already finished for this list")] = False,
     offline: Annotated[bool, typer.Option("--offline", help="use the offline drafter")] = False,
     all_sections: Annotated[bool, typer.Option("--all-sections", help="a 短评 for every item, not only 政策速递")] = False,
     publish: Annotated[bool, typer.Option("--publish", help="issue is final: add it to the corpus and index")] = False,
     title: Annotated[str, typer.Option(help="issue title")] = "元宇宙/Web3 月刊",
-    period: Annotated[Optional[str], typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
-    editors: Annotated[Optional[str], typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
-    batch_id: Annotated[Optional[str], typer.Option(help="checkpoint name (default: from the list's path)")] = None,
+    period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
+    editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
+    batch_id: Annotated[str | None, typer.Option(help="checkpoint name (default: from the list's path)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft a whole issue from an item list and export it as DOCX (and Markdown)."""
@@ -189,7 +189,7 @@ def batch(
 @app.command()
 def reindex(
     from_scratch: Annotated[bool, typer.Option("--from-scratch", help="drop this model's collection and re-embed everything")] = False,
-    from_path: Annotated[Optional[Path], typer.Option("--from-path", help="reuse vectors of an embedded index folder (e.g. data/chroma) when moving to a server")] = None,
+    from_path: Annotated[Path | None, typer.Option("--from-path", help="reuse vectors of an embedded index folder (e.g. data/chroma) when moving to a server")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Build or move the configured index (embedded or server) from the corpus files."""
@@ -226,7 +226,7 @@ def check(
 
 @eval_app.command("retrieval")
 def eval_retrieval(
-    data: Annotated[Optional[Path], typer.Option(help="labelled JSONL (default tests/data/retrieval_eval.jsonl)")] = None,
+    data: Annotated[Path | None, typer.Option(help="labelled JSONL (default tests/data/retrieval_eval.jsonl)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Recall@3, MRR and nDCG@5 of dense-only, lexical-only and hybrid search on labelled new items."""
@@ -262,12 +262,12 @@ def _draft_json(d: Any) -> dict[str, Any]:
 
 @app.command()
 def draft(
-    file: Annotated[Optional[str], typer.Argument(help="item JSON (section, title, date, body, sources), or text with --raw; - = stdin")] = None,
+    file: Annotated[str | None, typer.Argument(help="item JSON (section, title, date, body, sources), or text with --raw; - = stdin")] = None,
     raw: Annotated[bool, typer.Option("--raw", help="input is raw text (policy document, news): draft the item first")] = False,
     variants: Annotated[int, typer.Option("--variants", min=1, max=5, help="drafts at temperatures around the configured one")] = 1,
     offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
-    section: Annotated[Optional[str], typer.Option(help="政策速递 | 行业新闻 | 交易资讯 (raw text: guessed when omitted)")] = None,
-    model: Annotated[Optional[str], typer.Option(help="one of the configured models (DRAFTING_LLM__MODEL / __MODELS)")] = None,
+    section: Annotated[str | None, typer.Option(help="政策速递 | 行业新闻 | 交易资讯 (raw text: guessed when omitted)")] = None,
+    model: Annotated[str | None, typer.Option(help="one of the configured models (DRAFTING_LLM__MODEL / __MODELS)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
@@ -316,7 +316,7 @@ def draft(
 @eval_app.command("drafts")
 def eval_drafts(
     offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
-    limit: Annotated[Optional[int], typer.Option(help="only the first N items with a 短评")] = None,
+    limit: Annotated[int | None, typer.Option(help="only the first N items with a 短评")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Leave-one-out drafting of every corpus 短评: fact-guard flags, length, ROUGE-L, embedding similarity."""

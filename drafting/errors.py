@@ -30,7 +30,7 @@ class ConfigError(DraftingError):
     """A setting is missing or invalid."""
 
 
-class IndexError_(DraftingError):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(DraftingError):
     """The vector index cannot be used as configured."""
 
 

@@ -38,7 +38,7 @@ class Item(BaseModel):
     sources: list[str] = Field(default_factory=list)
     issue: str | None = Field(default=None, description="id of the issue the item came from")
 
-    def model_post_init(self, __context: Any) -> None:
+    def model_post_init(self, context: Any, /) -> None:
         if not self.id:
             self.id = item_id(self.section, self.title, self.date)
 

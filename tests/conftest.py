@@ -22,7 +22,7 @@ def seed_path() -> Path:
     return SEED
 
 
-def make_settings(tmp: Path, **overrides: object):  # noqa: ANN201
+def make_settings(tmp: Path, **overrides: object):
     """Settings on a fresh corpus (the seed only) and fresh data folder under tmp."""
     from drafting.settings import Settings
 
@@ -33,13 +33,13 @@ def make_settings(tmp: Path, **overrides: object):  # noqa: ANN201
 
 
 @pytest.fixture
-def tmp_settings(tmp_path: Path):  # noqa: ANN201
+def tmp_settings(tmp_path: Path):
     """Fresh settings per test: seed corpus, empty index, no LLM."""
     return make_settings(tmp_path)
 
 
 @pytest.fixture(scope="session")
-def seeded_services(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def seeded_services(tmp_path_factory: pytest.TempPathFactory):
     """Services over the ingested seed corpus, shared by read-only tests (embedding once per session)."""
     from drafting.services import build_services
 
@@ -55,7 +55,7 @@ def output_dir() -> Path:
 
 
 @pytest.fixture
-def fake_openai():  # noqa: ANN201
+def fake_openai():
     """A local OpenAI-protocol server (tests/fake_openai.py), started per test; `.url` goes in settings.llm.base_url."""
     import sys
 
