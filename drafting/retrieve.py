@@ -83,6 +83,8 @@ class _Lexical:
         return ok
 
 
+DENSE_QUERY_CHARS = 256  # eval set (mean 177 chars) unchanged at 256; a 128 cap lost 0.005 nDCG@5
+
 class Retriever:
     """Finds precedents for a new item and reports near-duplicates apart."""
 
@@ -103,7 +105,8 @@ class Retriever:
             if vec is not None:
                 self._query_cache.move_to_end(text)
                 return vec
-        vec = self.index.embedder.embed_query(text)
+        # The title and lead carry the topic; embedding cost grows with length, BM25 still reads the whole text.
+        vec = self.index.embedder.embed_query(text[:DENSE_QUERY_CHARS])
         with self._lock:
             self._query_cache[text] = vec
             while len(self._query_cache) > 256:
