@@ -14,7 +14,6 @@ import json
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from processes import free_port
+
 SEED = ROOT / "corpus" / "issues" / "000_91daaad5127cd8d6.txt"
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "重庆", "武汉", "西安", "南京"]
 TOPICS = ["元宇宙产业发展行动计划", "区块链技术创新专项方案", "数字人产业扶持办法"]
@@ -38,12 +40,6 @@ def make_items(n: int, path: Path) -> None:
                     f"提出到2025年，相关产业规模达到{100 + 10 * i}亿元，培育{5 + i}家行业头部企业，打造一批典型应用场景。")
             fh.write(json.dumps({"section": "政策速递", "title": f"{city}印发《{city}市{topic}》（第{i + 1}条）",
                                  "body": body, "sources": [f"https://example.gov.cn/{i}.html"]}, ensure_ascii=False) + "\n")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(latency: float) -> tuple[subprocess.Popen[bytes], str]:

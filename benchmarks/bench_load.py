@@ -23,8 +23,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,19 +37,15 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from processes import free_port, stop
+
 SEED = ROOT / "corpus" / "issues" / "000_91daaad5127cd8d6.txt"
 HOST = "127.0.0.1"
 USER, PASSWORD = "editor", "bench-pw"
 MAX_EDITORS, MAX_SECONDS = 50, 600
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "重庆", "武汉", "西安", "南京"]
 TOPICS = ["元宇宙产业发展行动计划", "区块链技术创新专项方案", "数字人产业扶持办法", "Web3 创新发展若干措施"]
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
 
 
 def raw_text(n: int) -> str:
@@ -75,17 +69,6 @@ class App:
     def log_text(self) -> str:
         """Everything the app printed so far."""
         return self.log.read_text(encoding="utf-8", errors="replace")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate by pid, then kill."""
-    if proc.poll() is None:
-        os.kill(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=15)
 
 
 @contextmanager
@@ -140,7 +123,7 @@ def running_app(
                     time.sleep(0.5)
                 yield app
             finally:
-                _stop(proc)
+                stop(proc)
 
 
 def draft_endpoint(client: Any) -> str:

@@ -36,6 +36,13 @@ def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
+def _print_counts(counts: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        _print_json(counts)
+    else:
+        typer.echo("，".join(f"{k} {v}" for k, v in counts.items()))
+
+
 @app.command()
 def parse(file: Path, as_json: JsonOpt = False) -> None:
     """Parse an issue file (txt, md, docx, pdf, json, jsonl) into items."""
@@ -65,10 +72,7 @@ def ingest(paths: Annotated[list[Path] | None, typer.Argument()] = None, as_json
         "indexed": services.index.count(),
         **stats.model_dump(),
     }
-    if as_json:
-        _print_json(counts)
-    else:
-        typer.echo("，".join(f"{k} {v}" for k, v in counts.items()))
+    _print_counts(counts, as_json)
 
 
 @app.command()
@@ -198,10 +202,7 @@ def reindex(
     services = _services()
     report = run_reindex(services, from_scratch=from_scratch, from_path=from_path, progress=not as_json)
     counts = {k: v for k, v in report.model_dump().items() if k != "stats"} | report.stats.model_dump()
-    if as_json:
-        _print_json(counts)
-    else:
-        typer.echo("，".join(f"{k} {v}" for k, v in counts.items()))
+    _print_counts(counts, as_json)
 
 
 @app.command()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from processes import free_port
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI
@@ -69,12 +69,6 @@ RECORD_COMMENTARY = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class AppProcess:
     """`python app.py` on a tmp corpus copy and tmp data folder, restartable on the same folders."""
 
@@ -84,7 +78,7 @@ class AppProcess:
         self.data = tmp / "data"
         (self.corpus / "issues").mkdir(parents=True)
         shutil.copy(SEED, self.corpus / "issues" / SEED.name)
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
