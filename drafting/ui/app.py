@@ -20,6 +20,7 @@ from drafting import maintenance
 from drafting.errors import DraftingError
 from drafting.services import Services, build_services
 from drafting.settings import Settings
+from drafting.ui import format as fmt
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
                 return fn(*args, **kwargs)
             except DraftingError as exc:
                 logger.info("user error in %s: %s", fn.__name__, exc)
-                gr.Warning(str(exc))
+                gr.Warning(fmt.esc(exc))  # toasts render HTML; messages may quote file names or pasted text
             except Exception as exc:
                 logger.exception("unexpected error in %s", fn.__name__)
                 gr.Warning(f"出现内部错误（{type(exc).__name__}），您的文字未受影响；详情见服务器日志。")

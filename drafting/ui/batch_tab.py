@@ -171,7 +171,7 @@ def build_batch_tab(services: Services) -> dict[str, Any]:
         review.title, review.period, review.editors = title.strip(), per.strip(), eds.strip() or None
         path = review.publish(services)
         n = sum(1 for e in review.entries if e.accepted)
-        gr.Info(f"已发布 {len(review.entries)} 条（采纳短评 {n} 条）到语料库并更新索引：{path.name}")
+        gr.Info(f"已发布 {len(review.entries)} 条（采纳短评 {n} 条）到语料库并更新索引：{fmt.esc(path.name)}")
         return report_html_published(path)
 
     run_btn.click(run, [upload, concurrency, rpm, offline, all_sections, resume],

@@ -294,7 +294,7 @@ def wire(ctx: UIContext) -> None:
                 req, source = fmt.build_request(raw, title, date, url, section, filters=filters, variants=n,
                                                 model=model, offline=bool(offline))
         except DraftingError as exc:
-            gr.Warning(str(exc))
+            gr.Warning(fmt.esc(exc))  # toasts render HTML; messages may quote user text
             return
         # No current draft while the new one streams in: autosave must not write partial text into the old row.
         yield {status_md: "正在检索参考条目……", variant_radio: gr.update(choices=[], value=None, visible=False), draft_id: ""}
@@ -336,11 +336,11 @@ def wire(ctx: UIContext) -> None:
             logger.exception("draft stream failed")
             failed = f"出现内部错误（{type(exc).__name__}），详情见服务器日志。"
         if failed and not drafts:
-            gr.Warning(failed)
+            gr.Warning(fmt.esc(failed))
             yield {**restore, status_md: f"✗ 起草失败：{fmt.esc(failed)}（您原来的文字已保留）"}
             return
         if failed:
-            gr.Warning(failed)
+            gr.Warning(fmt.esc(failed))
         if not drafts:
             yield {**restore, status_md: "✗ 没有生成草稿，请重试。"}
             return
