@@ -348,7 +348,7 @@ class BatchRunner:
             if self._stop:
                 result.error = self._stop
                 return result
-            drafts = self.draft_fn(entry.request(offline=self.offline))
+            drafts = self.draft_fn(entry.request(offline=self.offline, commentary=True if self.all_sections else None))
             if not drafts:
                 raise ModelError("模型没有返回任何草稿")
             draft = drafts[0]

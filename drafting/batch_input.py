@@ -68,11 +68,11 @@ class BatchEntry(BaseModel):
         text = re.sub(r"\s+", " ", self.raw_text or "").strip()
         return text[:30] + ("…" if len(text) > 30 else "")
 
-    def request(self, *, offline: bool = False) -> DraftRequest:
-        """The drafting request for this row."""
+    def request(self, *, offline: bool = False, commentary: bool | None = None) -> DraftRequest:
+        """The drafting request for this row (commentary=True: a 短评 whatever the section)."""
         if self.item is not None:
-            return DraftRequest(item=self.item, offline=offline)
-        return DraftRequest(raw_text=self.raw_text, section=self.section, offline=offline)
+            return DraftRequest(item=self.item, offline=offline, commentary=commentary)
+        return DraftRequest(raw_text=self.raw_text, section=self.section, offline=offline, commentary=commentary)
 
 
 class RowProblem(BaseModel):

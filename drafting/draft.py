@@ -166,7 +166,9 @@ class DraftingService:
                 item_findings += guard.check_facts(getattr(item, name), item.model_copy(update={"title": "", "body": ""}),
                                                    source_text=raw, field=name)
             yield DraftEvent(kind="item", item=item)
-        wants_commentary = request.item is not None or item.section == "政策速递"
+        wants_commentary = (
+            request.commentary if request.commentary is not None else request.item is not None or item.section == "政策速递"
+        )
         n = request.variants
         if use_offline:
             yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings)

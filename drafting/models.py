@@ -129,6 +129,9 @@ class DraftRequest(BaseModel):
     section: Section | None = Field(default=None, description="section for raw text; guessed when None")
     variants: int = Field(default=1, ge=1, le=5)
     offline: bool = Field(default=False, description="force the offline drafter")
+    commentary: bool | None = Field(
+        default=None, description="draft a 短评: None = for a given item or a raw policy text; True = always"
+    )
     model: str | None = Field(default=None, description="one of the configured models; default the first")
     filters: SearchFilters | None = None
     k: int | None = None

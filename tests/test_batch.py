@@ -401,3 +401,16 @@ def test_prefetch_warms_later_items_only(tmp_path: Path) -> None:
     offline = BatchRunner(LocalDrafter(), data_dir=tmp_path, offline=True, prefetch_fn=warmed.append)
     offline.run(batch, batch_id="w2")
     assert len(warmed) == 4  # no provider latency to hide offline
+
+
+def test_all_sections_gives_a_raw_news_text_its_commentary(seeded_services, tmp_path: Path) -> None:
+    """The real (offline) drafter: a raw 行业新闻 text gets a 短评 only when every section is asked for."""
+    raw = ("2023年10月12日，在2023中国移动全球合作伙伴大会上，联想集团与中国移动宣布，在夯实行业数字底座、"
+           "深化5G+AI赋能数实融合以及加速科技创新三方面达成深度合作共识。")
+    batch = validate_rows([(1, {"section": "行业新闻", "raw": raw})], source="news.jsonl")
+    drafter = seeded_services.drafter.draft
+    plain = BatchRunner(drafter, data_dir=tmp_path, offline=True).run(batch, batch_id="plain")
+    assert [i.commentary for i in plain.items()] == [None]
+    everything = BatchRunner(drafter, data_dir=tmp_path, offline=True, all_sections=True).run(batch, batch_id="all")
+    (item,) = everything.items()
+    assert item.commentary and "联想" in item.commentary + item.title
