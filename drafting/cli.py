@@ -269,6 +269,7 @@ def draft(
     offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
     section: Annotated[str | None, typer.Option(help="政策速递 | 行业新闻 | 交易资讯 (raw text: guessed when omitted)")] = None,
     model: Annotated[str | None, typer.Option(help="one of the configured models (DRAFTING_LLM__MODEL / __MODELS)")] = None,
+    commentary: Annotated[bool, typer.Option("--commentary", help="with --raw: a 短评 for a news or deal text too")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
@@ -283,7 +284,8 @@ def draft(
         if not path.is_file():
             raise DraftingError(f"找不到输入文件 {path}：请检查路径，或用 - 从标准输入读取")
         text, source = path.read_text(encoding="utf-8"), str(path)
-    request = request_from_input(text, raw=raw, source=source, section=section, variants=variants, offline=offline, model=model)
+    request = request_from_input(text, raw=raw, source=source, section=section, variants=variants, offline=offline, model=model,
+                                 commentary=True if commentary else None)
     drafter = _services().drafter
     if as_json:
         drafts = [_draft_json(d) for d in drafter.draft(request)]

@@ -70,6 +70,20 @@ def test_draft_raw_text_from_stdin_with_variants(use_services) -> None:
     assert first["commentary"] != second["commentary"]
 
 
+NEWS = ("2023年10月12日，在2023中国移动全球合作伙伴大会上，联想集团与中国移动宣布，在夯实行业数字底座、"
+        "深化5G+AI赋能数实融合以及加速科技创新三方面达成深度合作共识。")
+
+
+def test_raw_news_gets_a_commentary_only_when_asked(use_services) -> None:
+    base = ["draft", "-", "--raw", "--section", "行业新闻", "--offline", "--json"]
+    plain = json.loads(CliRunner().invoke(cli.app, base, input=NEWS).stdout)
+    asked = CliRunner().invoke(cli.app, [*base, "--commentary"], input=NEWS)
+    assert asked.exit_code == 0, asked.output
+    out = json.loads(asked.stdout)
+    assert plain["commentary"] == "" and plain["item"]["section"] == "行业新闻"
+    assert len(out["commentary"]) >= 60 and out["item"]["section"] == "行业新闻"
+
+
 def test_draft_streams_model_output_to_the_terminal(use_services, fake_openai, tmp_path: Path, chongqing: Item) -> None:
     use_services(LLMSettings(base_url=fake_openai.url, model="fake-chat", backoff=0.01, max_retries=1))
     result = CliRunner().invoke(cli.app, ["draft", str(_item_file(tmp_path, chongqing))])
