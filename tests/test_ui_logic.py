@@ -105,7 +105,9 @@ def test_build_request() -> None:
     assert source.splitlines()[0] == "湖北省行动计划" and "来源：https://a.example/x" in source
     req, source = fmt.build_request("湖北省印发行动计划\n正文。", section=fmt.SECTION_AUTO, model=fmt.OFFLINE_LABEL)
     assert req.item is None and req.raw_text == source == "湖北省印发行动计划\n正文。"
-    assert req.section is None and req.offline and req.model is None
+    assert req.section is None and req.offline and req.model is None and req.commentary is None
+    req, _ = fmt.build_request("联想集团与中国移动宣布深度合作。", section="行业新闻")
+    assert req.raw_text and req.section == "行业新闻" and req.commentary is True  # a chosen section asks for its 短评
     req, _ = fmt.build_request("正文", model="deepseek-chat")
     assert req.model == "deepseek-chat" and not req.offline
     with pytest.raises(ValidationError, match="日期"):

@@ -360,4 +360,5 @@ def build_request(
         # The editor named the item: no need for the drafter to guess title and section from raw text.
         item = Item(section=sec, title=title, date=day, body=text, sources=[url] if url else [])
         return DraftRequest(item=item, **common), source  # type: ignore[arg-type]
-    return DraftRequest(raw_text=source, section=sec, **common), source  # type: ignore[arg-type]
+    # Choosing a section is asking for its 短评, as naming the item is; a guessed news or deal item gets none.
+    return DraftRequest(raw_text=source, section=sec, commentary=True if sec else None, **common), source  # type: ignore[arg-type]
