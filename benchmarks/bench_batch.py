@@ -18,12 +18,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from processes import free_port
+from processes import free_port, wait_until_answers
 
 SEED = ROOT / "corpus" / "issues" / "000_91daaad5127cd8d6.txt"
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "重庆", "武汉", "西安", "南京"]
@@ -47,15 +46,12 @@ def start_server(latency: float) -> tuple[subprocess.Popen[bytes], str]:
     proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_openai.py"), "--port", str(port),
                              "--latency", str(latency)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/models", timeout=1).read()
-            return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("fake OpenAI server did not start")
+    try:
+        wait_until_answers(f"{url}/models", proc, timeout=30)
+    except RuntimeError:
+        proc.kill()
+        raise
+    return proc, url
 
 
 def main() -> None:

@@ -29,7 +29,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from processes import free_port, stop
+from processes import free_port, stop, wait_until_answers
 
 SEED = ROOT / "corpus" / "issues" / "000_91daaad5127cd8d6.txt"
 HOST = "127.0.0.1"
@@ -111,16 +110,7 @@ def running_app(
                                     env=env, cwd=workdir)
             app = App(url=f"http://{HOST}:{port}", proc=proc, log=log, data_dir=workdir / "data", fake=fake)
             try:
-                deadline = time.monotonic() + timeout
-                while True:
-                    try:
-                        urllib.request.urlopen(app.url + "/", timeout=2).read()
-                        break
-                    except OSError:
-                        pass
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"app did not start:\n{app.log_text()[-3000:]}")
-                    time.sleep(0.5)
+                wait_until_answers(app.url + "/", proc, timeout=timeout, log=log, interval=0.5)
                 yield app
             finally:
                 stop(proc)

@@ -17,12 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from processes import wait_until_answers
+
 SEED = ROOT / "corpus" / "issues" / "000_91daaad5127cd8d6.txt"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -42,14 +44,8 @@ def start_app(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], float]:
     t = time.perf_counter()
     proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            return proc, time.perf_counter() - t
-        except OSError:
-            if proc.poll() is not None:
-                raise SystemExit("app exited during start")
-            time.sleep(0.1)
+    wait_until_answers(f"http://127.0.0.1:{port}/", proc, timeout=300, interval=0.1)
+    return proc, time.perf_counter() - t
 
 
 def main() -> None:

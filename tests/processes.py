@@ -6,6 +6,9 @@ import os
 import signal
 import socket
 import subprocess
+import time
+import urllib.request
+from pathlib import Path
 
 
 def free_port() -> int:
@@ -24,3 +27,22 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=timeout)
+
+
+def wait_until_answers(url: str, proc: subprocess.Popen[bytes], *, timeout: float, log: Path | None = None,
+                       interval: float = 0.2) -> None:
+    """Poll url until it answers 2xx; RuntimeError (with the log's tail) if the process exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if 200 <= resp.status < 300:
+                    return
+        except OSError:
+            pass
+        exited = proc.poll() is not None
+        if exited or time.monotonic() > deadline:
+            tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log and log.exists() else ""
+            why = f"exited with {proc.returncode}" if exited else f"did not answer within {timeout:g}s"
+            raise RuntimeError(f"{url}: process {why}\n{tail}")
+        time.sleep(interval)

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import make_settings
-from processes import free_port, stop
+from processes import free_port, stop, wait_until_answers
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -29,17 +27,7 @@ def chroma_server(tmp_path: Path) -> Iterator[int]:
         stdout=log, stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1) as resp:
-                    if "heartbeat" in resp.read().decode():
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"chroma server did not start: {(tmp_path / 'chroma.log').read_text()[-2000:]}")
-            time.sleep(0.2)
+        wait_until_answers(f"http://127.0.0.1:{port}/api/v2/heartbeat", proc, timeout=30, log=tmp_path / "chroma.log")
         yield port
     finally:
         stop(proc)

@@ -11,14 +11,12 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from processes import free_port
+from processes import free_port, stop, wait_until_answers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI
@@ -103,27 +101,12 @@ class AppProcess:
         # cwd=tmp: no developer .env from the repo leaks into the test's settings.
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=self.tmp, env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"app exited with {self.proc.returncode}:\n{self.log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"app did not answer on {self.url} within {timeout}s:\n{self.log.read_text()[-3000:]}")
+        wait_until_answers(self.url, self.proc, timeout=timeout, log=self.log, interval=0.5)
 
     def stop(self) -> None:
         """Terminate the app (SIGTERM, as a user stopping the server would)."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc:
+            stop(self.proc, timeout=20)
         self.proc = None
 
 
@@ -483,6 +466,7 @@ def test_login_required_when_users_configured(tmp_path_factory: pytest.TempPathF
     import http.cookiejar
     import urllib.error
     import urllib.parse
+    import urllib.request
 
     app = AppProcess(tmp_path_factory.mktemp("app_auth"), {"DRAFTING_SERVER__USERS": '{"editor": "s3cret-pw"}'})
     app.start()
