@@ -75,6 +75,21 @@ class SearchFilters(BaseModel):
     has_commentary: bool | None = None
 
 
+Stance = Literal["促进", "规范", "风险提示", "规则", "许可", "市场动态"]
+STANCES: tuple[Stance, ...] = ("促进", "规范", "风险提示", "规则", "许可", "市场动态")
+
+
+class Profile(BaseModel):
+    """What kind of item this is: drives which precedents, which voice and which guard checks apply."""
+
+    kind: str = Field(description="document or event kind, one of drafting.profile.KINDS")
+    stance: Stance = Field(description="促进 / 规范 / 风险提示 / 规则 / 许可, or 市场动态 for news and deals")
+    issuer: str | None = Field(default=None, description="issuing body, or the company for news and deals")
+    level: str | None = Field(default=None, description="国家部委, 省, 市, 区县, 行业协会, 境外监管机构 or 企业")
+    figures: list[str] = Field(default_factory=list, description="key amounts, shares and targets as written")
+    source: Literal["rules", "model", "editor"] = Field(default="rules", description="who set it last")
+
+
 class Precedent(BaseModel):
     """A corpus item retrieved for a query, with the evidence for its rank."""
 
@@ -85,6 +100,8 @@ class Precedent(BaseModel):
     dense_score: float | None = None
     lexical_score: float | None = None
     duplicate: bool = Field(default=False, description="the query is (nearly) this same item")
+    profile: Profile | None = Field(default=None, description="the precedent's own profile")
+    why: list[str] = Field(default_factory=list, description="why it was chosen: 同栏目, 同类型, 同立场, shared words")
 
 
 class SearchResult(BaseModel):
@@ -93,6 +110,8 @@ class SearchResult(BaseModel):
     query: str
     precedents: list[Precedent] = Field(default_factory=list)
     duplicates: list[Precedent] = Field(default_factory=list)
+    profile: Profile | None = Field(default=None, description="the query item's profile, when ranked by it")
+    precedent_gap: bool = Field(default=False, description="no precedent with a 短评 shares the item's stance")
 
 
 class Finding(BaseModel):
@@ -119,6 +138,8 @@ class Draft(BaseModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     temperature: float | None = None
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    profile: Profile | None = None
+    precedent_gap: bool = False
 
 
 class DraftRequest(BaseModel):
@@ -136,6 +157,7 @@ class DraftRequest(BaseModel):
     filters: SearchFilters | None = None
     k: int | None = None
     exclude_ids: list[str] = Field(default_factory=list, description="items not to use as precedents")
+    profile: Profile | None = Field(default=None, description="the editor's corrected profile; computed when None")
 
 
 class DraftEvent(BaseModel):
@@ -176,3 +198,4 @@ class StoredDraft(BaseModel):
             "issue": "accepted",
         }
         return Item.model_validate(data)
+
