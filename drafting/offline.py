@@ -7,9 +7,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from drafting import genres
 from drafting.errors import ValidationError
 from drafting.guard import short_names
-from drafting.models import Item, Precedent, Section
+from drafting.models import Item, Precedent, Profile, Section
+from drafting.profile import EVENT_KINDS, profile_of
+from drafting.sources.cleanup import clean_raw, clean_title
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +26,8 @@ _SHORT = re.compile(r"(?:下称|简称|以下简称)\s*[“\"]?《([^《》]{2,2
 # Spaces next to Chinese text are PDF-extraction damage ("2023 年 9 月"); spaces between Latin words stay.
 _SPACES = re.compile(r"(?<=[\u4e00-\u9fff\d，。、；：（）《》“”])[ \t\u3000]+|[ \t\u3000]+(?=[\u4e00-\u9fff\d，。、；：（）《》“”])")
 _ISSUER_SUFFIX = r"(?:委员会|办公厅|办公室|人民政府|政府|厅|局|部|委|司|署|院|中心|部门)"
-_TOPICS = ("元宇宙产业", "区块链技术", "元宇宙", "区块链", "Web3", "虚拟现实", "数字人", "人工智能", "数字经济", "科技创新")
+_TOPICS = ("元宇宙产业", "区块链技术", "元宇宙", "区块链", "Web3", "虚拟现实", "数字人", "人工智能", "数字经济", "科技创新",
+           "NFT", "数字藏品", "虚拟资产", "虚拟货币", "稳定币", "数据资源", "数据")
 _MEASURES = (
     ("标准", "标准体系建设"), ("核心技术", "关键核心技术攻关"), ("攻关", "技术攻关"), ("场景", "应用场景建设"),
     ("人才", "人才培育"), ("扶持", "资金扶持"), ("园区", "产业集聚"), ("集聚", "产业集聚"),
@@ -92,7 +96,9 @@ class Facts:
 
 
 def _doc_title(text: str) -> str | None:
-    titles = _TITLE.findall(text)
+    # A title cited as the legal basis (根据《打击洗钱……条例》) is not the document the item is about.
+    titles = [m.group(1) for m in _TITLE.finditer(text) if not re.search(r"(?:根据|依据|按照|依照|参照)$", text[max(0, m.start() - 4):m.start()])]
+    titles = titles or _TITLE.findall(text)
     for t in titles:
         t = str(t)
         if len(short_names(t)) > 1:  # ends like a policy document: 行动计划, 办法, 意见 …
@@ -201,8 +207,8 @@ def shapes_for(precedents: list[Precedent], n: int) -> list[str]:
     return [unique[i % len(unique)] for i in range(n)]
 
 
-def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
-    """Core sentences (always kept) and optional ones (dropped first when too long)."""
+def _lead(f: Facts) -> tuple[str, str, str]:
+    """The opening (issuer + verb + document), the document reference and 该<kind>."""
     if f.short:
         ref = f"《{f.short}》"
     elif f.doc and len(f.doc) <= 32:
@@ -210,13 +216,19 @@ def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
     else:
         ref = f"《{f.kind}》" if f.doc and f.kind != "文件" else f"该{f.kind}"
     this = f"该{f.kind}"
-    region = f.region or "主管部门"
     if f.issuer and f.verb == "征求意见":
         lead = f"{f.issuer}就{ref}公开征求意见"
     elif f.issuer:
         lead = f"{f.issuer}{f.verb}{ref}"
     else:
         lead = f"{ref}的{f.verb}"
+    return lead, ref, this
+
+
+def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
+    """Core sentences (always kept) and optional ones (dropped first when too long)."""
+    lead, ref, this = _lead(f)
+    region = f.region or "主管部门"
     where = f"在{f.region}" if f.region else ""
     distinct = []
     if f.target:
@@ -261,35 +273,42 @@ def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
     return core, optional
 
 
-def _other_sentences(item: Item, f: Facts) -> tuple[list[str], list[str]]:
-    """Industry and deal items: what happened, what it signals, what it means for clients."""
-    subject = house_punct(_fold(item.title)).rstrip("。！？；，")
+def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str], list[str]]:
+    """News and deals: what happened, what it signals for the market, what a client should watch."""
+    subject = house_punct(clean_title(item.title)).rstrip("。！？；，")
     if len(subject) > 40:  # long headline: its first clause
         subject = re.split(r"[，：]", subject)[0]
     core_topic = re.sub(r"(产业|技术)$", "", f.topic) if f.topic != "相关产业" else "相关"
-    if item.section == "交易资讯":
-        core = [
-            f"{subject}，显示出资本市场对{core_topic}赛道的持续关注。",
-            f"在{core_topic}产业仍处于发展早期的背景下，融资有助于相关企业加快产品研发与场景落地。",
-            "对于投融资双方而言，交易中的估值安排、投资人权利以及数据与技术合规等问题值得持续关注。",
-        ]
-    else:
-        core = [
-            f"{subject}，反映出{core_topic}领域的持续活跃。",
-            f"这一动态体现了行业主体在{core_topic}技术研发与场景应用方面的积极探索，有助于推动产业生态的完善。",
-            "相关企业可关注其中的技术路径与合规要求，把握行业发展带来的合作机遇。",
-        ]
-    return core, []
+    if item.section == "交易资讯" or profile.kind in ("融资", "并购", "战略投资"):
+        return genres.deal(subject, profile, core_topic)
+    return genres.news(subject, profile, item.body, core_topic if core_topic != "相关" else "相关")
 
 
-def _fit(core: list[str], optional: list[str], lo: int, hi: int) -> str:
+def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str], list[str]]:
+    """Warnings, regulations, rules and licence regimes: each its own moves, never praise of foresight."""
+    lead, ref, this = _lead(f)
+    if not f.doc:  # no 《title》 to name: call it what it is, never 该文件
+        name = {"风险提示": "倡议" if "倡议" in item.title + item.body else "风险提示", "许可": "发牌制度",
+                "规则": "规则"}.get(profile.stance, "监管框架" if profile.kind == "境外监管制度" else "规定")
+        ref = this = f"该{name}"
+        lead = f"{profile.issuer}{f.verb}{name}" if profile.issuer else f"近日发布的{name}"
+    if profile.stance == "风险提示":
+        return genres.warning(lead, ref, item.body, f.topic)
+    if profile.stance == "规则":
+        return genres.rule(lead, ref, item.body, bool(re.search(r"会计|核算|计量", item.title + item.body)))
+    if profile.stance == "许可":
+        return genres.licensing(lead, ref, item.body, f.region)
+    return genres.regulation(lead, ref, item.body, this)
+
+
+def _fit(core: list[str], optional: list[str], lo: int, hi: int, pads: tuple[str, ...] = _PADS) -> str:
     """Core sentences plus optional then padding sentences, kept within lo..hi characters where possible."""
     chosen = list(core)
 
     def size(parts: list[str]) -> int:
         return len(re.sub(r"\s+", "", "".join(parts)))
 
-    for extra in optional + list(_PADS):
+    for extra in optional + list(pads):
         if size(chosen) >= lo:
             break
         if size(chosen + [extra]) <= hi:
@@ -301,15 +320,21 @@ def _fit(core: list[str], optional: list[str], lo: int, hi: int) -> str:
 
 def draft_commentary(
     item: Item, precedents: list[Precedent], *, variant: int = 0, min_chars: int = 130, max_chars: int = 200,
-    raw_text: str | None = None,
+    raw_text: str | None = None, profile: Profile | None = None,
 ) -> str:
-    """A 短评 skeleton for the item: the nth precedent's shape, the item's own facts, nothing invented."""
+    """A 短评 skeleton for the item: the genre's moves (or the nth precedent's shape), its own facts, nothing invented."""
     facts = extract_facts(item, raw_text)
-    if item.section == "政策速递":
+    profile = profile or profile_of(item)
+    pads: tuple[str, ...] = genres.PADS.get(profile.stance, _PADS)
+    if profile.kind in EVENT_KINDS or item.section != "政策速递":
+        core, optional = _other_sentences(item, facts, profile)
+        pads = genres.PADS["市场动态"]
+    elif profile.stance == "促进":
         core, optional = _policy_sentences(facts, shapes_for(precedents, variant + 1)[variant])
+        pads = _PADS
     else:
-        core, optional = _other_sentences(item, facts)
-    return house_punct(_fit(core, optional, min_chars, max_chars))
+        core, optional = _genre_sentences(item, facts, profile)
+    return house_punct(_fit(core, optional, min_chars, max_chars, pads))
 
 
 def guess_section(text: str) -> Section:
@@ -341,7 +366,7 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     """The item in house form from raw text: title, ISO date, a 100–350 character body opening with date and issuer."""
     if not raw_text or not raw_text.strip():
         raise ValidationError("粘贴的原文为空：请粘贴政策文件或新闻的正文后再生成")
-    text = _fold(raw_text).strip()
+    text = clean_raw(raw_text) or _fold(raw_text).strip()
     section = section or guess_section(text)
     date = find_date(text)
     doc = _doc_title(text)
@@ -356,7 +381,7 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     elif doc:
         title = f"《{doc}》发布"
     else:
-        title = re.split(r"[。！？\n]", lines[0])[0][:40]
+        title = clean_title(re.split(r"[。！？\n]", lines[0])[0])[:40]
 
     sentences = _sentences(text)
     anchors = [a for a in (doc, issuer.split("等")[0] if issuer else None) if a]
@@ -376,8 +401,13 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
                and re.search(r"到20\d\d年|目标|提出|重点|鼓励|支持|推动|打造|规模|\d+(?:\.\d+)?\s*(?:亿|万|家|个|%)", s)]
         rest = key or [s for s in sentences if not skip.search(s)]
         joined = "".join(rest)
-        if opening:
+        if joined and date and find_date(joined[:20]) == date:
+            lead = lead[1:]  # the text opens with its own date: never repeat it
+            opening = "，".join(lead)
+        if opening and issuer and doc:
             joined = opening + ("，提出" if joined and not joined.startswith("提出") else "，") + joined
+        elif opening:
+            joined = opening + "，" + joined
         body = _trim(joined, min_body, max_body)
     if not body:
         body = _trim(text, min_body, max_body)
