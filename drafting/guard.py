@@ -8,12 +8,12 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from drafting.models import Finding, Item
+from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
 
 logger = logging.getLogger(__name__)
 
-FACT_KINDS = frozenset({"number", "date", "title", "org", "place"})
+FACT_KINDS = frozenset({"number", "date", "title", "org", "place", "person"})
 
 _DASHES = dict.fromkeys(map(ord, "—–―‐‑‒−－~～〜"), "-")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -55,6 +55,25 @@ _ALIASES = [
     ("信息通信研究院", "信通院"), ("中国人民银行", "央行"), ("中国证券监督管理委员会", "证监会"),
     ("国家金融监督管理总局", "金融监管总局"), ("人民政府", "政府"), ("科学技术厅", "科技厅"), ("科学技术部", "科技部"),
 ]
+
+
+# Short names of public bodies that jieba reads as plain nouns (科技部) or abbreviations (证监会).
+_BODIES = re.compile(
+    "香港证监会|中央网信办|国家网信办|金融监管总局|市场监管总局|国家数据局|国家发改委|银保监会|科技部|网信办|证监会|央行|人民银行|"
+    "工信部|发改委|财政部|商务部|公安部|教育部|国资委|外汇局|文旅部|最高法|最高检|国务院|金管局|信通院|交易所"
+)
+# A company named without its suffix: a distinctive word + one of these (零数科技, 硅基智能, 当红齐天集团).
+_COMPANY_TAILS = frozenset(["科技", "智能", "集团", "控股", "资本", "基金", "传媒", "数科", "股份", "互娱", "影业", "视觉", "智造"])
+_GENERIC_HEADS = frozenset(
+    ["金融", "数字", "信息", "网络", "人工", "智能", "前沿", "关键", "核心", "高新", "新兴", "未来", "文化", "区块链", "元宇宙",
+     "数据", "互联网", "能源", "生物", "医疗", "教育", "农业", "工业", "产业", "行业", "相关", "现代", "创新", "应用", "技术",
+     "平台", "虚拟", "智慧", "科学", "国有", "产业链", "投资", "科创", "硬", "黑", "自主", "头部", "领军", "龙头", "企业", "该", "多家"]
+)
+_PRAISE = re.compile(r"前瞻性|高度重视|高度关注|明确方向|明确的方向|战略部署|系统部署|发展机遇|政策机遇|清晰的蓝图|有力的政策支撑|"
+                     r"策略思考|广阔的空间|奠定了基础|提供了有力|重要引领")
+_PERSON_AFTER = frozenset(["表示", "称", "指出", "认为", "介绍", "说", "旗下", "担任", "创办", "出席", "致辞", "牵头", "带领", "透露", "强调", "等人", "先生", "女士"])
+_PERSON_BEFORE = frozenset(["董事长", "总裁", "CEO", "创始人", "院士", "教授", "主任", "局长", "部长", "负责人", "总经理", "导演", "合伙人", "副局长", "司长"])
+_EVENT_WORDS = re.compile(r"该文件|此文件|这一文件|配套细则|政策文件")
 
 
 def _fold(text: str) -> str:
@@ -232,6 +251,18 @@ def _entities(folded: str) -> list[tuple[int, int, str, str]]:
         elif flag == "ns" and len(word) >= 2:
             used[i] = True
             found.append((start, end, word, "place"))
+        elif word in _COMPANY_TAILS and i > 0 and not used[i - 1] and tokens[i - 1][3] in _MERGE_FLAGS | {"nr", "nrt", "nz", "eng"} \
+                and len(tokens[i - 1][2]) >= 2 and tokens[i - 1][2] not in _GENERIC_HEADS:
+            used[i - 1] = used[i] = True
+            found.append((tokens[i - 1][0], end, tokens[i - 1][2] + word, "org"))
+        elif flag in ("nr", "nrfg") and 2 <= len(word) <= 4 and not used[i] and (
+                (i + 1 < len(tokens) and tokens[i + 1][2] in _PERSON_AFTER) or (i > 0 and tokens[i - 1][2] in _PERSON_BEFORE)):
+            # jieba tags many words nr (蓝图); a name is only trusted where a person does something or holds a post.
+            used[i] = True
+            found.append((start, end, word, "person"))
+    for m in _BODIES.finditer(folded):
+        if not any(s <= m.start() < e for s, e, _, _ in found):
+            found.append((m.start(), m.end(), m.group(0), "org"))
     return [f for f in found if f[2] not in _GENERIC_PLACES]
 
 
@@ -268,7 +299,7 @@ def check_facts(text: str, source: Item, *, source_text: str | None = None, fiel
     for start, end, name, kind in _entities(folded):
         if _entity_known(name, facts):
             continue
-        label = "地名" if kind == "place" else "机构"
+        label = {"place": "地名", "person": "人名"}.get(kind, "机构")
         add(kind, start, end, f"{label}“{name}”未见于来源条目，请核对或删除")
     return sorted(findings, key=lambda f: f.span or (0, 0))
 
@@ -282,9 +313,33 @@ def _mentions_document(folded: str, source: Item, facts_titles: list[str]) -> bo
     return bool(_DOC_REF.search(folded))
 
 
-def check(commentary: str, source: Item, settings: GuardSettings, *, source_text: str | None = None) -> list[Finding]:
+def check_stance(commentary: str, profile: Profile) -> list[Finding]:
+    """Words that contradict the item's profile: praise of a warning, rule or licence regime; an event called a 文件."""
+    from drafting.profile import EVENT_KINDS  # profile imports nothing from here; kept local to stay a leaf
+
+    folded, where = _fold_with_map(commentary)
+    findings = []
+    if profile.stance in ("风险提示", "规范", "规则", "许可"):
+        for m in _PRAISE.finditer(folded):
+            span = _span(where, m.start(), m.end())
+            findings.append(Finding(kind="stance", span=span, text=commentary[span[0]:span[1]],
+                                    message=f"“{m.group(0)}”是褒扬发展规划的说法，与条目类型（{profile.kind}，{profile.stance}）不符："
+                                            "请改写为其约束对象、要求或合规边界"))
+    if profile.kind in EVENT_KINDS:
+        for m in _EVENT_WORDS.finditer(folded):
+            span = _span(where, m.start(), m.end())
+            findings.append(Finding(kind="stance", span=span, text=commentary[span[0]:span[1]],
+                                    message=f"条目是{profile.kind}，不是文件：“{m.group(0)}”请改为对事件与市场信号的评述"))
+    return findings
+
+
+def check(commentary: str, source: Item, settings: GuardSettings, *, source_text: str | None = None,
+          profile: Profile | None = None) -> list[Finding]:
     """Findings for a 短评 checked against its source item (and the raw pasted text, when given)."""
+    from drafting.profile import profile_of
+
     findings = check_facts(commentary, source, source_text=source_text)
+    findings += check_stance(commentary, profile or profile_of(source))
     folded, where = _fold_with_map(commentary)
 
     n = len(re.sub(r"\s+", "", commentary))
