@@ -12,9 +12,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
+from drafting.profile import profile_of, refine_with_model
 from drafting.errors import DraftingError, ValidationError
 from drafting.llm import ChatModel, model_names, variant_temperatures
-from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, SearchFilters, SearchResult
+from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, Profile, SearchFilters, SearchResult
 from drafting.prompts import Prompt, fence, load_prompts
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
@@ -95,9 +96,25 @@ class DraftingService:
             raise ValidationError(f"模型“{request.model}”未配置：可选 {', '.join(names)}（见 DRAFTING_LLM__MODELS）")
         return use_offline, None if use_offline else (request.model or names[0])
 
-    def _search(self, text: str, request: DraftRequest, exclude: set[str]) -> SearchResult:
-        filters = request.filters or SearchFilters(has_commentary=True)
-        return self.retriever.search(text, k=request.k or self.settings.retrieval.k, filters=filters, exclude_ids=exclude or None)
+    def _search(self, text: str, request: DraftRequest, exclude: set[str], profile: Profile | None = None,
+                section: str | None = None) -> SearchResult:
+        k = request.k or self.settings.retrieval.k
+        if profile is None:
+            filters = request.filters or SearchFilters(has_commentary=True)
+            return self.retriever.search(text, k=k, filters=filters, exclude_ids=exclude or None)
+        # The corpus's news and deals rarely carry a 短评: for them, same-section items without one still beat a
+        # promotional plan as precedents (the few-shot prompt only uses those with a 短评).
+        default = SearchFilters(has_commentary=True) if section in (None, "政策速递") else SearchFilters()
+        return self.retriever.search_profiled(text, profile, k, request.filters or default, section=section,
+                                              exclude_ids=exclude or None)
+
+    def profile(self, item: Item, model_name: str | None = None) -> Profile:
+        """The item's profile: rules, refined by the model when configured and asked for (settings.profile_with_model)."""
+        base = profile_of(item)
+        if model_name and self.settings.profile_with_model:
+            model = ChatModel(self.settings.llm, model=model_name, temperature=0.0)
+            return refine_with_model(item, base, model, self.prompts["profile"])
+        return base
 
     def _item_from_raw(self, raw: str, request: DraftRequest, model: ChatModel | None) -> tuple[Item, list[str]]:
         """The item drafted from raw text, and the prompt labels used."""
@@ -120,10 +137,14 @@ class DraftingService:
             item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
         return item, [prompt.label]
 
-    def messages(self, item: Item, precedents: list[Precedent], raw_text: str | None = None) -> list[BaseMessage]:
-        """System = style guide; user = few-shot precedents with their 短评, then the fenced new item."""
+    def messages(self, item: Item, precedents: list[Precedent], raw_text: str | None = None,
+                 profile: Profile | None = None) -> list[BaseMessage]:
+        """System = style guide; user = few-shot precedents with their 短评 (same stance only), then the fenced new item."""
         g = self.settings.guard
+        profile = profile or profile_of(item)
         style = self.prompts["style_guide"].render(min_chars=g.min_chars, max_chars=g.max_chars)
+        # A promotional plan's 短评 would teach praise to a warning: only precedents of the same stance are shown.
+        precedents = [p for p in precedents if (p.profile or profile_of(p.item)).stance == profile.stance]
         shots = [
             {"section": p.item.section, "date": p.item.date, "title": p.item.title, "body": p.item.body,
              "commentary": p.item.commentary}
@@ -131,7 +152,8 @@ class DraftingService:
         ]
         user = self.prompts["commentary"].render(
             precedents=shots, section=item.section, source=source_block(item, raw_text),
-            min_chars=g.min_chars, max_chars=g.max_chars,
+            min_chars=g.min_chars, max_chars=g.max_chars, kind=profile.kind, stance=profile.stance,
+            issuer=profile.issuer or "未注明",
         )
         return [SystemMessage(content=style), HumanMessage(content=user)]
 
@@ -152,7 +174,11 @@ class DraftingService:
         # Precedents come first, so raw text is searched through its offline item (title + lead, a few hundred
         # characters): a whole pasted document would be slow to embed and mostly boilerplate.
         rough = rough_item(request)
-        result = self._search(query_text(request, rough), request, exclude)
+        first = request.item or rough
+        assert first is not None
+        profile = request.profile or self.profile(first, model_name)
+        section = request.section or first.section
+        result = self._search(query_text(request, rough), request, exclude, profile, section)
         yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)
 
         item_model = None if use_offline or request.item is not None else ChatModel(self.settings.llm, model=model_name)
@@ -162,6 +188,8 @@ class DraftingService:
             item = request.item
         else:
             item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model)
+            if request.profile is None and item is not rough:
+                profile = profile_of(item)  # the model's item may read differently from the rough one
             for name in ("title", "body"):
                 item_findings += guard.check_facts(getattr(item, name), item.model_copy(update={"title": "", "body": ""}),
                                                    source_text=raw, field=name)
@@ -170,6 +198,7 @@ class DraftingService:
             request.commentary if request.commentary is not None else request.item is not None or item.section == "政策速递"
         )
         n = request.variants
+        result = result.model_copy(update={"profile": profile})
         if use_offline:
             yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings)
         else:
@@ -180,8 +209,9 @@ class DraftingService:
                 model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any]) -> Draft:
         findings = list(item_findings)
         if commentary:
-            findings += guard.check(commentary, item, self.settings.guard, source_text=raw)
+            findings += guard.check(commentary, item, self.settings.guard, source_text=raw, profile=result.profile)
         return Draft(
+            profile=result.profile, precedent_gap=result.precedent_gap,
             item=item, commentary=commentary, offline=offline_, model=model, findings=findings,
             precedents=result.precedents, duplicates=result.duplicates, prompt_version=prompt_version,
             settings=self.settings.public(), temperature=temperature,
@@ -193,7 +223,7 @@ class DraftingService:
         for v in range(n):
             yield DraftEvent(kind="variant", variant=v, text=offline.OFFLINE_LABEL)
             text = offline.draft_commentary(item, result.precedents, variant=v, min_chars=g.min_chars,
-                                            max_chars=g.max_chars, raw_text=raw) if wants else ""
+                                            max_chars=g.max_chars, raw_text=raw, profile=result.profile) if wants else ""
             if text:
                 yield DraftEvent(kind="token", variant=v, text=text)
             draft = self._finish(item, text, result, raw, offline_=True, model=None, temperature=None,
@@ -203,7 +233,7 @@ class DraftingService:
     def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
                         labels: list[str], wants: bool, item_findings: list[Any], *, streaming: bool) -> Iterator[DraftEvent]:
         version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
-        messages = self.messages(item, result.precedents, raw) if wants else []
+        messages = self.messages(item, result.precedents, raw, result.profile) if wants else []
         for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
             yield DraftEvent(kind="variant", variant=v, text=f"{model_name} @ {temperature:g}")
             parts: list[str] = []

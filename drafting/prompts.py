@@ -16,7 +16,7 @@ from drafting.errors import ConfigError
 
 logger = logging.getLogger(__name__)
 
-PROMPT_NAMES = ("style_guide", "commentary", "item_from_raw")
+PROMPT_NAMES = ("style_guide", "commentary", "item_from_raw", "profile")
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 # Any opening or closing <source ...> tag, however spaced or cased, inside pasted text.
 _TAG = re.compile(r"<\s*(/?)\s*source\b[^>]*>", re.IGNORECASE)

@@ -15,7 +15,7 @@ import numpy as np
 from drafting.errors import ValidationError
 from drafting.index import VectorIndex, date_int, passage_text
 from drafting.lexical import LexicalIndex
-from drafting.models import SECTIONS, Item, Precedent, SearchFilters, SearchResult
+from drafting.models import SECTIONS, Item, Precedent, Profile, SearchFilters, SearchResult
 from drafting.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -243,3 +243,41 @@ class Retriever:
             chosen.append(best)
             left.remove(best)
         return [pool[i] for i in chosen]
+
+    def search_profiled(self, text: str, profile: Profile, k: int | None = None, filters: SearchFilters | None = None,
+                        *, section: str | None = None, exclude_ids: set[str] | None = None) -> SearchResult:
+        """Precedents for an item of this profile: a wider hybrid search, re-ranked by rank_by_profile."""
+        k = k or self.settings.retrieval.k
+        wide = self.search(text, k=max(4 * k, self.settings.retrieval.candidates), filters=filters, exclude_ids=exclude_ids)
+        return rank_by_profile(wide, profile, section, k)
+
+
+# Bonuses on the relative fused score (0..1): same kind and stance rank above merely similar wording.
+PROFILE_BONUS = {"kind": 0.6, "stance": 0.4, "section": 0.3}
+
+
+def rank_by_profile(result: SearchResult, profile: Profile, section: str | None, k: int) -> SearchResult:
+    """Precedents re-ranked by profile (same kind, stance, section first), with the reasons and the gap flag."""
+    from drafting.profile import profile_of
+
+    pool = result.precedents
+    top = max((p.score for p in pool), default=1.0) or 1.0
+    ranked: list[tuple[float, Precedent]] = []
+    for p in pool:
+        theirs = p.profile or profile_of(p.item)
+        why = []
+        value = p.score / top
+        if section and p.item.section == section:
+            value += PROFILE_BONUS["section"]
+            why.append("同栏目")
+        if theirs.kind == profile.kind:
+            value += PROFILE_BONUS["kind"]
+            why.append(f"同类型（{theirs.kind}）")
+        if theirs.stance == profile.stance:
+            value += PROFILE_BONUS["stance"]
+            why.append(f"同立场（{theirs.stance}）")
+        ranked.append((value, p.model_copy(update={"profile": theirs, "why": why})))
+    ranked.sort(key=lambda vp: -vp[0])
+    chosen = [p for _, p in ranked[:k]]
+    gap = not any(p.item.commentary and p.profile and p.profile.stance == profile.stance for p in chosen)
+    return result.model_copy(update={"precedents": chosen, "profile": profile, "precedent_gap": gap})

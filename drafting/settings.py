@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     guard: GuardSettings = Field(default_factory=GuardSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     batch: BatchSettings = Field(default_factory=BatchSettings)
+    profile_with_model: bool = Field(
+        False, description="ask the configured model to refine each new item's profile (one extra call per draft)"
+    )
 
     @property
     def index_path(self) -> Path:
