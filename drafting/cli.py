@@ -95,17 +95,23 @@ def search(
     for value in (date_from, date_to):
         date_int(value)  # a bad date fails here with the expected format, before the model loads
     filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)  # type: ignore[arg-type]
-    result = _services().retriever.search(text, k=k, filters=filters)
+    from drafting.profile import query_profile
+
+    profile = query_profile(text, section)
+    result = _services().retriever.search_profiled(text, profile, k, filters, section=section)
     if as_json:
         def row(p):
             return {
                 "id": p.item.id, "title": p.item.title, "section": p.item.section, "date": p.item.date,
                 "score": round(p.score, 6), "commentary": p.item.commentary, "sources": p.item.sources,
                 "dense_rank": p.dense_rank, "lexical_rank": p.lexical_rank,
-                "dense_score": p.dense_score, "lexical_score": p.lexical_score,
+                "dense_score": p.dense_score, "lexical_score": p.lexical_score, **_precedent_extras(p),
             }
-        _print_json({"query": text, "results": [row(p) for p in result.precedents], "duplicates": [row(p) for p in result.duplicates]})
+        _print_json({"query": text, "profile": _profile_json(profile), "precedent_gap": result.precedent_gap,
+                     "results": [row(p) for p in result.precedents], "duplicates": [row(p) for p in result.duplicates]})
         return
+    if result.precedent_gap:
+        typer.echo(f"注意：语料库中没有与该条目同类（{profile.kind}，{profile.stance}）且带短评的先例", err=True)
     for d in result.duplicates:
         typer.echo(f"重复：语料库中已有此条目 —— {d.item.title}（{d.item.date or '近日'}）")
     for n, p in enumerate(result.precedents, 1):
@@ -228,22 +234,44 @@ def check(
 @eval_app.command("retrieval")
 def eval_retrieval(
     data: Annotated[Path | None, typer.Option(help="labelled JSONL (default tests/data/retrieval_eval.jsonl)")] = None,
+    profiles: Annotated[Path | None, typer.Option(help="labelled profiles JSONL (default tests/data/profiles_eval.jsonl)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Recall@3, MRR and nDCG@5 of dense-only, lexical-only and hybrid search on labelled new items."""
+    """Recall@3, MRR and nDCG@5 of each search mode; same-kind precision@3 without and with profile ranking."""
     from drafting.evaluation.retrieval import DEFAULT_EVAL_PATH, evaluate_retrieval, load_cases
 
     cases = load_cases(data or DEFAULT_EVAL_PATH)
     services = _services()
     services.ingest()  # cheap when the corpus is unchanged; makes sure the eval sees the current corpus
     report = evaluate_retrieval(services.retriever, cases)
+    from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, evaluate_kind_precision, load_profile_cases
+
+    kinds = evaluate_kind_precision(services.retriever, load_profile_cases(profiles or DEFAULT_PROFILE_PATH))
     if as_json:
-        _print_json({"cases": report.cases, "corpus_items": services.index.count(), "modes": {m: s.model_dump() for m, s in report.modes.items()}})
+        _print_json({"cases": report.cases, "corpus_items": services.index.count(), "modes": {m: s.model_dump() for m, s in report.modes.items()},
+                     "same_kind": {m: s.model_dump() for m, s in kinds.items()}})
         return
     typer.echo(f"{'mode':<8} {'Recall@3':>9} {'MRR':>7} {'nDCG@5':>7}")
     for mode, s in report.modes.items():
         typer.echo(f"{mode:<8} {s.recall_at_3:>9.3f} {s.mrr:>7.3f} {s.ndcg_at_5:>7.3f}")
     typer.echo(f"{report.cases} cases, {services.index.count()} corpus items")
+    typer.echo(f"{'ranking':<8} {'同类型P@3':>9} {'同立场P@3':>9} {'先例缺口':>6}")
+    for mode, k in kinds.items():
+        typer.echo(f"{mode:<8} {k.same_kind_p3:>11.3f} {k.same_stance_p3:>11.3f} {k.gaps:>8}")
+    typer.echo(f"{kinds['profile'].cases} labelled items whose kind has precedents with a 短评")
+
+
+def _profile_json(p: Any) -> dict[str, Any] | None:
+    """A Profile in the CLI's JSON shape."""
+    if p is None:
+        return None
+    return {"kind": p.kind, "stance": p.stance, "issuer": p.issuer, "level": p.level, "figures": p.figures, "source": p.source}
+
+
+def _precedent_extras(p: Any) -> dict[str, Any]:
+    """Profile, reasons and similarity (dense cosine, in %) of a precedent."""
+    return {"profile": _profile_json(p.profile), "why": p.why,
+            "similarity": round(100 * p.dense_score, 1) if p.dense_score is not None else None}
 
 
 def _draft_json(d: Any) -> dict[str, Any]:
@@ -256,8 +284,11 @@ def _draft_json(d: Any) -> dict[str, Any]:
         "temperature": d.temperature,
         "prompt_version": d.prompt_version,
         "findings": [{"kind": f.kind, "span": list(f.span) if f.span else None, "message": f.message, "field": f.field} for f in d.findings],
-        "precedents": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.precedents],
+        "precedents": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6), **_precedent_extras(p)}
+                       for p in d.precedents],
         "duplicates": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.duplicates],
+        "profile": _profile_json(d.profile),
+        "precedent_gap": d.precedent_gap,
     }
 
 
@@ -328,6 +359,27 @@ def eval_drafts(
     services = _services()
     services.ingest()  # cheap when the corpus is unchanged; the eval must see the current corpus
     report = evaluate_drafts(services, offline=offline, limit=limit)
+    from drafting.evaluation.profiles import evaluate_offline_stance, load_profile_cases, stance_table
+
+    g = services.settings.guard
+    stances = evaluate_offline_stance(load_profile_cases(), g.min_chars, g.max_chars) if offline else []
+    if as_json:
+        _print_json(report.model_dump() | {"stance": [r.model_dump() for r in stances]})
+        return
+    typer.echo(report.table())
+    if stances:
+        typer.echo("\n按立场检查离线短评（tests/data/profiles_eval.jsonl）：\n" + stance_table(stances))
+
+
+@eval_app.command("profiles")
+def eval_profiles(
+    data: Annotated[Path | None, typer.Option(help="labelled JSONL (default tests/data/profiles_eval.jsonl)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accuracy per field (kind, stance, issuer, level) of the item profile on labelled items."""
+    from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, evaluate_profiles, load_profile_cases
+
+    report = evaluate_profiles(load_profile_cases(data or DEFAULT_PROFILE_PATH))
     if as_json:
         _print_json(report.model_dump())
         return

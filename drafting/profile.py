@@ -223,3 +223,15 @@ def refine_with_model(item: Item, base: Profile, model: ChatModel, prompt: Promp
 def same_family(a: Profile, b: Profile) -> bool:
     """Two profiles whose 短评 can model each other: the same stance."""
     return a.stance == b.stance
+
+
+def query_profile(text: str, section: str | None = None) -> Profile:
+    """The profile of a pasted query: first line as title, the rest as body, section guessed when not given."""
+    from drafting.models import SECTIONS
+
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()] or [text.strip() or "（空）"]
+    if section not in SECTIONS:
+        from drafting.offline import guess_section  # offline imports this module: import here, at call time
+
+        section = guess_section(text)
+    return profile_of(Item(section=section, title=lines[0][:120], body="\n".join(lines[1:]) or lines[0]))  # type: ignore[arg-type]
