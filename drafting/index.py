@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from drafting.embeddings import Embedder
 from drafting.errors import IndexError_, ValidationError
-from drafting.models import Item, SearchFilters
+from drafting.models import Item, Profile, SearchFilters
+from drafting.profile import PROFILE_VERSION, profile_of
 from drafting.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ class SyncStats(BaseModel):
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    profiled: int = 0  # unchanged items whose stored profile was refreshed (metadata only, no re-embedding)
 
 
 def passage_text(item: Item) -> str:
@@ -115,7 +117,14 @@ def _metadata(item: Item) -> dict[str, Any]:
         "source": item.sources[0] if item.sources else "",
         "content_hash": _record_hash(item),
         "item_json": item.model_dump_json(),
+        **_profile_metadata(item),
     }
+
+
+def _profile_metadata(item: Item) -> dict[str, Any]:
+    profile = profile_of(item)
+    return {"profile_version": PROFILE_VERSION, "kind": profile.kind, "stance": profile.stance,
+            "profile_json": profile.model_dump_json()}
 
 
 def _chunks(seq: list[Any], size: int) -> Iterable[list[Any]]:
@@ -152,6 +161,7 @@ class VectorIndex:
         self.name = collection_name(cfg.collection, embedder.name)
         self._collection = self._open_collection()
         self._items: list[Item] | None = None  # cache of items(); dropped on every change
+        self._stale_profiles: set[str] = set()  # ids read by the last hash scan whose stored profile is outdated
         self.version = 0  # bumped on every change so the retriever knows to rebuild BM25
 
     def _open_collection(self) -> Any:
@@ -179,10 +189,13 @@ class VectorIndex:
         hashes: dict[str, str] = {}
         page = 5000
         offset = 0
+        self._stale_profiles = set()
         while True:
             got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
             for rid, meta in zip(got["ids"], got["metadatas"] or []):
                 hashes[rid] = str((meta or {}).get("content_hash", ""))
+                if (meta or {}).get("profile_version") != PROFILE_VERSION:
+                    self._stale_profiles.add(rid)
             if len(got["ids"]) < page:
                 return hashes
             offset += page
@@ -190,10 +203,13 @@ class VectorIndex:
     def _hashes_of(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
         hashes: dict[str, str] = {}
+        self._stale_profiles = set()
         for chunk in _chunks(ids, 5000):
             got = self._collection.get(ids=chunk, include=["metadatas"])
             for rid, meta in zip(got["ids"], got["metadatas"] or []):
                 hashes[rid] = str((meta or {}).get("content_hash", ""))
+                if (meta or {}).get("profile_version") != PROFILE_VERSION:
+                    self._stale_profiles.add(rid)
         return hashes
 
     def sync(self, items: list[Item], *, remove_missing: bool = False, progress: bool = False) -> SyncStats:
@@ -204,10 +220,13 @@ class VectorIndex:
             latest[item.id] = item
         stored = self.stored_hashes() if remove_missing else self._hashes_of(list(latest))
         todo: list[Item] = []
+        reprofile: list[Item] = []
         for item in latest.values():
             old = stored.get(item.id)
             if old == _record_hash(item):
                 stats.unchanged += 1
+                if item.id in self._stale_profiles:
+                    reprofile.append(item)
                 continue
             todo.append(item)
             if old is None:
@@ -216,6 +235,10 @@ class VectorIndex:
                 stats.updated += 1
         if todo:
             self.upsert(todo, progress=progress)
+        for chunk in _chunks(reprofile, 5000):
+            # Profiles are computed from the stored text: only metadata changes, the vectors stay.
+            self._collection.update(ids=[i.id for i in chunk], metadatas=[_metadata(i) for i in chunk])
+        stats.profiled = len(reprofile)
         if remove_missing:
             gone = [rid for rid in stored if rid not in latest]
             for chunk in _chunks(gone, 5000):
@@ -324,6 +347,14 @@ class VectorIndex:
                 offset += page
             self._items = out
         return list(self._items)
+
+    def profiles(self, ids: list[str]) -> dict[str, Profile]:
+        """Stored profiles by id (items indexed before profiles existed have none until the next sync)."""
+        if not ids:
+            return {}
+        got = self._collection.get(ids=list(ids), include=["metadatas"])
+        return {rid: Profile.model_validate_json(str(meta["profile_json"]))
+                for rid, meta in zip(got["ids"], got["metadatas"] or []) if meta and meta.get("profile_json")}
 
     def count(self) -> int:
         """Number of indexed items."""

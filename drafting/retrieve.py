@@ -249,6 +249,8 @@ class Retriever:
         """Precedents for an item of this profile: a wider hybrid search, re-ranked by rank_by_profile."""
         k = k or self.settings.retrieval.k
         wide = self.search(text, k=max(4 * k, self.settings.retrieval.candidates), filters=filters, exclude_ids=exclude_ids)
+        stored = self.index.profiles([p.item.id for p in wide.precedents])
+        wide.precedents = [p.model_copy(update={"profile": stored.get(p.item.id)}) for p in wide.precedents]
         return rank_by_profile(wide, profile, section, k)
 
 

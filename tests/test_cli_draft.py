@@ -56,7 +56,7 @@ def test_draft_item_json_offline(use_services, tmp_path: Path, chongqing: Item) 
     assert out["item"]["title"] == chongqing.title and 130 <= len(out["commentary"]) <= 200
     assert all(set(f) >= {"kind", "span", "message"} for f in out["findings"])
     assert not [f for f in out["findings"] if f["kind"] in {"number", "date", "title", "org", "place"}]
-    assert out["precedents"] and all(set(p) == {"id", "title", "score"} for p in out["precedents"])
+    assert out["precedents"] and all(set(p) >= {"id", "title", "score"} for p in out["precedents"])  # extra keys may appear (README)
     assert chongqing.title in [d["title"] for d in out["duplicates"]], "the corpus already holds this item"
 
 
