@@ -108,6 +108,15 @@ class DraftingService:
         return self.retriever.search_profiled(text, profile, k, request.filters or default, section=section,
                                               exclude_ids=exclude or None)
 
+    @staticmethod
+    def _corrected(item: Item, request: DraftRequest) -> Profile:
+        """The editor's profile; fields the editor left on 自动判断 come from the rules."""
+        assert request.profile is not None
+        if not request.profile_fields:
+            return request.profile
+        chosen = {f: getattr(request.profile, f) for f in request.profile_fields}
+        return profile_of(item).model_copy(update=chosen | {"source": "editor"})
+
     def profile(self, item: Item, model_name: str | None = None) -> Profile:
         """The item's profile: rules, refined by the model when configured and asked for (settings.profile_with_model)."""
         base = profile_of(item)
@@ -176,7 +185,7 @@ class DraftingService:
         rough = rough_item(request)
         first = request.item or rough
         assert first is not None
-        profile = request.profile or self.profile(first, model_name)
+        profile = self.profile(first, model_name) if request.profile is None else self._corrected(first, request)
         section = request.section or first.section
         result = self._search(query_text(request, rough), request, exclude, profile, section)
         yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)

@@ -158,6 +158,7 @@ class DraftRequest(BaseModel):
     k: int | None = None
     exclude_ids: list[str] = Field(default_factory=list, description="items not to use as precedents")
     profile: Profile | None = Field(default=None, description="the editor's corrected profile; computed when None")
+    profile_fields: list[str] = Field(default_factory=list, description="fields of profile the editor set; empty = all")
 
 
 class DraftEvent(BaseModel):

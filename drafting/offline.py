@@ -340,6 +340,11 @@ def draft_commentary(
 def guess_section(text: str) -> Section:
     """政策速递 for documents issued by public bodies, 交易资讯 for financings, else 行业新闻."""
     head = _fold(text[:3000])
+    first = head.strip().split("\n", 1)[0][:80]
+    # A headline naming a warning, rule or plan is policy even when its body mentions 融资 (代币发行融资).
+    if re.search(r"倡议|风险提示|管理办法|暂行规定|条例|指引|通知|公告|行动计划|实施方案|征求意见|若干措施", first) \
+            and not re.search(r"完成.{0,12}融资|领投|收购", first):
+        return "政策速递"
     if re.search(r"融资|战略投资|领投|跟投|并购|收购|投资方", head) and not re.search(r"关于印发|行动计划|实施方案", head):
         return "交易资讯"
     if re.search(rf"{_ISSUER_SUFFIX}.{{0,20}}(?:印发|发布|出台|征求意见)|关于印发|通知|办法|意见|方案|规划|条例", head):

@@ -44,6 +44,8 @@ CSS = """
 .dz-comm {margin:6px 0; padding:6px 8px; background:var(--background-fill-secondary); border-left:3px solid var(--color-accent);}
 .dz-body {white-space:pre-wrap; margin:6px 0; font-size:0.92em;}
 .dz-dup {border:1px solid #f59e0b; background:#fffbeb; color:#92400e; border-radius:8px; padding:8px 12px; margin:6px 0;}
+.dz-gap {border:1px solid #fb923c; background:#fff7ed; color:#9a3412; border-radius:8px; padding:8px 12px; margin:6px 0;}
+.dz-profile {font-size:0.92em; margin:4px 0;} .dz-why {font-size:0.88em; color:#065f46;}
 .dz-empty {color:var(--body-text-color-subdued);}
 .dz-ok {color:#047857;}
 .dz-findings ul {margin:4px 0 0 1.2em; padding:0;}

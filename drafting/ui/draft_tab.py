@@ -63,6 +63,10 @@ def build(ctx: UIContext) -> None:
                 with gr.Row():
                     f_from = gr.Textbox(label="起始日期", placeholder="2023-01-01")
                     f_to = gr.Textbox(label="截止日期", placeholder="2023-12-31")
+            with gr.Accordion("条目画像（类型与立场决定短评写法，判断有误时在此改正）", open=False, elem_id="dz-profile-box"):
+                with gr.Row():
+                    kind_in = gr.Dropdown(fmt.KIND_CHOICES, value=fmt.PROFILE_AUTO, label="类型", elem_id="dz-kind-in")
+                    stance_in = gr.Dropdown(fmt.STANCE_CHOICES, value=fmt.PROFILE_AUTO, label="立场", elem_id="dz-stance-in")
             with gr.Row():
                 n_variants = gr.Radio([1, 2, 3], value=1, label="生成版本数", scale=2)
                 draft_btn = gr.Button("起草", variant="primary", scale=2, elem_id="dz-draft-btn")
@@ -70,6 +74,7 @@ def build(ctx: UIContext) -> None:
 
         with gr.Column(scale=5, min_width=380):
             model_md = gr.Markdown("尚未起草。", elem_id="dz-model")
+            profile_out = gr.HTML(fmt.profile_html(None), elem_id="dz-profile")
             variant_radio = gr.Radio([], label="选择版本", visible=False, elem_id="dz-variants")
             title_out = gr.Textbox(label="标题", elem_id="dz-title", interactive=True)
             body_out = gr.Textbox(label="正文", lines=6, max_lines=16, elem_id="dz-body", interactive=True)
@@ -110,7 +115,8 @@ def build(ctx: UIContext) -> None:
         draft_model_md=model_md, draft_variant_radio=variant_radio, draft_title=title_out, draft_body=body_out,
         draft_comm=comm_out, draft_count=count_md, draft_status=status_md, draft_highlight=highlight,
         draft_findings=findings_out, draft_precedents=prec_out, draft_diff=diff_out, draft_id=draft_id,
-        draft_variants=variants, draft_resume_box=resume_box, draft_resume_md=resume_md, draft_resume_btn=resume_btn,
+        draft_variants=variants, draft_kind_in=kind_in, draft_stance_in=stance_in, draft_profile=profile_out,
+        draft_resume_box=resume_box, draft_resume_md=resume_md, draft_resume_btn=resume_btn,
     )
 
     # Everything a reopened draft fills in, in this order (History reuses it).
@@ -273,12 +279,15 @@ def wire(ctx: UIContext) -> None:
         c["draft_status"], c["draft_id"], c["draft_variants"],
     ]
     prec_out, model_md, variant_radio, title_out, body_out, comm_out, count_md, highlight, findings_out, diff_out, status_md, draft_id, variants = outputs
+    profile_out = c["draft_profile"]
+    outputs = [*outputs, profile_out]
     model_choice = c.get("settings_model")
     offline_choice = c.get("settings_offline")
 
     def run(
         raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
-        cur_id: Any, cur_title: str, cur_body: str, cur_comm: str, model: str | None = None, offline: bool = False,
+        cur_id: Any, cur_title: str, cur_body: str, cur_comm: str, kind: str | None = None, stance: str | None = None,
+        model: str | None = None, offline: bool = False,
     ) -> Iterator[dict[Any, Any]]:
         """Stream one draft run into the page; on failure put the editor's previous text back."""
         restore = {title_out: cur_title, body_out: cur_body, comm_out: cur_comm, draft_id: cur_id}
@@ -293,6 +302,7 @@ def wire(ctx: UIContext) -> None:
             else:
                 req, source = fmt.build_request(raw, title, date, url, section, filters=filters, variants=n,
                                                 model=model, offline=bool(offline))
+            req = fmt.with_profile(req, kind, stance)
         except DraftingError as exc:
             gr.Warning(fmt.esc(exc))  # toasts render HTML; messages may quote user text
             return
@@ -354,6 +364,7 @@ def wire(ctx: UIContext) -> None:
         choices = _variant_choices(ordered)
         yield {
             prec_out: fmt.precedents_html(first.precedents, first.duplicates),
+            profile_out: fmt.profile_html(first.profile, first.precedent_gap),
             model_md: f"{fmt.model_label(first)} · 草稿 #{new_id} · 待定（修改自动保存）",
             variant_radio: gr.update(choices=choices, value=choices[0], visible=len(ordered) > 1),
             title_out: first.item.title,
@@ -371,7 +382,7 @@ def wire(ctx: UIContext) -> None:
     inputs = [
         c["draft_raw"], c["draft_title_in"], c["draft_date_in"], c["draft_url_in"], c["draft_section_in"],
         c["draft_f_section"], c["draft_f_from"], c["draft_f_to"], c["draft_n_variants"],
-        draft_id, title_out, body_out, comm_out,
+        draft_id, title_out, body_out, comm_out, c["draft_kind_in"], c["draft_stance_in"],
     ]
     if model_choice is not None and offline_choice is not None:
         inputs += [model_choice, offline_choice]

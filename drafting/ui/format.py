@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from drafting.errors import ValidationError
-from drafting.models import SECTIONS, Draft, DraftRequest, Finding, Issue, Item, Precedent, SearchFilters, StoredDraft
+from drafting.models import SECTIONS, STANCES, Draft, DraftRequest, Finding, Issue, Item, Precedent, Profile, SearchFilters, StoredDraft
+from drafting.profile import KINDS
 
 SECTION_AUTO = "自动判断"
 SECTION_ANY = "不限"
@@ -31,6 +32,8 @@ FINDING_LABELS = {
     "banned": "禁用语",
     "document": "文件名",
     "style": "文风",
+    "person": "人名",
+    "stance": "立场",
 }
 FINDING_COLORS = {
     "数字": "#fca5a5",
@@ -43,7 +46,12 @@ FINDING_COLORS = {
     "语气": "#a5b4fc",
     "字数": "#d1d5db",
     "文风": "#a7f3d0",
+    "人名": "#bef264",
+    "立场": "#fb923c",
 }
+PROFILE_AUTO = "自动判断"
+KIND_CHOICES = [PROFILE_AUTO, *KINDS]
+STANCE_CHOICES = [PROFILE_AUTO, *STANCES]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -144,6 +152,11 @@ def precedents_html(precedents: Sequence[Precedent], duplicates: Sequence[Preced
     for n, p in enumerate(precedents, 1):
         it = p.item
         ranks = f"语义 #{p.dense_rank or '–'} · 关键词 #{p.lexical_rank or '–'}"
+        # Similarity is the dense cosine (what "how alike" means to a reader), not the fused rank score.
+        similar = f"相似度 {round(100 * p.dense_score)}%" if p.dense_score is not None else "相似度 –"
+        why = f'<div class="dz-why">入选理由：{esc("、".join(p.why))}</div>' if p.why else ""
+        kind = (f'<div class="dz-muted dz-prec-profile">类型：{esc(p.profile.kind)} · 立场：{esc(p.profile.stance)}'
+                f'{" · 发布主体：" + esc(p.profile.issuer) if p.profile.issuer else ""}</div>') if p.profile else ""
         comm = (
             f'<div class="dz-comm"><b>植德短评：</b>{esc(it.commentary)}</div>'
             if it.commentary
@@ -153,9 +166,9 @@ def precedents_html(precedents: Sequence[Precedent], duplicates: Sequence[Preced
         parts.append(
             f'<details class="dz-prec"{" open" if n == 1 else ""}>'
             f'<summary><span class="dz-n">{n}</span> <b>{esc(it.title)}</b> '
-            f'<span class="dz-meta">{esc(it.date or "近日")} · {esc(it.section)} · 相关度 {_fmt_score(p.score)}'
+            f'<span class="dz-meta">第 {n} 名 · {similar} · {esc(it.date or "近日")} · {esc(it.section)} · 相关度 {_fmt_score(p.score)}'
             f"{' · 有短评' if it.commentary else ''}</span></summary>"
-            f'{comm}<div class="dz-body">{esc(it.body)}</div>{sources}'
+            f'{why}{kind}{comm}<div class="dz-body">{esc(it.body)}</div>{sources}'
             f'<div class="dz-muted">{ranks}{" · 期号 " + esc(it.issue) if it.issue else ""}</div></details>'
         )
     return "".join(parts)
@@ -362,3 +375,34 @@ def build_request(
         return DraftRequest(item=item, **common), source  # type: ignore[arg-type]
     # Choosing a section is asking for its 短评, as naming the item is; a guessed news or deal item gets none.
     return DraftRequest(raw_text=source, section=sec, commentary=True if sec else None, **common), source  # type: ignore[arg-type]
+
+
+def profile_html(profile: Profile | None, gap: bool = False) -> str:
+    """The new item's profile (as the drafter used it) and, when no precedent shares its stance, the gap warning."""
+    if profile is None:
+        return '<p class="dz-empty">起草后，这里显示条目画像（类型、立场、发布主体）。</p>'
+    who = {"rules": "规则判断", "model": "模型判断", "editor": "编辑指定"}.get(profile.source, profile.source)
+    figures = f" · 关键数字：{esc('、'.join(profile.figures))}" if profile.figures else ""
+    parts = [
+        f'<div class="dz-profile"><b>条目画像</b>（{esc(who)}）：类型 <b>{esc(profile.kind)}</b> · 立场 <b>{esc(profile.stance)}</b>'
+        f"{' · 发布主体 ' + esc(profile.issuer) if profile.issuer else ''}{' · 层级 ' + esc(profile.level) if profile.level else ''}"
+        f"{figures}。判断有误时，在「条目画像」中改选类型与立场后重新起草。</div>"
+    ]
+    if gap:
+        parts.append(
+            f'<div class="dz-gap" role="alert"><b>⚠ 缺少同类先例</b>：语料库中没有立场为“{esc(profile.stance)}”且带短评的往期条目，'
+            "下列参考条目仅供参考其格式，短评按风格指南中该类型的写法起草，请重点核对。</div>"
+        )
+    return "".join(parts)
+
+
+def with_profile(request: DraftRequest, kind: str | None, stance: str | None) -> DraftRequest:
+    """The request with the editor's kind and/or stance; 自动判断 leaves the drafter to decide."""
+    kind = kind if kind in KINDS else None
+    stance = stance if stance in STANCES else None
+    if not (kind or stance):
+        return request
+    # The rest of the profile (issuer, figures) is filled in by the drafter from the item.
+    profile = Profile(kind=kind or "", stance=stance or "促进", source="editor")  # type: ignore[arg-type]
+    fields = {f for f, v in (("kind", kind), ("stance", stance)) if v}
+    return request.model_copy(update={"profile": profile, "profile_fields": sorted(fields)})
