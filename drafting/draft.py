@@ -12,10 +12,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
-from drafting.profile import profile_of, refine_with_model
 from drafting.errors import DraftingError, ValidationError
 from drafting.llm import ChatModel, model_names, variant_temperatures
 from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, Profile, SearchFilters, SearchResult
+from drafting.profile import profile_of, refine_with_model
 from drafting.prompts import Prompt, fence, load_prompts
 from drafting.retrieve import Retriever
 from drafting.settings import Settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from drafting.models import Item, Profile
+from drafting.models import Profile
 
 # Closing sentences used to reach the minimum length, per stance; none promises 配套细则 or praises the issuer.
 PADS: dict[str, tuple[str, ...]] = {

@@ -227,7 +227,7 @@ def _lead(f: Facts) -> tuple[str, str, str]:
 
 def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
     """Core sentences (always kept) and optional ones (dropped first when too long)."""
-    lead, ref, this = _lead(f)
+    lead, _, this = _lead(f)
     region = f.region or "主管部门"
     where = f"在{f.region}" if f.region else ""
     distinct = []

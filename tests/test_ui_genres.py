@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_ui_e2e import AppProcess, box, browser, open_page, page, pytestmark, wait_status  # noqa: F401 - fixtures
-
 from playwright.sync_api import Page, expect
+from test_ui_e2e import AppProcess, box, browser, open_page, page, pytestmark, wait_status  # noqa: F401 - fixtures
 
 NFT_WARNING = """中国互联网金融协会等三协会发布关于防范NFT相关金融风险的倡议
 2022年4月13日，中国互联网金融协会、中国银行业协会、中国证券业协会联合发布《关于防范NFT相关金融风险的倡议》。倡议提出，坚决遏制NFT金融化证券化倾向，不在NFT底层商品中包含证券、保险、信贷、贵金属等金融资产，不通过分割所有权或者批量创设等方式削弱NFT非同质化特征，变相开展代币发行融资。"""
@@ -24,13 +23,13 @@ def app_seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     app.stop()
 
 
-def _choose(page: Page, elem_id: str, option: str) -> None:
+def _choose(page: Page, elem_id: str, option: str) -> None:  # noqa: F811 - the imported fixture's name
     page.locator(f"#{elem_id} input").click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
 def test_profile_gap_and_precedent_reasons_then_the_editor_corrects_the_stance(
-    page: Page, app_seed: AppProcess, output_dir: Path,
+    page: Page, app_seed: AppProcess, output_dir: Path,  # noqa: F811 - the imported fixture
 ) -> None:
     open_page(page, app_seed.url)
     box(page, "dz-raw").fill(NFT_WARNING)

@@ -52,7 +52,7 @@ def dedupe_dates(text: str) -> str:
     def once(m: re.Match[str]) -> str:
         return m.group(1)
 
-    pattern = re.compile(r"(({d})\s*[，,]?\s*)(?:[^。；\n]{{0,6}}?)\2\s*[，,]?".format(d=_FULL_DATE.pattern))
+    pattern = re.compile(rf"(({_FULL_DATE.pattern})\s*[，,]?\s*)(?:[^。；\n]{{0,6}}?)\2\s*[，,]?")
     previous = None
     while previous != text:
         previous = text

@@ -63,10 +63,9 @@ def build(ctx: UIContext) -> None:
                 with gr.Row():
                     f_from = gr.Textbox(label="起始日期", placeholder="2023-01-01")
                     f_to = gr.Textbox(label="截止日期", placeholder="2023-12-31")
-            with gr.Accordion("条目画像（类型与立场决定短评写法，判断有误时在此改正）", open=False, elem_id="dz-profile-box"):
-                with gr.Row():
-                    kind_in = gr.Dropdown(fmt.KIND_CHOICES, value=fmt.PROFILE_AUTO, label="类型", elem_id="dz-kind-in")
-                    stance_in = gr.Dropdown(fmt.STANCE_CHOICES, value=fmt.PROFILE_AUTO, label="立场", elem_id="dz-stance-in")
+            with gr.Accordion("条目画像（类型与立场决定短评写法，判断有误时在此改正）", open=False, elem_id="dz-profile-box"), gr.Row():
+                kind_in = gr.Dropdown(fmt.KIND_CHOICES, value=fmt.PROFILE_AUTO, label="类型", elem_id="dz-kind-in")
+                stance_in = gr.Dropdown(fmt.STANCE_CHOICES, value=fmt.PROFILE_AUTO, label="立场", elem_id="dz-stance-in")
             with gr.Row():
                 n_variants = gr.Radio([1, 2, 3], value=1, label="生成版本数", scale=2)
                 draft_btn = gr.Button("起草", variant="primary", scale=2, elem_id="dz-draft-btn")

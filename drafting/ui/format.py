@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from drafting.errors import ValidationError
-from drafting.models import SECTIONS, STANCES, Draft, DraftRequest, Finding, Issue, Item, Precedent, Profile, SearchFilters, StoredDraft
-from drafting.profile import KINDS
+from drafting.models import SECTIONS, Draft, DraftRequest, Finding, Issue, Item, Precedent, SearchFilters, StoredDraft
+from drafting.profile import KINDS, STANCES, Profile
 
 SECTION_AUTO = "自动判断"
 SECTION_ANY = "不限"
@@ -383,11 +383,11 @@ def profile_html(profile: Profile | None, gap: bool = False) -> str:
         return '<p class="dz-empty">起草后，这里显示条目画像（类型、立场、发布主体）。</p>'
     who = {"rules": "规则判断", "model": "模型判断", "editor": "编辑指定"}.get(profile.source, profile.source)
     figures = f" · 关键数字：{esc('、'.join(profile.figures))}" if profile.figures else ""
-    parts = [
+    parts = [(
         f'<div class="dz-profile"><b>条目画像</b>（{esc(who)}）：类型 <b>{esc(profile.kind)}</b> · 立场 <b>{esc(profile.stance)}</b>'
         f"{' · 发布主体 ' + esc(profile.issuer) if profile.issuer else ''}{' · 层级 ' + esc(profile.level) if profile.level else ''}"
         f"{figures}。判断有误时，在「条目画像」中改选类型与立场后重新起草。</div>"
-    ]
+    )]
     if gap:
         parts.append(
             f'<div class="dz-gap" role="alert"><b>⚠ 缺少同类先例</b>：语料库中没有立场为“{esc(profile.stance)}”且带短评的往期条目，'
