@@ -27,29 +27,15 @@ GUARD = GuardSettings()
 # Written out here, not imported: the phrases a lawyer would strike from a warning's or a regulation's 短评.
 PROMOTIONAL = ("前瞻性", "高度重视", "明确方向", "战略部署", "系统部署", "发展机遇", "清晰的蓝图", "有力的政策支撑", "配套细则")
 
-NFT_WARNING = Item(
-    section="政策速递", title="中国互联网金融协会等三协会发布关于防范NFT相关金融风险的倡议", date="2022-04-13",
-    body="2022年4月13日，中国互联网金融协会、中国银行业协会、中国证券业协会联合发布《关于防范NFT相关金融风险的倡议》。"
-         "倡议提出，坚决遏制NFT金融化证券化倾向，不在NFT底层商品中包含证券、保险、信贷、贵金属等金融资产，"
-         "不通过分割所有权或者批量创设等方式削弱NFT非同质化特征，变相开展代币发行融资。",
-)
+# The warning, accounting rule and product launch, as written in the labelled set.
+_LABELLED = {c.id: c.item() for c in load_profile_cases()}
+NFT_WARNING, ACCOUNTING, VISION_PRO = _LABELLED["p01"], _LABELLED["p03"], _LABELLED["n01"]
 # The regime is introduced through the ordinance it rests on: the 短评 must name the guideline, not the ordinance.
 HK_LICENSING = Item(
     section="政策速递", title="香港证监会发布虚拟资产交易平台发牌制度", date="2023-05-23",
     body="2023年5月23日，香港证监会宣布，根据《打击洗钱及恐怖分子资金筹集条例》设立的虚拟资产交易平台发牌制度将于2023年6月1日生效，"
          "证监会同日发布《适用于虚拟资产交易平台营运者的指引》。在香港经营虚拟资产交易平台须向证监会申领牌照，"
          "持牌平台在符合投资者保障措施的前提下可向零售投资者提供服务。",
-)
-ACCOUNTING = Item(
-    section="政策速递", title="财政部印发《企业数据资源相关会计处理暂行规定》", date="2023-08-21",
-    body="2023年8月21日，财政部印发《企业数据资源相关会计处理暂行规定》，自2024年1月1日起施行。暂行规定明确，企业使用的数据资源"
-         "符合无形资产定义和确认条件的，应当确认为无形资产；企业日常活动中持有、最终目的用于出售的数据资源符合存货定义和确认条件的，"
-         "应当确认为存货，并对列示和披露作出要求。",
-)
-VISION_PRO = Item(
-    section="行业新闻", title="苹果发布首款头显Vision Pro", date="2023-06-06",
-    body="2023年6月6日，苹果公司在全球开发者大会上发布首款头显设备Apple Vision Pro，售价3499美元，搭载visionOS操作系统，"
-         "支持手势、眼动和语音交互，预计2024年初在美国上市。",
 )
 DATA_BUREAU_RAW = (
     "新华社北京10月25日电 2023年10月25日，国家数据局正式揭牌。国家数据局负责协调推进数据基础制度建设，"
