@@ -12,6 +12,7 @@ import gradio as gr
 from drafting import guard
 from drafting.errors import DraftingError, ValidationError
 from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
+from drafting.profile import query_profile
 from drafting.ui import format as fmt
 from drafting.ui.app import UIContext, guarded
 
@@ -245,7 +246,9 @@ def build(ctx: UIContext) -> None:
     def on_search(text: str, title: str, date: str, url: str, fsec: str, ffrom: str, fto: str) -> str:
         _req, source = fmt.build_request(text, title, date, url)
         filters = fmt.make_filters(fsec, ffrom, fto)
-        result = services.retriever.search(source, k=services.settings.retrieval.k, filters=filters)
+        # The same profile-aware ranking as a draft, so the cards show the same rank, similarity and reasons.
+        profile = query_profile(source)
+        result = services.retriever.search_profiled(source, profile, services.settings.retrieval.k, filters)
         return fmt.precedents_html(result.precedents, result.duplicates)
 
     search_btn.click(on_search, [raw, title_in, date_in, url_in, f_section, f_from, f_to], prec_out)
