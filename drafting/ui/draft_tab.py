@@ -122,7 +122,7 @@ def build(ctx: UIContext) -> None:
     # Everything a reopened draft fills in, in this order (History reuses it).
     open_outputs = [
         draft_id, variants, raw, model_md, variant_radio, title_out, body_out, comm_out, count_md,
-        highlight, findings_out, prec_out, diff_out, status_md, resume_box,
+        highlight, findings_out, prec_out, diff_out, status_md, resume_box, profile_out,
     ]
     ctx.add(draft_open_outputs=open_outputs)
 
@@ -155,6 +155,7 @@ def build(ctx: UIContext) -> None:
             fmt.draft_diff_html(stored.draft, stored.title, stored.body, stored.commentary),
             f"已打开草稿 #{stored.id}（{_now()}）",
             gr.update(visible=False),
+            fmt.profile_html(stored.draft.profile, stored.draft.precedent_gap),
         )
 
     ctx.add(draft_open_raw=open_draft, draft_open=guarded(len(open_outputs))(open_draft))
