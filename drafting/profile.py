@@ -94,7 +94,7 @@ def _first(rules: tuple[tuple[str, str], ...], *texts: str) -> str | None:
     return None
 
 
-def _issuer(item: Item, text: str) -> str | None:
+def _issuer(item: Item) -> str | None:
     """The body that issued the document, or the company that acted, as the lead names it."""
     lead = re.sub(r"^\s*(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|近日|日前)\s*[，,]?\s*", "", _fold(item.body))
     lead = re.sub(r"\s+", "", lead)
@@ -178,7 +178,7 @@ def profile_of(item: Item) -> Profile:
         kind = "境外监管制度"
     else:
         kind = _first(_POLICY_RULES, title if "征求意见" in title else "", doc, title, lead) or "行动计划/实施方案"
-    issuer = _issuer(item, body)
+    issuer = _issuer(item)
     section = item.section if kind not in EVENT_KINDS or item.section != "政策速递" else "行业新闻"
     return Profile(
         kind=kind, stance=_stance(kind, doc + title + lead), issuer=issuer,
@@ -218,11 +218,6 @@ def refine_with_model(item: Item, base: Profile, model: ChatModel, prompt: Promp
     if not update:
         return base
     return base.model_copy(update=update | {"source": "model"})
-
-
-def same_family(a: Profile, b: Profile) -> bool:
-    """Two profiles whose 短评 can model each other: the same stance."""
-    return a.stance == b.stance
 
 
 def query_profile(text: str, section: str | None = None) -> Profile:
