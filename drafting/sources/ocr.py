@@ -80,9 +80,9 @@ def _as_pdf(path: Path, work: Path) -> Path:
         with Image.open(path) as img:
             dpi = img.info.get("dpi", (0, 0))[0]
             if img.mode not in ("RGB", "L") or not dpi:
-                # img2pdf rejects alpha channels; an image without a DPI is assumed a 200 dpi phone scan.
+                # img2pdf rejects alpha channels; an image without a DPI is taken at 300 dpi, so OCRmyPDF does not resample it.
                 fixed = work / "image.png"
-                img.convert("RGB").save(fixed, dpi=(dpi or 200, dpi or 200))
+                img.convert("RGB").save(fixed, dpi=(dpi or 300, dpi or 300))
                 path = fixed
         target.write_bytes(img2pdf.convert(str(path)))
     except Exception as exc:  # PIL and img2pdf raise many types for broken images
