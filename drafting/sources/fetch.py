@@ -71,13 +71,13 @@ class FetchedSource(BaseModel):
     ocr: list[str] = Field(default_factory=list, description="per-page OCR report when the link was a scan")
     cached: bool = Field(False, description="served from the source cache, not fetched now")
 
-    def raw_text(self) -> str:
+    def raw_text(self, *, with_source: bool = True) -> str:
         """The source as a pasted text: title, date, text, and a 来源 line that becomes the item's footnote."""
         text = self.text.strip()
         head = [self.title] if self.title and not text.startswith(self.title) else []
         if self.date:
             head.append(f"{self.date}，")
-        return "\n".join([*head, text, f"来源：{self.url}"])
+        return "\n".join([*head, text, *([f"来源：{self.url}"] if with_source else [])])
 
     def cli_json(self) -> dict[str, object]:
         """The `drafting fetch --json` shape."""
