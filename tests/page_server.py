@@ -12,6 +12,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 UTF8_BODY = (
     "为深入贯彻落实国家数字经济发展战略，加快推动元宇宙产业高质量发展，上海市人民政府办公厅印发《上海市促进元宇宙产业发展行动方案（2023—2025年）》。"
@@ -98,14 +99,14 @@ class PageServer:
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
-    def __enter__(self) -> PageServer:
+    def __enter__(self) -> Self:
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: object) -> None:  # quiet test output
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 from urllib.parse import unquote
 
                 path = unquote(self.path)

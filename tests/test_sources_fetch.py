@@ -143,6 +143,6 @@ def test_cli_fetch_error_is_one_chinese_line(pages: PageServer, tmp_path: Path) 
 
     env = {**os.environ, "DRAFTING_DATA_DIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-m", "drafting", "fetch", pages.url("/missing.html"), "--json"],
-                          capture_output=True, text=True, env=env, timeout=60)
+                          check=False, capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.strip().startswith("错误：网页不存在（HTTP 404）") and "Traceback" not in proc.stderr
