@@ -91,7 +91,6 @@ class PageServer:
                 "證監會宣布虛擬資產交易平台發牌制度生效", HK_BODY, date="2023-06-01",
                 issuer="證券及期貨事務監察委員會", charset="utf-8").encode("utf-8")),
             "/files/行动方案.pdf": (200, {"Content-Type": "application/pdf"}, pdf),
-            "/download?id=7": (200, {"Content-Type": "application/octet-stream"}, b"PK\x03\x04" + b"\x00" * 200),
             "/archive.zip": (200, {"Content-Type": "application/zip"}, b"PK\x03\x04" + b"\x00" * 200),
             "/empty.html": (200, {"Content-Type": "text/html"}, b"<html><head><title>x</title></head><body><script>load()</script></body></html>"),
         }
@@ -109,7 +108,7 @@ class PageServer:
             def do_GET(self) -> None:
                 from urllib.parse import unquote
 
-                path = unquote(self.path)
+                path = unquote(self.path.split("?")[0])
                 owner.hits[path] += 1
                 if path == "/old":
                     self._send(302, {"Location": "/utf8.html"}, b"")
