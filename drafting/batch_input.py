@@ -496,8 +496,10 @@ def fetch_links(batch: BatchInput, settings: SourcesSettings, cache_dir: Path | 
     """Rows given only as a link get the page's text (cached, each link once); a failed link becomes a row problem."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from drafting.draft import MAX_SOURCE_CHARS
     from drafting.errors import SourceError
     from drafting.sources.convert import for_drafting
+    from drafting.sources.document import condense
     from drafting.sources.fetch import fetch
 
     pending = [e for e in batch.entries if e.link and not e.raw_text]
@@ -509,7 +511,7 @@ def fetch_links(batch: BatchInput, settings: SourcesSettings, cache_dir: Path | 
             src = fetch(entry.link or "", settings, cache_dir=cache_dir)
         except SourceError as exc:
             return RowProblem(line=entry.line, reason=f"链接无法读取：{exc}")
-        text = for_drafting(src.raw_text(), keep_quoted_titles=settings.keep_quoted_titles).text
+        text = condense(for_drafting(src.raw_text(), keep_quoted_titles=settings.keep_quoted_titles).text, MAX_SOURCE_CHARS)
         return entry.model_copy(update={"raw_text": text})
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

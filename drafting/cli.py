@@ -317,8 +317,9 @@ def draft(
 
 def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str]:
     """What `draft --raw` reads: a link fetched, a policy file (PDF, Word, scan) read, or a text file; Traditional → Simplified."""
+    from drafting.draft import MAX_SOURCE_CHARS
     from drafting.sources.convert import for_drafting
-    from drafting.sources.document import DOCUMENT_SUFFIXES, read_document
+    from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
     from drafting.sources.fetch import fetch as fetch_source
     from drafting.sources.fetch import is_url
 
@@ -338,7 +339,7 @@ def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str,
         text, source = path.read_text(encoding="utf-8"), str(path)
     if raw:
         keep = settings.sources.keep_quoted_titles if keep_titles is None else keep_titles
-        text = for_drafting(text, keep_quoted_titles=keep).text
+        text = condense(for_drafting(text, keep_quoted_titles=keep).text, MAX_SOURCE_CHARS)  # figures survive a long text
     return text, source
 
 

@@ -128,3 +128,22 @@ def _pdf(path: Path, settings: SourcesSettings, report: list[str]) -> str:
         result = ocr.recognise(path, settings.ocr_languages)
         report.extend(result.summary(settings.ocr_min_confidence))
         return result.text
+
+
+_KEY_SENTENCE = re.compile(r"\d|目标|提出|重点|鼓励|支持|推动|打造|规模|不得|应当|须|禁止|明确|要求|生效|施行")
+
+
+def condense(text: str, limit: int) -> str:
+    """An extractive digest of a long document: its opening, then the sentences with figures and measures, in order."""
+    if len(text) <= limit:
+        return text
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n|\n", text) if p.strip()]
+    head = "\n".join(paragraphs[:3])[: limit // 3]  # title, addressees, the opening that names the document
+    budget = limit - len(head) - 1
+    sentences = [s for p in paragraphs[3:] for s in re.findall(r"[^。！？；]+[。！？；]?", p) if s.strip()]
+    keep: list[int] = []
+    for n, sentence in enumerate(sentences):
+        if _KEY_SENTENCE.search(sentence) and budget - len(sentence) >= 0:
+            keep.append(n)
+            budget -= len(sentence)
+    return head + "\n" + "".join(sentences[n] for n in keep)

@@ -9,12 +9,20 @@ from typing import Any
 import gradio as gr
 
 from drafting.errors import ValidationError
-from drafting.sources.document import DOCUMENT_SUFFIXES, read_document
+from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
 from drafting.sources.fetch import FetchedSource, fetch, is_url
 from drafting.ui import format as fmt
 from drafting.ui.app import UIContext, guarded
 
 logger = logging.getLogger(__name__)
+
+
+def _fit(text: str) -> tuple[str, str]:
+    """A document longer than the paste box allows is condensed to its opening and the sentences with figures."""
+    if len(text) <= fmt.MAX_PASTE_CHARS:
+        return text, ""
+    short = condense(text, fmt.MAX_PASTE_CHARS - 500)
+    return short, f"\n- 原文 {len(text)} 字，超过 {fmt.MAX_PASTE_CHARS} 字：已保留开头及含数字、目标、措施的句子（{len(short)} 字），请核对"
 
 
 def _summary(src: FetchedSource) -> str:
@@ -48,8 +56,9 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
 
     def _fill(src: FetchedSource, page_url: str) -> tuple[Any, ...]:
         choices = [(f"{a.name}（{a.type}）", a.url) for a in src.attachments]
-        return (src.raw_text(with_source=False), page_url, gr.update(choices=choices, value=choices[0][1] if choices else None),
-                gr.update(visible=bool(choices)), _summary(src))
+        text, cut = _fit(src.raw_text(with_source=False))
+        return (text, page_url, gr.update(choices=choices, value=choices[0][1] if choices else None),
+                gr.update(visible=bool(choices)), _summary(src) + cut)
 
     def _get(url: str) -> FetchedSource:
         return fetch(url, settings.sources, cache_dir=settings.sources_cache_path)
@@ -74,7 +83,8 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
             raise ValidationError("请先选择一个附件。")
         src = _get(att_url)
         # The page stays the source footnote; the attachment's text becomes the source text.
-        return src.raw_text(with_source=False), url or att_url, gr.skip(), gr.skip(), _summary(src)
+        text, cut = _fit(src.raw_text(with_source=False))
+        return text, url or att_url, gr.skip(), gr.skip(), _summary(src) + cut
 
     @guarded(len(outputs))
     def on_upload(path: str | None) -> tuple[Any, ...]:
@@ -84,7 +94,8 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         how = {"ocr": "文字识别（OCR）", "text-layer": "PDF 文字层", "docx": "Word", "converted": "转换后的 Word", "text": "文本"}
         lines = [f"已读取原文文件 **{fmt.esc(doc.name)}**（{how.get(doc.method, doc.method)}，{len(doc.text)} 字）"]
         lines += [f"- {fmt.esc(line)}" for line in doc.ocr]
-        return doc.text, gr.skip(), gr.skip(), gr.skip(), "\n".join(lines)
+        text, cut = _fit(doc.text)
+        return text, gr.skip(), gr.skip(), gr.skip(), "\n".join(lines) + cut
 
     fetch_btn.click(on_fetch, [raw, url_in], outputs, concurrency_limit=settings.server.concurrency)
     # .change, not .input: Gradio may not report the first edit after a server update as input (see draft_tab).
