@@ -9,16 +9,9 @@ from pathlib import Path
 
 import pytest
 from page_server import PageServer, policy_pdf
-from test_ui_e2e import CHROMIUM, IN_CI, AppProcess, box, browser, open_page, page, sync_playwright, wait_status  # noqa: F401
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        (CHROMIUM is None or sync_playwright is None) and not IN_CI,
-        reason="needs Debian's chromium and the playwright package (apt install chromium; pip install -e .[dev])",
-    ),
-]
+# Same browser, app process and skip rule (pytestmark: chromium and playwright present) as the main e2e tests.
+from test_ui_e2e import AppProcess, box, browser, open_page, page, pytestmark, wait_status  # noqa: F401
 
 
 @pytest.fixture(scope="module")
