@@ -60,7 +60,7 @@ class BatchEntry(BaseModel):
     item: Item | None = None
     raw_text: str | None = None
     section: Section | None = Field(default=None, description="section of raw text; None = guessed by the drafter")
-    link: str | None = Field(default=None, description="a row with only a 来源/链接: its text is fetched (fetch_links)")
+    link: str | None = Field(default=None, description="a row with only a 来源/链接: its text is fetched (prepare_sources)")
 
     @property
     def label(self) -> str:
@@ -492,8 +492,9 @@ def dedupe(entries: list[BatchEntry]) -> tuple[list[BatchEntry], list[RowProblem
     return kept, problems
 
 
-def fetch_links(batch: BatchInput, settings: SourcesSettings, cache_dir: Path | None, *, workers: int = 4) -> BatchInput:
-    """Rows given only as a link get the page's text (cached, each link once); a failed link becomes a row problem."""
+def prepare_sources(batch: BatchInput, settings: SourcesSettings, cache_dir: Path | None, *, workers: int = 4) -> BatchInput:
+    """Rows given only as a link get the page's text (cached, each link once; a failed link becomes a row problem);
+    Traditional raw texts are converted to Simplified for drafting."""
     from concurrent.futures import ThreadPoolExecutor
 
     from drafting.draft import MAX_SOURCE_CHARS
@@ -502,24 +503,22 @@ def fetch_links(batch: BatchInput, settings: SourcesSettings, cache_dir: Path | 
     from drafting.sources.document import condense
     from drafting.sources.fetch import fetch
 
-    pending = [e for e in batch.entries if e.link and not e.raw_text]
-    if not pending:
-        return batch
+    def simplified(text: str) -> str:
+        return for_drafting(text, keep_quoted_titles=settings.keep_quoted_titles).text
 
     def one(entry: BatchEntry) -> BatchEntry | RowProblem:
+        if entry.raw_text:
+            return entry.model_copy(update={"raw_text": simplified(entry.raw_text)})
+        if not entry.link:
+            return entry
         try:
-            src = fetch(entry.link or "", settings, cache_dir=cache_dir)
+            src = fetch(entry.link, settings, cache_dir=cache_dir)
         except SourceError as exc:
             return RowProblem(line=entry.line, reason=f"链接无法读取：{exc}")
-        text = condense(for_drafting(src.raw_text(), keep_quoted_titles=settings.keep_quoted_titles).text, MAX_SOURCE_CHARS)
-        return entry.model_copy(update={"raw_text": text})
+        return entry.model_copy(update={"raw_text": condense(simplified(src.raw_text()), MAX_SOURCE_CHARS)})
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        done = dict(zip([id(e) for e in pending], pool.map(one, pending), strict=True))
-    entries: list[BatchEntry] = []
-    problems = list(batch.problems)
-    for e in batch.entries:
-        got = done.get(id(e), e)
-        (problems if isinstance(got, RowProblem) else entries).append(got)  # type: ignore[arg-type]
-    problems.sort(key=lambda p: p.line)
+        done = list(pool.map(one, batch.entries))
+    entries = [e for e in done if isinstance(e, BatchEntry)]
+    problems = sorted([*batch.problems, *(p for p in done if isinstance(p, RowProblem))], key=lambda p: p.line)
     return batch.model_copy(update={"entries": entries, "problems": problems})

@@ -134,13 +134,13 @@ def batch(
     from tqdm import tqdm
 
     from drafting import batch as batch_mod
-    from drafting.batch_input import fetch_links, read_items
+    from drafting.batch_input import prepare_sources, read_items
     from drafting.errors import ValidationError
     from drafting.export import export_docx, export_markdown
 
     services = _services()
     items = read_items(items_file)
-    items = fetch_links(items, services.settings.sources, services.settings.sources_cache_path)  # rows given as a link
+    items = prepare_sources(items, services.settings.sources, services.settings.sources_cache_path)  # rows given as a link
     for p in items.errors:
         typer.echo(f"跳过 {p}", err=True)
     bar = tqdm(total=len(items.entries), desc="起草", unit="条", disable=as_json, file=sys.stderr)

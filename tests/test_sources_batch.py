@@ -11,7 +11,7 @@ from page_server import PageServer
 from typer.testing import CliRunner
 
 from drafting import cli
-from drafting.batch_input import fetch_links, read_items
+from drafting.batch_input import prepare_sources, read_items
 from drafting.draft import DraftingService
 from drafting.settings import SourcesSettings
 
@@ -25,6 +25,7 @@ def _csv(path: Path, pages: PageServer) -> Path:
         f"政策速递,,,{pages.url('/gbk.html')}",
         f"政策速递,,,{pages.url('/missing.html')}",
         "行业新闻,虹口区元宇宙专区上线,2023年9月1日，虹口区元宇宙专区正式上线。,",
+        ",,2023年9月18日，香港證券及期貨事務監察委員會發布《有關代幣化證券相關活動的通函》。,",
     ]
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return path
@@ -35,12 +36,13 @@ def test_link_rows_fetched_once_failures_named(tmp_path: Path) -> None:
         batch = read_items(_csv(tmp_path / "list.csv", pages))
         assert [e.link for e in batch.entries][:3] == [pages.url(p) for p in ("/utf8.html", "/gbk.html", "/hk.html")]
         assert any("第 5 行" in str(p) and "重复" in str(p) for p in batch.warnings)
-        done = fetch_links(batch, SourcesSettings(timeout=2), tmp_path / "sources")
+        done = prepare_sources(batch, SourcesSettings(timeout=2), tmp_path / "sources")
         assert pages.hits["/gbk.html"] == 1
         # A second run: the cache answers for the pages; only the failed link is tried again (errors are not cached).
-        again = fetch_links(read_items(tmp_path / "list.csv"), SourcesSettings(timeout=2), tmp_path / "sources")
+        again = prepare_sources(read_items(tmp_path / "list.csv"), SourcesSettings(timeout=2), tmp_path / "sources")
         assert dict(pages.hits) == {"/utf8.html": 1, "/gbk.html": 1, "/hk.html": 1, "/missing.html": 2}
-    assert [e.line for e in done.entries] == [2, 3, 4, 7]
+    assert [e.line for e in done.entries] == [2, 3, 4, 7, 8]
+    assert "《有关代币化证券相关活动的通函》" in (done.entries[4].raw_text or ""), "a Traditional raw row is drafted in Simplified"
     assert "3500亿元" in (done.entries[0].raw_text or "") and "300亿元" in (done.entries[1].raw_text or "")
     assert "证监会" in (done.entries[2].raw_text or ""), "Traditional converted for drafting"
     assert (done.entries[0].raw_text or "").endswith(f"来源：{pages.url('/utf8.html')}")
@@ -59,7 +61,7 @@ def test_cli_batch_drafts_link_rows(seeded_services, tmp_path: Path, monkeypatch
                                               "--offline", "--batch-id", f"links-{tmp_path.name}", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["done"] == 4 and summary["failed"] == 0
+    assert summary["done"] == 5 and summary["failed"] == 0
     assert any("第 6 行" in r and "404" in r for r in summary["rejected_rows"])
     text = md.read_text(encoding="utf-8")
     for link in ("/utf8.html", "/gbk.html", "/hk.html"):
