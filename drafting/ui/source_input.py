@@ -99,6 +99,7 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
 
     fetch_btn.click(on_fetch, [raw, url_in], outputs, concurrency_limit=settings.server.concurrency)
     # .change, not .input: Gradio may not report the first edit after a server update as input (see draft_tab).
-    raw.change(on_paste, [raw, url_in], outputs, trigger_mode="always_last", concurrency_limit=settings.server.concurrency)
+    raw.change(on_paste, [raw, url_in], outputs, trigger_mode="always_last", show_progress="hidden",
+               concurrency_limit=settings.server.concurrency)
     attach_btn.click(on_attachment, [attach, url_in], outputs, concurrency_limit=settings.server.concurrency)
     upload.upload(on_upload, upload, outputs, concurrency_limit=settings.server.concurrency)
