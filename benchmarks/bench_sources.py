@@ -15,12 +15,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from page_server import PageServer  # noqa: E402
-from test_sources_ocr import BODY, COMMENT, TITLE, render_page  # noqa: E402
+from page_server import PageServer
+from test_sources_ocr import BODY, COMMENT, TITLE, render_page
 
-from drafting.settings import SourcesSettings  # noqa: E402
-from drafting.sources.fetch import fetch  # noqa: E402
-from drafting.sources.ocr import recognise  # noqa: E402
+from drafting.settings import SourcesSettings
+from drafting.sources.fetch import fetch
+from drafting.sources.ocr import recognise
 
 
 def main() -> None:
