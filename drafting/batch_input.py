@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from drafting.errors import ValidationError
 from drafting.models import SECTIONS, DraftRequest, Item, Section
+from drafting.settings import SourcesSettings
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +60,15 @@ class BatchEntry(BaseModel):
     item: Item | None = None
     raw_text: str | None = None
     section: Section | None = Field(default=None, description="section of raw text; None = guessed by the drafter")
+    link: str | None = Field(default=None, description="a row with only a 来源/链接: its text is fetched (prepare_sources)")
 
     @property
     def label(self) -> str:
         """Short human label: the title, or the first characters of the raw text."""
         if self.item:
             return self.item.title
+        if self.link and not self.raw_text:
+            return self.link
         text = re.sub(r"\s+", " ", self.raw_text or "").strip()
         return text[:30] + ("…" if len(text) > 30 else "")
 
@@ -189,6 +193,10 @@ def make_entry(record: dict[str, Any], line: int) -> BatchEntry | RowProblem:
         item = Item(section=section, title=title, date=iso or date_from_body(body), body=body, sources=sources)
         return BatchEntry(line=line, key=item.id, item=item)
     text = raw or body
+    if not text and len(sources) == 1 and URL_RE.fullmatch(sources[0]):
+        # A link with no text: drafted from the page it points to (fetched before the run, once per link).
+        key = "u" + hashlib.sha1(f"{section or ''}|{sources[0]}".encode()).hexdigest()[:12]
+        return BatchEntry(line=line, key=key, section=section, link=sources[0])
     if not text:
         what = f"条目「{title[:20]}」" if title else "该行"
         return RowProblem(line=line, reason=f"缺少正文：{what}没有正文或原文，请补上正文（或在「原文」列粘贴原文）")
@@ -482,3 +490,35 @@ def dedupe(entries: list[BatchEntry]) -> tuple[list[BatchEntry], list[RowProblem
                 ))
                 break
     return kept, problems
+
+
+def prepare_sources(batch: BatchInput, settings: SourcesSettings, cache_dir: Path | None, *, workers: int = 4) -> BatchInput:
+    """Rows given only as a link get the page's text (cached, each link once; a failed link becomes a row problem);
+    Traditional raw texts are converted to Simplified for drafting."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from drafting.draft import MAX_SOURCE_CHARS
+    from drafting.errors import SourceError
+    from drafting.sources.convert import for_drafting
+    from drafting.sources.document import condense
+    from drafting.sources.fetch import fetch
+
+    def simplified(text: str) -> str:
+        return for_drafting(text, keep_quoted_titles=settings.keep_quoted_titles).text
+
+    def one(entry: BatchEntry) -> BatchEntry | RowProblem:
+        if entry.raw_text:
+            return entry.model_copy(update={"raw_text": simplified(entry.raw_text)})
+        if not entry.link:
+            return entry
+        try:
+            src = fetch(entry.link, settings, cache_dir=cache_dir)
+        except SourceError as exc:
+            return RowProblem(line=entry.line, reason=f"链接无法读取：{exc}")
+        return entry.model_copy(update={"raw_text": condense(simplified(src.raw_text()), MAX_SOURCE_CHARS)})
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        done = list(pool.map(one, batch.entries))
+    entries = [e for e in done if isinstance(e, BatchEntry)]
+    problems = sorted([*batch.problems, *(p for p in done if isinstance(p, RowProblem))], key=lambda p: p.line)
+    return batch.model_copy(update={"entries": entries, "problems": problems})

@@ -140,12 +140,13 @@ def batch(
     from tqdm import tqdm
 
     from drafting import batch as batch_mod
-    from drafting.batch_input import read_items
+    from drafting.batch_input import prepare_sources, read_items
     from drafting.errors import ValidationError
     from drafting.export import export_docx, export_markdown
 
     services = _services()
     items = read_items(items_file)
+    items = prepare_sources(items, services.settings.sources, services.settings.sources_cache_path)  # rows given as a link
     for p in items.errors:
         typer.echo(f"跳过 {p}", err=True)
     bar = tqdm(total=len(items.entries), desc="起草", unit="条", disable=as_json, file=sys.stderr)
@@ -294,13 +295,14 @@ def _draft_json(d: Any) -> dict[str, Any]:
 
 @app.command()
 def draft(
-    file: Annotated[str | None, typer.Argument(help="item JSON (section, title, date, body, sources), or text with --raw; - = stdin")] = None,
+    file: Annotated[str | None, typer.Argument(help="item JSON (section, title, date, body, sources), or with --raw: text, a link, or the policy file (PDF/DOCX/image); - = stdin")] = None,
     raw: Annotated[bool, typer.Option("--raw", help="input is raw text (policy document, news): draft the item first")] = False,
     variants: Annotated[int, typer.Option("--variants", min=1, max=5, help="drafts at temperatures around the configured one")] = 1,
     offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
     section: Annotated[str | None, typer.Option(help="政策速递 | 行业新闻 | 交易资讯 (raw text: guessed when omitted)")] = None,
     model: Annotated[str | None, typer.Option(help="one of the configured models (DRAFTING_LLM__MODEL / __MODELS)")] = None,
     commentary: Annotated[bool, typer.Option("--commentary", help="with --raw: a 短评 for a news or deal text too")] = False,
+    keep_titles: Annotated[bool | None, typer.Option("--keep-titles/--convert-titles", help="Traditional source: keep 《names》 as published (default settings.sources.keep_quoted_titles)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
@@ -311,10 +313,7 @@ def draft(
     if file in (None, "-"):
         text, source = sys.stdin.read(), "标准输入"
     else:
-        path = Path(file)
-        if not path.is_file():
-            raise DraftingError(f"找不到输入文件 {path}：请检查路径，或用 - 从标准输入读取")
-        text, source = path.read_text(encoding="utf-8"), str(path)
+        text, source = _input_text(file, raw=raw, keep_titles=keep_titles)
     request = request_from_input(text, raw=raw, source=source, section=section, variants=variants, offline=offline, model=model,
                                  commentary=True if commentary else None)
     drafter = _services().drafter
@@ -345,6 +344,57 @@ def draft(
         typer.echo("参考先例：")
         for n, p in enumerate(precedents, 1):
             typer.echo(f"  {n}. {p.score:.4f}  [{p.item.section}] {p.item.date or '近日'} {p.item.title}")
+
+
+def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str]:
+    """What `draft --raw` reads: a link fetched, a policy file (PDF, Word, scan) read, or a text file; Traditional → Simplified."""
+    from drafting.draft import MAX_SOURCE_CHARS
+    from drafting.sources.convert import for_drafting
+    from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
+    from drafting.sources.fetch import fetch as fetch_source
+    from drafting.sources.fetch import is_url
+
+    settings = Settings()
+    path = Path(file)
+    if raw and is_url(file):
+        text, source = fetch_source(file, settings.sources, cache_dir=settings.sources_cache_path).raw_text(), file
+    elif not path.is_file():
+        hint = "；网址请加 --raw" if is_url(file) else ""
+        raise DraftingError(f"找不到输入文件 {path}：请检查路径，或用 - 从标准输入读取{hint}")
+    elif raw and path.suffix.lower() in DOCUMENT_SUFFIXES and path.suffix.lower() not in (".txt", ".md"):
+        doc = read_document(path, settings.sources)
+        for line in doc.ocr:
+            typer.echo(line, err=True)
+        text, source = doc.text, str(path)
+    else:
+        text, source = path.read_text(encoding="utf-8"), str(path)
+    if raw:
+        keep = settings.sources.keep_quoted_titles if keep_titles is None else keep_titles
+        text = condense(for_drafting(text, keep_quoted_titles=keep).text, MAX_SOURCE_CHARS)  # figures survive a long text
+    return text, source
+
+
+@app.command()
+def fetch(
+    url: Annotated[str, typer.Argument(help="a web page, PDF, Word or image link")],
+    refresh: Annotated[bool, typer.Option("--refresh", help="fetch again even when the link is in the source cache")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fetch a link: its main text, title, date, issuer and attachments (cached under the data folder)."""
+    from drafting.sources.fetch import fetch as fetch_source
+
+    settings = Settings()
+    src = fetch_source(url, settings.sources, cache_dir=settings.sources_cache_path, refresh=refresh)
+    if as_json:
+        _print_json(src.cli_json())
+        return
+    typer.echo(f"{src.title or '（无标题）'}\n日期：{src.date or '未知'}  发布机构：{src.issuer or '未知'}  编码：{src.charset or '-'}"
+               + ("（缓存）" if src.cached else ""))
+    typer.echo(f"\n{src.text}\n\n来源：{src.url}")
+    for line in src.ocr:
+        typer.echo(line, err=True)
+    for n, a in enumerate(src.attachments, 1):
+        typer.echo(f"附件 {n}：{a.name}（{a.type}）{a.url}")
 
 
 @eval_app.command("drafts")

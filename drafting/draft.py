@@ -63,6 +63,15 @@ def query_text(request: DraftRequest, rough: Item | None = None) -> str:
     return f"{item.title}\n{item.body}"[:MAX_QUERY_CHARS]
 
 
+_SOURCE_LINE = re.compile(r"^\s*来源[:：]\s*(https?://\S+)\s*$", re.MULTILINE)
+
+
+def with_source_links(item: Item, raw: str) -> Item:
+    """A raw text's 来源：URL lines (a fetched link, the 来源链接 box) become the item's source footnotes."""
+    links = list(dict.fromkeys(_SOURCE_LINE.findall(raw)))
+    return item if item.sources or not links else item.model_copy(update={"sources": links})
+
+
 class DraftingService:
     """Drafts items and 短评 in house style, citing precedents."""
 
@@ -199,6 +208,7 @@ class DraftingService:
             item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model)
             if request.profile is None and item is not rough:
                 profile = profile_of(item)  # the model's item may read differently from the rough one
+            item = with_source_links(item, raw or "")
             for name in ("title", "body"):
                 item_findings += guard.check_facts(getattr(item, name), item.model_copy(update={"title": "", "body": ""}),
                                                    source_text=raw, field=name)

@@ -5,7 +5,8 @@ DraftingError
  ├── ConfigError     a setting is missing or invalid (names the setting to fix)
  ├── IndexError_     the vector index is unreachable or was built by another embedding
  ├── ModelError      the LLM provider failed after retries (timeout, 429, 5xx, cut stream, bad key)
- └── ValidationError bad user input (empty paste, oversized upload, bad batch row)
+ ├── ValidationError bad user input (empty paste, oversized upload, bad batch row)
+ └── SourceError     a link, attachment or scan could not be brought in (unreachable, too big, not a page)
 
 Every message is written for the person at the keyboard, in Chinese, and says what to do next;
 the technical cause is chained (``raise … from exc``) for the log.
@@ -40,3 +41,7 @@ class ModelError(DraftingError):
 
 class ValidationError(DraftingError):
     """User input was rejected; nothing was changed."""
+
+
+class SourceError(DraftingError):
+    """A link, attachment or scan could not be turned into source text; the editor can paste the text instead."""

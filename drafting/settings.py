@@ -97,6 +97,25 @@ class BatchSettings(BaseModel):
     rpm: int = Field(0, ge=0, description="requests per minute to the provider; 0 = unlimited")
 
 
+class SourcesSettings(BaseModel):
+    """Bringing source text in: links, attachments, scans, Traditional script."""
+
+    fetch_enabled: bool = Field(True, description="fetch pasted links; false = no outbound requests (paste the text instead)")
+    timeout: float = Field(15.0, gt=0, description="seconds to connect and between received bytes, and twice that per page in all")
+    max_bytes: int = Field(20_000_000, ge=1000, description="largest page or attachment, counted after decompression")
+    max_redirects: int = Field(5, ge=0, description="redirects followed per link")
+    block_private: bool = Field(
+        False, description="refuse links to private, loopback and link-local addresses (for a shared server; intranet pages then fail)"
+    )
+    user_agent: str = Field("Mozilla/5.0 (compatible; drafting/0.1)", description="User-Agent sent with each request")
+    cache: bool = Field(True, description="keep fetched sources in <data_dir>/sources so a link is fetched once and re-drafting works offline")
+    ocr_languages: list[str] = Field(
+        default_factory=lambda: ["chi_sim"], description="Tesseract languages for scans, e.g. [\"chi_sim\", \"chi_tra\", \"eng\"]"
+    )
+    ocr_min_confidence: float = Field(60.0, ge=0, le=100, description="pages recognised below this mean confidence are reported for checking")
+    keep_quoted_titles: bool = Field(False, description="Traditional sources: keep 《ordinance names》 as published when converting to Simplified")
+
+
 class Settings(BaseSettings):
     """Everything configurable, each field described."""
 
@@ -117,6 +136,7 @@ class Settings(BaseSettings):
     profile_with_model: bool = Field(
         False, description="ask the configured model to refine each new item's profile (one extra call per draft)"
     )
+    sources: SourcesSettings = Field(default_factory=SourcesSettings)
 
     @property
     def index_path(self) -> Path:
@@ -127,6 +147,11 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """SQLite database of drafts, edits and accepts."""
         return self.data_dir / "drafting.sqlite3"
+
+    @property
+    def sources_cache_path(self) -> Path:
+        """Folder of fetched and recognised sources, by URL and content hash."""
+        return self.data_dir / "sources"
 
     def public(self) -> dict[str, object]:
         """Settings safe to show or record with a draft: secrets masked."""

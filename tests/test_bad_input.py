@@ -392,7 +392,7 @@ UI_CASES: list[Case] = [
          check=ui_warned("日期")),
     Case("ui/html-paste", lambda env, mp: ui_draft(env, mp, HTML), check=ui_drafted()),
     Case("ui/prompt-injection", lambda env, mp: ui_draft(env, mp, INJECTION), check=ui_drafted()),
-    Case("ui/traditional", lambda env, mp: ui_draft(env, mp, TRADITIONAL), check=ui_drafted(title_has="代幣化")),
+    Case("ui/traditional", lambda env, mp: ui_draft(env, mp, TRADITIONAL), check=ui_drafted(title_has="代币化")),  # #14: Traditional drafted in Simplified
     Case("ui/emoji-control", lambda env, mp: ui_draft(env, mp, EMOJI), check=ui_drafted()),
     Case("ui/upload-exe", lambda env, mp: ui_upload(env, mp, "program.exe"), check=report_has("不支持的文件类型")),
     Case("ui/upload-oversized", lambda env, mp: ui_upload(env, mp, "huge.pdf"), check=report_has("超过", "MB")),

@@ -40,7 +40,15 @@ def parse_file(path: Path) -> Issue:
     elif suffix == ".pdf":
         if not data.startswith(b"%PDF"):
             raise ParseError("不是有效的 PDF 文件（文件头缺少 %PDF）；请重新导出 PDF", path=name)
-        issue = parse_text(readers.pdf_text(path), issue_id=issue_id, source_file=path.name)
+        ocr_report: list[str] = []  # a scan is recognised (OCR); its per-page confidence joins the problems
+        text = readers.pdf_text(path, ocr=True, report=ocr_report)
+        try:
+            issue = parse_text(text, issue_id=issue_id, source_file=path.name)
+        except ParseError as exc:
+            if not ocr_report:
+                raise
+            raise ParseError(f"扫描件经文字识别（OCR）后{exc.args[0].split('：', 1)[-1]}（{ocr_report[0]}）", path=name) from exc
+        issue.problems[:0] = ocr_report
     elif suffix in (".json", ".jsonl"):
         text = readers.decode_text(data, name)
         issue = readers.json_issue(text, issue_id=issue_id, source_file=path.name, jsonl=suffix == ".jsonl")

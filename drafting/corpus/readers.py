@@ -205,8 +205,12 @@ def _docx_paragraph(p: Any) -> tuple[str, list[int]]:
 # --- PDF ---------------------------------------------------------------------------------------
 
 
-def pdf_text(path: Path) -> str:
-    """Text layer of a PDF, lines mended into paragraphs, pages separated by form feeds."""
+def pdf_text(path: Path, *, ocr: bool = False, report: list[str] | None = None) -> str:
+    """Text layer of a PDF, lines mended into paragraphs, pages separated by form feeds.
+
+    With ocr=True a scan (no text layer) is recognised instead of refused; a line per page (confidence, what was
+    recognised) is appended to report.
+    """
     try:
         import pdfplumber
     except ImportError as exc:  # pragma: no cover - a declared dependency
@@ -222,10 +226,28 @@ def pdf_text(path: Path) -> str:
         raise
     except Exception as exc:  # pdfminer raises many types for broken files
         raise ParseError("PDF 文件已损坏或加密，无法打开；请重新导出 PDF 或提供 docx/txt 版本", path=str(path)) from exc
+    if not "".join(pages).strip() and ocr and images:
+        return _ocr_pdf(path, report)
     if not "".join(pages).strip():
         what = "是扫描件（只有图片）" if images else "没有文字层"
         raise ParseError(f"这份 PDF {what}，无法提取文字；需要先做 OCR（文字识别）转成带文字层的 PDF 或 txt 后再导入", path=str(path))
     return "\f".join(pages)
+
+
+def _ocr_pdf(path: Path, report: list[str] | None) -> str:
+    from drafting.errors import SourceError
+    from drafting.settings import SourcesSettings
+    from drafting.sources import ocr
+
+    try:
+        result = ocr.recognise(path, SourcesSettings().ocr_languages)
+    except SourceError as exc:
+        raise ParseError(str(exc), path=str(path)) from exc
+    if report is not None:
+        report.extend(result.summary(SourcesSettings().ocr_min_confidence))
+    if not result.text.strip():
+        raise ParseError("这份扫描件经文字识别（OCR）后仍没有文字：请检查扫描质量，或提供 docx/txt 版本", path=str(path))
+    return result.text
 
 
 def _pdf_page(page: Any) -> str:

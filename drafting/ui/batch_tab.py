@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from drafting.batch import BatchReport, IssueReview, run_batch
-from drafting.batch_input import SUFFIXES, read_items
+from drafting.batch_input import SUFFIXES, prepare_sources, read_items
 from drafting.errors import ValidationError
 from drafting.export import export_docx, export_markdown
 from drafting.services import Services
@@ -111,6 +111,7 @@ def build_batch_tab(services: Services) -> dict[str, Any]:
         if not path:
             raise ValidationError("请先上传条目清单文件")
         batch = read_items(Path(path))
+        batch = prepare_sources(batch, services.settings.sources, services.settings.sources_cache_path)  # 来源/链接-only rows
         progress((0, len(batch.entries)), desc="起草中")
 
         def tick(p: Any) -> None:

@@ -14,6 +14,7 @@ from drafting.errors import DraftingError, ValidationError
 from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
 from drafting.profile import query_profile
 from drafting.ui import format as fmt
+from drafting.ui import source_input
 from drafting.ui.app import UIContext, guarded
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def build(ctx: UIContext) -> None:
                 resume_btn = gr.Button("继续编辑上次的草稿", size="sm", variant="primary", elem_id="dz-resume-btn")
             raw = gr.Textbox(
                 label="新条目 / 政策原文",
-                placeholder="粘贴新闻条目或政策原文（可含标题、日期、正文、来源）……",
+                placeholder="粘贴新闻条目或政策原文（可含标题、日期、正文、来源），或粘贴网页链接自动读取……",
                 lines=10,
                 max_lines=24,
                 elem_id="dz-raw",
@@ -59,6 +60,7 @@ def build(ctx: UIContext) -> None:
             with gr.Row():
                 url_in = gr.Textbox(label="来源链接（可选）", scale=3, elem_id="dz-url-in")
                 section_in = gr.Dropdown([fmt.SECTION_AUTO, *SECTIONS], value=fmt.SECTION_AUTO, label="栏目", scale=2)
+            source_input.build(ctx, raw, url_in)  # link fetch, policy file upload, attachments
             with gr.Accordion("参考条目筛选", open=False):
                 f_section = gr.Dropdown([fmt.SECTION_ANY, *SECTIONS], value=fmt.SECTION_ANY, label="只参考此栏目")
                 with gr.Row():
@@ -304,7 +306,8 @@ def wire(ctx: UIContext) -> None:
                                                 filters=filters, variants=n, model=model, offline=bool(offline))
             else:
                 req, source = fmt.build_request(raw, title, date, url, section, filters=filters, variants=n,
-                                                model=model, offline=bool(offline))
+                                                model=model, offline=bool(offline),
+                                                keep_titles=services.settings.sources.keep_quoted_titles)
             req = fmt.with_profile(req, kind, stance)
         except DraftingError as exc:
             gr.Warning(fmt.esc(exc))  # toasts render HTML; messages may quote user text

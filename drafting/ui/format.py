@@ -14,6 +14,7 @@ from datetime import datetime
 from drafting.errors import ValidationError
 from drafting.models import SECTIONS, Draft, DraftRequest, Finding, Issue, Item, Precedent, SearchFilters, StoredDraft
 from drafting.profile import KINDS, STANCES, Profile
+from drafting.sources.convert import for_drafting
 
 SECTION_AUTO = "自动判断"
 SECTION_ANY = "不限"
@@ -355,9 +356,11 @@ def build_request(
     variants: int = 1,
     model: str | None = None,
     offline: bool = False,
+    keep_titles: bool = False,
 ) -> tuple[DraftRequest, str]:
     """The DraftRequest for the paste box and its optional fields, and the source text the guard checks against."""
-    text = (raw or "").strip()
+    # A Traditional source is drafted, searched and checked in Simplified; the paste box keeps the original.
+    text = for_drafting((raw or "").strip(), keep_quoted_titles=keep_titles).text
     if not text:
         raise ValidationError("请先在「新条目 / 政策原文」框中粘贴内容，再点「起草」。")
     if len(text) > MAX_PASTE_CHARS:

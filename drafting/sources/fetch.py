@@ -1,0 +1,304 @@
+"""A link → its main text, title, date, issuer and attachments, fetched with httpx and extracted by trafilatura.
+
+Each hop of a redirect is checked again; sizes are capped before and after decompression; the character set comes
+from the HTTP header or the page's meta tag and is decoded here (gbk/gb2312 as GB18030), because trafilatura
+falls back to UTF-8 with replacement characters. PDF, Word and image links are read as documents.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import ipaddress
+import logging
+import re
+import socket
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import httpx
+from pydantic import BaseModel, Field
+
+from drafting.errors import SourceError
+from drafting.settings import SourcesSettings
+from drafting.sources.cache import SourceCache
+
+logger = logging.getLogger(__name__)
+
+URL_RE = re.compile(r"^\s*https?://\S+\s*$", re.IGNORECASE)
+ATTACHMENT_TYPES = ("pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "zip", "rar")
+_DOC_TYPES = {
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/msword": ".doc",
+    "application/vnd.ms-works": ".wps",
+    "application/kswps": ".wps",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/tiff": ".tif",
+    "text/plain": ".txt",
+}
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_GB = {"gbk", "gb2312", "gb_2312-80", "x-gbk", "cp936", "gb18030", "euc-cn", "hz-gb-2312"}
+_ISSUER_META = ("contentsource", "source", "publisher", "author", "companyname", "sitename")
+_ISSUER_TEXT = re.compile(r"(?:发文机关|发布机构|发文单位|发布单位|发布部门|信息来源|来\s*源)\s*[:：]\s*([^\s|｜,，;；:：]{2,30})")
+
+
+class Attachment(BaseModel):
+    """A file linked from the page (PDF, Word, WPS …) that may be the policy itself."""
+
+    url: str
+    name: str
+    type: str = Field(description="file extension: pdf, docx, doc, wps …")
+
+
+class FetchedSource(BaseModel):
+    """What a link gave: text as published, its metadata and attachments."""
+
+    url: str = Field(description="the link as given: the item's source footnote")
+    final_url: str = Field(description="where redirects ended")
+    title: str | None = None
+    date: str | None = Field(None, description="publication date, YYYY-MM-DD, when the page gives one")
+    issuer: str | None = Field(None, description="issuing body, when the page names it")
+    text: str
+    charset: str | None = Field(None, description="character set the page was decoded with; None for documents")
+    content_type: str = ""
+    attachments: list[Attachment] = Field(default_factory=list)
+    sha1: str = Field("", description="SHA-1 of the fetched bytes")
+    ocr: list[str] = Field(default_factory=list, description="per-page OCR report when the link was a scan")
+    cached: bool = Field(False, description="served from the source cache, not fetched now")
+
+    def raw_text(self, *, with_source: bool = True) -> str:
+        """The source as a pasted text: title, date, text, and a 来源 line that becomes the item's footnote."""
+        text = self.text.strip()
+        head = [self.title] if self.title and not text.startswith(self.title) else []
+        if self.date:
+            head.append(f"{self.date}，")
+        return "\n".join([*head, text, *([f"来源：{self.url}"] if with_source else [])])
+
+    def cli_json(self) -> dict[str, object]:
+        """The `drafting fetch --json` shape."""
+        return self.model_dump(mode="json")
+
+
+def is_url(text: str | None) -> bool:
+    """True when the text is one http(s) link and nothing else."""
+    return bool(text and URL_RE.match(text))
+
+
+def _host_label(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def _check_target(url: str, settings: SourcesSettings) -> None:
+    """Refuse non-http schemes always, and private or loopback hosts when the setting asks for it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SourceError(f"链接「{url[:200]}」不是 http(s) 网址：请粘贴完整的网页链接（以 http:// 或 https:// 开头），或直接粘贴原文")
+    if not settings.block_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError as exc:
+        raise SourceError(f"无法解析网址中的主机名 {parts.hostname}：请检查链接是否正确，或直接粘贴原文") from exc
+    for info in infos:
+        addr = ipaddress.ip_address(info[4][0])
+        if not addr.is_global:
+            raise SourceError(
+                f"链接指向内网或本机地址（{parts.hostname}），本服务器已禁止访问此类地址"
+                "（DRAFTING_SOURCES__BLOCK_PRIVATE）：请直接粘贴原文或上传文件"
+            )
+
+
+def _norm_charset(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    if name in _GB:
+        return "gb18030"  # GB18030 is a superset: pages labelled GBK/GB2312 often use characters beyond them
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_page(data: bytes, header_charset: str | None) -> tuple[str, str]:
+    """Decode HTML bytes: the HTTP charset, else the meta tag, else UTF-8, else GB18030; returns (text, charset)."""
+    meta = _META_CHARSET.search(data[:4096])
+    candidates = [_norm_charset(header_charset), _norm_charset(meta.group(1).decode("ascii", "ignore") if meta else None),
+                  "utf-8", "gb18030"]
+    tried = [c for n, c in enumerate(candidates) if c and c not in candidates[:n]]
+    for charset in tried:
+        try:
+            return data.decode(charset), charset
+        except UnicodeDecodeError:
+            continue
+    # Nothing decodes cleanly: the first guess, with replacement characters where bytes are damaged.
+    return data.decode(tried[0], errors="replace"), tried[0]
+
+
+def _download(url: str, settings: SourcesSettings) -> tuple[bytes, str, str, str | None]:
+    """GET with redirects followed here (each hop checked), size caps and an overall deadline.
+
+    Returns (bytes, final url, content type, charset from the header).
+    """
+    deadline = time.monotonic() + 2 * settings.timeout
+    headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8"}
+    timeout = httpx.Timeout(settings.timeout)
+    with httpx.Client(follow_redirects=False, timeout=timeout, headers=headers) as client:
+        for _hop in range(settings.max_redirects + 1):
+            _check_target(url, settings)
+            try:
+                with client.stream("GET", url) as resp:
+                    if resp.is_redirect:
+                        location = resp.headers.get("location")
+                        if not location:
+                            raise SourceError(f"{_host_label(url)} 返回了没有目标地址的跳转（HTTP {resp.status_code}）：请在浏览器中打开后复制最终网址")
+                        url = urljoin(str(resp.url), location)
+                        continue
+                    if resp.status_code == 404:
+                        raise SourceError(f"网页不存在（HTTP 404）：{url[:200]}。请检查链接，或直接粘贴原文")
+                    if resp.status_code in (401, 403):
+                        raise SourceError(f"{_host_label(url)} 拒绝访问（HTTP {resp.status_code}，可能需要登录）：请在浏览器中打开，复制正文粘贴")
+                    if resp.status_code >= 400:
+                        raise SourceError(f"{_host_label(url)} 返回错误 HTTP {resp.status_code}：请稍后重试，或直接粘贴原文")
+                    declared = resp.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > settings.max_bytes:
+                        raise SourceError(_too_big(url, int(declared), settings))
+                    chunks: list[bytes] = []
+                    size = 0
+                    for chunk in resp.iter_bytes():  # decompressed: a gzip bomb is capped here
+                        size += len(chunk)
+                        if size > settings.max_bytes:
+                            raise SourceError(_too_big(url, size, settings))
+                        if time.monotonic() > deadline:
+                            raise SourceError(_too_slow(url, settings))
+                        chunks.append(chunk)
+                    ctype = resp.headers.get("content-type", "")
+                    return b"".join(chunks), str(resp.url), ctype.split(";")[0].strip().lower(), resp.charset_encoding
+            except httpx.TimeoutException as exc:
+                raise SourceError(_too_slow(url, settings)) from exc
+            except httpx.TransportError as exc:  # refused, DNS failure, TLS failure, reset
+                raise SourceError(f"无法连接到 {_host_label(url)}（{type(exc).__name__}）：请检查网址和网络，或直接粘贴原文") from exc
+    raise SourceError(f"跳转次数超过 {settings.max_redirects} 次，已停止：请在浏览器中打开后复制最终网址，或直接粘贴原文")
+
+
+def _too_big(url: str, size: int, settings: SourcesSettings) -> str:
+    return (f"{_host_label(url)} 的内容超过 {settings.max_bytes // 1_000_000} MB 上限（至少 {size / 1_000_000:.1f} MB）："
+            "请直接粘贴需要的正文，或调大 DRAFTING_SOURCES__MAX_BYTES")
+
+
+def _too_slow(url: str, settings: SourcesSettings) -> str:
+    return f"{_host_label(url)} 在 {settings.timeout:g} 秒内没有返回完整内容（超时）：请稍后重试，或直接粘贴原文"
+
+
+def _doc_suffix(url: str, ctype: str) -> str | None:
+    if ctype in _DOC_TYPES:
+        return _DOC_TYPES[ctype]
+    ext = Path(urlsplit(url).path).suffix.lower()
+    if ctype in ("application/octet-stream", "application/x-download", "application/force-download", "") and ext in (
+        ".pdf", ".docx", ".doc", ".wps", ".png", ".jpg", ".jpeg", ".txt"
+    ):
+        return ext
+    return None
+
+
+def _issuer(tree: object, text: str) -> str | None:
+    for meta in tree.iter("meta"):  # type: ignore[attr-defined]
+        name = (meta.get("name") or meta.get("property") or "").lower()
+        content = (meta.get("content") or "").strip()
+        if name in _ISSUER_META and content and len(content) <= 40 and not content.startswith("http"):
+            return content
+    m = _ISSUER_TEXT.search(text)
+    return m.group(1) if m else None
+
+
+def _attachments(tree: object, base: str) -> list[Attachment]:
+    found: dict[str, Attachment] = {}
+    for a in tree.iter("a"):  # type: ignore[attr-defined]
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")):
+            continue
+        url = urljoin(base, href)
+        ext = Path(unquote(urlsplit(url).path)).suffix.lower().lstrip(".")
+        if ext not in ATTACHMENT_TYPES or url in found:
+            continue
+        name = re.sub(r"\s+", " ", a.text_content() or "").strip() or unquote(Path(urlsplit(url).path).name)
+        found[url] = Attachment(url=url, name=name, type=ext)
+    return list(found.values())
+
+
+def extract_page(html: str, url: str) -> tuple[str, str | None, str | None, str | None, list[Attachment]]:
+    """Main text, title, date, issuer and attachments of a decoded HTML page."""
+    import lxml.html
+    from trafilatura import bare_extraction
+
+    doc = bare_extraction(html, url=url, with_metadata=True, include_tables=True, favor_recall=True)
+    try:
+        tree = lxml.html.fromstring(html)
+    except (ValueError, lxml.etree.ParserError):  # type: ignore[attr-defined]
+        tree = None
+    text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
+    title = (getattr(doc, "title", None) or "").strip() or None if doc is not None else None
+    if title is None and tree is not None:
+        found = tree.findtext(".//title")
+        title = found.strip() if found and found.strip() else None
+    date = getattr(doc, "date", None) if doc is not None else None
+    page_text = tree.text_content() if tree is not None else html
+    issuer = _issuer(tree, page_text) if tree is not None else None
+    attachments = _attachments(tree, url) if tree is not None else []
+    return text, title, date, issuer, attachments
+
+
+def fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path | None = None, refresh: bool = False) -> FetchedSource:
+    """Fetch a link (or read it from the cache) and extract its text; SourceError says what went wrong in Chinese."""
+    settings = settings or SourcesSettings()
+    url = (url or "").strip()
+    if not is_url(url):
+        raise SourceError(f"「{url[:200]}」不是网址：请粘贴以 http:// 或 https:// 开头的完整链接，或直接粘贴原文")
+    cache = SourceCache(cache_dir) if cache_dir is not None and settings.cache else None
+    if cache is not None and not refresh and (hit := cache.get(url)) is not None:
+        return hit.model_copy(update={"cached": True})
+    if not settings.fetch_enabled:
+        raise SourceError("本系统已关闭联网抓取（DRAFTING_SOURCES__FETCH_ENABLED=false）：请在浏览器中打开链接，复制正文粘贴，或上传原文文件")
+    with cache.lock(url) if cache is not None else nullcontext():
+        if cache is not None and not refresh and (hit := cache.get(url)) is not None:
+            return hit.model_copy(update={"cached": True})  # another draft fetched it while we waited
+        data, final_url, ctype, header_charset = _download(url, settings)
+        sha1 = hashlib.sha1(data).hexdigest()
+        if cache is not None and (known := cache.by_content(sha1)) is not None:
+            source = known.model_copy(update={"url": url, "final_url": final_url})  # same bytes: no second OCR
+        else:
+            source = _read(url, final_url, data, ctype, header_charset, sha1, settings)
+        if cache is not None:
+            cache.put(source)
+    logger.info("fetched %s (%s, %d bytes)", url, ctype or "?", len(data))
+    return source
+
+
+def _read(url: str, final_url: str, data: bytes, ctype: str, header_charset: str | None, sha1: str,
+          settings: SourcesSettings) -> FetchedSource:
+    from drafting.sources.document import read_document
+
+    common = {"url": url, "final_url": final_url, "content_type": ctype, "sha1": sha1}
+    suffix = _doc_suffix(final_url, ctype)
+    if suffix is not None:
+        name = unquote(Path(urlsplit(final_url).path).name) or f"document{suffix}"
+        with tempfile.TemporaryDirectory(prefix="drafting-fetch-") as tmp:
+            path = Path(tmp) / (Path(name).stem[:80] + suffix)
+            path.write_bytes(data)
+            doc = read_document(path, settings)
+        return FetchedSource(title=Path(name).stem, text=doc.text, ocr=doc.ocr, **common)
+    if ctype not in ("text/html", "application/xhtml+xml", "") and not ctype.endswith("+xml"):
+        raise SourceError(
+            f"链接指向的是「{ctype}」类型的文件，不是网页或 PDF/Word/图片：无法提取正文；请下载后另存为 PDF/DOCX 上传，或直接粘贴原文"
+        )
+    html, charset = decode_page(data, header_charset)
+    text, title, date, issuer, attachments = extract_page(html, final_url)
+    if not text:
+        hint = "；页面上有附件，可改用附件作为原文" if attachments else ""
+        raise SourceError(f"未能从网页中提取正文（页面可能需要登录或由脚本加载）{hint}：请复制正文粘贴")
+    return FetchedSource(title=title, date=date, issuer=issuer, text=text, charset=charset, attachments=attachments, **common)

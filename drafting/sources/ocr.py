@@ -1,0 +1,125 @@
+"""Scanned PDFs and images → text through OCRmyPDF and Tesseract, with each page's recognition confidence."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from drafting.errors import SourceError
+
+logger = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
+_WCONF = re.compile(r"x_wconf\s+(\d+)")
+
+
+class PageReport(BaseModel):
+    """What OCR made of one page."""
+
+    page: int = Field(description="1-based page number")
+    confidence: float | None = Field(description="mean Tesseract word confidence, 0–100; None = nothing recognised")
+    chars: int = Field(description="characters recognised")
+    preview: str = Field(description="the page's first recognised characters")
+
+
+class OcrResult(BaseModel):
+    """Recognised text (pages separated by form feeds) and a report per page."""
+
+    text: str
+    pages: list[PageReport]
+    languages: list[str]
+
+    def low_pages(self, threshold: float) -> list[PageReport]:
+        """Pages an editor should check: nothing recognised, or mean confidence below threshold."""
+        return [p for p in self.pages if p.confidence is None or p.confidence < threshold]
+
+    def summary(self, threshold: float) -> list[str]:
+        """One Chinese line per page, low-confidence pages flagged, for import reports."""
+        lines = []
+        for p in self.pages:
+            conf = "未识别出文字" if p.confidence is None else f"置信度 {p.confidence:.0f}"
+            flag = "，请核对" if p.confidence is None or p.confidence < threshold else ""
+            lines.append(f"OCR 第 {p.page} 页：{conf}，{p.chars} 字{flag}（{p.preview}）")
+        return lines
+
+
+def available() -> bool:
+    """True when OCRmyPDF and Tesseract are installed."""
+    try:
+        import ocrmypdf  # noqa: F401
+    except ImportError:
+        return False
+    return shutil.which("tesseract") is not None
+
+
+def _check_languages(languages: list[str]) -> None:
+    import subprocess
+
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
+    have = {line.strip() for line in out.splitlines()[1:]}
+    missing = [lang for lang in languages if lang not in have]
+    if missing:
+        pkgs = " ".join(f"tesseract-ocr-{m.replace('_', '-')}" for m in missing)
+        raise SourceError(f"文字识别缺少 Tesseract 语言包 {'、'.join(missing)}：请安装（apt-get install {pkgs}）或修改 DRAFTING_SOURCES__OCR_LANGUAGES")
+
+
+def _as_pdf(path: Path, work: Path) -> Path:
+    """Images go into a one-page PDF first: OCRmyPDF's hOCR stage reads PDFs only."""
+    if path.suffix.lower() not in IMAGE_SUFFIXES:
+        return path
+    import img2pdf
+    from PIL import Image
+
+    target = work / "image.pdf"
+    try:
+        with Image.open(path) as img:
+            dpi = img.info.get("dpi", (0, 0))[0]
+            if img.mode not in ("RGB", "L") or not dpi:
+                # img2pdf rejects alpha channels; an image without a DPI is taken at 300 dpi, so OCRmyPDF does not resample it.
+                fixed = work / "image.png"
+                img.convert("RGB").save(fixed, dpi=(dpi or 300, dpi or 300))
+                path = fixed
+        target.write_bytes(img2pdf.convert(str(path)))
+    except Exception as exc:  # PIL and img2pdf raise many types for broken images
+        raise SourceError(f"图片 {path.name} 无法打开（已损坏或格式不支持）：请另存为 PNG/JPG 后重试") from exc
+    return target
+
+
+def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1) -> OcrResult:
+    """OCR every page of a scanned PDF or an image; the text keeps page order, pages split by form feeds."""
+    if not available():
+        raise SourceError("这是扫描件，需要文字识别（OCR），但本机未安装 OCRmyPDF/Tesseract：请安装 ocrmypdf 和 tesseract-ocr-chi-sim，或粘贴文字")
+    languages = languages or ["chi_sim"]
+    _check_languages(languages)
+    import ocrmypdf
+    from ocrmypdf import api
+
+    with tempfile.TemporaryDirectory(prefix="drafting-ocr-") as tmp:
+        work = Path(tmp)
+        source = _as_pdf(path, work)
+        out = work / "hocr"
+        out.mkdir()
+        # The hOCR stage of OCRmyPDF: its rasterising and page handling, and Tesseract's per-word confidence.
+        to_hocr = getattr(api, "pdf_to_hocr", None) or api._pdf_to_hocr
+        try:
+            to_hocr(source, out, language=languages, jobs=jobs, progress_bar=False, force_ocr=True)
+        except ocrmypdf.exceptions.ExitCodeException as exc:
+            raise SourceError(f"文字识别失败（{type(exc).__name__}）：文件可能已损坏或加密；请换一份扫描件，或粘贴文字") from exc
+        pages = sorted(out.glob("*_ocr_hocr.hocr"))
+        texts: list[str] = []
+        reports: list[PageReport] = []
+        for n, hocr in enumerate(pages, 1):
+            txt = hocr.with_suffix(".txt")
+            text = txt.read_text(encoding="utf-8").strip() if txt.exists() else ""
+            confs = [int(c) for c in _WCONF.findall(hocr.read_text(encoding="utf-8"))]
+            texts.append(text)
+            compact = re.sub(r"\s+", "", text)
+            reports.append(PageReport(page=n, confidence=round(sum(confs) / len(confs), 1) if confs and compact else None,
+                                      chars=len(compact), preview=compact[:30]))
+    logger.info("OCR %s: %d pages", path.name, len(reports))
+    return OcrResult(text="\f".join(texts), pages=reports, languages=languages)
