@@ -368,8 +368,9 @@ def import_review_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Read a DOCX reviewed in Word: what changed per item, comments, deleted and unmatched items; --apply writes back."""
-    from drafting.word_review import import_review
+    from drafting.word_review import check_review_file, import_review
 
+    check_review_file(file)  # before the index loads: a wrong path answers at once
     report = import_review(_services(), file, issue_id=issue_id, view=view, apply=apply)  # type: ignore[arg-type]
     if as_json:
         _print_json(report.model_dump())
@@ -386,7 +387,8 @@ def import_review_cmd(
         for c in item.comments:
             typer.echo(f"    批注（{c['author']}）：{c['text']}")
         if item.applied:
-            typer.echo(f"    → {dict(saved='已保存', accepted='已保存并更新语料库').get(item.applied, item.applied)}")
+            done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
+            typer.echo(f"    → {done}")
     for d in report.deleted:
         typer.echo(f"审阅稿中已删除：{d['title']}", err=True)
     for u in report.unmatched:

@@ -193,10 +193,19 @@ def _changes(entry: ExportEntry, found: ReviewedItem, view: View) -> list[FieldC
     return out
 
 
+def check_review_file(path: Path) -> None:
+    """Refuse a missing file or one that is not .docx before any work is done."""
+    if not Path(path).is_file():
+        raise ValidationError(f"找不到文件 {path}：请检查路径后重试。")
+    if Path(path).suffix.lower() != ".docx":
+        raise ValidationError(f"{Path(path).name}：只能导入 .docx；.doc 或 WPS 格式请先在 Word/WPS 中另存为 .docx。")
+
+
 def review_report(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted") -> ReviewReport:
     """Compare a reviewed DOCX with the issue in progress it was exported from; changes nothing."""
     if view not in ("accepted", "original"):
         raise ValidationError(f"视图“{view}”无效：只能是 accepted（接受全部修订）或 original（拒绝全部修订）。")
+    check_review_file(path)
     doc = read_reviewed_docx(Path(path))
     if not doc.items:
         raise ValidationError(f"{Path(path).name}：没有找到任何条目（标题 2 样式）；请导入由本工具导出、在 Word 中审阅过的文件。")

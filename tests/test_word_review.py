@@ -161,7 +161,7 @@ def test_round_trip_tracked_export_review_in_word_import_and_apply(issue, tmp_pa
 
     services = issue
     rows = {r.title: r for r in services.store.list(batch_id="oct")}
-    sichuan, miit, chongqing = _row(rows, SICHUAN), _row(rows, MIIT), _row(rows, CHONGQING)
+    sichuan, chongqing = _row(rows, SICHUAN), _row(rows, CHONGQING)
     machine_sichuan = sichuan.draft
     out = tmp_path / "oct.docx"
     summary = export_issue(services, "oct", out, tracked=True, editor=EDITOR, period="2023年第10期")
@@ -398,3 +398,46 @@ def test_libreoffice_renders_clean_and_tracked_exports(issue, tmp_path: Path, ou
     assert new_sentence in texts["word-tracked"] and "近日" in texts["word-tracked"]
     assert old_title + "（2023—2025年）" in texts["word-tracked"] and old_title + "（2023—2025年）" in texts["word-clean"]
     assert "请核实日期" in notes["word-tracked"] and notes["word-clean"] == []
+
+
+# ---------------------------------------------------------------- bad input: a clear Chinese message, nothing changed
+
+def test_cli_bad_review_files_and_unknown_issue(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from conftest import make_settings
+
+    make_settings(tmp_path)
+    env = {**os.environ, "DRAFTING_CORPUS_DIR": str(tmp_path / "corpus"), "DRAFTING_DATA_DIR": str(tmp_path / "data"),
+           "ANONYMIZED_TELEMETRY": "False"}
+    env.pop("DRAFTING_LLM__BASE_URL", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "drafting", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=300, check=False)
+
+    broken = tmp_path / "broken.docx"
+    broken.write_text("不是 Word 文件", encoding="utf-8")
+    empty = tmp_path / "empty.docx"
+    docx.Document().save(str(empty))
+    foreign = tmp_path / "foreign.docx"
+    doc = docx.Document()
+    doc.add_heading("政策速递", 1)
+    doc.add_heading("某省元宇宙行动计划", 2)
+    doc.add_paragraph("正文。")
+    doc.save(str(foreign))
+    cases = [
+        (["import-review", str(broken)], "已损坏或不是 Word 文档"),
+        (["import-review", str(tmp_path / "missing.docx")], "找不到文件"),
+        (["import-review", str(tmp_path / "notes.doc")], "只能导入 .docx"),
+        (["import-review", str(empty)], "没有找到任何条目"),
+        (["import-review", str(foreign)], "请用 --issue 指定期次编号"),
+        (["import-review", str(foreign), "--issue", "nope"], "找不到期次“nope”"),
+        (["export", "nope", "-o", str(tmp_path / "x.docx")], "找不到期次“nope”"),
+    ]
+    (tmp_path / "notes.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    for args, message in cases:
+        proc = cli(*args)
+        assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+    assert not (tmp_path / "x.docx").exists()

@@ -93,8 +93,6 @@ def build_review_word(services: Services, review_state: gr.State, issue_title: g
         def read(path: str | None, review: Any, typed: str, chosen: str) -> str:
             if not path:
                 raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
-            if Path(path).suffix.lower() != ".docx":
-                raise ValidationError("只能导入 .docx：请在 Word 中另存为 .docx 后重新上传")
             issue = (typed or "").strip() or None
             result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply)  # type: ignore[arg-type]
             if apply:
