@@ -441,3 +441,21 @@ def test_cli_bad_review_files_and_unknown_issue(tmp_path: Path) -> None:
         proc = cli(*args)
         assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
     assert not (tmp_path / "x.docx").exists()
+
+
+def test_mark_paragraph_puts_the_mark_revision_first_and_keeps_section_properties_last() -> None:
+    from drafting.export.revisions import Revision, RevisionIds, mark_paragraph
+
+    p = etree.fromstring(
+        f'<w:p xmlns:w="{W_NS}"><w:pPr><w:jc w:val="both"/><w:rPr><w:b/></w:rPr></w:pPr>'
+        '<w:r><w:rPr><w:i/></w:rPr><w:t>整段删除</w:t></w:r></w:p>'
+    )
+    mark_paragraph(p, "del", Revision(author=PARTNER), RevisionIds(p))
+    mark = p.find("w:pPr/w:rPr", NS)
+    assert [etree.QName(c).localname for c in mark] == ["del", "b"]
+    assert p.find("w:del/w:r/w:rPr/w:i", NS) is not None and p.find(".//w:t", NS) is None
+    assert p.find("w:del/w:r/w:delText", NS).text == "整段删除"
+    bare = etree.fromstring(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:sectPr/></w:pPr><w:r><w:t>新段</w:t></w:r></w:p>')
+    mark_paragraph(bare, "ins", Revision(author=PARTNER), RevisionIds(bare))
+    assert [etree.QName(c).localname for c in bare.find("w:pPr", NS)] == ["rPr", "sectPr"]
+    assert bare.find("w:ins/w:r/w:t", NS).text == "新段"

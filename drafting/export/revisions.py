@@ -225,7 +225,7 @@ def mark_paragraph(p: Any, kind: Literal["ins", "del"], rev: Revision, ids: Revi
             if found is not None:
                 found.addprevious(rpr)
                 break
-    rpr.append(_wrapper(kind, rev, ids))
+    rpr.insert(0, _wrapper(kind, rev, ids))  # the schema puts w:ins/w:del before any formatting of the mark
     for run in [c for c in p if c.tag == w("r")]:
         has_text = run.find(w("t")) is not None
         if not has_text:
