@@ -399,6 +399,23 @@ def test_libreoffice_renders_clean_and_tracked_exports(issue, tmp_path: Path, ou
     assert old_title + "（2023—2025年）" in texts["word-tracked"] and old_title + "（2023—2025年）" in texts["word-clean"]
     assert "请核实日期" in notes["word-tracked"] and notes["word-clean"] == []
 
+    # A reviewer using LibreOffice: it re-saves the tracked copy as DOCX; anchors and pending revisions survive.
+    from drafting.word_review import review_report
+
+    resaved_dir = tmp_path / "resaved"
+    subprocess.run([shutil.which("soffice") or "soffice", f"-env:UserInstallation={(tmp_path / 'lo-resave').as_uri()}",
+                    "--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(resaved_dir), str(tracked)],
+                   check=True, capture_output=True, timeout=180)
+    resaved = resaved_dir / tracked.name
+    accepted = review_report(issue, resaved)
+    assert len(accepted.items) == 6 and {i.matched_by for i in accepted.items} == {"bookmark"}
+    assert all(i.changes == [] for i in accepted.items) and accepted.deleted == []
+    assert [c["text"] for i in accepted.items for c in i.comments] == ["请核实日期"]
+    (reverted,) = review_report(issue, resaved, view="original").changed()
+    assert reverted.draft_id == sichuan.id
+    assert {c.field: c.after for c in reverted.changes} == {
+        "title": sichuan.draft.item.title, "body": sichuan.draft.item.body, "commentary": sichuan.draft.commentary}
+
 
 # ---------------------------------------------------------------- bad input: a clear Chinese message, nothing changed
 
