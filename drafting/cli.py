@@ -341,7 +341,7 @@ def export_cmd(
     md: Annotated[Path | None, typer.Option("--md", help="also write the issue as Markdown")] = None,
     tracked: Annotated[bool, typer.Option("--tracked", help="show the editor's changes to the machine draft as Word tracked changes")] = False,
     editor: Annotated[str, typer.Option("--editor", help="author name of the editor's tracked changes")] = "编辑",
-    title: Annotated[str, typer.Option(help="issue title")] = "元宇宙/Web3 月刊",
+    title: Annotated[str | None, typer.Option(help="issue title (default: the issue's, else 元宇宙/Web3 月刊)")] = None,
     period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
     editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
     as_json: JsonOpt = False,

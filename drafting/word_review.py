@@ -44,6 +44,9 @@ class IssueForExport(BaseModel):
     """An issue in progress, its items in order."""
 
     issue_id: str
+    title: str | None = Field(default=None, description="the issue's title, when the issue records one")
+    period: str | None = None
+    editors: str | None = None
     entries: list[ExportEntry] = Field(default_factory=list)
 
 
@@ -96,7 +99,7 @@ def export_issue(
     *,
     md: Path | None = None,
     tracked: bool = False,
-    title: str = DEFAULT_TITLE,
+    title: str | None = None,
     period: str | None = None,
     editors: str | None = None,
     editor: str = DEFAULT_EDITOR,
@@ -107,8 +110,10 @@ def export_issue(
     from drafting.export.revisions import TrackedBase
 
     issue = load_issue_for_export(services, issue_id, editor=editor)
+    # What the caller gives wins over what the issue records; else the defaults.
     assembled = build_issue([e.item for e in issue.entries], prompts_dir=services.settings.prompts_dir,
-                            title=title, period=period, editors=editors)
+                            title=title or issue.title or DEFAULT_TITLE, period=period or issue.period or None,
+                            editors=editors or issue.editors)
     bases = {}
     if tracked:
         bases = {

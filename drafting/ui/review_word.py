@@ -84,7 +84,7 @@ def build_review_word(services: Services, review_state: gr.State, issue_title: g
         issue = _issue_id(typed, review)
         name = re.sub(r"[\\/:*?\"<>|\s]+", "_", f"{title}{per}{'-修订' if with_revisions else ''}") or "issue"
         path = settings.data_dir / "batches" / issue / f"{name}.docx"
-        export_issue(services, issue, path, tracked=with_revisions, title=title.strip() or "元宇宙/Web3 月刊",
+        export_issue(services, issue, path, tracked=with_revisions, title=title.strip() or None,
                      period=per.strip() or None, editors=eds.strip() or None, editor=who.strip() or DEFAULT_EDITOR)
         return str(path)
 
