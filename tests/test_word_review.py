@@ -476,3 +476,24 @@ def test_mark_paragraph_puts_the_mark_revision_first_and_keeps_section_propertie
     mark_paragraph(bare, "ins", Revision(author=PARTNER), RevisionIds(bare))
     assert [etree.QName(c).localname for c in bare.find("w:pPr", NS)] == ["rPr", "sectPr"]
     assert bare.find("w:ins/w:r/w:t", NS).text == "新段"
+
+
+def test_tracked_commentary_added_or_removed_by_the_editor_reads_back_in_both_views(tmp_path: Path) -> None:
+    """No machine 短评 and the editor wrote one (news item); a machine 短评 the editor dropped."""
+    from drafting.assemble import assemble
+    from drafting.export.docx import export_docx
+    from drafting.export.revisions import TrackedBase
+    from drafting.models import Item
+
+    added = Item(id="7", section="行业新闻", title="某交易所上线数字藏品专区", date="2023-09-20", body="正文一段。",
+                 commentary="编辑补写的短评。\n第二段。", sources=["https://example.com/a"])
+    dropped = Item(id="8", section="政策速递", title="某市元宇宙行动计划", date="2023-09-21", body="正文二段。")
+    bases = {"7": TrackedBase(title=added.title, body=added.body, commentary="", author=EDITOR),
+             "8": TrackedBase(title=dropped.title, body=dropped.body, commentary="机器写的短评。", author=EDITOR)}
+    path = tmp_path / "c.docx"
+    export_docx(assemble([added, dropped]), path, bases=bases, anchors={"7": "7", "8": "8"})
+    items = {i.anchor: i for i in read_reviewed_docx(path).items}
+    assert items["7"].text("commentary") == "编辑补写的短评。\n第二段。" and items["7"].text("commentary", "original") == ""
+    assert items["8"].text("commentary") == "" and items["8"].text("commentary", "original") == "机器写的短评。"
+    assert items["7"].sources() == ["https://example.com/a"] and items["7"].text("body") == "正文一段。"
+    assert items["7"].authors["commentary"] == [EDITOR] and items["7"].authors["body"] == []

@@ -120,7 +120,7 @@ def _pieces(p: Any) -> tuple[list[_Text], dict[int, list[Any]], Any | None]:
     return chars, others, ppr
 
 
-def _opcodes(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
+def edit_opcodes(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
     """Character diff, with one-character islands of sameness folded into the edits around them.
 
     Chinese shares many single characters between unrelated phrases; a revision like 删“的”留“的”插“的” is
@@ -187,7 +187,7 @@ def track_paragraph(p: Any, after: str, rev: Revision, ids: RevisionIds) -> int:
             out.append(holder)
             made += 1
 
-    for tag, i1, i2, j1, j2 in _opcodes(before, after):
+    for tag, i1, i2, j1, j2 in edit_opcodes(before, after):
         if tag in ("equal",):
             emit_range(i1, i2, deleted=False)
             continue

@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 
 from drafting.errors import ValidationError
+from drafting.export.revisions import edit_opcodes
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui.app import guarded
@@ -36,7 +37,7 @@ def report_html(report: ReviewReport) -> str:
         for c in item.changes:
             who = fmt.esc(c.author) if c.author else "未留修订痕迹"
             rows.append(f"<div><b>{FIELD_NAMES.get(c.field, fmt.esc(c.field))}</b>（{who}）"
-                        f'<div class="dz-diff">{fmt.diff_html(c.before, c.after)}</div></div>')
+                        f'<div class="dz-diff">{fmt.diff_html(c.before, c.after, edit_opcodes)}</div></div>')
         for c in item.comments:
             rows.append(f'<div class="dz-comm">批注 · {fmt.esc(c["author"])}：{fmt.esc(c["text"])}</div>')
         if item.applied:
