@@ -227,6 +227,8 @@ def review_report(services: Services, path: Path, *, issue_id: str | None = None
     report = ReviewReport(issue=issue_id, file=str(path), view=view, pending_revisions=doc.pending)
     used: set[str] = set()
     for found in doc.items:
+        if not found.text("title", view) and not found.text("body", view):
+            continue  # deleted with 修订 on: still in the file, gone in this view; reported as deleted below
         entry, how = by_key.get(found.anchor or ""), "bookmark"
         if entry is None or entry.key in used:
             how = "title"

@@ -285,11 +285,28 @@ def test_clean_export_is_default_and_reordered_items_are_reported(issue, tmp_pat
     miit, sichuan = _item_paragraphs(doc, MIIT), _item_paragraphs(doc, SICHUAN)
     for p in sichuan:  # move 四川 before 工信部
         miit[0].addprevious(p)
+    ids = iter(range(8000, 9000))
+    for p in _item_paragraphs(doc, CHENGDU):  # 成都 deleted with 修订 on: every run and paragraph mark a deletion
+        for run in p.findall("w:r", NS):
+            for t in run.findall("w:t", NS):
+                t.tag = f"{W}delText"
+            d = etree.Element(f"{W}del", {f"{W}id": str(next(ids)), f"{W}author": PARTNER, f"{W}date": "2026-11-26T09:00:00Z"})
+            run.addprevious(d)
+            d.append(run)
+        ppr = p.find("w:pPr", NS)
+        if ppr is None:
+            ppr = etree.SubElement(p, f"{W}pPr")
+            p.insert(0, ppr)
+        etree.SubElement(etree.SubElement(ppr, f"{W}rPr"), f"{W}del",
+                         {f"{W}id": str(next(ids)), f"{W}author": PARTNER, f"{W}date": "2026-11-26T09:00:00Z"})
     doc.save(str(out))
     report = review_report(issue, out)
     assert report.reordered is True
     assert report.items[0].title.startswith(SICHUAN) and report.items[1].title.startswith(MIIT)
     assert all(i.changes == [] for i in report.items)
+    assert [d["title"][:len(CHENGDU)] for d in report.deleted] == [CHENGDU]
+    kept = review_report(issue, out, view="original")  # rejecting the deletion keeps the item
+    assert kept.deleted == [] and len(kept.items) == 6
 
 
 # ---------------------------------------------------------------- the revision writer itself
