@@ -514,3 +514,28 @@ def test_tracked_commentary_added_or_removed_by_the_editor_reads_back_in_both_vi
     assert items["8"].text("commentary") == "" and items["8"].text("commentary", "original") == "机器写的短评。"
     assert items["7"].sources() == ["https://example.com/a"] and items["7"].text("body") == "正文一段。"
     assert items["7"].authors["commentary"] == [EDITOR] and items["7"].authors["body"] == []
+
+
+def test_written_back_text_reaches_the_open_batch_page() -> None:
+    """After 确认写回 the 批量 page's own copy of the issue holds the partner's text, so 导出/发布 keeps it."""
+    from drafting.batch import IssueReview, ReviewItem
+    from drafting.models import Item
+    from drafting.ui.review_word import _refresh
+    from drafting.word_review import FieldChange, ItemReview, ReviewReport
+
+    item = Item(section="政策速递", title="旧标题", body="旧正文。")
+    review = IssueReview(batch_id="oct", entries=[
+        ReviewItem(key="a", line=1, section="政策速递", title="旧标题", body="旧正文。", commentary="旧短评。", item=item, draft_id=5),
+        ReviewItem(key="b", line=2, section="政策速递", title="别的", body="别的正文。", commentary="别的短评。", item=item, draft_id=6),
+    ])
+    report = ReviewReport(issue="oct", file="x.docx", view="accepted", items=[
+        ItemReview(draft_id=5, key="5", title="旧标题", position=0, matched_by="bookmark", applied="saved",
+                   changes=[FieldChange(field="commentary", before="旧短评。", after="新短评。", author=PARTNER),
+                            FieldChange(field="sources", before="a", after="b")]),
+        ItemReview(draft_id=6, key="6", title="别的", position=1, matched_by="bookmark", applied="此条未经起草，没有草稿可写回",
+                   changes=[FieldChange(field="body", before="别的正文。", after="不该写入。")]),
+    ])
+    _refresh(review, report)
+    assert [(e.title, e.body, e.commentary) for e in review.entries] == [
+        ("旧标题", "旧正文。", "新短评。"), ("别的", "别的正文。", "别的短评。")]
+    _refresh(None, report)  # no batch open in the page: nothing to update, no error

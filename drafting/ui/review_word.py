@@ -53,6 +53,16 @@ def report_html(report: ReviewReport) -> str:
     return "".join(parts)
 
 
+def _refresh(review: Any, report: ReviewReport) -> None:
+    """Put the written-back text into the page's issue too, so a later export or publish does not undo it."""
+    applied = {i.draft_id: i for i in report.items if i.applied in ("saved", "accepted")}
+    for entry in getattr(review, "entries", None) or []:
+        item = applied.get(getattr(entry, "draft_id", None))
+        for change in item.changes if item else []:
+            if change.field in ("title", "body", "commentary"):
+                setattr(entry, change.field, change.after)
+
+
 def _issue_id(typed: str, review: Any) -> str:
     issue = (typed or "").strip() or (getattr(review, "batch_id", "") or "")
     if not issue:
@@ -90,20 +100,21 @@ def build_review_word(services: Services, review_state: gr.State, issue_title: g
         return str(path)
 
     def reader(apply: bool):
-        @guarded(1)
-        def read(path: str | None, review: Any, typed: str, chosen: str) -> str:
+        @guarded(2)
+        def read(path: str | None, review: Any, typed: str, chosen: str) -> tuple[str, Any]:
             if not path:
                 raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
             issue = (typed or "").strip() or None
             result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply)  # type: ignore[arg-type]
             if apply:
+                _refresh(review, result)
                 gr.Info(f"已写回 {len(result.changed())} 条修改")
-            return report_html(result)
+            return report_html(result), review
         return read
 
     meta = [review_state, issue_box, issue_title, period, editors, editor, tracked]
     export_btn.click(export, meta, exported)
-    read_btn.click(reader(False), [upload, review_state, issue_box, view], report)
-    apply_btn.click(reader(True), [upload, review_state, issue_box, view], report)
+    read_btn.click(reader(False), [upload, review_state, issue_box, view], [report, review_state])
+    apply_btn.click(reader(True), [upload, review_state, issue_box, view], [report, review_state])
     return {"word_export": export_btn, "word_download": exported, "word_upload": upload, "word_read": read_btn,
             "word_apply": apply_btn, "word_report": report, "word_tracked": tracked, "word_issue": issue_box}
