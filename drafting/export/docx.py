@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -28,7 +29,16 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue
+from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue, AssembledItem, split_paragraphs
+from drafting.export.revisions import (
+    Revision,
+    RevisionIds,
+    TrackedBase,
+    align_paragraphs,
+    mark_paragraph,
+    track_paragraph,
+    turn_on_tracking,
+)
 from drafting.fileio import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -209,9 +219,76 @@ def _xml_safe(value: Any) -> Any:
     return value
 
 
-def build_docx(issue: AssembledIssue) -> DocxDocument:
-    """The issue as a python-docx Document (not yet saved)."""
+ANCHOR_PREFIX = "dz_draft_"  # bookmark name = prefix + the item's key; Word and LibreOffice keep bookmarks
+
+
+def _anchor(paragraph: Paragraph, name: str, ids: RevisionIds) -> None:
+    """A point bookmark at the start of the item's title: the stable id the review import matches on."""
+    bid = str(ids.next())
+    start = parse_xml(f'<w:bookmarkStart {_W} w:id="{bid}" w:name="{escape(name, {chr(34): "&quot;"})}"/>')
+    end = parse_xml(f'<w:bookmarkEnd {_W} w:id="{bid}"/>')
+    ppr = paragraph._p.pPr
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        paragraph._p.insert(0, start)
+    start.addnext(end)
+
+
+def _tracked_paragraphs(doc: DocxDocument, base: str, final: str, rev: Revision, ids: RevisionIds,
+                        style: str | None = None) -> list[Paragraph]:
+    """Paragraphs showing ``base`` becoming ``final`` as revisions; returns those that remain after accepting."""
+    kept: list[Paragraph] = []
+    for kind, before, after in align_paragraphs(split_paragraphs(base), split_paragraphs(final)):
+        p = doc.add_paragraph(before or after, style=style)
+        if kind == "edit":
+            track_paragraph(p._p, after, rev, ids)
+        elif kind in ("insert", "delete"):
+            mark_paragraph(p._p, "ins" if kind == "insert" else "del", rev, ids)
+        if kind != "delete":
+            kept.append(p)
+    return kept
+
+
+def _item(doc: DocxDocument, notes: XmlPart, a: AssembledItem, base: TrackedBase | None, ids: RevisionIds) -> Paragraph:
+    """One item: title, body with its footnotes, 植德短评; with a base, the editor's changes as revisions.
+
+    Returns the title paragraph.
+    """
+    rev = Revision(author=base.author, date=Revision.word_date(base.date)) if base else None
+    title = doc.add_heading(base.title if base else a.item.title, level=2)
+    if base and rev and base.title != a.item.title:
+        track_paragraph(title._p, a.item.title, rev, ids)
+    if base and rev:
+        body = _tracked_paragraphs(doc, base.body, a.item.body, rev, ids)
+        if not body:  # the body is never empty in the final text; keep the footnotes somewhere
+            body = [doc.add_paragraph("")]
+    else:
+        body = [doc.add_paragraph(text) for text in a.paragraphs or [""]]
+    for f in a.footnotes:
+        _add_footnote(notes, body[-1], f.n, f.url)
+    final_commentary = a.item.commentary or ""
+    if base and rev and (base.commentary.strip() or final_commentary.strip()):
+        heading = _plain(doc, COMMENTARY_HEADING, bold=True, font=HEADING_FONT)
+        if not base.commentary.strip() or not final_commentary.strip():
+            mark_paragraph(heading._p, "ins" if final_commentary.strip() else "del", rev, ids)
+        _tracked_paragraphs(doc, base.commentary, final_commentary, rev, ids)
+    elif a.commentary_paragraphs:
+        _plain(doc, COMMENTARY_HEADING, bold=True, font=HEADING_FONT)
+        for text in a.commentary_paragraphs:
+            doc.add_paragraph(text)
+    return title
+
+
+def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None = None,
+               anchors: Mapping[str, str] | None = None) -> DocxDocument:
+    """The issue as a python-docx Document (not yet saved).
+
+    ``anchors`` maps item ids to the key embedded as a bookmark at each title (for importing the reviewed file);
+    ``bases`` maps item ids to the machine draft: the editor's changes then show as Word tracked changes.
+    """
     issue = AssembledIssue.model_validate(_xml_safe(issue.model_dump()))
+    bases = {k: TrackedBase(**_xml_safe(vars(v))) for k, v in (bases or {}).items()}
     doc = Document()
     _setup_styles(doc)
     _page_setup(doc)
@@ -239,20 +316,15 @@ def build_docx(issue: AssembledIssue) -> DocxDocument:
             doc.add_paragraph(a.item.title, style=doc.styles["toc 2"])
     doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
+    ids = RevisionIds(doc.element)
     for section in issue.sections:
         doc.add_heading(section.name, level=1)
         for a in section.items:
-            doc.add_heading(a.item.title, level=2)
-            paras = a.paragraphs or [""]
-            last = None
-            for text in paras:
-                last = doc.add_paragraph(text)
-            for f in a.footnotes:
-                _add_footnote(notes, last, f.n, f.url)  # type: ignore[arg-type]
-            if a.commentary_paragraphs:
-                _plain(doc, COMMENTARY_HEADING, bold=True, font=HEADING_FONT)
-                for text in a.commentary_paragraphs:
-                    doc.add_paragraph(text)
+            title = _item(doc, notes, a, bases.get(a.item.id), ids)
+            if anchors and a.item.id in anchors:
+                _anchor(title, ANCHOR_PREFIX + anchors[a.item.id], ids)
+    if bases:
+        turn_on_tracking(doc.settings.element)
 
     if issue.closing:
         doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
@@ -268,10 +340,11 @@ def build_docx(issue: AssembledIssue) -> DocxDocument:
     return doc
 
 
-def export_docx(issue: AssembledIssue, path: Path) -> Path:
-    """Write the issue as a Word document (atomic write); returns the path."""
+def export_docx(issue: AssembledIssue, path: Path, *, bases: Mapping[str, TrackedBase] | None = None,
+                anchors: Mapping[str, str] | None = None) -> Path:
+    """Write the issue as a Word document (atomic write); returns the path. See build_docx for the options."""
     buffer = io.BytesIO()
-    build_docx(issue).save(buffer)
+    build_docx(issue, bases=bases, anchors=anchors).save(buffer)
     atomic_write(Path(path), buffer.getvalue())
     logger.info("wrote %s", path)
     return Path(path)

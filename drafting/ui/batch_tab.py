@@ -16,6 +16,7 @@ from drafting.export import export_docx, export_markdown
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui.app import UIContext, guarded
+from drafting.ui.review_word import build_review_word
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ def build_batch_tab(services: Services) -> dict[str, Any]:
         md_btn = gr.Button("导出 Markdown", elem_id="dz-batch-md")
         publish_btn = gr.Button("定稿并发布到语料库", variant="stop", elem_id="dz-batch-publish")
     download = gr.File(label="下载", interactive=False, elem_id="dz-batch-download")
+    word = build_review_word(services, review_state, issue_title, period, editors)
 
     @guarded(6)
     def run(path: str | None, conc: float, limit: float, off: bool, every: bool, again: bool,
@@ -186,7 +188,7 @@ def build_batch_tab(services: Services) -> dict[str, Any]:
     md_btn.click(exporter("md"), meta, download)
     publish_btn.click(publish, meta, report)
     return {"batch_file": upload, "batch_run": run_btn, "batch_table": table, "batch_report": report,
-            "batch_download": download, "batch_state": review_state}
+            "batch_download": download, "batch_state": review_state, **word}
 
 
 def report_html_published(path: Path) -> str:

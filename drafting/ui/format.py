@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from drafting.errors import ValidationError
@@ -218,11 +218,15 @@ def findings_html(findings: Sequence[Finding]) -> str:
     return f'<div class="dz-findings"><b>核查提示（{len(findings)}）</b><ul>{"".join(rows)}</ul></div>'
 
 
-def diff_html(before: str, after: str) -> str:
-    """Character-level diff: deletions struck through, insertions underlined; all text escaped."""
+def diff_html(before: str, after: str, opcodes: Callable[[str, str], Sequence[tuple[str, int, int, int, int]]] | None = None) -> str:
+    """Character-level diff: deletions struck through, insertions underlined; all text escaped.
+
+    ``opcodes`` replaces difflib's (e.g. the Word export's edit spans, so a report shows what Word shows).
+    """
     out: list[str] = []
-    matcher = difflib.SequenceMatcher(None, before or "", after or "", autojunk=False)
-    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+    ops = opcodes(before or "", after or "") if opcodes else difflib.SequenceMatcher(
+        None, before or "", after or "", autojunk=False).get_opcodes()
+    for op, a0, a1, b0, b1 in ops:
         if op == "equal":
             out.append(esc(before[a0:a1]))
             continue

@@ -1,0 +1,120 @@
+"""Word 审阅 in the 批量 tab: export the issue with tracked changes, upload the reviewed file, read it, write it back."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from drafting.errors import ValidationError
+from drafting.export.revisions import edit_opcodes
+from drafting.services import Services
+from drafting.ui import format as fmt
+from drafting.ui.app import guarded
+from drafting.word_review import DEFAULT_EDITOR, ReviewReport, export_issue, import_review
+
+logger = logging.getLogger(__name__)
+
+FIELD_NAMES = {"title": "标题", "body": "正文", "commentary": "植德短评", "sources": "来源（脚注）"}
+VIEW_CHOICES = [("接受全部未处理的修订（审阅人要求的文本）", "accepted"), ("拒绝全部未处理的修订（原稿）", "original")]
+
+
+def report_html(report: ReviewReport) -> str:
+    """The review report: per item what changed (as a diff, with who), comments, then deleted and unmatched items."""
+    verb = "接受" if report.view == "accepted" else "拒绝"
+    head = (f"<p><b>期次 <code>{fmt.esc(report.issue)}</code>：{len(report.items)} 条对上，{len(report.changed())} 条有修改。</b>"
+            f"未处理的修订 {report.pending_revisions} 处，按“{verb}”计。"
+            + ("<b>已写回。</b>" if report.applied else "") + "</p>")
+    parts = [head]
+    for item in report.items:
+        if not item.changes and not item.comments:
+            continue
+        how = "（按标题对上）" if item.matched_by == "title" else ""
+        rows = []
+        for c in item.changes:
+            who = fmt.esc(c.author) if c.author else "未留修订痕迹"
+            rows.append(f"<div><b>{FIELD_NAMES.get(c.field, fmt.esc(c.field))}</b>（{who}）"
+                        f'<div class="dz-diff">{fmt.diff_html(c.before, c.after, edit_opcodes)}</div></div>')
+        for c in item.comments:
+            rows.append(f'<div class="dz-comm">批注 · {fmt.esc(c["author"])}：{fmt.esc(c["text"])}</div>')
+        if item.applied:
+            done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
+            rows.append(f'<div class="dz-ok">→ {fmt.esc(done)}</div>')
+        parts.append(f'<div class="dz-item"><h3>{fmt.esc(item.title)}{how}</h3>{"".join(rows)}</div>')
+    for label, entries in (("审阅稿中已删除", report.deleted), ("无法对应到本期条目", report.unmatched)):
+        if entries:
+            lis = "".join(f"<li>{fmt.esc(e['title'])}</li>" for e in entries)
+            parts.append(f'<div class="dz-findings"><b>{label}（{len(entries)}）</b><ul>{lis}</ul></div>')
+    if report.reordered:
+        parts.append('<div class="dz-findings">审阅稿调整了条目顺序。</div>')
+    return "".join(parts)
+
+
+def _refresh(review: Any, report: ReviewReport) -> None:
+    """Put the written-back text into the page's issue too, so a later export or publish does not undo it."""
+    applied = {i.draft_id: i for i in report.items if i.applied in ("saved", "accepted")}
+    for entry in getattr(review, "entries", None) or []:
+        item = applied.get(getattr(entry, "draft_id", None))
+        for change in item.changes if item else []:
+            if change.field in ("title", "body", "commentary"):
+                setattr(entry, change.field, change.after)
+
+
+def _issue_id(typed: str, review: Any) -> str:
+    issue = (typed or "").strip() or (getattr(review, "batch_id", "") or "")
+    if not issue:
+        raise ValidationError("请先运行批量起草，或填写期次编号（批次编号）")
+    return issue
+
+
+def build_review_word(services: Services, review_state: gr.State, issue_title: gr.Textbox, period: gr.Textbox,
+                      editors: gr.Textbox) -> dict[str, Any]:
+    """An accordion inside the batch tab; returns its components by name."""
+    settings = services.settings
+    with gr.Accordion("Word 审阅：导出修订稿 · 导入审阅稿", open=False, elem_id="dz-word-review"):
+        with gr.Row():
+            issue_box = gr.Textbox("", label="期次编号（空 = 当前批次）", scale=2)
+            editor = gr.Textbox(DEFAULT_EDITOR, label="修订作者（编辑）", scale=1)
+            tracked = gr.Checkbox(True, label="带修订痕迹：显示编辑对机器草稿的修改", scale=2)
+            export_btn = gr.Button("导出 Word 审阅稿", elem_id="dz-word-export", scale=1)
+        exported = gr.File(label="审阅稿下载", interactive=False, elem_id="dz-word-download")
+        with gr.Row():
+            upload = gr.File(label="上传审阅后的 Word（.docx）", file_types=[".docx"], type="filepath",
+                             elem_id="dz-word-upload", scale=3)
+            with gr.Column(scale=2):
+                view = gr.Radio(VIEW_CHOICES, value="accepted", label="未处理的修订")
+                read_btn = gr.Button("读取审阅稿", elem_id="dz-word-read")
+                apply_btn = gr.Button("确认写回（保存修改、更新语料库）", variant="primary", elem_id="dz-word-apply")
+        report = gr.HTML(elem_id="dz-word-report")
+
+    @guarded(1)
+    def export(review: Any, typed: str, title: str, per: str, eds: str, who: str, with_revisions: bool) -> str:
+        issue = _issue_id(typed, review)
+        name = re.sub(r"[\\/:*?\"<>|\s]+", "_", f"{title}{per}{'-修订' if with_revisions else ''}") or "issue"
+        path = settings.data_dir / "batches" / issue / f"{name}.docx"
+        export_issue(services, issue, path, tracked=with_revisions, title=title.strip() or None,
+                     period=per.strip() or None, editors=eds.strip() or None, editor=who.strip() or DEFAULT_EDITOR)
+        return str(path)
+
+    def reader(apply: bool):
+        @guarded(2)
+        def read(path: str | None, review: Any, typed: str, chosen: str) -> tuple[str, Any]:
+            if not path:
+                raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
+            issue = (typed or "").strip() or None
+            result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply)  # type: ignore[arg-type]
+            if apply:
+                _refresh(review, result)
+                gr.Info(f"已写回 {len(result.changed())} 条修改")
+            return report_html(result), review
+        return read
+
+    meta = [review_state, issue_box, issue_title, period, editors, editor, tracked]
+    export_btn.click(export, meta, exported)
+    read_btn.click(reader(False), [upload, review_state, issue_box, view], [report, review_state])
+    apply_btn.click(reader(True), [upload, review_state, issue_box, view], [report, review_state])
+    return {"word_export": export_btn, "word_download": exported, "word_upload": upload, "word_read": read_btn,
+            "word_apply": apply_btn, "word_report": report, "word_tracked": tracked, "word_issue": issue_box}

@@ -1,0 +1,285 @@
+"""Word both ways: export an issue in progress (optionally with the editor's changes as tracked changes) and
+bring a DOCX reviewed in Word back as a review report, applied on confirmation like edits made in the browser.
+
+Everything this module needs from an issue in progress goes through ``load_issue_for_export``, today built
+on ``DraftStore.list(batch_id=...)`` and the batch's ``report.json`` (for the order and undrafted items).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from drafting.assemble import DEFAULT_TITLE, split_paragraphs
+from drafting.corpus.review_import import ReviewedItem, View, read_reviewed_docx
+from drafting.errors import ValidationError
+from drafting.models import Item
+
+if TYPE_CHECKING:
+    from drafting.services import Services
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_EDITOR = "编辑"  # the store does not yet record who edited a draft
+MACHINE = "机器草稿"
+TEXT_FIELDS: tuple[Literal["title", "body", "commentary"], ...] = ("title", "body", "commentary")
+
+
+class ExportEntry(BaseModel):
+    """One item of an issue in progress: the machine draft and the editor's current text."""
+
+    key: str = Field(description="the id embedded in the export: the draft id, or the item id when not drafted")
+    draft_id: int | None = None
+    status: str = "pending"
+    item: Item = Field(description="the item with the editor's current title, body and 短评")
+    machine: dict[str, str] | None = Field(default=None, description="title, body, commentary as the machine wrote them")
+    editor: str = DEFAULT_EDITOR
+    edited_at: str | None = None
+
+
+class IssueForExport(BaseModel):
+    """An issue in progress, its items in order."""
+
+    issue_id: str
+    title: str | None = Field(default=None, description="the issue's title, when the issue records one")
+    period: str | None = None
+    editors: str | None = None
+    entries: list[ExportEntry] = Field(default_factory=list)
+
+
+def _norm(text: str | None) -> str:
+    return "\n".join(split_paragraphs(text or ""))
+
+
+def load_issue_for_export(services: Services, issue_id: str, *, editor: str = DEFAULT_EDITOR) -> IssueForExport:
+    """The adapter over today's store: drafts of the batch ``issue_id`` in the batch's order."""
+    from drafting.batch import BatchReport
+
+    rows = {r.id: r for r in services.store.list(batch_id=issue_id, limit=100_000)}
+    report_path = services.settings.data_dir / "batches" / issue_id / "report.json"
+    results = []
+    if report_path.is_file():
+        try:
+            results = BatchReport.model_validate_json(report_path.read_text(encoding="utf-8")).results
+        except ValueError:
+            logger.warning("unreadable batch report %s; using the stored drafts only", report_path)
+    if not rows and not results:
+        raise ValidationError(f"找不到期次“{issue_id}”：请用 `drafting issues` 或「批量」页查看批次编号后重试。")
+    entries: list[ExportEntry] = []
+    seen: set[int] = set()
+
+    def from_row(draft_id: int) -> ExportEntry:
+        row = rows[draft_id]
+        seen.add(draft_id)
+        item = row.draft.item.model_copy(update={"title": row.title, "body": row.body,
+                                                 "commentary": row.commentary or None, "id": str(draft_id)})
+        machine = {"title": row.draft.item.title, "body": row.draft.item.body, "commentary": row.draft.commentary}
+        return ExportEntry(key=str(draft_id), draft_id=draft_id, status=row.status, item=item, machine=machine,
+                           editor=editor, edited_at=row.updated_at)
+
+    for r in results:
+        if r.status != "done" or r.item is None:
+            continue
+        if r.draft_id in rows:
+            entries.append(from_row(r.draft_id))  # type: ignore[arg-type]
+        elif r.draft_id is None:
+            item = r.item.model_copy(update={"commentary": r.commentary})
+            entries.append(ExportEntry(key=item.id, item=item.model_copy(update={"id": item.id})))
+    entries.extend(from_row(i) for i in sorted(rows) if i not in seen)
+    return IssueForExport(issue_id=issue_id, entries=entries)
+
+
+def export_issue(
+    services: Services,
+    issue_id: str,
+    output: Path,
+    *,
+    md: Path | None = None,
+    tracked: bool = False,
+    title: str | None = None,
+    period: str | None = None,
+    editors: str | None = None,
+    editor: str = DEFAULT_EDITOR,
+) -> dict[str, Any]:
+    """Write the issue as DOCX (and Markdown); with ``tracked`` the editor's changes show as Word revisions."""
+    from drafting.batch import build_issue
+    from drafting.export import export_docx, export_markdown
+    from drafting.export.revisions import TrackedBase
+
+    issue = load_issue_for_export(services, issue_id, editor=editor)
+    # What the caller gives wins over what the issue records; else the defaults.
+    assembled = build_issue([e.item for e in issue.entries], prompts_dir=services.settings.prompts_dir,
+                            title=title or issue.title or DEFAULT_TITLE, period=period or issue.period or None,
+                            editors=editors or issue.editors)
+    bases = {}
+    if tracked:
+        bases = {
+            e.item.id: TrackedBase(title=e.machine["title"], body=e.machine["body"], commentary=e.machine["commentary"],
+                                   author=e.editor, date=e.edited_at)
+            for e in issue.entries if e.machine
+        }
+    export_docx(assembled, Path(output), bases=bases, anchors={e.item.id: e.key for e in issue.entries})
+    if md:
+        export_markdown(assembled, Path(md))
+    edited = sum(1 for e in issue.entries if e.machine and any(
+        _norm(e.machine[f]) != _norm(getattr(e.item, f)) for f in TEXT_FIELDS))
+    return {"issue": issue_id, "heading": assembled.heading, "items": len(issue.entries), "edited": edited,
+            "tracked": tracked, "docx": str(output), "md": str(md) if md else None}
+
+
+class FieldChange(BaseModel):
+    """One field of one item changed in Word."""
+
+    field: str
+    before: str
+    after: str
+    author: str | None = Field(default=None, description="who made the tracked changes; None when made untracked")
+
+
+class ItemReview(BaseModel):
+    """What the reviewed file says about one item of the issue."""
+
+    draft_id: int | None
+    key: str
+    title: str
+    position: int = Field(description="0-based place of the item in the reviewed file")
+    matched_by: Literal["bookmark", "title"]
+    changes: list[FieldChange] = Field(default_factory=list)
+    comments: list[dict[str, Any]] = Field(default_factory=list)
+    pending_revisions: int = 0
+    applied: str | None = Field(default=None, description="saved / accepted / a reason it was not written back")
+
+
+class ReviewReport(BaseModel):
+    """The review report of one imported DOCX."""
+
+    issue: str
+    file: str
+    view: View = Field(description="accepted: pending revisions taken as accepted; original: as rejected")
+    items: list[ItemReview] = Field(default_factory=list)
+    unmatched: list[dict[str, Any]] = Field(default_factory=list, description="items in the file not in the issue")
+    deleted: list[dict[str, Any]] = Field(default_factory=list, description="items of the issue missing from the file")
+    reordered: bool = False
+    order: list[str] = Field(default_factory=list, description="keys of the matched items in the file's order")
+    pending_revisions: int = 0
+    applied: bool = False
+
+    def changed(self) -> list[ItemReview]:
+        """Items with at least one change."""
+        return [i for i in self.items if i.changes]
+
+
+def _find_issue(services: Services, anchors: list[str]) -> str | None:
+    for key in anchors:
+        if key.isdigit():
+            try:
+                row = services.store.get(int(key))
+            except ValidationError:
+                continue
+            if row.batch_id:
+                return row.batch_id
+    return None
+
+
+def _changes(entry: ExportEntry, found: ReviewedItem, view: View) -> list[FieldChange]:
+    out: list[FieldChange] = []
+    for name in TEXT_FIELDS:
+        before, after = _norm(getattr(entry.item, name)), found.text(name, view)
+        if before != after:
+            out.append(FieldChange(field=name, before=before, after=after,
+                                   author="、".join(found.authors[name]) or None))
+    sources = found.sources(view)
+    if sources != list(entry.item.sources):
+        out.append(FieldChange(field="sources", before="\n".join(entry.item.sources), after="\n".join(sources),
+                               author="、".join(found.authors["body"]) or None))
+    return out
+
+
+def check_review_file(path: Path) -> None:
+    """Refuse a missing file or one that is not .docx before any work is done."""
+    if not Path(path).is_file():
+        raise ValidationError(f"找不到文件 {path}：请检查路径后重试。")
+    if Path(path).suffix.lower() != ".docx":
+        raise ValidationError(f"{Path(path).name}：只能导入 .docx；.doc 或 WPS 格式请先在 Word/WPS 中另存为 .docx。")
+
+
+def review_report(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted") -> ReviewReport:
+    """Compare a reviewed DOCX with the issue in progress it was exported from; changes nothing."""
+    if view not in ("accepted", "original"):
+        raise ValidationError(f"视图“{view}”无效：只能是 accepted（接受全部修订）或 original（拒绝全部修订）。")
+    check_review_file(path)
+    doc = read_reviewed_docx(Path(path))
+    if not doc.items:
+        raise ValidationError(f"{Path(path).name}：没有找到任何条目（标题 2 样式）；请导入由本工具导出、在 Word 中审阅过的文件。")
+    issue_id = issue_id or _find_issue(services, [i.anchor for i in doc.items if i.anchor])
+    if not issue_id:
+        raise ValidationError(f"{Path(path).name}：文件中没有本工具的条目标记，无法确定期次；请用 --issue 指定期次编号。")
+    issue = load_issue_for_export(services, issue_id)
+    by_key = {e.key: e for e in issue.entries}
+    by_title: dict[str, ExportEntry] = {}
+    for e in issue.entries:
+        by_title.setdefault(_norm(e.item.title), e)
+        if e.machine:
+            by_title.setdefault(_norm(e.machine["title"]), e)
+    report = ReviewReport(issue=issue_id, file=str(path), view=view, pending_revisions=doc.pending)
+    used: set[str] = set()
+    for found in doc.items:
+        if not found.text("title", view) and not found.text("body", view):
+            continue  # deleted with 修订 on: still in the file, gone in this view; reported as deleted below
+        entry, how = by_key.get(found.anchor or ""), "bookmark"
+        if entry is None or entry.key in used:
+            how = "title"
+            entry = next((by_title[t] for t in (_norm(found.text("title", v)) for v in ("accepted", "original"))
+                          if t in by_title and by_title[t].key not in used), None)
+        if entry is None:
+            report.unmatched.append({"position": found.position, "title": found.text("title", view),
+                                     "anchor": found.anchor, "section": found.section})
+            continue
+        used.add(entry.key)
+        report.items.append(ItemReview(
+            draft_id=entry.draft_id, key=entry.key, title=found.text("title", view) or entry.item.title,
+            position=found.position, matched_by=how, changes=_changes(entry, found, view),
+            comments=[c.as_dict() for c in found.comments], pending_revisions=found.pending,
+        ))
+    report.deleted = [{"draft_id": e.draft_id, "key": e.key, "title": e.item.title}
+                      for e in issue.entries if e.key not in used]
+    report.order = [i.key for i in report.items]
+    # The export prints sections in house order: compare with that order, not the batch's.
+    printed = [e.key for s in ("政策速递", "行业新闻", "交易资讯") for e in issue.entries if e.item.section == s]
+    report.reordered = report.order != [k for k in printed if k in used]
+    return report
+
+
+def apply_review(services: Services, report: ReviewReport) -> ReviewReport:
+    """Write the report's text changes back as an editor would: saved drafts, re-accepted ones into the corpus."""
+    for item in report.changed():
+        text = {c.field: c.after for c in item.changes if c.field in TEXT_FIELDS}
+        if not text:
+            item.applied = "只有脚注（来源）变化：请在编辑器中修改来源"
+            continue
+        if item.draft_id is None:
+            item.applied = "此条未经起草，没有草稿可写回"
+            continue
+        row = services.store.get(item.draft_id)
+        final = {"title": row.title, "body": row.body, "commentary": row.commentary} | text
+        if not final["title"].strip() or not final["body"].strip():
+            item.applied = "审阅后标题或正文为空，未写回"
+            continue
+        if row.status == "accepted":
+            services.accept(item.draft_id, **final)
+            item.applied = "accepted"
+        else:
+            services.store.save_edit(item.draft_id, **final)
+            item.applied = "saved"
+    report.applied = True
+    return report
+
+
+def import_review(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted",
+                  apply: bool = False) -> ReviewReport:
+    """The review report of a DOCX; with ``apply`` its changes are written back."""
+    report = review_report(services, path, issue_id=issue_id, view=view)
+    return apply_review(services, report) if apply else report

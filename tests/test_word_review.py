@@ -1,0 +1,541 @@
+"""Word both ways: tracked-changes export, a reviewed DOCX changed the way Word changes it, import and apply."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pdfplumber
+import pytest
+from lxml import etree
+
+from drafting.corpus.review_import import read_reviewed_docx
+
+DATA = Path(__file__).resolve().parent / "data" / "batch"
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W = f"{{{W_NS}}}"
+NS = {"w": W_NS}
+PARTNER = "王律师"
+EDITOR = "李编辑"
+
+SICHUAN = "四川省正式出台元宇宙专项政策"
+MIIT = "工信部：公开征求"
+CHONGQING = "重庆市经济和信息化委员会印发"
+CHENGDU = "成都发布超60个元宇宙案例"
+HONGKOU = "虹口区元宇宙专区上线"
+DEAL = "零数科技获国家信息中心"
+
+
+# ---------------------------------------------------------------- an issue in progress, as the batch leaves it
+
+@pytest.fixture
+def issue(tmp_path: Path):
+    """Services with the offline batch of tests/data/batch/items.jsonl drafted as issue "oct", and the editor's work:
+    四川 edited (title, body, 短评), 重庆 accepted as drafted."""
+    from conftest import make_settings
+
+    from drafting.batch import run_batch
+    from drafting.services import build_services
+
+    services = build_services(make_settings(tmp_path))
+    services.ingest()
+    run_batch(services, DATA / "items.jsonl", offline=True, batch_id="oct", prefetch=False)
+    rows = {r.title: r for r in services.store.list(batch_id="oct")}
+    sichuan = _row(rows, SICHUAN)
+    services.store.save_edit(
+        sichuan.id,
+        title=sichuan.title + "（2023—2025年）",
+        body=sichuan.body.replace("联合印发", "近日联合印发", 1),
+        commentary=sichuan.commentary + "\n企业可关注申报窗口。",
+    )
+    chongqing = _row(rows, CHONGQING)
+    services.accept(chongqing.id, title=chongqing.title, body=chongqing.body, commentary=chongqing.commentary)
+    return services
+
+
+def _row(rows: dict, start: str):
+    return next(r for t, r in rows.items() if t.startswith(start))
+
+
+def _stored(services) -> dict[int, tuple[str, str, str, str]]:
+    return {r.id: (r.status, r.title, r.body, r.commentary) for r in services.store.list(batch_id="oct")}
+
+
+# ---------------------------------------------------------------- editing a DOCX the way Word does
+
+def _paragraphs(doc) -> list:
+    return list(doc.element.body.iter(f"{W}p"))
+
+
+def _text(p, view: str = "accepted") -> str:
+    out = []
+    for t in p.iter(f"{W}t", f"{W}delText"):
+        inside = {a.tag for a in t.iterancestors()}
+        if view == "accepted" and f"{W}del" not in inside:
+            out.append(t.text or "")
+        if view == "original" and f"{W}ins" not in inside:
+            out.append(t.text or "")
+    return "".join(out)
+
+
+def _style(p) -> str:
+    s = p.find(f"{W}pPr/{W}pStyle")
+    return "" if s is None else s.get(f"{W}val")
+
+
+def _item_paragraphs(doc, title_start: str) -> list:
+    """The item's paragraphs: its Heading 2 up to the next heading."""
+    paras = _paragraphs(doc)
+    start = next(n for n, p in enumerate(paras) if _style(p) == "Heading2" and _text(p, "original").startswith(title_start))
+    out = [paras[start]]
+    for p in paras[start + 1:]:
+        if _style(p).startswith("Heading"):
+            break
+        out.append(p)
+    return out
+
+
+def _accept(el) -> None:
+    """Word's 接受: an insertion's runs stay, a deletion goes."""
+    if el.tag == f"{W}ins":
+        for child in list(el):
+            el.addprevious(child)
+    el.getparent().remove(el)
+
+
+def _reject(el) -> None:
+    """Word's 拒绝: an insertion goes, a deletion's runs come back as text."""
+    if el.tag == f"{W}del":
+        for t in el.iter(f"{W}delText"):
+            t.tag = f"{W}t"
+        for child in list(el):
+            el.addprevious(child)
+    el.getparent().remove(el)
+
+
+def _tracked_edit(p, keep: int, delete: int, insert: str, author: str = PARTNER) -> None:
+    """Replace characters [keep, keep+delete) of a one-run paragraph with ``insert``, tracked, as Word writes it."""
+    (run,) = p.findall(f"{W}r")
+    text = run.find(f"{W}t").text
+    head, gone, tail = text[:keep], text[keep:keep + delete], text[keep + delete:]
+    date = "2026-11-26T09:30:00Z"
+
+    def r(value: str, tag: str = "t"):
+        new = copy.deepcopy(run)
+        t = new.find(f"{W}t")
+        t.tag, t.text = f"{W}{tag}", value
+        t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        return new
+
+    d = etree.Element(f"{W}del", {f"{W}id": "9001", f"{W}author": author, f"{W}date": date})
+    d.append(r(gone, "delText"))
+    i = etree.Element(f"{W}ins", {f"{W}id": "9002", f"{W}author": author, f"{W}date": date})
+    i.append(r(insert))
+    for new in (r(head), d, i, r(tail)):
+        run.addprevious(new)
+    p.remove(run)
+
+
+def _edit_footnote(path: Path, old: str, new: str) -> None:
+    """Change a footnote's text in word/footnotes.xml, keeping every other part byte for byte."""
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "word/footnotes.xml":
+                assert old.encode() in data
+                data = data.replace(old.encode(), new.encode())
+            zout.writestr(info, data)
+    tmp.replace(path)
+
+
+# ---------------------------------------------------------------- the round trip
+
+def test_round_trip_tracked_export_review_in_word_import_and_apply(issue, tmp_path: Path, monkeypatch) -> None:
+    from drafting.word_review import export_issue, import_review
+
+    services = issue
+    rows = {r.title: r for r in services.store.list(batch_id="oct")}
+    sichuan, chongqing = _row(rows, SICHUAN), _row(rows, CHONGQING)
+    machine_sichuan = sichuan.draft
+    out = tmp_path / "oct.docx"
+    summary = export_issue(services, "oct", out, tracked=True, editor=EDITOR, period="2023年第10期")
+    assert summary["items"] == 6 and summary["edited"] == 1 and summary["tracked"] is True
+
+    # The export: the editor's three edits of 四川 are revisions by the editor on the machine draft, nothing else.
+    doc = docx.Document(str(out))
+    body = doc.element.body
+    revisions = body.findall(".//w:ins", NS) + body.findall(".//w:del", NS)
+    assert revisions and {r.get(f"{W}author") for r in revisions} == {EDITOR}
+    sichuan_paras = _item_paragraphs(doc, SICHUAN)
+    assert _text(sichuan_paras[0], "original") == machine_sichuan.item.title
+    assert _text(sichuan_paras[0], "accepted") == sichuan.title
+    assert all(not p.findall(".//w:ins", NS) for p in _item_paragraphs(doc, MIIT))
+
+    # The partner in Word: accepts the title revision, rejects the body revision, comments on 工信部's 短评,
+    # rewrites part of 重庆's 短评 with tracking on, deletes the deal item, drops 成都's bookmark (copy-paste
+    # in WPS does that) and corrects 虹口's source link.
+    title_p = sichuan_paras[0]
+    for rev in title_p.findall("w:ins", NS) + title_p.findall("w:del", NS):
+        _accept(rev)
+    for p in sichuan_paras[1:]:
+        if "近日" in _text(p):
+            for rev in p.findall("w:ins", NS) + p.findall("w:del", NS):
+                _reject(rev)
+    miit_paras = _item_paragraphs(doc, MIIT)
+    commentary_p = miit_paras[miit_paras.index(next(p for p in miit_paras if _text(p) == "植德短评：")) + 1]
+    doc.add_comment(docx.text.paragraph.Paragraph(commentary_p, doc._body).runs[0], text="请核实征求意见截止日期",
+                    author=PARTNER, initials="王")
+    cq_paras = _item_paragraphs(doc, CHONGQING)
+    cq_comm = cq_paras[cq_paras.index(next(p for p in cq_paras if _text(p) == "植德短评：")) + 1]
+    old_cq = _text(cq_comm)
+    _tracked_edit(cq_comm, 4, 3, "重庆市经信委")
+    for p in _item_paragraphs(doc, DEAL):
+        p.getparent().remove(p)
+    for b in _item_paragraphs(doc, CHENGDU)[0].findall("w:bookmarkStart", NS):
+        b.getparent().remove(b)
+    reviewed = tmp_path / "oct-reviewed.docx"
+    doc.save(str(reviewed))
+    _edit_footnote(reviewed, "20231003/7142eb11-c3c4-41bd-af67-adba72c385bd.html", "20231003/7142eb11.html")
+    before = _stored(services)
+    corpus_before = {i.id: i for i in services.corpus.items()}
+
+    report = import_review(services, reviewed)
+    assert report.issue == "oct" and report.view == "accepted"
+    got = {start: next(i for i in report.items if i.title.startswith(start))
+           for start in (SICHUAN, MIIT, CHONGQING, CHENGDU, HONGKOU)}
+    new_cq = old_cq[:4] + "重庆市经信委" + old_cq[7:]
+    expected_cq_comm = chongqing.commentary.replace(old_cq, new_cq)
+    assert [c.model_dump() for c in got[CHONGQING].changes] == [
+        {"field": "commentary", "before": chongqing.commentary, "after": expected_cq_comm, "author": PARTNER}]
+    assert [c.model_dump() for c in got[SICHUAN].changes] == [
+        {"field": "body", "before": sichuan.body, "after": machine_sichuan.item.body, "author": None}]
+    assert got[SICHUAN].title == sichuan.title
+    assert got[MIIT].changes == []
+    assert [(c["author"], c["text"], c["field"]) for c in got[MIIT].comments] == [(PARTNER, "请核实征求意见截止日期", "commentary")]
+    assert got[CHENGDU].matched_by == "title" and got[CHENGDU].changes == []
+    assert [c.field for c in got[HONGKOU].changes] == ["sources"]
+    assert got[HONGKOU].changes[0].after == "https://www.shhk.gov.cn/xwzx/002008/002008040/20231003/7142eb11.html"
+    assert [d["title"][:10] for d in report.deleted] == [DEAL[:10]]
+    assert report.unmatched == [] and report.reordered is False
+    assert _stored(services) == before  # a report changes nothing
+
+    # The JSON contract of the CLI.
+    from typer.testing import CliRunner
+
+    from drafting.cli import app
+
+    env = {"DRAFTING_CORPUS_DIR": str(services.settings.corpus_dir), "DRAFTING_DATA_DIR": str(services.settings.data_dir)}
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    result = CliRunner().invoke(app, ["import-review", str(reviewed), "--apply", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"issue", "items", "unmatched"} and data["applied"] is True
+    item = next(i for i in data["items"] if i["draft_id"] == chongqing.id)
+    assert set(item) >= {"draft_id", "title", "changes", "comments"}
+    assert item["applied"] == "accepted"
+
+    # Applied: exactly the reviewed changes, through the editor's path; nothing else moved.
+    after = _stored(services)
+    expected = dict(before)
+    st, ti, bo, co = before[sichuan.id]
+    expected[sichuan.id] = (st, ti, machine_sichuan.item.body, co)
+    st, ti, bo, co = before[chongqing.id]
+    expected[chongqing.id] = ("accepted", ti, bo, expected_cq_comm)
+    assert after == expected
+    from drafting.corpus import CorpusFiles
+
+    corpus_after = {i.id: i for i in CorpusFiles(services.settings.corpus_dir).items()}
+    changed = {k for k in corpus_after.keys() | corpus_before.keys() if corpus_after.get(k) != corpus_before.get(k)}
+    cq_item = next(i for i in corpus_after.values() if i.title == chongqing.title and i.issue == "accepted")
+    assert changed == {cq_item.id} and cq_item.commentary == expected_cq_comm
+
+
+def test_original_view_rejects_pending_revisions(issue, tmp_path: Path) -> None:
+    """Untouched tracked export read as 'original': the editor's edits of 四川 come back as the machine draft."""
+    from drafting.word_review import export_issue, review_report
+
+    out = tmp_path / "oct.docx"
+    export_issue(issue, "oct", out, tracked=True, editor=EDITOR)
+    sichuan = _row({r.title: r for r in issue.store.list(batch_id="oct")}, SICHUAN)
+    accepted = review_report(issue, out)
+    assert all(i.changes == [] for i in accepted.items)
+    original = review_report(issue, out, view="original")
+    (changed,) = original.changed()
+    assert changed.draft_id == sichuan.id
+    assert {c.field: c.after for c in changed.changes} == {
+        "title": sichuan.draft.item.title, "body": sichuan.draft.item.body, "commentary": sichuan.draft.commentary}
+    assert {c.author for c in changed.changes} == {EDITOR}
+
+
+def test_clean_export_is_default_and_reordered_items_are_reported(issue, tmp_path: Path) -> None:
+    from drafting.word_review import export_issue, review_report
+
+    out = tmp_path / "clean.docx"
+    export_issue(issue, "oct", out)
+    with zipfile.ZipFile(out) as z:
+        xml = z.read("word/document.xml").decode()
+    assert "<w:ins " not in xml and "<w:del " not in xml and "dz_draft_" in xml
+    doc = docx.Document(str(out))
+    miit, sichuan = _item_paragraphs(doc, MIIT), _item_paragraphs(doc, SICHUAN)
+    for p in sichuan:  # move 四川 before 工信部
+        miit[0].addprevious(p)
+    ids = iter(range(8000, 9000))
+    for p in _item_paragraphs(doc, CHENGDU):  # 成都 deleted with 修订 on: every run and paragraph mark a deletion
+        for run in p.findall("w:r", NS):
+            for t in run.findall("w:t", NS):
+                t.tag = f"{W}delText"
+            d = etree.Element(f"{W}del", {f"{W}id": str(next(ids)), f"{W}author": PARTNER, f"{W}date": "2026-11-26T09:00:00Z"})
+            run.addprevious(d)
+            d.append(run)
+        ppr = p.find("w:pPr", NS)
+        if ppr is None:
+            ppr = etree.SubElement(p, f"{W}pPr")
+            p.insert(0, ppr)
+        etree.SubElement(etree.SubElement(ppr, f"{W}rPr"), f"{W}del",
+                         {f"{W}id": str(next(ids)), f"{W}author": PARTNER, f"{W}date": "2026-11-26T09:00:00Z"})
+    doc.save(str(out))
+    report = review_report(issue, out)
+    assert report.reordered is True
+    assert report.items[0].title.startswith(SICHUAN) and report.items[1].title.startswith(MIIT)
+    assert all(i.changes == [] for i in report.items)
+    assert [d["title"][:len(CHENGDU)] for d in report.deleted] == [CHENGDU]
+    kept = review_report(issue, out, view="original")  # rejecting the deletion keeps the item
+    assert kept.deleted == [] and len(kept.items) == 6
+
+
+# ---------------------------------------------------------------- the revision writer itself
+
+def test_track_paragraph_keeps_run_formatting_ids_and_footnote_reference() -> None:
+    from drafting.export.revisions import Revision, RevisionIds, track_paragraph
+
+    p = etree.fromstring(
+        f'<w:p xmlns:w="{W_NS}"><w:pPr><w:jc w:val="both"/></w:pPr>'
+        '<w:bookmarkStart w:id="41" w:name="x"/><w:bookmarkEnd w:id="41"/>'
+        '<w:r><w:rPr><w:b/></w:rPr><w:t>加粗的开头</w:t></w:r><w:r><w:t>普通的结尾 </w:t></w:r>'
+        '<w:r><w:rPr><w:rStyle w:val="FootnoteReference"/></w:rPr><w:footnoteReference w:id="3"/></w:r></w:p>'
+    )
+    ids = RevisionIds(p)
+    made = track_paragraph(p, "加粗开头，普通的新结尾 ", Revision(author='A&"<B>', date="2026-11-25T00:00:00Z"), ids)
+    assert made >= 2
+    xml = etree.tostring(p, encoding="unicode")
+    ids_used = [int(v) for v in p.xpath("//w:ins/@w:id | //w:del/@w:id", namespaces=NS)]
+    assert len(set(ids_used)) == len(ids_used) and min(ids_used) > 41
+    for d in p.iterfind(".//w:delText", NS):
+        assert d.get("{http://www.w3.org/XML/1998/namespace}space") == "preserve"
+    # 的 deleted from the bold run: the deleted run is bold too.
+    bold_del = [d for d in p.iterfind(".//w:del/w:r", NS) if d.find("w:rPr/w:b", NS) is not None]
+    assert [r.findtext("w:delText", namespaces=NS) for r in bold_del] == ["的"]
+    assert p[-1].find("w:footnoteReference", NS) is not None  # still last
+    assert p[0].tag == f"{W}pPr" and p.find("w:bookmarkStart", NS) is not None
+    assert 'w:author="A&amp;&quot;&lt;B&gt;"' in xml
+    assert _text(p, "accepted") == "加粗开头，普通的新结尾 " and _text(p, "original") == "加粗的开头普通的结尾 "
+
+
+def test_reader_views_join_paragraphs_whose_mark_was_inserted(tmp_path: Path) -> None:
+    """Word splitting a paragraph with tracking on marks the first paragraph's mark as inserted."""
+    doc = docx.Document()
+    doc.add_heading("政策速递", 1)
+    doc.add_heading("标题", 2)
+    p1 = doc.add_paragraph("第一句。")
+    doc.add_paragraph("第二句。")
+    rpr = etree.SubElement(etree.SubElement(p1._p, f"{W}pPr"), f"{W}rPr")
+    etree.SubElement(rpr, f"{W}ins", {f"{W}id": "5", f"{W}author": PARTNER, f"{W}date": "2026-11-26T00:00:00Z"})
+    path = tmp_path / "split.docx"
+    doc.save(str(path))
+    (item,) = read_reviewed_docx(path).items
+    assert item.text("body", "accepted") == "第一句。\n第二句。"
+    assert item.text("body", "original") == "第一句。第二句。"
+
+
+# ---------------------------------------------------------------- LibreOffice renders both exports
+
+def _to_pdf(docx_path: Path, out_dir: Path, profile: Path) -> Path:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (apt-get install libreoffice-writer-nogui) is not installed")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+         'pdf:writer_pdf_Export:{"ExportNotes":{"type":"boolean","value":"true"}}',
+         "--outdir", str(out_dir), str(docx_path)],
+        check=True, capture_output=True, timeout=180,
+    )
+    return out_dir / (docx_path.stem + ".pdf")
+
+
+def _pdf_text(pdf: Path) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    return "".join(subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout.split())
+
+
+def _pdf_notes(pdf: Path) -> list[str]:
+    """Texts of the PDF's note annotations (Word comments), read with pdfminer: LibreOffice's popup annotations
+    have no /Rect, which pdfplumber's ``page.annots`` refuses."""
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+
+    out = []
+    with pdfplumber.open(pdf) as opened:
+        for page in opened.pages:
+            for ref in resolve1(page.page_obj.annots) or []:
+                annot = resolve1(ref)
+                if resolve1(annot.get("Subtype")).name == "Text" and annot.get("Contents"):
+                    out.append(decode_text(resolve1(annot["Contents"])))
+    return out
+
+
+def test_libreoffice_renders_clean_and_tracked_exports(issue, tmp_path: Path, output_dir: Path) -> None:
+    from drafting.word_review import export_issue
+
+    sichuan = _row({r.title: r for r in issue.store.list(batch_id="oct")}, SICHUAN)
+    clean, tracked = tmp_path / "word-clean.docx", tmp_path / "word-tracked.docx"
+    export_issue(issue, "oct", clean)
+    export_issue(issue, "oct", tracked, tracked=True, editor=EDITOR)
+    doc = docx.Document(str(tracked))  # a reviewer's comment, to see comments render too
+    first = next(p for p in doc.paragraphs if p.text.startswith("2023年9月18日"))
+    doc.add_comment(first.runs[0], text="请核实日期", author=PARTNER)
+    doc.save(str(tracked))
+    texts, notes = {}, {}
+    for path in (clean, tracked):
+        pdf = _to_pdf(path, tmp_path, tmp_path / f"lo-{path.stem}")
+        texts[path.stem] = _pdf_text(pdf)
+        notes[path.stem] = _pdf_notes(pdf)
+        if shutil.which("pdftoppm"):
+            subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "2", "-l", "2", str(pdf), str(output_dir / path.stem)],
+                           check=True, timeout=120)
+    new_sentence, old_title = "企业可关注申报窗口。", "".join(sichuan.draft.item.title.split())
+    # Clean: the final text only. Tracked: the machine's deleted text and the editor's inserted text both show.
+    assert new_sentence in texts["word-clean"] and "近日联合印发" in texts["word-clean"]
+    assert new_sentence in texts["word-tracked"] and "近日" in texts["word-tracked"]
+    assert old_title + "（2023—2025年）" in texts["word-tracked"] and old_title + "（2023—2025年）" in texts["word-clean"]
+    assert "请核实日期" in notes["word-tracked"] and notes["word-clean"] == []
+
+    # A reviewer using LibreOffice: it re-saves the tracked copy as DOCX; anchors and pending revisions survive.
+    from drafting.word_review import review_report
+
+    resaved_dir = tmp_path / "resaved"
+    subprocess.run([shutil.which("soffice") or "soffice", f"-env:UserInstallation={(tmp_path / 'lo-resave').as_uri()}",
+                    "--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(resaved_dir), str(tracked)],
+                   check=True, capture_output=True, timeout=180)
+    resaved = resaved_dir / tracked.name
+    accepted = review_report(issue, resaved)
+    assert len(accepted.items) == 6 and {i.matched_by for i in accepted.items} == {"bookmark"}
+    assert all(i.changes == [] for i in accepted.items) and accepted.deleted == []
+    assert [c["text"] for i in accepted.items for c in i.comments] == ["请核实日期"]
+    (reverted,) = review_report(issue, resaved, view="original").changed()
+    assert reverted.draft_id == sichuan.id
+    assert {c.field: c.after for c in reverted.changes} == {
+        "title": sichuan.draft.item.title, "body": sichuan.draft.item.body, "commentary": sichuan.draft.commentary}
+
+
+# ---------------------------------------------------------------- bad input: a clear Chinese message, nothing changed
+
+def test_cli_bad_review_files_and_unknown_issue(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    from conftest import make_settings
+
+    make_settings(tmp_path)
+    env = {**os.environ, "DRAFTING_CORPUS_DIR": str(tmp_path / "corpus"), "DRAFTING_DATA_DIR": str(tmp_path / "data"),
+           "ANONYMIZED_TELEMETRY": "False"}
+    env.pop("DRAFTING_LLM__BASE_URL", None)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "drafting", *args], capture_output=True, text=True, env=env,
+                              cwd=tmp_path, timeout=300, check=False)
+
+    broken = tmp_path / "broken.docx"
+    broken.write_text("不是 Word 文件", encoding="utf-8")
+    empty = tmp_path / "empty.docx"
+    docx.Document().save(str(empty))
+    foreign = tmp_path / "foreign.docx"
+    doc = docx.Document()
+    doc.add_heading("政策速递", 1)
+    doc.add_heading("某省元宇宙行动计划", 2)
+    doc.add_paragraph("正文。")
+    doc.save(str(foreign))
+    cases = [
+        (["import-review", str(broken)], "已损坏或不是 Word 文档"),
+        (["import-review", str(tmp_path / "missing.docx")], "找不到文件"),
+        (["import-review", str(tmp_path / "notes.doc")], "只能导入 .docx"),
+        (["import-review", str(empty)], "没有找到任何条目"),
+        (["import-review", str(foreign)], "请用 --issue 指定期次编号"),
+        (["import-review", str(foreign), "--issue", "nope"], "找不到期次“nope”"),
+        (["export", "nope", "-o", str(tmp_path / "x.docx")], "找不到期次“nope”"),
+    ]
+    (tmp_path / "notes.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    for args, message in cases:
+        proc = cli(*args)
+        assert proc.returncode == 1 and message in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+    assert not (tmp_path / "x.docx").exists()
+
+
+def test_mark_paragraph_puts_the_mark_revision_first_and_keeps_section_properties_last() -> None:
+    from drafting.export.revisions import Revision, RevisionIds, mark_paragraph
+
+    p = etree.fromstring(
+        f'<w:p xmlns:w="{W_NS}"><w:pPr><w:jc w:val="both"/><w:rPr><w:b/></w:rPr></w:pPr>'
+        '<w:r><w:rPr><w:i/></w:rPr><w:t>整段删除</w:t></w:r></w:p>'
+    )
+    mark_paragraph(p, "del", Revision(author=PARTNER), RevisionIds(p))
+    mark = p.find("w:pPr/w:rPr", NS)
+    assert [etree.QName(c).localname for c in mark] == ["del", "b"]
+    assert p.find("w:del/w:r/w:rPr/w:i", NS) is not None and p.find(".//w:t", NS) is None
+    assert p.find("w:del/w:r/w:delText", NS).text == "整段删除"
+    bare = etree.fromstring(f'<w:p xmlns:w="{W_NS}"><w:pPr><w:sectPr/></w:pPr><w:r><w:t>新段</w:t></w:r></w:p>')
+    mark_paragraph(bare, "ins", Revision(author=PARTNER), RevisionIds(bare))
+    assert [etree.QName(c).localname for c in bare.find("w:pPr", NS)] == ["rPr", "sectPr"]
+    assert bare.find("w:ins/w:r/w:t", NS).text == "新段"
+
+
+def test_tracked_commentary_added_or_removed_by_the_editor_reads_back_in_both_views(tmp_path: Path) -> None:
+    """No machine 短评 and the editor wrote one (news item); a machine 短评 the editor dropped."""
+    from drafting.assemble import assemble
+    from drafting.export.docx import export_docx
+    from drafting.export.revisions import TrackedBase
+    from drafting.models import Item
+
+    added = Item(id="7", section="行业新闻", title="某交易所上线数字藏品专区", date="2023-09-20", body="正文一段。",
+                 commentary="编辑补写的短评。\n第二段。", sources=["https://example.com/a"])
+    dropped = Item(id="8", section="政策速递", title="某市元宇宙行动计划", date="2023-09-21", body="正文二段。")
+    bases = {"7": TrackedBase(title=added.title, body=added.body, commentary="", author=EDITOR),
+             "8": TrackedBase(title=dropped.title, body=dropped.body, commentary="机器写的短评。", author=EDITOR)}
+    path = tmp_path / "c.docx"
+    export_docx(assemble([added, dropped]), path, bases=bases, anchors={"7": "7", "8": "8"})
+    items = {i.anchor: i for i in read_reviewed_docx(path).items}
+    assert items["7"].text("commentary") == "编辑补写的短评。\n第二段。" and items["7"].text("commentary", "original") == ""
+    assert items["8"].text("commentary") == "" and items["8"].text("commentary", "original") == "机器写的短评。"
+    assert items["7"].sources() == ["https://example.com/a"] and items["7"].text("body") == "正文一段。"
+    assert items["7"].authors["commentary"] == [EDITOR] and items["7"].authors["body"] == []
+
+
+def test_written_back_text_reaches_the_open_batch_page() -> None:
+    """After 确认写回 the 批量 page's own copy of the issue holds the partner's text, so 导出/发布 keeps it."""
+    from drafting.batch import IssueReview, ReviewItem
+    from drafting.models import Item
+    from drafting.ui.review_word import _refresh
+    from drafting.word_review import FieldChange, ItemReview, ReviewReport
+
+    item = Item(section="政策速递", title="旧标题", body="旧正文。")
+    review = IssueReview(batch_id="oct", entries=[
+        ReviewItem(key="a", line=1, section="政策速递", title="旧标题", body="旧正文。", commentary="旧短评。", item=item, draft_id=5),
+        ReviewItem(key="b", line=2, section="政策速递", title="别的", body="别的正文。", commentary="别的短评。", item=item, draft_id=6),
+    ])
+    report = ReviewReport(issue="oct", file="x.docx", view="accepted", items=[
+        ItemReview(draft_id=5, key="5", title="旧标题", position=0, matched_by="bookmark", applied="saved",
+                   changes=[FieldChange(field="commentary", before="旧短评。", after="新短评。", author=PARTNER),
+                            FieldChange(field="sources", before="a", after="b")]),
+        ItemReview(draft_id=6, key="6", title="别的", position=1, matched_by="bookmark", applied="此条未经起草，没有草稿可写回",
+                   changes=[FieldChange(field="body", before="别的正文。", after="不该写入。")]),
+    ])
+    _refresh(review, report)
+    assert [(e.title, e.body, e.commentary) for e in review.entries] == [
+        ("旧标题", "旧正文。", "新短评。"), ("别的", "别的正文。", "别的短评。")]
+    _refresh(None, report)  # no batch open in the page: nothing to update, no error

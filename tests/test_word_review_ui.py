@@ -1,0 +1,83 @@
+"""批量 → Word 审阅 in the browser: export the tracked review copy, upload the partner's file, read it, write it back.
+
+`python app.py` as a real process (tests/test_ui_e2e.py's AppProcess), driven in headless Debian chromium.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+from test_ui_e2e import BROWSER_ARGS, CHROMIUM, AppProcess, sync_playwright
+from test_word_review import CHONGQING, DATA, EDITOR, PARTNER, SICHUAN, _item_paragraphs, _row, _text, _tracked_edit
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
+    from playwright.sync_api import expect
+
+    from drafting.batch import run_batch
+    from drafting.services import build_services
+    from drafting.settings import Settings
+    from drafting.store import DraftStore
+    from drafting.word_review import export_issue
+
+    app = AppProcess(tmp_path, {})
+    services = build_services(Settings(_env_file=None, corpus_dir=app.corpus, data_dir=app.data))
+    services.ingest()
+    run_batch(services, DATA / "items.jsonl", offline=True, batch_id="oct", prefetch=False)
+    rows = {r.title: r for r in services.store.list(batch_id="oct")}
+    sichuan, chongqing = _row(rows, SICHUAN), _row(rows, CHONGQING)
+    services.store.save_edit(sichuan.id, title=sichuan.title, body=sichuan.body, commentary=sichuan.commentary + "\n企业可关注申报窗口。")
+    # The partner's file: the tracked export, one tracked rewrite in 重庆's 短评 and a comment on it.
+    reviewed = tmp_path / "partner.docx"
+    export_issue(services, "oct", reviewed, tracked=True, editor=EDITOR)
+    doc = docx.Document(str(reviewed))
+    paras = _item_paragraphs(doc, CHONGQING)
+    comm = paras[[_text(p) for p in paras].index("植德短评：") + 1]
+    old = _text(comm)
+    _tracked_edit(comm, 4, 3, "重庆市经信委")
+    doc.add_comment(docx.text.paragraph.Paragraph(comm, doc._body).runs[0], text="请核实产业规模数字", author=PARTNER)
+    doc.save(str(reviewed))
+    del services
+
+    app.start()
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1400})
+            page.goto(app.url)
+            page.get_by_role("tab", name="批量").click()
+            page.get_by_text("Word 审阅：导出修订稿 · 导入审阅稿").click()
+            page.get_by_label("期次编号（空 = 当前批次）").fill("oct")
+            page.locator("#dz-word-export").click()
+            expect(page.locator("#dz-word-download")).to_contain_text(".docx", timeout=60_000)
+            page.locator("#dz-word-upload input[type=file]").set_input_files(str(reviewed))
+            page.wait_for_timeout(500)
+            page.locator("#dz-word-read").click()
+            report = page.locator("#dz-word-report")
+            expect(report).to_contain_text("1 条有修改", timeout=60_000)
+            expect(report).to_contain_text("请核实产业规模数字")
+            expect(report).to_contain_text(PARTNER)
+            expect(report.locator(".dz-item h3")).to_contain_text("重庆")
+            expect(report.locator(".dz-diff ins").first).to_be_visible()  # the change shown as a diff
+            page.locator("#dz-word-apply").click()
+            expect(report).to_contain_text("已写回", timeout=60_000)
+            page.screenshot(path=str(output_dir / "word_review_tab.png"), full_page=True)
+            browser.close()
+    finally:
+        app.stop()
+    exported = list((app.data / "batches" / "oct").glob("*.docx"))
+    assert len(exported) == 1 and "<w:ins " in _document_xml(exported[0])
+    stored = DraftStore(app.data / "drafting.sqlite3").get(chongqing.id)
+    assert stored.commentary == chongqing.commentary.replace(old, old[:4] + "重庆市经信委" + old[7:])
+    assert DraftStore(app.data / "drafting.sqlite3").get(sichuan.id).commentary.endswith("企业可关注申报窗口。")
+
+
+def _document_xml(path: Path) -> str:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return z.read("word/document.xml").decode()
