@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections import Counter
@@ -102,6 +103,7 @@ def test_approving_changes_the_next_offline_draft_and_records_the_rules_version(
     assert book.version == 1 and load_rules(services.settings.prompts_dir).rules[0].id == proposal.id
     after = services.drafter.draft(request)[0]
     assert clause not in after.commentary
+    assert not re.search(r"[，、；][。！？]|[。！？][，、；]|，，", after.commentary), after.commentary
     assert after.rules_version == "house_rules@1"
     assert _proposal(services, clause) is None, "an approved rule is not proposed again"
     # --use_rules off: the same draft as before (what `eval drafts --no-rules` compares against)
@@ -190,3 +192,91 @@ def test_stats_group_the_edit_history(services, history_dir) -> None:
     deleted = len(rec.machine_commentary) - len(rec.final_commentary)
     assert rec.fields["commentary"].distance == deleted
     assert rec.fields["commentary"].ratio == pytest.approx(deleted / len(rec.machine_commentary))
+
+
+# --- the same loop from the command line --------------------------------------------------------------------------
+
+def _cli(services: Services, monkeypatch: pytest.MonkeyPatch, *args: str) -> dict:
+    from typer.testing import CliRunner
+
+    from drafting import cli
+
+    monkeypatch.setattr(cli, "_services", lambda: services)
+    result = CliRunner().invoke(cli.app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_cli_draft_save_accept_stats_and_rules(services, history_dir, tmp_path: Path, monkeypatch) -> None:
+    _, clause, ids = history_dir
+    raw = tmp_path / "raw.txt"
+    raw.write_text(RAWS[ids_with(services, clause)], encoding="utf-8")
+    out = _cli(services, monkeypatch, "draft", str(raw), "--raw", "--section", "政策速递", "--offline", "--save")
+    draft_id = out["draft_id"]
+    assert services.store.get(draft_id).commentary == out["commentary"] and clause in out["commentary"]
+
+    final = out["commentary"].replace(clause, "")
+    accepted = _cli(services, monkeypatch, "accept", str(draft_id), "--title", out["item"]["title"] + "（定稿）",
+                    "--commentary", final)
+    assert accepted["status"] == "accepted"
+    assert accepted["edit_ratio"]["commentary"] == pytest.approx(len(clause) / len(out["commentary"]), abs=1e-4)
+    assert services.corpus.accepted_items() and accepted["item_id"] in {i.id for i in services.corpus.accepted_items()}
+
+    stats = _cli(services, monkeypatch, "stats")
+    assert stats["drafts"] == len(RAWS) + 1
+    assert stats["by_model"][0]["key"] == "离线草稿"
+
+    listing = _cli(services, monkeypatch, "rules")
+    assert listing["rules"] == [] and listing["version"] == 0
+    proposal = next(p for p in listing["proposals"] if p["kind"] == "delete" and clause in p["text"])
+    assert set(proposal) >= {"id", "kind", "text", "evidence", "count"}
+    assert draft_id in proposal["evidence"] and proposal["count"] == len(ids) + 1
+
+    approved = _cli(services, monkeypatch, "rules", "approve", proposal["id"])
+    assert [r["id"] for r in approved["rules"]] == [proposal["id"]] and approved["version"] == 1
+    edited = _cli(services, monkeypatch, "rules", "edit", proposal["id"], "--text", "删去空泛的套话。")
+    assert edited["rules"][0]["text"] == "删去空泛的套话。" and edited["version"] == 2
+    removed = _cli(services, monkeypatch, "rules", "remove", proposal["id"])
+    assert removed["rules"] == [] and removed["version"] == 3
+    assert proposal["id"] not in {p["id"] for p in removed["proposals"]}
+
+
+def test_cli_accept_of_a_missing_draft_names_the_fix(services, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from drafting import cli
+
+    monkeypatch.setattr(cli, "_services", lambda: services)
+    result = CliRunner().invoke(cli.app, ["accept", "9999", "--json"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, ValidationError) and "不存在" in str(result.exception)
+
+
+# --- precedent feedback -------------------------------------------------------------------------------------------
+
+def test_precedent_feedback_survives_a_restart_and_changes_the_feedback_eval(services, history_dir, monkeypatch) -> None:
+    _, _, ids = history_dir
+    from typer.testing import CliRunner
+
+    from drafting import cli
+
+    monkeypatch.setattr(cli, "_services", lambda: services)
+    empty = CliRunner().invoke(cli.app, ["eval", "retrieval", "--from-feedback", "--json"])
+    assert empty.exit_code != 0 and "先例反馈" in str(empty.exception)
+    stored = services.store.get(ids[0])
+    top = stored.draft.precedents[0].item.id
+    services.learning.feedback.judge(ids[0], top, "helpful", actor="editor")
+    services.learning.feedback.expanded(ids[0], stored.draft.precedents[1].item.id)
+
+    restarted = build_services(services.settings)  # new objects over the same SQLite file
+    assert restarted.learning.feedback.for_draft(ids[0])[top].judgement == "helpful"
+    first = _cli(restarted, monkeypatch, "eval", "retrieval", "--from-feedback")
+    assert first["cases"] == 1 and first["modes"]["hybrid"]["mrr"] == 1.0
+
+    # The editor changes their mind: the top precedent was not useful, an item never retrieved was the helpful one.
+    shown = {p.item.id for p in stored.draft.precedents}
+    unseen = next(i.id for i in restarted.corpus.items() if i.id not in shown and i.commentary and i.issue != "accepted")
+    restarted.learning.feedback.judge(ids[0], top, "not_useful")
+    restarted.learning.feedback.judge(ids[0], unseen, "helpful")
+    second = _cli(build_services(services.settings), monkeypatch, "eval", "retrieval", "--from-feedback")
+    assert second["modes"]["hybrid"]["mrr"] < first["modes"]["hybrid"]["mrr"]

@@ -35,6 +35,7 @@ _HEADER = (
     "以下是本所编辑在采纳稿件时反复作出的修改，已经编辑批准，作为“植德短评”的写作规则（优先于往期示例）：\n"
 )
 MAX_PHRASE = 40  # longer deleted or replaced spans are rewrites, not house rules
+_EDGE = "，。；、：,.;: "  # deleting “，X” or “X” is the same edit: edge punctuation is not part of the phrase
 
 
 class Rule(BaseModel):
@@ -150,7 +151,10 @@ def apply_rules(text: str, book: RuleBook) -> str:
     for r in book.rules:
         if r.kind == "add" and r.after and r.after not in text:
             text = text.rstrip() + r.after
-    return re.sub(r"([，。])\1+", r"\1", text).strip()
+    # Deleting a clause leaves its punctuation behind: “方向，。” → “方向。”, “。，” → “。”.
+    text = re.sub(r"[，、；]+([。！？])", r"\1", text)
+    text = re.sub(r"([。！？])[，、；]+", r"\1", text)
+    return re.sub(r"([，。；])\1+", r"\1", text).strip("，、； ")
 
 
 # --- mining -----------------------------------------------------------------------------------------------------
@@ -167,8 +171,9 @@ def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | No
     added: dict[str, set[int]] = defaultdict(set)
     for r in records:
         for e in edits(r.machine_commentary, r.final_commentary):
-            if e.op == "delete" and 2 <= len(e.before) <= MAX_PHRASE:
-                deleted[e.before].add(r.draft_id)
+            phrase = e.before.strip(_EDGE)
+            if e.op == "delete" and 2 <= len(phrase) <= MAX_PHRASE:
+                deleted[phrase].add(r.draft_id)
             elif e.op == "replace" and len(e.before) <= MAX_PHRASE and len(e.after) <= MAX_PHRASE:
                 replaced[(e.before, e.after)].add(r.draft_id)
         machine = set(sentences(r.machine_commentary))
