@@ -179,7 +179,7 @@ def test_rule_text_with_template_marks_is_refused_and_the_file_is_untouched(serv
 
 
 def test_stats_group_the_edit_history(services, history_dir) -> None:
-    _, clause, ids = history_dir
+    _, _, ids = history_dir
     stats = services.learning.stats()
     assert stats.drafts == len(RAWS)
     assert stats.overall is not None and stats.overall.commentary_ratio > 0
