@@ -280,3 +280,12 @@ def test_precedent_feedback_survives_a_restart_and_changes_the_feedback_eval(ser
     restarted.learning.feedback.judge(ids[0], unseen, "helpful")
     second = _cli(build_services(services.settings), monkeypatch, "eval", "retrieval", "--from-feedback")
     assert second["modes"]["hybrid"]["mrr"] < first["modes"]["hybrid"]["mrr"]
+
+
+def test_a_reworded_sentence_is_not_counted_as_dropped_and_added() -> None:
+    from drafting.learning.edits import unmatched
+
+    machine = ["该方案体现了发文机关的高度重视。", "该方案对产业发展作出了系统部署，展现了清晰的战略部署。"]
+    final = ["该方案体现了发文机关的高度重视。", "该方案对产业发展作出了系统部署。", "企业应关注配套细则。"]
+    assert unmatched(machine, final) == []
+    assert unmatched(final, machine) == ["企业应关注配套细则。"]

@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from drafting.models import StoredDraft
@@ -90,6 +91,11 @@ def facts(text: str) -> set[str]:
     return {re.sub(r"\s+", "", m) for m in _FACT.findall(text or "") if m.strip()}
 
 
+def unmatched(these: list[str], others: list[str], *, similarity: float = 60.0) -> list[str]:
+    """Sentences of `these` with no similar sentence in `others`: dropped or added, not merely reworded."""
+    return [s for s in these if not others or max(fuzz.ratio(s, o) for o in others) < similarity]
+
+
 class FieldEdit(BaseModel):
     """Distance between the machine's and the editor's version of one field."""
 
@@ -143,7 +149,7 @@ def record_for(stored: StoredDraft, final: dict[str, str]) -> EditRecord:
     m_text = " ".join(machine.values())
     f_text = " ".join(final.get(f, "") or "" for f in FIELDS)
     m_facts, f_facts = facts(m_text), facts(f_text)
-    m_sent, f_sent = set(sentences(d.commentary)), set(sentences(final.get("commentary", "")))
+    m_sent, f_sent = sentences(d.commentary), sentences(final.get("commentary", ""))
     changes = [e for f in FIELDS for e in edits(machine[f], final.get(f, "") or "")]
     replacements = [(e.before, e.after) for e in changes if e.op == "replace" and len(e.before) <= 30 and len(e.after) <= 30]
     usage = d.usage
@@ -153,7 +159,7 @@ def record_for(stored: StoredDraft, final: dict[str, str]) -> EditRecord:
         precedent_set=hashlib.sha1("|".join(sorted(p.item.id for p in d.precedents)).encode()).hexdigest()[:8],
         month=(final.get("accepted_at") or stored.updated_at)[:7], batch_id=stored.batch_id, fields=fields,
         facts_added=len(f_facts - m_facts), facts_removed=len(m_facts - f_facts),
-        sentences_dropped=len(m_sent - f_sent), sentences_added=len(f_sent - m_sent),
+        sentences_dropped=len(unmatched(m_sent, f_sent)), sentences_added=len(unmatched(f_sent, m_sent)),
         phrases_replaced=len(replacements), length_change=len(final.get("commentary", "")) - len(d.commentary),
         replacements=replacements, machine_commentary=d.commentary, final_commentary=final.get("commentary", ""),
         prompt_tokens=usage.prompt_tokens if usage else 0, completion_tokens=usage.completion_tokens if usage else 0,

@@ -72,11 +72,10 @@ def build(ctx: UIContext) -> None:
     with gr.Row():
         summary = gr.Markdown(elem_id="dz-stats-summary")
         refresh = gr.Button("刷新", size="sm", scale=0, elem_id="dz-stats-refresh")
-    month = gr.LinePlot(x="月份", y=RATIO, title="每月短评修改比例", y_title=RATIO, height=260, elem_id="dz-stats-month",
-                        y_lim=[0, 100])
+    month = gr.LinePlot(x="月份", y=RATIO, title="每月短评修改比例", y_title=RATIO, height=260, elem_id="dz-stats-month")
     with gr.Row():
-        section = gr.BarPlot(x="栏目", y=RATIO, title="按栏目", height=240, elem_id="dz-stats-section", y_lim=[0, 100])
-        model = gr.BarPlot(x="模型", y=RATIO, title="按模型", height=240, elem_id="dz-stats-model", y_lim=[0, 100])
+        section = gr.BarPlot(x="栏目", y=RATIO, title="按栏目", height=240, elem_id="dz-stats-section")
+        model = gr.BarPlot(x="模型", y=RATIO, title="按模型", height=240, elem_id="dz-stats-model")
     phrases = gr.Dataframe(label="最常被替换的措辞", interactive=False, elem_id="dz-stats-phrases")
     costs = gr.Dataframe(label="用量与费用（来自模型服务返回的 token 数；价格见 DRAFTING_LEARNING__PRICES）",
                          interactive=False, elem_id="dz-stats-costs")
