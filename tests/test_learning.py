@@ -289,3 +289,23 @@ def test_a_reworded_sentence_is_not_counted_as_dropped_and_added() -> None:
     final = ["该方案体现了发文机关的高度重视。", "该方案对产业发展作出了系统部署。", "企业应关注配套细则。"]
     assert unmatched(machine, final) == []
     assert unmatched(final, machine) == ["企业应关注配套细则。"]
+
+
+def test_a_clause_cut_where_a_sentence_was_appended_still_counts_as_deleted() -> None:
+    from drafting.learning.edits import EditRecord, FieldEdit
+    from drafting.learning.rules import mine
+
+    reminder = "相关主体应同步关注数据安全等合规要求。"
+    records = []
+    for n, place in enumerate(["浙江", "广东", "江苏"], 1):
+        machine = f"{place}印发的方案对产业发展作出了系统部署，展现了清晰的战略部署。"
+        final = f"{place}印发的方案对产业发展作出了系统部署。{reminder}"
+        zero = FieldEdit(machine_chars=0, final_chars=0, distance=0, ratio=0.0)
+        records.append(EditRecord(
+            draft_id=n, title="t", section="政策速递", model="m", prompt_version="p", rules_version="r", precedent_set="x",
+            month="2023-10", fields={"title": zero, "body": zero, "commentary": zero}, facts_added=0, facts_removed=0,
+            sentences_dropped=0, sentences_added=1, phrases_replaced=0, length_change=0,
+            machine_commentary=machine, final_commentary=final))
+    kinds = {(r.kind, r.before or r.after) for r in mine(records, min_support=3)}
+    assert ("delete", "展现了清晰的战略部署") in kinds
+    assert ("add", reminder) in kinds

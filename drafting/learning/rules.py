@@ -34,7 +34,8 @@ _LINE = re.compile(r"^-\s+(?P<text>.*?)\s*(?:\{#\s*(?P<data>\{.*\})\s*#\})?\s*$"
 _HEADER = (
     "以下是本所编辑在采纳稿件时反复作出的修改，已经编辑批准，作为“植德短评”的写作规则（优先于往期示例）：\n"
 )
-MAX_PHRASE = 40  # longer deleted or replaced spans are rewrites, not house rules
+MAX_PHRASE = 40  # longer deleted spans are rewrites, not house rules
+MAX_SWAP = 12  # a replacement rule swaps a word or a short phrase
 _EDGE = "，。；、：,.;: "  # deleting “，X” or “X” is the same edit: edge punctuation is not part of the phrase
 
 
@@ -172,10 +173,12 @@ def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | No
     for r in records:
         for e in edits(r.machine_commentary, r.final_commentary):
             phrase = e.before.strip(_EDGE)
-            if e.op == "delete" and 2 <= len(phrase) <= MAX_PHRASE:
-                deleted[phrase].add(r.draft_id)
-            elif e.op == "replace" and len(e.before) <= MAX_PHRASE and len(e.after) <= MAX_PHRASE:
+            if e.op == "replace" and len(e.before) <= MAX_SWAP and len(e.after) <= MAX_SWAP:
                 replaced[(e.before, e.after)].add(r.draft_id)
+            elif e.op != "insert" and 2 <= len(phrase) <= MAX_PHRASE:
+                # A long "replace" is a deletion next to an unrelated addition (e.g. a clause cut where a sentence
+                # was appended); the addition is counted below as an added sentence.
+                deleted[phrase].add(r.draft_id)
         machine = set(sentences(r.machine_commentary))
         for s in sentences(r.final_commentary):
             if s not in machine and len(s) >= 6:
