@@ -24,12 +24,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from conftest import make_settings  # noqa: E402
+from conftest import make_settings
 
-from drafting.evaluation.drafts import evaluate_drafts  # noqa: E402
-from drafting.learning.edits import field_edit  # noqa: E402
-from drafting.models import DraftRequest  # noqa: E402
-from drafting.services import build_services  # noqa: E402
+from drafting.evaluation.drafts import evaluate_drafts
+from drafting.learning.edits import field_edit
+from drafting.models import DraftRequest
+from drafting.services import build_services
 
 PROVINCES = ["浙江省", "广东省", "江苏省", "山东省", "福建省", "湖北省", "湖南省", "河南省", "安徽省", "江西省",
              "陕西省", "辽宁省", "吉林省", "河北省", "山西省", "云南省", "贵州省", "广西壮族自治区", "海南省", "甘肃省",

@@ -7,7 +7,6 @@ deleted), then `python app.py` serves those folders and headless Chromium does t
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,7 +18,21 @@ from typing import Any
 
 import pytest
 from test_learning import RAWS
-from test_ui_e2e import BROWSER_ARGS, CHROMIUM, HUBEI, IN_CI, ROOT, AppProcess, box, draft, open_page, shot, tab, wait_status
+from test_ui_e2e import (  # noqa: F401 - the shared headless-chromium fixtures
+    CHROMIUM,
+    HUBEI,
+    IN_CI,
+    ROOT,
+    AppProcess,
+    box,
+    browser,
+    draft,
+    open_page,
+    page,
+    shot,
+    tab,
+    wait_status,
+)
 
 try:
     from playwright.sync_api import Page, expect, sync_playwright
@@ -66,33 +79,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppProcess, 
     proc.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian chromium (never a downloaded browser)."""
-    if CHROMIUM is None or sync_playwright is None:
-        pytest.fail("CI=true but chromium or playwright is missing: browser tests must run in CI")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN")
-    context.set_default_timeout(60_000)
-    pg = context.new_page()
-    yield pg
-    context.close()
-
-
 def _cli_stats(proc: AppProcess) -> dict[str, Any]:
     out = subprocess.run([sys.executable, "-m", "drafting", "stats", "--json"], cwd=proc.tmp, env=proc.env,
                          capture_output=True, text=True, timeout=300, check=True)
     return json.loads(out.stdout)
 
 
-def test_feedback_stats_and_rules_in_the_browser(page: Page, app: tuple[AppProcess, str, str], output_dir: Path) -> None:
+def test_feedback_stats_and_rules_in_the_browser(page: Page, app: tuple[AppProcess, str, str], output_dir: Path) -> None:  # noqa: F811
     proc, clause, raw_with_clause = app
     open_page(page, proc.url)
     draft(page, HUBEI)
@@ -114,8 +107,8 @@ def test_feedback_stats_and_rules_in_the_browser(page: Page, app: tuple[AppProce
 
     # The feedback is in the database, for the eval (read by a fresh process: it survives the page).
     out = subprocess.run(
-        [sys.executable, "-c", "import json,sys; from drafting.services import build_services; s=build_services();"
-         f" print(json.dumps([f.model_dump() for f in s.learning.feedback.all({draft_id})]))"],
+        [sys.executable, "-c", ("import json; from drafting.services import build_services; s = build_services();"
+                                f" print(json.dumps([f.model_dump() for f in s.learning.feedback.all({draft_id})]))")],
         cwd=proc.tmp, env=proc.env, capture_output=True, text=True, timeout=300, check=True)
     feedback = json.loads(out.stdout.strip().splitlines()[-1])
     assert [f["judgement"] for f in feedback if f["judgement"]] == ["helpful"]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
-from pathlib import Path
+
+from drafting.store import DraftStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS precedent_feedback (
@@ -37,34 +36,25 @@ def now() -> str:
 
 
 class LearningDB:
-    """Connections to the learning tables; one connection per call, writers serialised in-process."""
+    """The learning tables, reached through the draft store's connections.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self.connect() as conn:
-            conn.executescript(_SCHEMA)
+    Sharing DraftStore's connection and transaction helpers means one writer lock per process for the file, so
+    an autosave and a feedback click never meet as "database is locked".
+    """
 
-    @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
+    def __init__(self, store: DraftStore) -> None:
+        self.store = store
+        with self.transaction() as conn:
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                conn.execute(statement)
+
+    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
         """A read connection (rows as sqlite3.Row)."""
-        conn = sqlite3.connect(self.path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=10000")
-        try:
-            yield conn
-        finally:
-            conn.close()
+        return self.store._connect()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One atomic write."""
-        with self._lock, self.connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
+        return self.store._transaction()
+
+
+

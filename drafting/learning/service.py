@@ -16,7 +16,7 @@ class Learning:
     def __init__(self, settings: Settings, store: DraftStore) -> None:
         self.settings = settings
         self.store = store
-        db = LearningDB(settings.db_path)
+        db = LearningDB(store)
         self.rules = RuleService(db, settings.prompts_dir, settings.learning.min_support)
         self.feedback = FeedbackStore(db)
 

@@ -30,10 +30,10 @@ def summary_markdown(stats: Stats) -> str:
         return "还没有已采纳的草稿。在「起草」页采纳草稿后，这里显示编辑修改了多少、改了什么。"
     o, k = stats.overall, stats.kinds
     lines = [
-        f"**已采纳 {stats.drafts} 篇**；平均修改比例：短评 **{o.commentary_ratio:.1%}**，正文 {o.body_ratio:.1%}，"
-        f"标题 {o.title_ratio:.1%}（0% = 原样采纳）。",
-        f"修改类型合计：增加事实 {k['facts_added']} 处，删除事实 {k['facts_removed']} 处，删去句子 {k['sentences_dropped']} 句，"
-        f"补充句子 {k['sentences_added']} 句，替换措辞 {k['phrases_replaced']} 处，短评字数变化 {k['length_change']:+d}。",
+        (f"**已采纳 {stats.drafts} 篇**；平均修改比例：短评 **{o.commentary_ratio:.1%}**，正文 {o.body_ratio:.1%}，"
+         f"标题 {o.title_ratio:.1%}（0% = 原样采纳）。"),
+        (f"修改类型合计：增加事实 {k['facts_added']} 处，删除事实 {k['facts_removed']} 处，删去句子 {k['sentences_dropped']} 句，"
+         f"补充句子 {k['sentences_added']} 句，替换措辞 {k['phrases_replaced']} 处，短评字数变化 {k['length_change']:+d}。"),
     ]
     if stats.by_rules_version:
         lines.append("按规则版本：" + "；".join(f"{fmt.esc(g.key)} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in stats.by_rules_version))
