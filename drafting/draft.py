@@ -169,10 +169,13 @@ class DraftingService:
         item_model = None if use_offline or request.item is not None else ChatModel(self.settings.llm, model=model_name)
         labels: list[str] = []
         item_findings: list[Any] = []
+        item_seconds = 0.0
         if request.item is not None:
             item = request.item
         else:
+            item_started = time.monotonic()
             item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model)
+            item_seconds = time.monotonic() - item_started
             for name in ("title", "body"):
                 item_findings += guard.check_facts(getattr(item, name), item.model_copy(update={"title": "", "body": ""}),
                                                    source_text=raw, field=name)
@@ -185,8 +188,10 @@ class DraftingService:
         if use_offline:
             yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings, rules)
         else:
+            # The raw-text → item call is paid too: its tokens and time go to the first variant's usage.
+            item_usage = (dict(item_model.usage) if item_model else {}, item_seconds)
             yield from self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
-                                            item_findings, rules, streaming=streaming)
+                                            item_findings, rules, item_usage, streaming=streaming)
 
     def _finish(self, item: Item, commentary: str, result: SearchResult, raw: str | None, *, offline_: bool,
                 model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any],
@@ -216,14 +221,15 @@ class DraftingService:
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
 
     def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
-                        labels: list[str], wants: bool, item_findings: list[Any], rules: RuleBook, *,
-                        streaming: bool) -> Iterator[DraftEvent]:
+                        labels: list[str], wants: bool, item_findings: list[Any], rules: RuleBook,
+                        item_usage: tuple[dict[str, int], float], *, streaming: bool) -> Iterator[DraftEvent]:
         version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
         messages = self.messages(item, result.precedents, raw, rules) if wants else []
         for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
             yield DraftEvent(kind="variant", variant=v, text=f"{model_name} @ {temperature:g}")
             parts: list[str] = []
-            usage: Usage | None = None
+            tokens, seconds = item_usage if v == 0 else ({}, 0.0)
+            tokens = dict(tokens)
             if wants:
                 started = time.monotonic()
                 model = ChatModel(self.settings.llm, model=model_name, temperature=temperature)
@@ -235,7 +241,10 @@ class DraftingService:
                 else:
                     parts.append(model.complete(messages))  # nothing shown yet, so a cut stream is simply retried
                     yield DraftEvent(kind="token", variant=v, text=parts[-1])
-                usage = self._usage(model_name, model.usage, time.monotonic() - started)
+                for key, count in model.usage.items():
+                    tokens[key] = tokens.get(key, 0) + count
+                seconds += time.monotonic() - started
+            usage = self._usage(model_name, tokens, seconds) if wants or tokens else None
             text = "".join(parts).strip()
             text = re.sub(r"^\s*植德短评\s*[:：]\s*", "", text)  # models sometimes echo the heading
             draft = self._finish(item, text, result, raw, offline_=False, model=model_name, temperature=temperature,

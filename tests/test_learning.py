@@ -141,13 +141,16 @@ def test_an_approved_rule_reaches_the_model_prompt(services, history_dir, fake_o
     assert f"不要使用“{clause}”这类空泛的套话。" in system
     assert "{#" not in system, "the machine form of a rule never reaches the model"
     assert draft.rules_version == "house_rules@1"
-    # Usage from the stream's last chunk (the fake server counts characters as tokens).
-    request = fake_openai.requests[-1]
-    assert request["stream_options"] == {"include_usage": True}
-    prompt_chars = len("\n".join(m["content"] for m in request["messages"]))
+    # Usage from the streams' last chunks (the fake server counts characters as tokens): the item call and the 短评.
+    from fake_openai import default_reply
+
+    requests = fake_openai.requests
+    assert len(requests) == 2 and all(r["stream_options"] == {"include_usage": True} for r in requests)
+    prompt_chars = sum(len("\n".join(m["content"] for m in r["messages"])) for r in requests)
+    reply_chars = sum(len(default_reply(r)) for r in requests)
     assert draft.usage is not None
-    assert (draft.usage.prompt_tokens, draft.usage.completion_tokens) == (prompt_chars, len(draft.commentary))
-    assert draft.usage.cost == pytest.approx((prompt_chars * 2.0 + len(draft.commentary) * 8.0) / 1e6)
+    assert (draft.usage.prompt_tokens, draft.usage.completion_tokens) == (prompt_chars, reply_chars)
+    assert draft.usage.cost == pytest.approx((prompt_chars * 2.0 + reply_chars * 8.0) / 1e6)
     (plain,) = drafter.draft(DraftRequest(raw_text=NEW_RAW, section="政策速递", use_rules=False))
     assert clause not in fake_openai.requests[-1]["messages"][0]["content"]
     assert plain.rules_version is None
@@ -309,3 +312,15 @@ def test_a_clause_cut_where_a_sentence_was_appended_still_counts_as_deleted() ->
     kinds = {(r.kind, r.before or r.after) for r in mine(records, min_support=3)}
     assert ("delete", "展现了清晰的战略部署") in kinds
     assert ("add", reminder) in kinds
+
+
+def test_usage_counts_the_raw_text_to_item_call_too(seeded_services, fake_openai) -> None:
+    from drafting.draft import DraftingService
+
+    settings = seeded_services.settings.model_copy(update={"llm": LLMSettings(base_url=fake_openai.url, model="fake-chat",
+                                                                               max_retries=0)})
+    (draft,) = DraftingService(settings, seeded_services.retriever).draft(DraftRequest(raw_text=NEW_RAW, section="政策速递"))
+    assert len(fake_openai.requests) == 2  # the item, then the 短评
+    prompt_chars = sum(len("\n".join(m["content"] for m in r["messages"])) for r in fake_openai.requests)
+    assert draft.usage is not None and draft.usage.prompt_tokens == prompt_chars
+    assert draft.usage.cost is None, "no price configured for this model"
