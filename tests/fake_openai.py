@@ -90,6 +90,16 @@ def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": len(text), "total_tokens": prompt + len(text)}
 
 
+async def _with_usage(stream: AsyncIterator[bytes], model: str, usage: dict[str, int]) -> AsyncIterator[bytes]:
+    """The stream with OpenAI's usage chunk (no choices) inserted before [DONE]; a cut stream never gets it."""
+    async for chunk in stream:
+        if chunk.startswith(b"data: [DONE]"):
+            payload = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+                       "model": model, "choices": [], "usage": usage}
+            yield f"data: {json.dumps(payload)}\n\n".encode()
+        yield chunk
+
+
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -185,10 +195,10 @@ class FakeOpenAI:
             text = self._reply_text(body)
             model = body.get("model", "fake-chat")
             if body.get("stream"):
-                usage = None
+                stream = self._sse(text, model, cut)
                 if self.stream_usage and (body.get("stream_options") or {}).get("include_usage"):
-                    usage = _usage(body, text)
-                return StreamingResponse(self._sse(text, model, cut, usage), media_type="text/event-stream")
+                    stream = _with_usage(stream, model, _usage(body, text))
+                return StreamingResponse(stream, media_type="text/event-stream")
             return JSONResponse({
                 "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
@@ -198,7 +208,7 @@ class FakeOpenAI:
 
         return app
 
-    async def _sse(self, text: str, model: str, cut: int | None, usage: dict[str, int] | None = None) -> AsyncIterator[bytes]:
+    async def _sse(self, text: str, model: str, cut: int | None) -> AsyncIterator[bytes]:
         def event(delta: dict[str, Any], finish: str | None = None) -> bytes:
             chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
                      "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
@@ -213,10 +223,6 @@ class FakeOpenAI:
             yield event({"content": piece})
             await asyncio.sleep(0)
         yield event({}, "stop")
-        if usage is not None:
-            chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
-                     "model": model, "choices": [], "usage": usage}
-            yield f"data: {json.dumps(chunk)}\n\n".encode()
         yield b"data: [DONE]\n\n"
 
     # --- lifecycle ----------------------------------------------------------------------------
