@@ -19,9 +19,7 @@ from typing import Any
 import pytest
 from test_learning import RAWS
 from test_ui_e2e import (  # noqa: F401 - the shared headless-chromium fixtures
-    CHROMIUM,
     HUBEI,
-    IN_CI,
     ROOT,
     AppProcess,
     box,
@@ -29,24 +27,16 @@ from test_ui_e2e import (  # noqa: F401 - the shared headless-chromium fixtures
     draft,
     open_page,
     page,
+    pytestmark,  # browser + slow marks, skipped without chromium (as the other browser tests)
     shot,
     tab,
     wait_status,
 )
 
 try:
-    from playwright.sync_api import Page, expect, sync_playwright
-except ImportError:  # pragma: no cover - dev extra missing
-    sync_playwright = None  # type: ignore[assignment]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        (CHROMIUM is None or sync_playwright is None) and not IN_CI,
-        reason="needs Debian's chromium and the playwright package (apt install chromium; pip install -e .[dev])",
-    ),
-]
+    from playwright.sync_api import Page, expect
+except ImportError:  # pragma: no cover - skipped by the shared pytestmark above
+    pass
 
 
 def _clauses(text: str) -> list[str]:
