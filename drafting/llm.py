@@ -122,9 +122,8 @@ class ChatModel:
         finish = None
         self.usage = {}
         for chunk in self.chat.stream(messages):
-            if getattr(chunk, "usage_metadata", None):
-                self.usage = {"prompt_tokens": chunk.usage_metadata["input_tokens"],  # type: ignore[attr-defined]
-                              "completion_tokens": chunk.usage_metadata["output_tokens"]}  # type: ignore[attr-defined]
+            if usage := getattr(chunk, "usage_metadata", None):
+                self.usage = {"prompt_tokens": usage["input_tokens"], "completion_tokens": usage["output_tokens"]}
             content: Any = chunk.content
             text = content if isinstance(content, str) else "".join(
                 part.get("text", "") if isinstance(part, dict) else str(part) for part in content

@@ -179,9 +179,9 @@ def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | No
                 # A long "replace" is a deletion next to an unrelated addition (e.g. a clause cut where a sentence
                 # was appended); the addition is counted below as an added sentence.
                 deleted[phrase].add(r.draft_id)
-        machine = set(sentences(r.machine_commentary))
+        drafted = set(sentences(r.machine_commentary))
         for s in sentences(r.final_commentary):
-            if s not in machine and len(s) >= 6:
+            if s not in drafted and len(s) >= 6:
                 added[s].add(r.draft_id)
 
     def kept(phrase: str) -> int:
