@@ -236,18 +236,24 @@ def check(
 def eval_retrieval(
     data: Annotated[Path | None, typer.Option(help="labelled JSONL (default tests/data/retrieval_eval.jsonl)")] = None,
     profiles: Annotated[Path | None, typer.Option(help="labelled profiles JSONL (default tests/data/profiles_eval.jsonl)")] = None,
+    from_feedback: Annotated[bool, typer.Option("--from-feedback", help="cases = accepted drafts and the precedents editors marked helpful")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Recall@3, MRR and nDCG@5 of each search mode; same-kind precision@3 without and with profile ranking."""
     from drafting.evaluation.retrieval import DEFAULT_EVAL_PATH, evaluate_retrieval, load_cases
 
-    cases = load_cases(data or DEFAULT_EVAL_PATH)
     services = _services()
     services.ingest()  # cheap when the corpus is unchanged; makes sure the eval sees the current corpus
-    report = evaluate_retrieval(services.retriever, cases)
-    from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, evaluate_kind_precision, load_profile_cases
+    if from_feedback:
+        from drafting.evaluation.feedback import evaluate_feedback
 
-    kinds = evaluate_kind_precision(services.retriever, load_profile_cases(profiles or DEFAULT_PROFILE_PATH))
+        report = evaluate_feedback(services)
+        kinds: dict[str, Any] = {}
+    else:
+        from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, evaluate_kind_precision, load_profile_cases
+
+        report = evaluate_retrieval(services.retriever, load_cases(data or DEFAULT_EVAL_PATH))
+        kinds = evaluate_kind_precision(services.retriever, load_profile_cases(profiles or DEFAULT_PROFILE_PATH))
     if as_json:
         _print_json({"cases": report.cases, "corpus_items": services.index.count(), "modes": {m: s.model_dump() for m, s in report.modes.items()},
                      "same_kind": {m: s.model_dump() for m, s in kinds.items()}})
@@ -256,6 +262,8 @@ def eval_retrieval(
     for mode, s in report.modes.items():
         typer.echo(f"{mode:<8} {s.recall_at_3:>9.3f} {s.mrr:>7.3f} {s.ndcg_at_5:>7.3f}")
     typer.echo(f"{report.cases} cases, {services.index.count()} corpus items")
+    if not kinds:
+        return
     typer.echo(f"{'ranking':<8} {'同类型P@3':>9} {'同立场P@3':>9} {'先例缺口':>6}")
     for mode, k in kinds.items():
         typer.echo(f"{mode:<8} {k.same_kind_p3:>11.3f} {k.same_stance_p3:>11.3f} {k.gaps:>8}")
@@ -303,6 +311,7 @@ def draft(
     model: Annotated[str | None, typer.Option(help="one of the configured models (DRAFTING_LLM__MODEL / __MODELS)")] = None,
     commentary: Annotated[bool, typer.Option("--commentary", help="with --raw: a 短评 for a news or deal text too")] = False,
     keep_titles: Annotated[bool | None, typer.Option("--keep-titles/--convert-titles", help="Traditional source: keep 《names》 as published (default settings.sources.keep_quoted_titles)")] = None,
+    save: Annotated[bool, typer.Option("--save", help="store the draft like the page does (then `drafting accept DRAFT_ID`)")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
@@ -316,10 +325,19 @@ def draft(
         text, source = _input_text(file, raw=raw, keep_titles=keep_titles)
     request = request_from_input(text, raw=raw, source=source, section=section, variants=variants, offline=offline, model=model,
                                  commentary=True if commentary else None)
-    drafter = _services().drafter
+    services = _services()
+    drafter = services.drafter
+    source_text = text if raw else None
+
+    def stored(d: Any) -> int | None:
+        return services.store.create(d, source_text=source_text) if save else None
+
     if as_json:
-        drafts = [_draft_json(d) for d in drafter.draft(request)]
-        _print_json(drafts[0] if len(drafts) == 1 else {"variants": drafts})
+        finished = drafter.draft(request)
+        draft_id = stored(finished[0]) if finished else None
+        drafts = [_draft_json(d) for d in finished]
+        out = drafts[0] if len(drafts) == 1 else {"variants": drafts}
+        _print_json(out | ({"draft_id": draft_id} if save else {}))
         return
     precedents: list[Any] = []
     for event in drafter.stream(request):
@@ -338,6 +356,8 @@ def draft(
             label = OFFLINE_LABEL if d.offline else f"{d.model} @ {d.temperature:g}"
             typer.echo(f"\n（{len(d.commentary)} 字，{label}，{d.prompt_version}）")
             typer.echo(format_findings(d.findings) + "\n")
+            if save and event.variant == 0:
+                typer.echo(f"已保存为草稿 #{stored(d)}：修改后用 drafting accept 采纳，或在「历史」页继续编辑。")
         elif event.kind == "error":
             raise DraftingError(event.error or "起草失败")
     if precedents:
@@ -401,6 +421,9 @@ def fetch(
 def eval_drafts(
     offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
     limit: Annotated[int | None, typer.Option(help="only the first N items with a 短评")] = None,
+    accepted: Annotated[bool, typer.Option("--accepted", help="the firm's accepted items instead of the whole corpus")] = False,
+    rules: Annotated[bool, typer.Option("--rules/--no-rules", help="apply the approved house rules")] = True,
+    compare_rules: Annotated[bool, typer.Option("--compare-rules", help="run with and without the house rules")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Leave-one-out drafting of every corpus 短评: fact-guard flags, length, ROUGE-L, embedding similarity."""
@@ -408,11 +431,21 @@ def eval_drafts(
 
     services = _services()
     services.ingest()  # cheap when the corpus is unchanged; the eval must see the current corpus
-    report = evaluate_drafts(services, offline=offline, limit=limit)
+    items = services.corpus.accepted_items() if accepted else None
+    if compare_rules:
+        runs = {"with_rules": evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=True),
+                "without_rules": evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=False)}
+        if as_json:
+            _print_json({k: r.model_dump() for k, r in runs.items()} | {"rules_version": services.drafter.house_rules().label})
+            return
+        for label, r in (("采用规则", runs["with_rules"]), ("不用规则", runs["without_rules"])):
+            typer.echo(f"== {label} ==\n{r.table()}")
+        return
+    report = evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=rules)
     from drafting.evaluation.profiles import evaluate_offline_stance, load_profile_cases, stance_table
 
     g = services.settings.guard
-    stances = evaluate_offline_stance(load_profile_cases(), g.min_chars, g.max_chars) if offline else []
+    stances = evaluate_offline_stance(load_profile_cases(), g.min_chars, g.max_chars) if offline and not accepted else []
     if as_json:
         _print_json(report.model_dump() | {"stance": [r.model_dump() for r in stances]})
         return
@@ -507,6 +540,141 @@ def serve() -> None:
     from drafting.ui import serve as serve_ui
 
     serve_ui(Settings())
+
+
+# --- learning from editors (#12): accept from scripts, edit statistics, house rules ---------------------------------
+
+rules_app = typer.Typer(help="House rules mined from editors' recurring edits: list, propose, approve, edit, reject, remove.")
+app.add_typer(rules_app, name="rules")
+
+
+@app.command()
+def accept(
+    draft_id: Annotated[int, typer.Argument(help="id printed by `drafting draft --save` (or shown in 历史)")],
+    title: Annotated[str | None, typer.Option(help="final title (default: the draft's current text)")] = None,
+    body: Annotated[str | None, typer.Option(help="final body")] = None,
+    commentary: Annotated[str | None, typer.Option(help="final 植德短评")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Accept a stored draft with the editor's final text: store, corpus, index (the same path as 采纳)."""
+    from drafting.errors import ValidationError
+    from drafting.learning.edits import record_for
+
+    services = _services()
+    current = services.store.get(draft_id)
+    final = {"title": (title if title is not None else current.title).strip(),
+             "body": (body if body is not None else current.body).strip(),
+             "commentary": (commentary if commentary is not None else current.commentary).strip()}
+    if not final["title"] or not final["commentary"]:
+        raise ValidationError("标题和短评不能为空：请用 --title 与 --commentary 给出定稿文字。")
+    stored = services.accept(draft_id, **final)
+    record = record_for(stored, final)
+    out = {"draft_id": stored.id, "status": stored.status, "item_id": stored.accepted_item(final).id,
+           "edit_ratio": {f: round(e.ratio, 4) for f, e in record.fields.items()}}
+    if as_json:
+        _print_json(out)
+    else:
+        ratios = "，".join(f"{k} {v:.0%}" for k, v in out["edit_ratio"].items())
+        typer.echo(f"已采纳草稿 #{stored.id}，已加入语料库与索引（修改比例：{ratios}）")
+
+
+@app.command()
+def stats(as_json: JsonOpt = False) -> None:
+    """Edit statistics of accepted drafts: edit ratio by month, section, model, prompt and rules; phrases; costs."""
+    report = _services().learning.stats()
+    if as_json:
+        _print_json(report.model_dump())
+        return
+    if report.overall is None:
+        typer.echo("还没有已采纳的草稿：采纳后这里显示编辑修改统计。")
+        return
+    o = report.overall
+    typer.echo(f"已采纳 {report.drafts} 篇；平均修改比例：短评 {o.commentary_ratio:.1%}，正文 {o.body_ratio:.1%}，标题 {o.title_ratio:.1%}")
+    for label, groups in (("按月份", report.by_month), ("按栏目", report.by_section), ("按模型", report.by_model),
+                          ("按提示词版本", report.by_prompt_version), ("按规则版本", report.by_rules_version)):
+        typer.echo(f"{label}：" + "；".join(f"{g.key} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in groups))
+    typer.echo("修改类型：" + "，".join(f"{k} {v}" for k, v in report.kinds.items()))
+    for a, b, n in report.top_replacements[:10]:
+        typer.echo(f"  “{a}” → “{b}”  {n} 篇")
+    for c in report.cost_by_model + report.cost_by_issue:
+        cost = f"{c.cost:.4f} {report.currency}" if c.cost is not None else "未配置价格"
+        typer.echo(f"  {c.key}：{c.drafts} 篇，tokens {c.prompt_tokens}+{c.completion_tokens}，费用 {cost}")
+
+
+def _rules_json(learning: Any) -> dict[str, Any]:
+    book = learning.rules.book()
+    return {
+        "version": book.version,
+        "rules": [r.model_dump(include={"id", "kind", "text", "evidence", "count"}) for r in book.rules],
+        "proposals": [p.model_dump(include={"id", "kind", "text", "evidence", "count", "kept"}) for p in learning.proposals()],
+    }
+
+
+def _print_rules(learning: Any, as_json: bool) -> None:
+    data = _rules_json(learning)
+    if as_json:
+        _print_json(data)
+        return
+    typer.echo(f"已批准的规则（prompts/house_rules.md 第 {data['version']} 版）：" + ("" if data["rules"] else "暂无"))
+    for r in data["rules"]:
+        typer.echo(f"  {r['id']}  {r['text']}")
+    typer.echo("待定的建议：" + ("" if data["proposals"] else "暂无（同一修改需在至少 "
+                                 f"{learning.settings.learning.min_support} 篇已采纳草稿中出现）"))
+    for p in data["proposals"]:
+        typer.echo(f"  {p['id']}  [{p['kind']}] {p['text']}  依据 {p['count']} 篇：草稿 {', '.join(f'#{i}' for i in p['evidence'][:10])}")
+
+
+@rules_app.callback(invoke_without_command=True)
+def rules(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List approved rules and open proposals (with their evidence)."""
+    if ctx.invoked_subcommand is None:
+        _print_rules(_services().learning, as_json)
+
+
+@rules_app.command("propose")
+def rules_propose(as_json: JsonOpt = False) -> None:
+    """Mine the edit history again and list the proposals."""
+    _print_rules(_services().learning, as_json)
+
+
+def _rules_changed(learning: Any, message: str, as_json: bool) -> None:
+    if as_json:
+        _print_json(_rules_json(learning) | {"message": message})
+    else:
+        typer.echo(message)
+
+
+@rules_app.command("approve")
+def rules_approve(rule_id: str, text: Annotated[str | None, typer.Option(help="the rule in your own words")] = None,
+                  as_json: JsonOpt = False) -> None:
+    """Approve a proposal: written to prompts/house_rules.md as a new version."""
+    learning = _services().learning
+    book = learning.approve(rule_id, text=text, actor="cli")
+    _rules_changed(learning, f"已批准规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
+
+
+@rules_app.command("reject")
+def rules_reject(rule_id: str, as_json: JsonOpt = False) -> None:
+    """Reject a proposal: it is never proposed again."""
+    learning = _services().learning
+    learning.reject(rule_id, actor="cli")
+    _rules_changed(learning, f"已拒绝建议 {rule_id}，今后不再提出", as_json)
+
+
+@rules_app.command("edit")
+def rules_edit(rule_id: str, text: Annotated[str, typer.Option(help="new wording")], as_json: JsonOpt = False) -> None:
+    """Reword an approved rule, or approve a proposal in your own words."""
+    learning = _services().learning
+    book = learning.edit(rule_id, text, actor="cli")
+    _rules_changed(learning, f"已更新规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
+
+
+@rules_app.command("remove")
+def rules_remove(rule_id: str, as_json: JsonOpt = False) -> None:
+    """Undo an approved rule: removed from the file (a new version) and not proposed again."""
+    learning = _services().learning
+    book = learning.remove(rule_id, actor="cli")
+    _rules_changed(learning, f"已撤销规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,8 +14,9 @@ from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
 from drafting.errors import DraftingError, ValidationError
+from drafting.learning.rules import RuleBook, apply_rules, load_rules
 from drafting.llm import ChatModel, model_names, variant_temperatures
-from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, Profile, SearchFilters, SearchResult
+from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, Profile, SearchFilters, SearchResult, Usage
 from drafting.profile import profile_of, refine_with_model
 from drafting.prompts import Prompt, fence, load_prompts
 from drafting.retrieve import Retriever
@@ -87,6 +89,12 @@ class DraftingService:
             self._prompts = load_prompts(self.settings.prompts_dir)
         return self._prompts
 
+    def house_rules(self, request: DraftRequest | None = None) -> RuleBook:
+        """The approved house rules, read at every draft so an approval reaches the next draft at once."""
+        if request is not None and not request.use_rules:
+            return RuleBook()
+        return load_rules(self.settings.prompts_dir)
+
     def models(self) -> list[str]:
         """Configured model names the user may pick (empty when only offline)."""
         return model_names(self.settings.llm)
@@ -156,13 +164,15 @@ class DraftingService:
         return item, [prompt.label]
 
     def messages(self, item: Item, precedents: list[Precedent], raw_text: str | None = None,
-                 profile: Profile | None = None) -> list[BaseMessage]:
-        """System = style guide; user = few-shot precedents with their 短评 (same stance only), then the fenced new item."""
+                 profile: Profile | None = None, rules: RuleBook | None = None) -> list[BaseMessage]:
+        """System = style guide (+ approved house rules); user = few-shot precedents with their 短评 (same stance only), then the fenced new item."""
         g = self.settings.guard
         profile = profile or profile_of(item)
         style = self.prompts["style_guide"].render(min_chars=g.min_chars, max_chars=g.max_chars)
         # A promotional plan's 短评 would teach praise to a warning: only precedents of the same stance are shown.
         precedents = [p for p in precedents if (p.profile or profile_of(p.item)).stance == profile.stance]
+        if rules is not None and rules.rules:
+            style = style.rstrip() + "\n\n" + rules.prompt()
         shots = [
             {"section": p.item.section, "date": p.item.date, "title": p.item.title, "body": p.item.body,
              "commentary": p.item.commentary}
@@ -202,10 +212,13 @@ class DraftingService:
         item_model = None if use_offline or request.item is not None else ChatModel(self.settings.llm, model=model_name)
         labels: list[str] = []
         item_findings: list[Any] = []
+        item_seconds = 0.0
         if request.item is not None:
             item = request.item
         else:
+            item_started = time.monotonic()
             item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model)
+            item_seconds = time.monotonic() - item_started
             if request.profile is None and item is not rough:
                 profile = profile_of(item)  # the model's item may read differently from the rough one
             item = with_source_links(item, raw or "")
@@ -218,14 +231,18 @@ class DraftingService:
         )
         n = request.variants
         result = result.model_copy(update={"profile": profile})
+        rules = self.house_rules(request)
         if use_offline:
-            yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings)
+            yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings, rules)
         else:
+            # The raw-text → item call is paid too: its tokens and time go to the first variant's usage.
+            item_usage = (dict(item_model.usage) if item_model else {}, item_seconds)
             yield from self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
-                                            item_findings, streaming=streaming)
+                                            item_findings, rules, item_usage, streaming=streaming)
 
     def _finish(self, item: Item, commentary: str, result: SearchResult, raw: str | None, *, offline_: bool,
-                model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any]) -> Draft:
+                model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any],
+                rules: RuleBook | None = None, usage: Usage | None = None) -> Draft:
         findings = list(item_findings)
         if commentary:
             findings += guard.check(commentary, item, self.settings.guard, source_text=raw, profile=result.profile)
@@ -234,29 +251,35 @@ class DraftingService:
             item=item, commentary=commentary, offline=offline_, model=model, findings=findings,
             precedents=result.precedents, duplicates=result.duplicates, prompt_version=prompt_version,
             settings=self.settings.public(), temperature=temperature,
+            rules_version=rules.label if rules is not None and commentary else None, usage=usage,
         )
 
     def _offline_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, wants: bool,
-                          item_findings: list[Any]) -> Iterator[DraftEvent]:
+                          item_findings: list[Any], rules: RuleBook) -> Iterator[DraftEvent]:
         g = self.settings.guard
         for v in range(n):
             yield DraftEvent(kind="variant", variant=v, text=offline.OFFLINE_LABEL)
             text = offline.draft_commentary(item, result.precedents, variant=v, min_chars=g.min_chars,
                                             max_chars=g.max_chars, raw_text=raw, profile=result.profile) if wants else ""
+            text = apply_rules(text, rules) if text else text  # the one place house rules touch the offline draft
             if text:
                 yield DraftEvent(kind="token", variant=v, text=text)
             draft = self._finish(item, text, result, raw, offline_=True, model=None, temperature=None,
-                                 prompt_version=offline.OFFLINE_VERSION, item_findings=item_findings)
+                                 prompt_version=offline.OFFLINE_VERSION, item_findings=item_findings, rules=rules)
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
 
     def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
-                        labels: list[str], wants: bool, item_findings: list[Any], *, streaming: bool) -> Iterator[DraftEvent]:
+                        labels: list[str], wants: bool, item_findings: list[Any], rules: RuleBook,
+                        item_usage: tuple[dict[str, int], float], *, streaming: bool) -> Iterator[DraftEvent]:
         version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
-        messages = self.messages(item, result.precedents, raw, result.profile) if wants else []
+        messages = self.messages(item, result.precedents, raw, result.profile, rules) if wants else []
         for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
             yield DraftEvent(kind="variant", variant=v, text=f"{model_name} @ {temperature:g}")
             parts: list[str] = []
+            tokens, seconds = item_usage if v == 0 else ({}, 0.0)
+            tokens = dict(tokens)
             if wants:
+                started = time.monotonic()
                 model = ChatModel(self.settings.llm, model=model_name, temperature=temperature)
                 if streaming:
                     # A cut after the first token raises ModelError: the partial text never becomes a Draft.
@@ -266,11 +289,22 @@ class DraftingService:
                 else:
                     parts.append(model.complete(messages))  # nothing shown yet, so a cut stream is simply retried
                     yield DraftEvent(kind="token", variant=v, text=parts[-1])
+                for key, count in model.usage.items():
+                    tokens[key] = tokens.get(key, 0) + count
+                seconds += time.monotonic() - started
+            usage = self._usage(model_name, tokens, seconds) if wants or tokens else None
             text = "".join(parts).strip()
             text = re.sub(r"^\s*植德短评\s*[:：]\s*", "", text)  # models sometimes echo the heading
             draft = self._finish(item, text, result, raw, offline_=False, model=model_name, temperature=temperature,
-                                 prompt_version=version, item_findings=item_findings)
+                                 prompt_version=version, item_findings=item_findings, rules=rules, usage=usage)
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
+
+    def _usage(self, model_name: str, tokens: dict[str, int], seconds: float) -> Usage:
+        """Tokens as the provider reported them, the wall time, and the cost at the configured price."""
+        price = self.settings.learning.prices.get(model_name)
+        pt, ct = tokens.get("prompt_tokens", 0), tokens.get("completion_tokens", 0)
+        cost = (pt * price.input + ct * price.output) / 1_000_000 if price and tokens else None
+        return Usage(prompt_tokens=pt, completion_tokens=ct, latency_s=round(seconds, 3), cost=cost)
 
     def draft(self, request: DraftRequest) -> list[Draft]:
         """All variants, finished; ModelError when the provider fails after retries."""

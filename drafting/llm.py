@@ -50,7 +50,8 @@ def make_chat_model(settings: LLMSettings, *, model: str | None = None, temperat
         temperature=settings.temperature if temperature is None else temperature,
         timeout=settings.timeout,
         max_retries=0,  # retries happen here, with our backoff and the same rules for cut streams
-        stream_usage=False,  # not every compatible server understands stream_options
+        # Token usage comes in the stream's last chunk only when asked for (stream_options.include_usage).
+        stream_usage=settings.stream_usage,
     )
 
 
@@ -79,6 +80,7 @@ class ChatModel:
         self.name = model or settings.model or ""
         self.temperature = settings.temperature if temperature is None else temperature
         self.chat = make_chat_model(settings, model=self.name, temperature=self.temperature)
+        self.usage: dict[str, int] = {}  # the provider's token counts of the last finished reply
 
     def _delay_or_raise(self, exc: Exception, attempt: int) -> float:
         """Seconds to wait before the next attempt, or a ModelError when the failure is final."""
@@ -118,7 +120,10 @@ class ChatModel:
 
     def _stream_once(self, messages: list[BaseMessage]) -> Iterator[str]:
         finish = None
+        self.usage = {}
         for chunk in self.chat.stream(messages):
+            if usage := getattr(chunk, "usage_metadata", None):
+                self.usage = {"prompt_tokens": usage["input_tokens"], "completion_tokens": usage["output_tokens"]}
             content: Any = chunk.content
             text = content if isinstance(content, str) else "".join(
                 part.get("text", "") if isinstance(part, dict) else str(part) for part in content

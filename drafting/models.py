@@ -124,6 +124,15 @@ class Finding(BaseModel):
     field: Literal["commentary", "title", "body"] = "commentary"
 
 
+class Usage(BaseModel):
+    """What one model draft cost: the provider's token counts, the wall time, and the price from settings."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    cost: float | None = Field(default=None, description="in settings.learning.currency; None when the model has no price")
+
+
 class Draft(BaseModel):
     """A drafted item and 短评 with everything needed to explain it."""
 
@@ -140,6 +149,8 @@ class Draft(BaseModel):
     created_at: str = Field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     profile: Profile | None = None
     precedent_gap: bool = False
+    rules_version: str | None = Field(default=None, description="house_rules@N used, None when no rule applied")
+    usage: Usage | None = Field(default=None, description="tokens, latency and cost of a model draft")
 
 
 class DraftRequest(BaseModel):
@@ -159,6 +170,7 @@ class DraftRequest(BaseModel):
     exclude_ids: list[str] = Field(default_factory=list, description="items not to use as precedents")
     profile: Profile | None = Field(default=None, description="the editor's corrected profile; computed when None")
     profile_fields: list[str] = Field(default_factory=list, description="fields of profile the editor set; empty = all")
+    use_rules: bool = Field(default=True, description="apply the approved house rules (prompts/house_rules.md)")
 
 
 class DraftEvent(BaseModel):

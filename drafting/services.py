@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from drafting.corpus import CorpusFiles
 from drafting.draft import DraftingService
 from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
+from drafting.learning.service import Learning
 from drafting.models import Issue, StoredDraft, item_id
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
@@ -52,6 +54,11 @@ class Services:
             self.index.sync([item])
         self.retriever.refresh()
         return stored
+
+    @cached_property
+    def learning(self) -> Learning:
+        """Edit analytics, house rules and precedent feedback (tables in the same SQLite file)."""
+        return Learning(self.settings, self.store)
 
 
 def build_services(settings: Settings | None = None) -> Services:

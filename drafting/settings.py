@@ -52,6 +52,9 @@ class LLMSettings(BaseModel):
     timeout: float = Field(60.0, gt=0, description="seconds per request")
     max_retries: int = Field(3, ge=0, description="retries on 429/5xx/timeouts, with exponential backoff")
     backoff: float = Field(1.0, ge=0, description="first backoff delay in seconds; doubles per retry")
+    stream_usage: bool = Field(
+        True, description="ask for token usage in streamed replies (stream_options); turn off for a server that rejects it"
+    )
 
     @property
     def configured(self) -> bool:
@@ -114,6 +117,21 @@ class SourcesSettings(BaseModel):
     )
     ocr_min_confidence: float = Field(60.0, ge=0, le=100, description="pages recognised below this mean confidence are reported for checking")
     keep_quoted_titles: bool = Field(False, description="Traditional sources: keep 《ordinance names》 as published when converting to Simplified")
+class ModelPrice(BaseModel):
+    """Price of one model, per million tokens."""
+
+    input: float = Field(0.0, ge=0, description="per million prompt tokens")
+    output: float = Field(0.0, ge=0, description="per million completion tokens")
+
+
+class LearningSettings(BaseModel):
+    """Learning from editors: edit analytics, mined house rules, costs."""
+
+    min_support: int = Field(3, ge=2, description="an edit must recur in this many accepted drafts to become a proposed rule")
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict, description='per model, e.g. {"deepseek-chat": {"input": 2, "output": 8}}'
+    )
+    currency: str = Field("元", description="currency of the prices, shown with costs")
 
 
 class Settings(BaseSettings):
@@ -137,6 +155,7 @@ class Settings(BaseSettings):
         False, description="ask the configured model to refine each new item's profile (one extra call per draft)"
     )
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
+    learning: LearningSettings = Field(default_factory=LearningSettings)
 
     @property
     def index_path(self) -> Path:

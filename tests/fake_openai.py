@@ -84,6 +84,22 @@ def default_reply(body: dict[str, Any]) -> str:
     return COMMENTARY.format(ref=ref, this="该文件")
 
 
+def _usage(body: dict[str, Any], text: str) -> dict[str, int]:
+    """Token counts as a provider reports them (here: characters)."""
+    prompt = len(_prompt_text(body))
+    return {"prompt_tokens": prompt, "completion_tokens": len(text), "total_tokens": prompt + len(text)}
+
+
+async def _with_usage(stream: AsyncIterator[bytes], model: str, usage: dict[str, int]) -> AsyncIterator[bytes]:
+    """The stream with OpenAI's usage chunk (no choices) inserted before [DONE]; a cut stream never gets it."""
+    async for chunk in stream:
+        if chunk.startswith(b"data: [DONE]"):
+            payload = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+                       "model": model, "choices": [], "usage": usage}
+            yield f"data: {json.dumps(payload)}\n\n".encode()
+        yield chunk
+
+
 def _free_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -110,6 +126,7 @@ class FakeOpenAI:
         api_key: str | None = None,
         port: int = 0,
         models: list[str] | None = None,
+        stream_usage: bool = True,
     ) -> None:
         self.latency = latency
         self.reply = reply
@@ -118,6 +135,9 @@ class FakeOpenAI:
         self.cut_stream_after = cut_stream_after
         self.api_key = api_key
         self.models = models or ["fake-chat"]
+        # Usage (#12): like OpenAI, a last SSE chunk with `usage` and no choices when the request sets
+        # stream_options.include_usage; tokens are counted as characters. False = a server that never sends it.
+        self.stream_usage = stream_usage
         self.requests: list[dict[str, Any]] = []
         self.port = port
         self.url = ""
@@ -175,7 +195,10 @@ class FakeOpenAI:
             text = self._reply_text(body)
             model = body.get("model", "fake-chat")
             if body.get("stream"):
-                return StreamingResponse(self._sse(text, model, cut), media_type="text/event-stream")
+                stream = self._sse(text, model, cut)
+                if self.stream_usage and (body.get("stream_options") or {}).get("include_usage"):
+                    stream = _with_usage(stream, model, _usage(body, text))
+                return StreamingResponse(stream, media_type="text/event-stream")
             return JSONResponse({
                 "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()), "model": model,
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],

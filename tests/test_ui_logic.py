@@ -217,7 +217,7 @@ def test_build_app_tabs_and_optional_batch_tab(seeded_services, monkeypatch: pyt
     base = [m for m in app.TAB_MODULES if m != "drafting.ui.batch_tab"]
     monkeypatch.setattr(app, "TAB_MODULES", [base[0], "drafting.ui.no_such_tab", *base[1:]])
     demo = app.build_app(seeded_services)
-    assert labels(demo) == ["起草", "历史", "语料库", "设置"]
+    assert labels(demo) == ["起草", "历史", "语料库", "设置", "统计", "规则"]
     ctx = demo.ui_context
     assert {"draft_comm", "history_table", "corpus_table", "settings_model"} <= set(ctx.components)
 
@@ -228,7 +228,7 @@ def test_build_app_tabs_and_optional_batch_tab(seeded_services, monkeypatch: pyt
     fake.build = lambda ctx: built.append(ctx)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "drafting.ui.fake_batch_tab", fake)
     monkeypatch.setattr(app, "TAB_MODULES", [base[0], "drafting.ui.fake_batch_tab", *base[1:]])
-    assert labels(app.build_app(seeded_services)) == ["起草", "整期起草", "历史", "语料库", "设置"]
+    assert labels(app.build_app(seeded_services)) == ["起草", "整期起草", "历史", "语料库", "设置", "统计", "规则"]
     assert len(built) == 1
 
     # A tab that fails to import because of its own missing dependency is an error, not silently dropped.

@@ -113,7 +113,7 @@ def _similarities(pairs: list[tuple[str, str]]) -> list[float | None]:
 
 
 def evaluate_drafts(services: Services, *, offline: bool = False, items: list[Item] | None = None,
-                    limit: int | None = None) -> DraftReport:
+                    limit: int | None = None, use_rules: bool = True) -> DraftReport:
     """Draft every corpus item that has a 短评 with itself left out of retrieval, and score against the real one."""
     drafter = services.drafter
     pool = [i for i in (items if items is not None else services.corpus.items()) if i.commentary]
@@ -123,7 +123,7 @@ def evaluate_drafts(services: Services, *, offline: bool = False, items: list[It
     cases: list[DraftCase] = []
     for item in pool:
         blind = item.model_copy(update={"commentary": None})
-        request = DraftRequest(item=blind, offline=use_offline, exclude_ids=[item.id])
+        request = DraftRequest(item=blind, offline=use_offline, exclude_ids=[item.id], use_rules=use_rules)
         draft = drafter.draft(request)[0]
         g = services.settings.guard
         n = len(_chars(draft.commentary))

@@ -32,6 +32,8 @@ TAB_MODULES = [
     "drafting.ui.history_tab",
     "drafting.ui.corpus_tab",
     "drafting.ui.settings_tab",
+    "drafting.ui.stats_tab",
+    "drafting.ui.rules_tab",
 ]
 
 ALLOWED_UPLOADS = [".pdf", ".docx", ".md", ".markdown", ".txt", ".json", ".jsonl"]

@@ -15,6 +15,7 @@ from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
 from drafting.profile import query_profile
 from drafting.ui import format as fmt
 from drafting.ui import source_input
+from drafting.ui import precedent_feedback
 from drafting.ui.app import UIContext, guarded
 
 logger = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ def build(ctx: UIContext) -> None:
         with gr.Column(scale=1):
             gr.Markdown("#### 参考条目（往期相似条目及其短评）")
             prec_out = gr.HTML('<p class="dz-empty">起草后，这里列出检索到的往期条目。</p>', elem_id="dz-precedents")
+            feedback = precedent_feedback.controls()
         with gr.Column(scale=1):
             gr.Markdown("#### 修改对比（相对机器草稿）")
             diff_out = gr.HTML(fmt.draft_diff_html(None, "", "", ""), elem_id="dz-diff")
@@ -109,6 +111,7 @@ def build(ctx: UIContext) -> None:
     # texts as one snapshot, so an autosave can never pair a new id with text from before the draft arrived.
     draft_id = gr.Textbox(value="", visible=False, elem_id="dz-draft-id")
     variants = gr.State([])
+    precedent_feedback.wire(ctx, feedback, prec_out, draft_id)
 
     ctx.add(
         draft_raw=raw, draft_title_in=title_in, draft_date_in=date_in, draft_url_in=url_in, draft_section_in=section_in,

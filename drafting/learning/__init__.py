@@ -1,0 +1,1 @@
+"""Learning from editors: edit analytics, mined house rules, precedent feedback."""

@@ -1,0 +1,299 @@
+"""House rules mined from recurring edits: proposals with evidence, approved into prompts/house_rules.md.
+
+The rules file is a versioned prompt file. Each rule is one Markdown list line the model reads, followed by a
+jinja comment holding its machine form (kind, phrase, replacement), which the model never sees and the offline
+drafter applies. A line written by hand without that comment is a rule for the model only. Every decision
+(approved, rejected, removed) is kept in SQLite, so a rejected or removed proposal is never proposed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import statistics
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from drafting.errors import ValidationError
+from drafting.learning.db import LearningDB, now
+from drafting.learning.edits import EditRecord, edits, sentences
+
+logger = logging.getLogger(__name__)
+
+RULES_FILE = "house_rules.md"
+Kind = Literal["delete", "replace", "add", "length", "note"]
+_LINE = re.compile(r"^-\s+(?P<text>.*?)\s*(?:\{#\s*(?P<data>\{.*\})\s*#\})?\s*$")
+_HEADER = (
+    "以下是本所编辑在采纳稿件时反复作出的修改，已经编辑批准，作为“植德短评”的写作规则（优先于往期示例）：\n"
+)
+MAX_PHRASE = 40  # longer deleted spans are rewrites, not house rules
+MAX_SWAP = 12  # a replacement rule swaps a word or a short phrase
+_EDGE = "，。；、：,.;: "  # deleting “，X” or “X” is the same edit: edge punctuation is not part of the phrase
+
+
+class Rule(BaseModel):
+    """A proposed or approved house rule, with the edits it came from."""
+
+    id: str
+    kind: Kind
+    text: str = Field(description="the rule as the editor and the model read it")
+    before: str | None = Field(default=None, description="phrase deleted or replaced")
+    after: str | None = Field(default=None, description="replacement, or the sentence to add")
+    target: int | None = Field(default=None, description="length editors converge to (characters)")
+    evidence: list[int] = Field(default_factory=list, description="draft ids whose edits show this rule")
+    count: int = 0
+    kept: int = Field(default=0, description="accepted drafts where the editor left the phrase in")
+
+
+class RuleBook(BaseModel):
+    """The approved rules and the file's version."""
+
+    version: int = 0
+    rules: list[Rule] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str | None:
+        """`house_rules@N` as recorded in drafts, or None when there is no rule."""
+        return f"house_rules@{self.version}" if self.rules else None
+
+    def prompt(self) -> str:
+        """The rules as the model reads them; empty without rules."""
+        if not self.rules:
+            return ""
+        return _HEADER + "\n".join(f"- {r.text}" for r in self.rules) + "\n"
+
+
+def rule_id(kind: str, before: str | None, after: str | None) -> str:
+    """Stable id of a pattern: the same edit mined again gets the same id (so a rejection sticks)."""
+    return "r" + hashlib.sha1(f"{kind}|{before or ''}|{after or ''}".encode()).hexdigest()[:8]
+
+
+# --- the file ---------------------------------------------------------------------------------------------------
+
+def rules_path(prompts_dir: Path) -> Path:
+    """Where the approved rules live."""
+    return Path(prompts_dir) / RULES_FILE
+
+
+def load_rules(prompts_dir: Path) -> RuleBook:
+    """The approved rules (version 0 and none when the file does not exist)."""
+    path = rules_path(prompts_dir)
+    if not path.is_file():
+        return RuleBook()
+    text = path.read_text(encoding="utf-8")
+    m = re.search(r"^version:\s*(\d+)\s*$", text, re.MULTILINE)
+    version = int(m.group(1)) if m else 0
+    rules: list[Rule] = []
+    body = re.sub(r"\A---\s*\n.*?\n---\s*\n", "", text, flags=re.DOTALL)
+    for line in body.splitlines():
+        lm = _LINE.match(line.strip())
+        if not lm or not lm.group("text"):
+            continue
+        data = {}
+        if lm.group("data"):
+            try:
+                data = json.loads(lm.group("data"))
+            except json.JSONDecodeError:
+                logger.warning("house rule with unreadable data kept as a note: %s", line)
+        rule_text = lm.group("text")
+        data = {k: v for k, v in data.items() if k in Rule.model_fields and k != "text"}
+        data.setdefault("kind", "note")
+        data.setdefault("id", rule_id("note", rule_text, None))
+        rules.append(Rule(text=rule_text, **data))
+    return RuleBook(version=version, rules=rules)
+
+
+def _check_text(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise ValidationError("规则文字不能为空：请写明要求，例如“删除开头的‘值得注意的是’”。")
+    if any(mark in text for mark in ("{{", "}}", "{%", "%}", "{#", "#}")):
+        raise ValidationError("规则文字不能包含 {{ }}、{% %} 或 {# #}：请改用普通文字。")
+    return text
+
+
+def save_rules(prompts_dir: Path, rules: list[Rule], *, previous: int) -> RuleBook:
+    """Write the rules as the next version (atomically: a crash leaves the old file whole)."""
+    book = RuleBook(version=previous + 1, rules=rules)
+    lines = [
+        "---", f"version: {book.version}", "name: house_rules",
+        "description: house rules approved by the editors (drafting rules); each line's {# … #} is for the offline drafter",
+        "---", _HEADER.rstrip(),
+    ]
+    for r in rules:
+        data = r.model_dump(include={"id", "kind", "before", "after", "target", "evidence", "count"}, exclude_none=True)
+        lines.append(f"- {r.text} {{# {json.dumps(data, ensure_ascii=False)} #}}")
+    path = rules_path(prompts_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".house_rules.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+    return book
+
+
+# --- applying ---------------------------------------------------------------------------------------------------
+
+def apply_rules(text: str, book: RuleBook) -> str:
+    """A finished 短评 with the approved rules applied (what the offline drafter can do by itself)."""
+    for r in book.rules:
+        if r.kind == "delete" and r.before:
+            text = text.replace(r.before, "")
+        elif r.kind == "replace" and r.before and r.after is not None:
+            text = text.replace(r.before, r.after)
+    for r in book.rules:
+        if r.kind == "add" and r.after and r.after not in text:
+            text = text.rstrip() + r.after
+    # Deleting a clause leaves its punctuation behind: “方向，。” → “方向。”, “。，” → “。”.
+    text = re.sub(r"[，、；]+([。！？])", r"\1", text)
+    text = re.sub(r"([。！？])[，、；]+", r"\1", text)
+    return re.sub(r"([，。；])\1+", r"\1", text).strip("，、； ")
+
+
+# --- mining -----------------------------------------------------------------------------------------------------
+
+def _quote(text: str) -> str:
+    return f"“{text}”"
+
+
+def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | None = None) -> list[Rule]:
+    """Patterns recurring in at least `min_support` accepted drafts: phrases deleted, replaced, sentences added, length."""
+    skip = skip or set()
+    deleted: dict[str, set[int]] = defaultdict(set)
+    replaced: dict[tuple[str, str], set[int]] = defaultdict(set)
+    added: dict[str, set[int]] = defaultdict(set)
+    for r in records:
+        for e in edits(r.machine_commentary, r.final_commentary):
+            phrase = e.before.strip(_EDGE)
+            if e.op == "replace" and len(e.before) <= MAX_SWAP and len(e.after) <= MAX_SWAP:
+                replaced[(e.before, e.after)].add(r.draft_id)
+            elif e.op != "insert" and 2 <= len(phrase) <= MAX_PHRASE:
+                # A long "replace" is a deletion next to an unrelated addition (e.g. a clause cut where a sentence
+                # was appended); the addition is counted below as an added sentence.
+                deleted[phrase].add(r.draft_id)
+        drafted = set(sentences(r.machine_commentary))
+        for s in sentences(r.final_commentary):
+            if s not in drafted and len(s) >= 6:
+                added[s].add(r.draft_id)
+
+    def kept(phrase: str) -> int:
+        # Drafts where the machine wrote the phrase and the editor left it: evidence against the rule.
+        return sum(1 for r in records if phrase in r.machine_commentary and phrase in r.final_commentary)
+
+    out: list[Rule] = []
+    for phrase, ids in deleted.items():
+        k = kept(phrase)
+        if len(ids) >= min_support and len(ids) >= 2 * k:
+            out.append(Rule(id=rule_id("delete", phrase, None), kind="delete", before=phrase,
+                            text=f"不要写{_quote(phrase)}（编辑总是删去）。", evidence=sorted(ids), count=len(ids), kept=k))
+    for (a, b), ids in replaced.items():
+        k = kept(a)
+        if len(ids) >= min_support and len(ids) >= 2 * k:
+            out.append(Rule(id=rule_id("replace", a, b), kind="replace", before=a, after=b,
+                            text=f"用{_quote(b)}代替{_quote(a)}。", evidence=sorted(ids), count=len(ids), kept=k))
+    for s, ids in added.items():
+        if len(ids) >= min_support:
+            out.append(Rule(id=rule_id("add", None, s), kind="add", after=s,
+                            text=f"在短评末尾加上：{_quote(s)}", evidence=sorted(ids), count=len(ids)))
+    with_text = [r for r in records if r.final_commentary and r.machine_commentary]
+    if len(with_text) >= min_support:
+        final = statistics.median(len(r.final_commentary) for r in with_text)
+        machine = statistics.median(len(r.machine_commentary) for r in with_text)
+        if abs(final - machine) >= max(20, 0.15 * machine):
+            target = int(round(final / 10) * 10)
+            out.append(Rule(id=rule_id("length", str(target), None), kind="length", target=target,
+                            text=f"短评篇幅控制在约 {target} 字（编辑定稿的中位数；草稿中位数 {int(machine)} 字）。",
+                            evidence=[r.draft_id for r in with_text], count=len(with_text)))
+    # A phrase contained in a longer proposed deletion with the same evidence adds nothing.
+    out = [r for r in out if not (r.kind == "delete" and any(
+        o is not r and o.kind == "delete" and r.before and o.before and r.before in o.before and set(o.evidence) >= set(r.evidence)
+        for o in out))]
+    out = [r for r in out if r.id not in skip]
+    return sorted(out, key=lambda r: (-r.count, r.kind, r.id))
+
+
+# --- decisions --------------------------------------------------------------------------------------------------
+
+@dataclass
+class RuleService:
+    """Propose, approve, edit, reject and remove house rules."""
+
+    db: LearningDB
+    prompts_dir: Path
+    min_support: int = 3
+
+    def book(self) -> RuleBook:
+        """The approved rules as on disk."""
+        return load_rules(self.prompts_dir)
+
+    def decided(self) -> dict[str, str]:
+        """Rule id → last decision."""
+        with self.db.connect() as conn:
+            return {row["rule_id"]: row["decision"] for row in conn.execute("SELECT rule_id, decision FROM rule_decisions")}
+
+    def propose(self, records: list[EditRecord]) -> list[Rule]:
+        """Open proposals: mined patterns that are neither approved nor ever rejected or removed."""
+        skip = set(self.decided()) | {r.id for r in self.book().rules}
+        return mine(records, min_support=self.min_support, skip=skip)
+
+    def _decide(self, rule: Rule, decision: str, actor: str | None) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO rule_decisions (rule_id, decision, kind, text, evidence, actor, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(rule_id) DO UPDATE SET decision=excluded.decision, text=excluded.text, actor=excluded.actor,"
+                " decided_at=excluded.decided_at",
+                (rule.id, decision, rule.kind, rule.text, json.dumps(rule.evidence), actor, now()),
+            )
+
+    def _find(self, rule_id_: str, records: list[EditRecord]) -> Rule:
+        found = next((r for r in self.propose(records) if r.id == rule_id_), None)
+        if found is None:
+            raise ValidationError(f"没有编号为 {rule_id_} 的待定规则建议：请先运行 drafting rules 查看现有建议与编号。")
+        return found
+
+    def approve(self, rule_id_: str, records: list[EditRecord], *, text: str | None = None, actor: str | None = None) -> RuleBook:
+        """Approve a proposal (optionally in the editor's words): written to the rules file as a new version."""
+        rule = self._find(rule_id_, records)
+        if text is not None:
+            rule = rule.model_copy(update={"text": _check_text(text)})
+        book = self.book()
+        new = save_rules(self.prompts_dir, [*book.rules, rule], previous=book.version)
+        self._decide(rule, "approved", actor)
+        logger.info("house rule %s approved (%s)", rule.id, new.label)
+        return new
+
+    def reject(self, rule_id_: str, records: list[EditRecord], *, actor: str | None = None) -> Rule:
+        """Reject a proposal: it is never proposed again."""
+        rule = self._find(rule_id_, records)
+        self._decide(rule, "rejected", actor)
+        return rule
+
+    def edit(self, rule_id_: str, text: str, records: list[EditRecord], *, actor: str | None = None) -> RuleBook:
+        """Reword an approved rule (a new version), or approve a proposal in the editor's words."""
+        book = self.book()
+        if not any(r.id == rule_id_ for r in book.rules):
+            return self.approve(rule_id_, records, text=text, actor=actor)
+        text = _check_text(text)
+        rules = [r.model_copy(update={"text": text}) if r.id == rule_id_ else r for r in book.rules]
+        new = save_rules(self.prompts_dir, rules, previous=book.version)
+        self._decide(next(r for r in rules if r.id == rule_id_), "approved", actor)
+        return new
+
+    def remove(self, rule_id_: str, *, actor: str | None = None) -> RuleBook:
+        """Undo an approved rule: dropped from the file (a new version) and not proposed again."""
+        book = self.book()
+        rule = next((r for r in book.rules if r.id == rule_id_), None)
+        if rule is None:
+            ids = "、".join(r.id for r in book.rules) or "（暂无）"
+            raise ValidationError(f"没有编号为 {rule_id_} 的已批准规则：现有规则 {ids}。")
+        new = save_rules(self.prompts_dir, [r for r in book.rules if r.id != rule_id_], previous=book.version)
+        self._decide(rule, "removed", actor)
+        return new

@@ -1,0 +1,49 @@
+"""The learning loop in one object: edit history, statistics, house rules and precedent feedback."""
+
+from __future__ import annotations
+
+from drafting.learning.db import LearningDB
+from drafting.learning.edits import EditRecord, Stats, history, summarise
+from drafting.learning.feedback import FeedbackStore
+from drafting.learning.rules import Rule, RuleBook, RuleService
+from drafting.settings import Settings
+from drafting.store import DraftStore
+
+
+class Learning:
+    """What the CLI and the UI call: stats, rules and feedback over the drafts' SQLite file."""
+
+    def __init__(self, settings: Settings, store: DraftStore) -> None:
+        self.settings = settings
+        self.store = store
+        db = LearningDB(store)
+        self.rules = RuleService(db, settings.prompts_dir, settings.learning.min_support)
+        self.feedback = FeedbackStore(db)
+
+    def history(self) -> list[EditRecord]:
+        """Edit records of every accepted draft."""
+        return history(self.store)
+
+    def stats(self) -> Stats:
+        """The analytics of the 统计 tab and `drafting stats`."""
+        return summarise(self.history(), currency=self.settings.learning.currency)
+
+    def proposals(self) -> list[Rule]:
+        """Open rule proposals from the current edit history."""
+        return self.rules.propose(self.history())
+
+    def approve(self, rule_id: str, *, text: str | None = None, actor: str | None = None) -> RuleBook:
+        """Approve a proposal into prompts/house_rules.md."""
+        return self.rules.approve(rule_id, self.history(), text=text, actor=actor)
+
+    def reject(self, rule_id: str, *, actor: str | None = None) -> Rule:
+        """Reject a proposal for good."""
+        return self.rules.reject(rule_id, self.history(), actor=actor)
+
+    def edit(self, rule_id: str, text: str, *, actor: str | None = None) -> RuleBook:
+        """Reword a rule or a proposal (approving it)."""
+        return self.rules.edit(rule_id, text, self.history(), actor=actor)
+
+    def remove(self, rule_id: str, *, actor: str | None = None) -> RuleBook:
+        """Undo an approved rule."""
+        return self.rules.remove(rule_id, actor=actor)
