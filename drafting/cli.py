@@ -97,14 +97,9 @@ def search(
     filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)  # type: ignore[arg-type]
     result = _services().retriever.search(text, k=k, filters=filters)
     if as_json:
-        def row(p):
-            return {
-                "id": p.item.id, "title": p.item.title, "section": p.item.section, "date": p.item.date,
-                "score": round(p.score, 6), "commentary": p.item.commentary, "sources": p.item.sources,
-                "dense_rank": p.dense_rank, "lexical_rank": p.lexical_rank,
-                "dense_score": p.dense_score, "lexical_score": p.lexical_score,
-            }
-        _print_json({"query": text, "results": [row(p) for p in result.precedents], "duplicates": [row(p) for p in result.duplicates]})
+        from drafting.jsonshape import search_json
+
+        _print_json(search_json(text, result))
         return
     for d in result.duplicates:
         typer.echo(f"重复：语料库中已有此条目 —— {d.item.title}（{d.item.date or '近日'}）")
@@ -247,18 +242,10 @@ def eval_retrieval(
 
 
 def _draft_json(d: Any) -> dict[str, Any]:
-    """One Draft in the CLI's JSON shape."""
-    return {
-        "item": d.item.model_dump(exclude={"issue", "commentary"}),
-        "commentary": d.commentary,
-        "offline": d.offline,
-        "model": d.model,
-        "temperature": d.temperature,
-        "prompt_version": d.prompt_version,
-        "findings": [{"kind": f.kind, "span": list(f.span) if f.span else None, "message": f.message, "field": f.field} for f in d.findings],
-        "precedents": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.precedents],
-        "duplicates": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.duplicates],
-    }
+    """One Draft in the CLI's JSON shape (the same as the HTTP API's)."""
+    from drafting.jsonshape import draft_json
+
+    return draft_json(d)
 
 
 @app.command()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,6 +23,10 @@ logger = logging.getLogger(__name__)
 
 # Bump when passage_text() changes: stored hashes then differ and every item is re-embedded.
 PASSAGE_VERSION = "p1"
+
+# Collection-metadata key every writer sets to a fresh token: the cross-process generation marker. Another process
+# (CLI ingest, a second app) changing the index shows up as a different token on the next check.
+GENERATION_KEY = "generation"
 
 
 class SyncStats(BaseModel):
@@ -150,9 +157,13 @@ class VectorIndex:
                 "embedded 模式下可删除该文件夹后运行 drafting reindex 重建"
             ) from exc
         self.name = collection_name(cfg.collection, embedder.name)
+        self._chroma_settings = chroma_settings
         self._collection = self._open_collection()
         self._items: list[Item] | None = None  # cache of items(); dropped on every change
         self.version = 0  # bumped on every change so the retriever knows to rebuild BM25
+        self._reopen_lock = threading.Lock()
+        self._generation = self._stored_generation(self._collection)
+        self._checked_at = time.monotonic()
 
     def _open_collection(self) -> Any:
         meta = {"embedder": self.embedder.name, "dim": int(self.embedder.dim), "passage": PASSAGE_VERSION}
@@ -170,9 +181,74 @@ class VectorIndex:
             )
         return coll
 
-    def _changed(self) -> None:
+    def _changed(self, *, external: bool = False) -> None:
         self._items = None
         self.version += 1
+        if not external:
+            self._bump_generation()
+
+    @staticmethod
+    def _stored_generation(coll: Any) -> str:
+        return str((coll.metadata or {}).get(GENERATION_KEY, ""))
+
+    def _bump_generation(self) -> None:
+        """Tell other processes the index changed; if someone else had changed it too, reload from disk first."""
+        try:
+            current = self._client.get_collection(self.name, embedding_function=None)
+            if self._stored_generation(current) != self._generation or current.id != self._collection.id:
+                self._reopen()
+            token = uuid.uuid4().hex
+            meta = {k: v for k, v in (self._collection.metadata or {}).items() if not k.startswith("hnsw:")}
+            self._collection.modify(metadata={**meta, GENERATION_KEY: token})
+            self._generation = token
+        except Exception:  # the marker is an optimisation of freshness, never a reason to fail a write
+            logger.warning("could not update the index generation marker", exc_info=True)
+
+    def _reopen(self) -> None:
+        """Drop this process's cached Chroma state and read the index again from its folder or server."""
+        with self._reopen_lock:
+            if self.settings.index.mode == "embedded":
+                import chromadb
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                # Chroma keeps one system (HNSW segments in memory) per folder and process, which does not see
+                # another process's writes ("Error finding id"). Forget it without stopping it: searches still
+                # running on the old one finish, then it is garbage-collected.
+                SharedSystemClient._identifier_to_system.pop(str(self.settings.index_path), None)
+                self._client = chromadb.PersistentClient(path=str(self.settings.index_path), settings=self._chroma_settings)
+            self._collection = self._open_collection()
+            self._generation = self._stored_generation(self._collection)
+            self._changed(external=True)
+            logger.info("index changed by another process: reloaded (generation %s)", self._generation[:8])
+
+    def check_fresh(self, max_age: float | None = None) -> bool:
+        """Reload when another process changed the index (at most one look every max_age seconds); True if reloaded."""
+        max_age = self.settings.index.freshness_seconds if max_age is None else max_age
+        now = time.monotonic()
+        if now - self._checked_at < max_age:
+            return False
+        self._checked_at = now
+        try:
+            current = self._client.get_collection(self.name, embedding_function=None)
+        except Exception:  # dropped by another process's reindex --from-scratch: open it anew
+            logger.info("index collection %s changed under us", self.name, exc_info=True)
+            self._reopen()
+            return True
+        if self._stored_generation(current) == self._generation and current.id == self._collection.id:
+            return False
+        self._reopen()
+        return True
+
+    def _retrying(self, call: Callable[[], Any]) -> Any:
+        """Run a read; if Chroma's cached state is behind another process's writes, reload once and retry."""
+        from chromadb.errors import ChromaError
+
+        try:
+            return call()
+        except ChromaError as exc:
+            logger.warning("index read failed (%s): reloading the index and retrying once", exc)
+            self._reopen()
+            return call()
 
     def stored_hashes(self) -> dict[str, str]:
         """Item id → content hash of every record, paged so 100k records stay cheap."""
@@ -199,6 +275,7 @@ class VectorIndex:
     def sync(self, items: list[Item], *, remove_missing: bool = False, progress: bool = False) -> SyncStats:
         """Upsert items, embedding only new or changed ones (content hash); optionally drop ids not given."""
         stats = SyncStats()
+        self.check_fresh(0)  # write on top of what other processes wrote, not on a stale cached state
         latest: dict[str, Item] = {}
         for item in items:  # a later duplicate id wins, as in the corpus
             latest[item.id] = item
@@ -269,6 +346,7 @@ class VectorIndex:
         except Exception:  # already gone is fine
             logger.debug("collection %s did not exist", self.name, exc_info=True)
         self._collection = self._open_collection()
+        self._generation = self._stored_generation(self._collection)
         self._changed()
 
     def dense(self, text: str, n: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
@@ -279,12 +357,12 @@ class VectorIndex:
         """Ids and cosine similarities of the n nearest items to an already embedded query."""
         if n <= 0 or self.count() == 0:
             return []
-        got = self._collection.query(
+        got = self._retrying(lambda: self._collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n,
             where=where_clause(filters),
             include=["distances"],
-        )
+        ))
         ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
         # Chroma's cosine space returns 1 - cos.
@@ -294,7 +372,7 @@ class VectorIndex:
         """Stored vectors of the given items (for MMR and duplicate checks)."""
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["embeddings"])
+        got = self._retrying(lambda: self._collection.get(ids=list(ids), include=["embeddings"]))
         embs = got["embeddings"]
         if embs is None:
             return {}
@@ -304,7 +382,7 @@ class VectorIndex:
         """Items by id, read from their stored JSON."""
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["metadatas"])
+        got = self._retrying(lambda: self._collection.get(ids=list(ids), include=["metadatas"]))
         return {
             rid: Item.model_validate_json(str(meta["item_json"]))
             for rid, meta in zip(got["ids"], got["metadatas"] or [])
@@ -313,6 +391,7 @@ class VectorIndex:
 
     def items(self) -> list[Item]:
         """Every indexed item (for the lexical index and the corpus browser)."""
+        self.check_fresh()
         if self._items is None:
             out: list[Item] = []
             page, offset = 5000, 0

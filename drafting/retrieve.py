@@ -132,6 +132,7 @@ class Retriever:
             logger.info("lexical index rebuilt: %d items", len(items))
 
     def _lexical(self) -> _Lexical:
+        self.index.check_fresh()  # another process (CLI ingest, a second app) may have changed the index
         lex = self._lex
         if lex is None or lex.version != self.index.version:
             self.refresh()

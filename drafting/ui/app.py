@@ -123,7 +123,37 @@ def build_app(services: Services) -> gr.Blocks:
             if hasattr(module, "wire"):
                 module.wire(ctx)
     demo.ui_context = ctx  # type: ignore[attr-defined]  # lets tests reach the registered components
+    hide_internal_events(demo)
     return demo
+
+
+# The page's events scripts may rely on (gradio_client, bench_load); the stable contract is /api/v1 (drafting/api.py).
+PUBLIC_EVENTS = {"run", "on_search", "on_accept", "ingest", "show"}
+
+
+def hide_internal_events(demo: gr.Blocks) -> None:
+    """Keep the page's internal endpoints (browse_3, refresh_2 …) out of Gradio's API page; the page still calls them."""
+    for fn in demo.fns.values():
+        if fn.api_visibility == "public" and getattr(fn.fn, "__name__", "") not in PUBLIC_EVENTS:
+            fn.api_visibility = "undocumented"
+
+
+def mount_api(demo: gr.Blocks, services: Services) -> None:
+    """Put the JSON routes (/api/v1) on the server Gradio started, before its own routes, behind the same login."""
+    from starlette.routing import Mount
+
+    from drafting.api import API_PREFIX, build_api
+
+    server = demo.server_app
+
+    def session_user(request: Any) -> str | None:
+        # Gradio's login cookie, as its own /user route reads it: a logged-in page may call the API too.
+        token = request.cookies.get(f"access-token-{server.cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{server.cookie_id}"
+        )
+        return server.tokens.get(token) if token else None
+
+    server.router.routes.insert(0, Mount(API_PREFIX, app=build_api(services, session_user=session_user)))
 
 
 def theme() -> gr.themes.Base:
@@ -164,4 +194,8 @@ def launch(settings: Settings) -> None:
         css=CSS,
         footer_links=[],
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
+        prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
     )
+    mount_api(demo, services)
+    print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
+    demo.block_thread()
