@@ -27,6 +27,7 @@ PASSAGE_VERSION = "p1"
 # Collection-metadata key every writer sets to a fresh token: the cross-process generation marker. Another process
 # (CLI ingest, a second app) changing the index shows up as a different token on the next check.
 GENERATION_KEY = "generation"
+CHANGE_LOG_SIZE = 256  # changes kept for readers that follow incrementally; one further behind reloads fully
 
 
 class SyncStats(BaseModel):
@@ -161,6 +162,7 @@ class VectorIndex:
         self._collection = self._open_collection()
         self._items: list[Item] | None = None  # cache of items(); dropped on every change
         self.version = 0  # bumped on every change so the retriever knows to rebuild BM25
+        self._log: list[tuple[int, tuple[list[Item], list[str]] | None]] = []
         self._reopen_lock = threading.Lock()
         self._generation = self._stored_generation(self._collection)
         self._checked_at = time.monotonic()
@@ -181,11 +183,31 @@ class VectorIndex:
             )
         return coll
 
-    def _changed(self, *, external: bool = False) -> None:
+    def _changed(self, *, external: bool = False, items: list[Item] | None = None, removed: list[str] | None = None) -> None:
         self._items = None
         self.version += 1
+        # What changed, so the lexical side can follow in time proportional to the change; None = start over.
+        known = not external and (items is not None or removed is not None)
+        self._log.append((self.version, (list(items or []), list(removed or [])) if known else None))
+        del self._log[:-CHANGE_LOG_SIZE]
         if not external:
             self._bump_generation()
+
+    def changes_since(self, version: int) -> list[tuple[list[Item], list[str]]] | None:
+        """Upserted items and removed ids after `version`, oldest first; None when only a full reload will do."""
+        if version == self.version:
+            return []
+        log = list(self._log)
+        if not log or log[0][0] > version + 1:
+            return None
+        out: list[tuple[list[Item], list[str]]] = []
+        for v, change in log:
+            if v <= version:
+                continue
+            if change is None:
+                return None
+            out.append(change)
+        return out
 
     @staticmethod
     def _stored_generation(coll: Any) -> str:
@@ -293,13 +315,14 @@ class VectorIndex:
                 stats.updated += 1
         if todo:
             self.upsert(todo, progress=progress)
+        gone: list[str] = []
         if remove_missing:
             gone = [rid for rid in stored if rid not in latest]
             for chunk in _chunks(gone, 5000):
                 self._collection.delete(ids=chunk)
             stats.removed = len(gone)
-        if todo or stats.removed:
-            self._changed()
+        if stats.removed:
+            self._changed(removed=gone)
         logger.info("index sync: %s", stats.model_dump())
         return stats
 
@@ -337,7 +360,7 @@ class VectorIndex:
         finally:
             if bar is not None:
                 bar.close()
-        self._changed()
+        self._changed(items=items)
 
     def reset(self) -> None:
         """Drop this model's collection and start empty (drafting reindex then re-embeds the corpus)."""

@@ -9,12 +9,13 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from drafting.errors import ValidationError
 from drafting.index import VectorIndex, date_int, passage_text
-from drafting.lexical import LexicalIndex
+from drafting.lexical import IncrementalLexicalIndex, TokenCache, tokenize_all
 from drafting.models import SECTIONS, Item, Precedent, SearchFilters, SearchResult
 from drafting.settings import Settings
 
@@ -57,8 +58,9 @@ class _Lexical:
     """BM25 plus column arrays of the filterable fields, aligned with the items list."""
 
     version: int
-    items: list[Item]
-    bm25: LexicalIndex
+    items: list[Item]  # one per row; a replaced or removed item's row stays, dead in bm25 and absent from pos
+    bm25: IncrementalLexicalIndex
+    view: Any  # the bm25 snapshot matching `items`: later accepts never shift rows under a running search
     pos: dict[str, int]
     section: np.ndarray
     date: np.ndarray
@@ -93,6 +95,8 @@ class Retriever:
         self.index = index
         self._lex: _Lexical | None = None
         self._lock = threading.Lock()
+        self._lex_lock = threading.Lock()  # apart from _lock: a rebuild must not hold up query embeddings
+        self._tokens = TokenCache(settings.data_dir / "lexical_tokens.sqlite3")
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # Plain RRF (equal weights): other weightings tried on tests/data/retrieval_eval.jsonl differed only by noise.
         self.dense_weight = 1.0
@@ -114,31 +118,76 @@ class Retriever:
         return vec
 
     def refresh(self) -> None:
-        """Rebuild the lexical index after the vector index changed."""
-        with self._lock:
-            version = self.index.version
-            items = self.index.items()
-            previous = self._lex.bm25 if self._lex is not None else None
-            self._lex = _Lexical(
-                version=version,
-                items=items,
-                bm25=LexicalIndex([passage_text(i) for i in items], previous),
-                pos={it.id: n for n, it in enumerate(items)},
-                section=np.array([SECTIONS.index(i.section) for i in items], dtype=np.int8),
-                date=np.array([date_int(i.date) if i.date else 0 for i in items], dtype=np.int64),
-                commentary=np.array([bool(i.commentary) for i in items], dtype=bool),
-                by_id={i.id: i for i in items},
-            )
-            logger.info("lexical index rebuilt: %d items", len(items))
+        """Rebuild the lexical index from every indexed item (tokens come from the cache where known)."""
+        with self._lex_lock:
+            self._lex = self._build(self.index.version, self.index.items())
+            logger.info("lexical index rebuilt: %d items", len(self._lex.items))
+
+    def _build(self, version: int, items: list[Item]) -> _Lexical:
+        corpus = tokenize_all([passage_text(i) for i in items], self._tokens)
+        return _Lexical(
+            version=version,
+            items=items,
+            bm25=(bm25 := IncrementalLexicalIndex(corpus)),
+            view=bm25.snapshot(),
+            pos={it.id: n for n, it in enumerate(items)},
+            section=np.array([SECTIONS.index(i.section) for i in items], dtype=np.int8),
+            date=np.array([date_int(i.date) if i.date else 0 for i in items], dtype=np.int64),
+            commentary=np.array([bool(i.commentary) for i in items], dtype=bool),
+            by_id={i.id: i for i in items},
+        )
+
+    def _follow(self, lex: _Lexical, version: int, changes: list[tuple[list[Item], list[str]]]) -> _Lexical:
+        """A new view with the changes applied: old rows of changed or removed items die, new rows are appended."""
+        latest: dict[str, Item] = {}
+        gone: set[str] = set()
+        for items, removed in changes:
+            for rid in removed:
+                latest.pop(rid, None)
+                gone.add(rid)
+            for it in items:
+                latest[it.id] = it
+                gone.discard(it.id)
+        pos, by_id = dict(lex.pos), dict(lex.by_id)
+        dead = [pos.pop(rid) for rid in (*gone, *latest) if rid in pos]
+        for rid in gone:
+            by_id.pop(rid, None)
+        new = list(latest.values())
+        rows = lex.bm25.add(tokenize_all([passage_text(i) for i in new], self._tokens))
+        lex.bm25.remove(dead)
+        view = lex.bm25.snapshot()
+        for row, it in zip(rows, new):
+            pos[it.id] = row
+            by_id[it.id] = it
+        return _Lexical(
+            version=version,
+            items=lex.items + new,
+            bm25=lex.bm25,
+            view=view,
+            pos=pos,
+            section=np.append(lex.section, np.array([SECTIONS.index(i.section) for i in new], dtype=np.int8)),
+            date=np.append(lex.date, np.array([date_int(i.date) if i.date else 0 for i in new], dtype=np.int64)),
+            commentary=np.append(lex.commentary, np.array([bool(i.commentary) for i in new], dtype=bool)),
+            by_id=by_id,
+        )
 
     def _lexical(self) -> _Lexical:
         self.index.check_fresh()  # another process (CLI ingest, a second app) may have changed the index
         lex = self._lex
-        if lex is None or lex.version != self.index.version:
-            self.refresh()
+        if lex is not None and lex.version == self.index.version:
+            return lex
+        with self._lex_lock:
             lex = self._lex
-        assert lex is not None
-        return lex
+            version = self.index.version
+            if lex is not None and lex.version == version:
+                return lex
+            changes = self.index.changes_since(lex.version) if lex is not None else None
+            if lex is not None and changes is not None:
+                self._lex = self._follow(lex, version, changes)
+            else:
+                self._lex = self._build(version, self.index.items())
+                logger.info("lexical index rebuilt: %d items", len(self._lex.items))
+            return self._lex
 
     def search(
         self,
@@ -170,7 +219,7 @@ class Retriever:
 
         lexical: list[tuple[str, float]] = []
         if mode in ("hybrid", "lexical") and lex.items:
-            scores = lex.bm25.scores(text)
+            scores = lex.bm25.scores(text, lex.view)
             ok = lex.mask(filters) & (scores > 0)
             for rid in exclude:
                 if rid in lex.pos:
