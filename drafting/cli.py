@@ -322,16 +322,34 @@ def eval_drafts(
 
 
 @app.command()
-def serve() -> None:
-    """Run the editor's web page (same as `python app.py`)."""
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="bind address (default DRAFTING_SERVER__HOST, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="port (default DRAFTING_SERVER__PORT, 7860)")] = None,
+) -> None:
+    """Run the editor's web page and the JSON API (same as `python app.py`)."""
     from drafting.ui import serve as serve_ui
 
-    serve_ui(Settings())
+    settings = Settings()
+    # Flags win over the environment and .env; the rest of the settings stay as configured.
+    if host is not None:
+        settings.server.host = host
+    if port is not None:
+        settings.server.port = port
+    serve_ui(settings)
+
+
+def quiet_third_party_logs() -> None:
+    """jieba logs its dictionary loading at DEBUG through its own stderr handler: keep that out of CLI output."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 def main() -> None:
     """Entry point: user-facing errors as one clear line, the traceback only in the log."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    quiet_third_party_logs()
     try:
         app()
     except DraftingError as exc:

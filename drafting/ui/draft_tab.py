@@ -54,15 +54,15 @@ def build(ctx: UIContext) -> None:
             )
             with gr.Row():
                 title_in = gr.Textbox(label="标题（可选）", scale=3, elem_id="dz-title-in")
-                date_in = gr.Textbox(label="日期（可选）", placeholder="2023-09-18", scale=2, elem_id="dz-date-in")
+                date_in = gr.Textbox(label="日期（可选）", placeholder="如 2023-09-18（留空则从原文识别）", scale=2, elem_id="dz-date-in")
             with gr.Row():
                 url_in = gr.Textbox(label="来源链接（可选）", scale=3, elem_id="dz-url-in")
                 section_in = gr.Dropdown([fmt.SECTION_AUTO, *SECTIONS], value=fmt.SECTION_AUTO, label="栏目", scale=2)
             with gr.Accordion("参考条目筛选", open=False):
                 f_section = gr.Dropdown([fmt.SECTION_ANY, *SECTIONS], value=fmt.SECTION_ANY, label="只参考此栏目")
                 with gr.Row():
-                    f_from = gr.Textbox(label="起始日期", placeholder="2023-01-01")
-                    f_to = gr.Textbox(label="截止日期", placeholder="2023-12-31")
+                    f_from = gr.Textbox(label="起始日期", placeholder="如 2023-01-01（可不填）")
+                    f_to = gr.Textbox(label="截止日期", placeholder="如 2023-12-31（可不填）")
             with gr.Row():
                 n_variants = gr.Radio([1, 2, 3], value=1, label="生成版本数", scale=2)
                 draft_btn = gr.Button("起草", variant="primary", scale=2, elem_id="dz-draft-btn")
