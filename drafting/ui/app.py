@@ -53,7 +53,43 @@ CSS = """
 .dz-diff ins {background:#dcfce7; color:#166534; text-decoration:underline;}
 .dz-item h3 {margin:0 0 4px 0;}
 #dz-status {min-height:1.5em;}
+/* Gradio writes toast titles from the toast type ("Warning", "Error", "Info") with no translation hook:
+   hide that text and show the Chinese title instead. */
+.toast-title.warning, .toast-title.error, .toast-title.info, .toast-title.success {font-size:0 !important;}
+.toast-title.warning::after, .toast-title.error::after, .toast-title.info::after, .toast-title.success::after
+  {font-size:var(--text-md); font-weight:600;}
+.toast-title.warning::after {content:"提示";}
+.toast-title.error::after {content:"出错";}
+.toast-title.info::after {content:"消息";}
+.toast-title.success::after {content:"完成";}
 """
+
+# Gradio's own strings, in Chinese whatever the browser's language (its built-in zh-CN only applies to Chinese
+# browsers). Keys are Gradio's frontend translation keys.
+GRADIO_STRINGS_ZH = {
+    "upload_text.drop_file": "将文件拖放到此处",
+    "upload_text.click_to_upload": "点击上传",
+    "upload_text.drop_csv": "将 CSV 拖放到此处",
+    "upload_text.paste_clipboard": "从剪贴板粘贴",
+    "common.or": "或",
+    "common.clear": "清除",
+    "common.download": "下载",
+    "common.remove": "移除",
+    "common.error": "错误",
+    "common.loading": "加载中",
+    "common.submit": "提交",
+    "common.undo": "撤销",
+    "common.empty": "空",
+    "errors.waiting_for_inputs": "等待文件上传完成，请稍后重试。",
+    "errors.lost_connection": "由于离开页面，连接已丢失。正在重新加入队列……",
+}
+# The browser languages a firm machine is likely to report; each gets the Chinese strings.
+I18N_LOCALES = ("en", "en-US", "en-GB", "zh", "zh-CN", "zh-TW", "zh-HK")
+
+
+def gradio_i18n() -> gr.I18n:
+    """Chinese for Gradio's built-in texts (upload box, clear/download buttons) under any of I18N_LOCALES."""
+    return gr.I18n(**{loc: dict(GRADIO_STRINGS_ZH) for loc in I18N_LOCALES})
 
 
 @dataclass
@@ -194,6 +230,7 @@ def launch(settings: Settings) -> None:
         css=CSS,
         footer_links=[],
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
+        i18n=gradio_i18n(),
         prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
     )
     mount_api(demo, services)
