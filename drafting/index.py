@@ -27,6 +27,7 @@ PASSAGE_VERSION = "p1"
 # Collection-metadata key every writer sets to a fresh token: the cross-process generation marker. Another process
 # (CLI ingest, a second app) changing the index shows up as a different token on the next check.
 GENERATION_KEY = "generation"
+VECTOR_CACHE_SIZE = 20_000  # item vectors kept for MMR (30 MB at 384 dimensions)
 CHANGE_LOG_SIZE = 256  # changes kept for readers that follow incrementally; one further behind reloads fully
 
 
@@ -163,6 +164,9 @@ class VectorIndex:
         self._items: list[Item] | None = None  # cache of items(); dropped on every change
         self.version = 0  # bumped on every change so the retriever knows to rebuild BM25
         self._log: list[tuple[int, tuple[list[Item], list[str]] | None]] = []
+        # Per-search Chroma calls that cost more than the rest of the search: cached until the index changes.
+        self._count: int | None = None
+        self._vectors: dict[str, np.ndarray] = {}
         self._reopen_lock = threading.Lock()
         self._generation = self._stored_generation(self._collection)
         self._checked_at = time.monotonic()
@@ -185,6 +189,8 @@ class VectorIndex:
 
     def _changed(self, *, external: bool = False, items: list[Item] | None = None, removed: list[str] | None = None) -> None:
         self._items = None
+        self._count = None
+        self._vectors = {}
         self.version += 1
         # What changed, so the lexical side can follow in time proportional to the change; None = start over.
         known = not external and (items is not None or removed is not None)
@@ -395,11 +401,16 @@ class VectorIndex:
         """Stored vectors of the given items (for MMR and duplicate checks)."""
         if not ids:
             return {}
-        got = self._retrying(lambda: self._collection.get(ids=list(ids), include=["embeddings"]))
-        embs = got["embeddings"]
-        if embs is None:
-            return {}
-        return {rid: np.asarray(v, dtype=np.float32) for rid, v in zip(got["ids"], embs)}
+        cache = self._vectors
+        missing = [i for i in dict.fromkeys(ids) if i not in cache]
+        if missing:
+            got = self._retrying(lambda: self._collection.get(ids=missing, include=["embeddings"]))
+            embs = got["embeddings"]
+            if len(cache) > VECTOR_CACHE_SIZE:
+                cache.clear()
+            if embs is not None:
+                cache.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(got["ids"], embs))
+        return {rid: cache[rid] for rid in ids if rid in cache}
 
     def get(self, ids: list[str]) -> dict[str, Item]:
         """Items by id, read from their stored JSON."""
@@ -429,4 +440,8 @@ class VectorIndex:
 
     def count(self) -> int:
         """Number of indexed items."""
-        return int(self._collection.count())
+        self.check_fresh()
+        count = self._count
+        if count is None:
+            count = self._count = int(self._collection.count())
+        return count

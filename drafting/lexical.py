@@ -267,3 +267,10 @@ class IncrementalLexicalIndex:
                 out[seg.n_main + rows] += idf * tf / (tf + norm[rows])
         out[~seg.live] = 0.0
         return out
+
+
+class LexicalIndex(IncrementalLexicalIndex):
+    """The incremental index built from texts rather than tokens (the name callers used before it was incremental)."""
+
+    def __init__(self, texts: list[str], cache: TokenCache | None = None) -> None:
+        super().__init__(tokenize_all(texts, cache))
