@@ -168,6 +168,8 @@ class VectorIndex:
         self._count: int | None = None
         self._vectors: dict[str, np.ndarray] = {}
         self._reopen_lock = threading.Lock()
+        self._bump_lock = threading.Lock()
+        self._change_lock = threading.Lock()
         self._generation = self._stored_generation(self._collection)
         self._checked_at = time.monotonic()
 
@@ -191,11 +193,12 @@ class VectorIndex:
         self._items = None
         self._count = None
         self._vectors = {}
-        self.version += 1
         # What changed, so the lexical side can follow in time proportional to the change; None = start over.
         known = not external and (items is not None or removed is not None)
-        self._log.append((self.version, (list(items or []), list(removed or [])) if known else None))
-        del self._log[:-CHANGE_LOG_SIZE]
+        with self._change_lock:
+            self._log.append((self.version + 1, (list(items or []), list(removed or [])) if known else None))
+            del self._log[:-CHANGE_LOG_SIZE]
+            self.version += 1  # after the log entry: a reader that sees the new version finds its change
         if not external:
             self._bump_generation()
 
@@ -221,6 +224,10 @@ class VectorIndex:
 
     def _bump_generation(self) -> None:
         """Tell other processes the index changed; if someone else had changed it too, reload from disk first."""
+        with self._bump_lock:  # two writers of this process must not take each other's stamp for a foreign one
+            self._stamp()
+
+    def _stamp(self) -> None:
         try:
             current = self._client.get_collection(self.name, embedding_function=None)
             if self._stored_generation(current) != self._generation or current.id != self._collection.id:
