@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import logging
 import re
+import shutil
 import sqlite3
 import threading
 import unicodedata
@@ -158,6 +160,42 @@ def _postings(corpus: list[list[str]], first: int, into: dict[str, list[tuple[in
     return into
 
 
+class MainStore:
+    """The last built bm25s main segment on disk with the text hash of each row, so a restart loads it instead of
+    rebuilding (the rebuild is most of start-up at 100k items). Derived data: deleting the folder is safe."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+
+    def load(self) -> tuple[Any, list[str]] | None:
+        """(bm25s segment, row hashes), or None when there is none or it is unreadable."""
+        if self.folder is None or not (self.folder / "rows.json").exists():
+            return None
+        import bm25s
+
+        try:
+            rows = json.loads((self.folder / "rows.json").read_text(encoding="utf-8"))
+            bm25 = bm25s.BM25.load(str(self.folder), show_progress=False)
+        except (OSError, ValueError, KeyError):
+            logger.warning("stored lexical index %s unreadable; rebuilding", self.folder, exc_info=True)
+            return None
+        return bm25, [str(h) for h in rows]
+
+    def save(self, bm25: Any, hashes: list[str]) -> None:
+        """Replace the stored segment (a failure only costs a rebuild at the next start)."""
+        if self.folder is None:
+            return
+        tmp = self.folder.with_name(self.folder.name + ".tmp")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            bm25.save(str(tmp), show_progress=False)
+            (tmp / "rows.json").write_text(json.dumps(hashes), encoding="utf-8")  # written last: marks it complete
+            shutil.rmtree(self.folder, ignore_errors=True)
+            tmp.rename(self.folder)
+        except OSError:
+            logger.warning("could not store the lexical index in %s", self.folder, exc_info=True)
+
+
 def _doc_freq(bm25: Any) -> dict[str, int]:
     indptr = np.append(np.asarray(bm25.scores["indptr"]), len(bm25.scores["data"]))
     return {tok: int(indptr[i + 1] - indptr[i]) for tok, i in bm25.vocab_dict.items()}
@@ -170,24 +208,33 @@ class IncrementalLexicalIndex:
 
     K1, B = 1.5, 0.75  # bm25s's defaults (method "lucene"), so delta and main scores are on one scale
 
-    def __init__(self, corpus: list[list[str]], *, merge_at: int = 2000) -> None:
+    def __init__(self, corpus: list[list[str]], *, merge_at: int = 2000, hashes: list[str] | None = None,
+                 store: MainStore | None = None, main: Any = None, live: np.ndarray | None = None) -> None:
+        """Index the rows; `main` is a bm25s segment already built over exactly these rows (loaded from `store`)."""
         self.merge_at = merge_at
+        self.store = store
         self._lock = threading.Lock()
         self._merging = False
         self._tokens: list[list[str]] = list(corpus)
-        main = _bm25(corpus) if corpus else None
+        self._hashes: list[str] = list(hashes) if hashes is not None else [""] * len(corpus)
+        if main is None and corpus:
+            main = _bm25(corpus)
+            if store is not None and hashes is not None:
+                store.save(main, self._hashes)
         lengths = [len(t) or 1 for t in corpus]
         self._seg = _Segments(main, len(corpus), _doc_freq(main) if main is not None else {}, [], {},
                               np.zeros(0, dtype=np.float32), float(np.mean(lengths)) if lengths else 1.0,
-                              np.ones(len(corpus), dtype=bool))
+                              live if live is not None else np.ones(len(corpus), dtype=bool))
 
     @property
     def size(self) -> int:
         return self._seg.size
 
-    def add(self, corpus: list[list[str]]) -> list[int]:
-        """Append rows (tokens); returns their row numbers. Cost proportional to the rows added."""
+    def add(self, corpus: list[list[str]], hashes: list[str] | None = None) -> list[int]:
+        """Append rows (tokens, and their texts' hashes for the stored main segment); returns their row numbers.
+        Cost proportional to the rows added."""
         with self._lock:
+            self._hashes.extend(hashes if hashes is not None else [""] * len(corpus))
             seg = self._seg
             delta = seg.delta + list(corpus)
             postings = _postings(corpus, len(seg.delta), dict(seg.delta_postings))
@@ -216,7 +263,10 @@ class IncrementalLexicalIndex:
         """Fold the delta into the main segment now (the background merge calls this)."""
         with self._lock:
             corpus = list(self._tokens)
+            hashes = self._hashes[: len(corpus)]
         main = _bm25(corpus) if corpus else None  # the slow part, outside the lock: searches go on meanwhile
+        if main is not None and self.store is not None:
+            self.store.save(main, hashes)
         lengths = [len(t) or 1 for t in corpus]
         with self._lock:
             seg = self._seg

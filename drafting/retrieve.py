@@ -15,7 +15,7 @@ import numpy as np
 
 from drafting.errors import ValidationError
 from drafting.index import VectorIndex, date_int, passage_text
-from drafting.lexical import IncrementalLexicalIndex, TokenCache, tokenize_all
+from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
 from drafting.models import SECTIONS, Item, Precedent, SearchFilters, SearchResult
 from drafting.settings import Settings
 
@@ -97,6 +97,8 @@ class Retriever:
         self._lock = threading.Lock()
         self._lex_lock = threading.Lock()  # apart from _lock: a rebuild must not hold up query embeddings
         self._tokens = TokenCache(settings.data_dir / "lexical_tokens.sqlite3")
+        self._main_store = MainStore(settings.data_dir / "lexical_main")
+        self._merge_at = 2000
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # Plain RRF (equal weights): other weightings tried on tests/data/retrieval_eval.jsonl differed only by noise.
         self.dense_weight = 1.0
@@ -124,18 +126,50 @@ class Retriever:
             logger.info("lexical index rebuilt: %d items", len(self._lex.items))
 
     def _build(self, version: int, items: list[Item]) -> _Lexical:
-        corpus = tokenize_all([passage_text(i) for i in items], self._tokens)
+        texts = [passage_text(i) for i in items]
+        hashes = [text_hash(t) for t in texts]
+        restored = self._restore(items, texts, hashes)
+        if restored is not None:
+            bm25, rows = restored
+        else:
+            corpus = tokenize_all(texts, self._tokens)
+            bm25, rows = IncrementalLexicalIndex(corpus, hashes=hashes, store=self._main_store), list(items)
+        live = bm25.snapshot().live
         return _Lexical(
             version=version,
-            items=items,
-            bm25=(bm25 := IncrementalLexicalIndex(corpus)),
+            items=rows,
+            bm25=bm25,
             view=bm25.snapshot(),
-            pos={it.id: n for n, it in enumerate(items)},
-            section=np.array([SECTIONS.index(i.section) for i in items], dtype=np.int8),
-            date=np.array([date_int(i.date) if i.date else 0 for i in items], dtype=np.int64),
-            commentary=np.array([bool(i.commentary) for i in items], dtype=bool),
+            pos={it.id: n for n, it in enumerate(rows) if live[n]},
+            section=np.array([SECTIONS.index(i.section) for i in rows], dtype=np.int8),
+            date=np.array([date_int(i.date) if i.date else 0 for i in rows], dtype=np.int64),
+            commentary=np.array([bool(i.commentary) for i in rows], dtype=bool),
             by_id={i.id: i for i in items},
         )
+
+    def _restore(self, items: list[Item], texts: list[str], hashes: list[str]) -> tuple[IncrementalLexicalIndex, list[Item]] | None:
+        """The stored main segment with today's items matched to its rows by text hash (rows whose text is gone
+        stay dead), the rest appended as delta; None when nothing usable is stored."""
+        saved = self._main_store.load()
+        if saved is None or not items:
+            return None
+        main, saved_hashes = saved
+        where: dict[str, list[int]] = {}
+        for n, h in enumerate(hashes):
+            where.setdefault(h, []).append(n)
+        order = [where[h].pop() if where.get(h) else -1 for h in saved_hashes]
+        rest = [n for left in where.values() for n in left]
+        if len(rest) > max(self._merge_at, len(items) // 5):
+            return None  # too much changed: a fresh build ranks better than a large delta
+        live = np.array([o >= 0 for o in order], dtype=bool)
+        row_tokens = tokenize_all([texts[o] if o >= 0 else "" for o in order], self._tokens)
+        bm25 = IncrementalLexicalIndex(row_tokens, hashes=saved_hashes, store=self._main_store, main=main, live=live,
+                                       merge_at=self._merge_at)
+        bm25.add(tokenize_all([texts[n] for n in rest], self._tokens), [hashes[n] for n in rest])
+        placeholder = items[0]  # dead rows need some item for the column arrays; they never score
+        rows = [items[o] if o >= 0 else placeholder for o in order] + [items[n] for n in rest]
+        logger.info("lexical index loaded: %d stored rows, %d new", len(order), len(rest))
+        return bm25, rows
 
     def _follow(self, lex: _Lexical, version: int, changes: list[tuple[list[Item], list[str]]]) -> _Lexical:
         """A new view with the changes applied: old rows of changed or removed items die, new rows are appended."""
@@ -153,7 +187,8 @@ class Retriever:
         for rid in gone:
             by_id.pop(rid, None)
         new = list(latest.values())
-        rows = lex.bm25.add(tokenize_all([passage_text(i) for i in new], self._tokens))
+        texts = [passage_text(i) for i in new]
+        rows = lex.bm25.add(tokenize_all(texts, self._tokens), [text_hash(t) for t in texts])
         lex.bm25.remove(dead)
         view = lex.bm25.snapshot()
         for row, it in zip(rows, new):

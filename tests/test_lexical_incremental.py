@@ -109,3 +109,29 @@ def test_token_cache_survives_a_restart(tmp_path: Path) -> None:
     from drafting.lexical import text_hash
 
     assert reopened.load([text_hash(t) for t in texts]) == {text_hash(t): toks for t, toks in zip(texts, first)}
+
+
+def test_restart_loads_the_stored_segment_and_catches_up(tmp_path: Path, caplog) -> None:
+    import logging
+
+    from drafting.retrieve import Retriever
+
+    settings = make_settings(tmp_path)
+    services = build_services(settings)
+    services.ingest()
+    query = "上海 区块链 关键技术 攻关"
+    services.retriever.search(query, k=5, mode="lexical")
+    assert (settings.data_dir / "lexical_main" / "rows.json").exists()
+
+    city, text = CITIES[0], raw(CITIES[0])
+    d = services.drafter.draft(DraftRequest(raw_text=text, section="政策速递", offline=True))[0]
+    title = f"{city}市发布《{city}市元宇宙产业创新发展行动方案》"
+    services.accept(services.store.create(d, source_text=text), title=title, body=d.item.body, commentary=d.commentary)
+
+    running = [p.item.id for p in services.retriever.search(query, k=5, mode="lexical").precedents]
+    with caplog.at_level(logging.INFO, logger="drafting.retrieve"):
+        restarted = Retriever(settings, services.index)  # as a new process would: stored segment + delta
+        assert [p.item.id for p in restarted.search(query, k=5, mode="lexical").precedents] == running
+    assert any("lexical index loaded" in r.getMessage() and "1 new" in r.getMessage() for r in caplog.records)
+    found = restarted.search(title, k=5, mode="lexical")
+    assert item_id("政策速递", title, d.item.date) in [p.item.id for p in found.precedents + found.duplicates]
