@@ -288,15 +288,24 @@ class VectorIndex:
     def stored_hashes(self) -> dict[str, str]:
         """Item id → content hash of every record, paged so 100k records stay cheap."""
         hashes: dict[str, str] = {}
+        items: list[Item] = []
+        version = self.version
         page = 5000
         offset = 0
         while True:
             got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
             for rid, meta in zip(got["ids"], got["metadatas"] or []):
                 hashes[rid] = str((meta or {}).get("content_hash", ""))
+                if meta:
+                    items.append(Item.model_validate_json(str(meta["item_json"])))
             if len(got["ids"]) < page:
-                return hashes
+                break
             offset += page
+        # Reading every record is the slow part of start-up at 100k items: keep the items for items() too,
+        # unless the index changed meanwhile.
+        if self.version == version:
+            self._items = items
+        return hashes
 
     def _hashes_of(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
