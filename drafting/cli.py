@@ -100,15 +100,9 @@ def search(
     profile = query_profile(text, section)
     result = _services().retriever.search_profiled(text, profile, k, filters, section=section)
     if as_json:
-        def row(p):
-            return {
-                "id": p.item.id, "title": p.item.title, "section": p.item.section, "date": p.item.date,
-                "score": round(p.score, 6), "commentary": p.item.commentary, "sources": p.item.sources,
-                "dense_rank": p.dense_rank, "lexical_rank": p.lexical_rank,
-                "dense_score": p.dense_score, "lexical_score": p.lexical_score, **_precedent_extras(p),
-            }
-        _print_json({"query": text, "profile": _profile_json(profile), "precedent_gap": result.precedent_gap,
-                     "results": [row(p) for p in result.precedents], "duplicates": [row(p) for p in result.duplicates]})
+        from drafting.jsonshape import search_json
+
+        _print_json(search_json(text, result, profile))
         return
     if result.precedent_gap:
         typer.echo(f"注意：语料库中没有与该条目同类（{profile.kind}，{profile.stance}）且带短评的先例", err=True)
@@ -270,35 +264,11 @@ def eval_retrieval(
     typer.echo(f"{kinds['profile'].cases} labelled items whose kind has precedents with a 短评")
 
 
-def _profile_json(p: Any) -> dict[str, Any] | None:
-    """A Profile in the CLI's JSON shape."""
-    if p is None:
-        return None
-    return {"kind": p.kind, "stance": p.stance, "issuer": p.issuer, "level": p.level, "figures": p.figures, "source": p.source}
-
-
-def _precedent_extras(p: Any) -> dict[str, Any]:
-    """Profile, reasons and similarity (dense cosine, in %) of a precedent."""
-    return {"profile": _profile_json(p.profile), "why": p.why,
-            "similarity": round(100 * p.dense_score, 1) if p.dense_score is not None else None}
-
-
 def _draft_json(d: Any) -> dict[str, Any]:
-    """One Draft in the CLI's JSON shape."""
-    return {
-        "item": d.item.model_dump(exclude={"issue", "commentary"}),
-        "commentary": d.commentary,
-        "offline": d.offline,
-        "model": d.model,
-        "temperature": d.temperature,
-        "prompt_version": d.prompt_version,
-        "findings": [{"kind": f.kind, "span": list(f.span) if f.span else None, "message": f.message, "field": f.field} for f in d.findings],
-        "precedents": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6), **_precedent_extras(p)}
-                       for p in d.precedents],
-        "duplicates": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.duplicates],
-        "profile": _profile_json(d.profile),
-        "precedent_gap": d.precedent_gap,
-    }
+    """One Draft in the CLI's JSON shape (the same as the HTTP API's)."""
+    from drafting.jsonshape import draft_json
+
+    return draft_json(d)
 
 
 @app.command()
@@ -535,11 +505,28 @@ def import_review_cmd(
 
 
 @app.command()
-def serve() -> None:
-    """Run the editor's web page (same as `python app.py`)."""
+def serve(
+    host: Annotated[str | None, typer.Option("--host", help="bind address (default DRAFTING_SERVER__HOST, 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option("--port", min=1, max=65535, help="port (default DRAFTING_SERVER__PORT, 7860)")] = None,
+) -> None:
+    """Run the editor's web page and the JSON API (same as `python app.py`)."""
     from drafting.ui import serve as serve_ui
 
-    serve_ui(Settings())
+    settings = Settings()
+    # Flags win over the environment and .env; the rest of the settings stay as configured.
+    if host is not None:
+        settings.server.host = host
+    if port is not None:
+        settings.server.port = port
+    serve_ui(settings)
+
+
+def quiet_third_party_logs() -> None:
+    """jieba logs its dictionary loading at DEBUG through its own stderr handler: keep that out of CLI output."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
 
 
 # --- learning from editors (#12): accept from scripts, edit statistics, house rules ---------------------------------
@@ -680,6 +667,7 @@ def rules_remove(rule_id: str, as_json: JsonOpt = False) -> None:
 def main() -> None:
     """Entry point: user-facing errors as one clear line, the traceback only in the log."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    quiet_third_party_logs()
     try:
         app()
     except DraftingError as exc:

@@ -16,7 +16,17 @@ from drafting import guard, offline
 from drafting.errors import DraftingError, ValidationError
 from drafting.learning.rules import RuleBook, apply_rules, load_rules
 from drafting.llm import ChatModel, model_names, variant_temperatures
-from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, Profile, SearchFilters, SearchResult, Usage
+from drafting.models import (
+    Draft,
+    DraftEvent,
+    DraftRequest,
+    Item,
+    Precedent,
+    Profile,
+    SearchFilters,
+    SearchResult,
+    Usage,
+)
 from drafting.profile import profile_of, refine_with_model
 from drafting.prompts import Prompt, fence, load_prompts
 from drafting.retrieve import Retriever

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -21,6 +24,12 @@ logger = logging.getLogger(__name__)
 
 # Bump when passage_text() changes: stored hashes then differ and every item is re-embedded.
 PASSAGE_VERSION = "p1"
+
+# Collection-metadata key every writer sets to a fresh token: the cross-process generation marker. Another process
+# (CLI ingest, a second app) changing the index shows up as a different token on the next check.
+GENERATION_KEY = "generation"
+VECTOR_CACHE_SIZE = 20_000  # item vectors kept for MMR (30 MB at 384 dimensions)
+CHANGE_LOG_SIZE = 256  # changes kept for readers that follow incrementally; one further behind reloads fully
 
 
 class SyncStats(BaseModel):
@@ -159,10 +168,20 @@ class VectorIndex:
                 "embedded 模式下可删除该文件夹后运行 drafting reindex 重建"
             ) from exc
         self.name = collection_name(cfg.collection, embedder.name)
+        self._chroma_settings = chroma_settings
         self._collection = self._open_collection()
         self._items: list[Item] | None = None  # cache of items(); dropped on every change
         self._stale_profiles: set[str] = set()  # ids read by the last hash scan whose stored profile is outdated
         self.version = 0  # bumped on every change so the retriever knows to rebuild BM25
+        self._log: list[tuple[int, tuple[list[Item], list[str]] | None]] = []
+        # Per-search Chroma calls that cost more than the rest of the search: cached until the index changes.
+        self._count: int | None = None
+        self._vectors: dict[str, np.ndarray] = {}
+        self._reopen_lock = threading.Lock()
+        self._bump_lock = threading.Lock()
+        self._change_lock = threading.Lock()
+        self._generation = self._stored_generation(self._collection)
+        self._checked_at = time.monotonic()
 
     def _open_collection(self) -> Any:
         meta = {"embedder": self.embedder.name, "dim": int(self.embedder.dim), "passage": PASSAGE_VERSION}
@@ -180,13 +199,107 @@ class VectorIndex:
             )
         return coll
 
-    def _changed(self) -> None:
+    def _changed(self, *, external: bool = False, items: list[Item] | None = None, removed: list[str] | None = None) -> None:
         self._items = None
-        self.version += 1
+        self._count = None
+        self._vectors = {}
+        # What changed, so the lexical side can follow in time proportional to the change; None = start over.
+        known = not external and (items is not None or removed is not None)
+        with self._change_lock:
+            self._log.append((self.version + 1, (list(items or []), list(removed or [])) if known else None))
+            del self._log[:-CHANGE_LOG_SIZE]
+            self.version += 1  # after the log entry: a reader that sees the new version finds its change
+        if not external:
+            self._bump_generation()
+
+    def changes_since(self, version: int) -> list[tuple[list[Item], list[str]]] | None:
+        """Upserted items and removed ids after `version`, oldest first; None when only a full reload will do."""
+        if version == self.version:
+            return []
+        log = list(self._log)
+        if not log or log[0][0] > version + 1:
+            return None
+        out: list[tuple[list[Item], list[str]]] = []
+        for v, change in log:
+            if v <= version:
+                continue
+            if change is None:
+                return None
+            out.append(change)
+        return out
+
+    @staticmethod
+    def _stored_generation(coll: Any) -> str:
+        return str((coll.metadata or {}).get(GENERATION_KEY, ""))
+
+    def _bump_generation(self) -> None:
+        """Tell other processes the index changed; if someone else had changed it too, reload from disk first."""
+        with self._bump_lock:  # two writers of this process must not take each other's stamp for a foreign one
+            self._stamp()
+
+    def _stamp(self) -> None:
+        try:
+            current = self._client.get_collection(self.name, embedding_function=None)
+            if self._stored_generation(current) != self._generation or current.id != self._collection.id:
+                self._reopen()
+            token = uuid.uuid4().hex
+            meta = {k: v for k, v in (self._collection.metadata or {}).items() if not k.startswith("hnsw:")}
+            self._collection.modify(metadata={**meta, GENERATION_KEY: token})
+            self._generation = token
+        except Exception:  # the marker is an optimisation of freshness, never a reason to fail a write
+            logger.warning("could not update the index generation marker", exc_info=True)
+
+    def _reopen(self) -> None:
+        """Drop this process's cached Chroma state and read the index again from its folder or server."""
+        with self._reopen_lock:
+            if self.settings.index.mode == "embedded":
+                import chromadb
+                from chromadb.api.shared_system_client import SharedSystemClient
+
+                # Chroma keeps one system (HNSW segments in memory) per folder and process, which does not see
+                # another process's writes ("Error finding id"). Forget it without stopping it: searches still
+                # running on the old one finish, then it is garbage-collected.
+                SharedSystemClient._identifier_to_system.pop(str(self.settings.index_path), None)
+                self._client = chromadb.PersistentClient(path=str(self.settings.index_path), settings=self._chroma_settings)
+            self._collection = self._open_collection()
+            self._generation = self._stored_generation(self._collection)
+            self._changed(external=True)
+            logger.info("index changed by another process: reloaded (generation %s)", self._generation[:8])
+
+    def check_fresh(self, max_age: float | None = None) -> bool:
+        """Reload when another process changed the index (at most one look every max_age seconds); True if reloaded."""
+        max_age = self.settings.index.freshness_seconds if max_age is None else max_age
+        now = time.monotonic()
+        if now - self._checked_at < max_age:
+            return False
+        self._checked_at = now
+        try:
+            current = self._client.get_collection(self.name, embedding_function=None)
+        except Exception:  # dropped by another process's reindex --from-scratch: open it anew
+            logger.info("index collection %s changed under us", self.name, exc_info=True)
+            self._reopen()
+            return True
+        if self._stored_generation(current) == self._generation and current.id == self._collection.id:
+            return False
+        self._reopen()
+        return True
+
+    def _retrying(self, call: Callable[[], Any]) -> Any:
+        """Run a read; if Chroma's cached state is behind another process's writes, reload once and retry."""
+        from chromadb.errors import ChromaError
+
+        try:
+            return call()
+        except ChromaError as exc:
+            logger.warning("index read failed (%s): reloading the index and retrying once", exc)
+            self._reopen()
+            return call()
 
     def stored_hashes(self) -> dict[str, str]:
         """Item id → content hash of every record, paged so 100k records stay cheap."""
         hashes: dict[str, str] = {}
+        items: list[Item] = []
+        version = self.version
         page = 5000
         offset = 0
         self._stale_profiles = set()
@@ -196,9 +309,16 @@ class VectorIndex:
                 hashes[rid] = str((meta or {}).get("content_hash", ""))
                 if (meta or {}).get("profile_version") != PROFILE_VERSION:
                     self._stale_profiles.add(rid)
+                if meta:
+                    items.append(Item.model_validate_json(str(meta["item_json"])))
             if len(got["ids"]) < page:
-                return hashes
+                break
             offset += page
+        # Reading every record is the slow part of start-up at 100k items: keep the items for items() too,
+        # unless the index changed meanwhile.
+        if self.version == version:
+            self._items = items
+        return hashes
 
     def _hashes_of(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
@@ -215,6 +335,7 @@ class VectorIndex:
     def sync(self, items: list[Item], *, remove_missing: bool = False, progress: bool = False) -> SyncStats:
         """Upsert items, embedding only new or changed ones (content hash); optionally drop ids not given."""
         stats = SyncStats()
+        self.check_fresh(0)  # write on top of what other processes wrote, not on a stale cached state
         latest: dict[str, Item] = {}
         for item in items:  # a later duplicate id wins, as in the corpus
             latest[item.id] = item
@@ -239,13 +360,14 @@ class VectorIndex:
             # Profiles are computed from the stored text: only metadata changes, the vectors stay.
             self._collection.update(ids=[i.id for i in chunk], metadatas=[_metadata(i) for i in chunk])
         stats.profiled = len(reprofile)
+        gone: list[str] = []
         if remove_missing:
             gone = [rid for rid in stored if rid not in latest]
             for chunk in _chunks(gone, 5000):
                 self._collection.delete(ids=chunk)
             stats.removed = len(gone)
-        if todo or stats.removed:
-            self._changed()
+        if stats.removed:
+            self._changed(removed=gone)
         logger.info("index sync: %s", stats.model_dump())
         return stats
 
@@ -283,7 +405,7 @@ class VectorIndex:
         finally:
             if bar is not None:
                 bar.close()
-        self._changed()
+        self._changed(items=items)
 
     def reset(self) -> None:
         """Drop this model's collection and start empty (drafting reindex then re-embeds the corpus)."""
@@ -292,6 +414,7 @@ class VectorIndex:
         except Exception:  # already gone is fine
             logger.debug("collection %s did not exist", self.name, exc_info=True)
         self._collection = self._open_collection()
+        self._generation = self._stored_generation(self._collection)
         self._changed()
 
     def dense(self, text: str, n: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
@@ -302,12 +425,12 @@ class VectorIndex:
         """Ids and cosine similarities of the n nearest items to an already embedded query."""
         if n <= 0 or self.count() == 0:
             return []
-        got = self._collection.query(
+        got = self._retrying(lambda: self._collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n,
             where=where_clause(filters),
             include=["distances"],
-        )
+        ))
         ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
         # Chroma's cosine space returns 1 - cos.
@@ -317,17 +440,22 @@ class VectorIndex:
         """Stored vectors of the given items (for MMR and duplicate checks)."""
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["embeddings"])
-        embs = got["embeddings"]
-        if embs is None:
-            return {}
-        return {rid: np.asarray(v, dtype=np.float32) for rid, v in zip(got["ids"], embs)}
+        cache = self._vectors
+        missing = [i for i in dict.fromkeys(ids) if i not in cache]
+        if missing:
+            got = self._retrying(lambda: self._collection.get(ids=missing, include=["embeddings"]))
+            embs = got["embeddings"]
+            if len(cache) > VECTOR_CACHE_SIZE:
+                cache.clear()
+            if embs is not None:
+                cache.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(got["ids"], embs))
+        return {rid: cache[rid] for rid in ids if rid in cache}
 
     def get(self, ids: list[str]) -> dict[str, Item]:
         """Items by id, read from their stored JSON."""
         if not ids:
             return {}
-        got = self._collection.get(ids=list(ids), include=["metadatas"])
+        got = self._retrying(lambda: self._collection.get(ids=list(ids), include=["metadatas"]))
         return {
             rid: Item.model_validate_json(str(meta["item_json"]))
             for rid, meta in zip(got["ids"], got["metadatas"] or [])
@@ -336,6 +464,7 @@ class VectorIndex:
 
     def items(self) -> list[Item]:
         """Every indexed item (for the lexical index and the corpus browser)."""
+        self.check_fresh()
         if self._items is None:
             out: list[Item] = []
             page, offset = 5000, 0
@@ -358,4 +487,8 @@ class VectorIndex:
 
     def count(self) -> int:
         """Number of indexed items."""
-        return int(self._collection.count())
+        self.check_fresh()
+        count = self._count
+        if count is None:
+            count = self._count = int(self._collection.count())
+        return count

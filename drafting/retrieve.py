@@ -9,12 +9,13 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from drafting.errors import ValidationError
 from drafting.index import VectorIndex, date_int, passage_text
-from drafting.lexical import LexicalIndex
+from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
 from drafting.models import SECTIONS, Item, Precedent, Profile, SearchFilters, SearchResult
 from drafting.settings import Settings
 
@@ -57,8 +58,9 @@ class _Lexical:
     """BM25 plus column arrays of the filterable fields, aligned with the items list."""
 
     version: int
-    items: list[Item]
-    bm25: LexicalIndex
+    items: list[Item]  # one per row; a replaced or removed item's row stays, dead in bm25 and absent from pos
+    bm25: IncrementalLexicalIndex
+    view: Any  # the bm25 snapshot matching `items`: later accepts never shift rows under a running search
     pos: dict[str, int]
     section: np.ndarray
     date: np.ndarray
@@ -93,6 +95,10 @@ class Retriever:
         self.index = index
         self._lex: _Lexical | None = None
         self._lock = threading.Lock()
+        self._lex_lock = threading.Lock()  # apart from _lock: a rebuild must not hold up query embeddings
+        self._tokens = TokenCache(settings.data_dir / "lexical_tokens.sqlite3")
+        self._main_store = MainStore(settings.data_dir / "lexical_main")
+        self._merge_at = 2000
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         # Plain RRF (equal weights): other weightings tried on tests/data/retrieval_eval.jsonl differed only by noise.
         self.dense_weight = 1.0
@@ -114,30 +120,109 @@ class Retriever:
         return vec
 
     def refresh(self) -> None:
-        """Rebuild the lexical index after the vector index changed."""
-        with self._lock:
-            version = self.index.version
-            items = self.index.items()
-            previous = self._lex.bm25 if self._lex is not None else None
-            self._lex = _Lexical(
-                version=version,
-                items=items,
-                bm25=LexicalIndex([passage_text(i) for i in items], previous),
-                pos={it.id: n for n, it in enumerate(items)},
-                section=np.array([SECTIONS.index(i.section) for i in items], dtype=np.int8),
-                date=np.array([date_int(i.date) if i.date else 0 for i in items], dtype=np.int64),
-                commentary=np.array([bool(i.commentary) for i in items], dtype=bool),
-                by_id={i.id: i for i in items},
-            )
-            logger.info("lexical index rebuilt: %d items", len(items))
+        """Rebuild the lexical index from every indexed item (tokens come from the cache where known)."""
+        with self._lex_lock:
+            self._lex = self._build(self.index.version, self.index.items())
+            logger.info("lexical index rebuilt: %d items", len(self._lex.items))
+
+    def _build(self, version: int, items: list[Item]) -> _Lexical:
+        texts = [passage_text(i) for i in items]
+        hashes = [text_hash(t) for t in texts]
+        restored = self._restore(items, texts, hashes)
+        if restored is not None:
+            bm25, rows = restored
+        else:
+            corpus = tokenize_all(texts, self._tokens)
+            bm25, rows = IncrementalLexicalIndex(corpus, hashes=hashes, store=self._main_store), list(items)
+        live = bm25.snapshot().live
+        return _Lexical(
+            version=version,
+            items=rows,
+            bm25=bm25,
+            view=bm25.snapshot(),
+            pos={it.id: n for n, it in enumerate(rows) if live[n]},
+            section=np.array([SECTIONS.index(i.section) for i in rows], dtype=np.int8),
+            date=np.array([date_int(i.date) if i.date else 0 for i in rows], dtype=np.int64),
+            commentary=np.array([bool(i.commentary) for i in rows], dtype=bool),
+            by_id={i.id: i for i in items},
+        )
+
+    def _restore(self, items: list[Item], texts: list[str], hashes: list[str]) -> tuple[IncrementalLexicalIndex, list[Item]] | None:
+        """The stored main segment with today's items matched to its rows by text hash (rows whose text is gone
+        stay dead), the rest appended as delta; None when nothing usable is stored."""
+        saved = self._main_store.load()
+        if saved is None or not items:
+            return None
+        main, saved_hashes = saved
+        where: dict[str, list[int]] = {}
+        for n, h in enumerate(hashes):
+            where.setdefault(h, []).append(n)
+        order = [where[h].pop() if where.get(h) else -1 for h in saved_hashes]
+        rest = [n for left in where.values() for n in left]
+        if len(rest) > max(self._merge_at, len(items) // 5):
+            return None  # too much changed: a fresh build ranks better than a large delta
+        live = np.array([o >= 0 for o in order], dtype=bool)
+        row_tokens = tokenize_all([texts[o] if o >= 0 else "" for o in order], self._tokens)
+        bm25 = IncrementalLexicalIndex(row_tokens, hashes=saved_hashes, store=self._main_store, main=main, live=live,
+                                       merge_at=self._merge_at)
+        bm25.add(tokenize_all([texts[n] for n in rest], self._tokens), [hashes[n] for n in rest])
+        placeholder = items[0]  # dead rows need some item for the column arrays; they never score
+        rows = [items[o] if o >= 0 else placeholder for o in order] + [items[n] for n in rest]
+        logger.info("lexical index loaded: %d stored rows, %d new", len(order), len(rest))
+        return bm25, rows
+
+    def _follow(self, lex: _Lexical, version: int, changes: list[tuple[list[Item], list[str]]]) -> _Lexical:
+        """A new view with the changes applied: old rows of changed or removed items die, new rows are appended."""
+        latest: dict[str, Item] = {}
+        gone: set[str] = set()
+        for items, removed in changes:
+            for rid in removed:
+                latest.pop(rid, None)
+                gone.add(rid)
+            for it in items:
+                latest[it.id] = it
+                gone.discard(it.id)
+        pos, by_id = dict(lex.pos), dict(lex.by_id)
+        dead = [pos.pop(rid) for rid in (*gone, *latest) if rid in pos]
+        for rid in gone:
+            by_id.pop(rid, None)
+        new = list(latest.values())
+        texts = [passage_text(i) for i in new]
+        rows = lex.bm25.add(tokenize_all(texts, self._tokens), [text_hash(t) for t in texts])
+        lex.bm25.remove(dead)
+        view = lex.bm25.snapshot()
+        for row, it in zip(rows, new):
+            pos[it.id] = row
+            by_id[it.id] = it
+        return _Lexical(
+            version=version,
+            items=lex.items + new,
+            bm25=lex.bm25,
+            view=view,
+            pos=pos,
+            section=np.append(lex.section, np.array([SECTIONS.index(i.section) for i in new], dtype=np.int8)),
+            date=np.append(lex.date, np.array([date_int(i.date) if i.date else 0 for i in new], dtype=np.int64)),
+            commentary=np.append(lex.commentary, np.array([bool(i.commentary) for i in new], dtype=bool)),
+            by_id=by_id,
+        )
 
     def _lexical(self) -> _Lexical:
+        self.index.check_fresh()  # another process (CLI ingest, a second app) may have changed the index
         lex = self._lex
-        if lex is None or lex.version != self.index.version:
-            self.refresh()
+        if lex is not None and lex.version == self.index.version:
+            return lex
+        with self._lex_lock:
             lex = self._lex
-        assert lex is not None
-        return lex
+            version = self.index.version
+            if lex is not None and lex.version == version:
+                return lex
+            changes = self.index.changes_since(lex.version) if lex is not None else None
+            if lex is not None and changes is not None:
+                self._lex = self._follow(lex, version, changes)
+            else:
+                self._lex = self._build(version, self.index.items())
+                logger.info("lexical index rebuilt: %d items", len(self._lex.items))
+            return self._lex
 
     def search(
         self,
@@ -169,7 +254,7 @@ class Retriever:
 
         lexical: list[tuple[str, float]] = []
         if mode in ("hybrid", "lexical") and lex.items:
-            scores = lex.bm25.scores(text)
+            scores = lex.bm25.scores(text, lex.view)
             ok = lex.mask(filters) & (scores > 0)
             for rid in exclude:
                 if rid in lex.pos:

@@ -52,7 +52,7 @@ class Services:
             self.index.sync(self.corpus.items(), remove_missing=True)
         else:
             self.index.sync([item])
-        self.retriever.refresh()
+        # No full lexical rebuild here: the next search follows the index's change log (time ~ the change).
         return stored
 
     @cached_property

@@ -39,6 +39,9 @@ class IndexSettings(BaseModel):
     ssl: bool = Field(False, description="use https to reach the Chroma server")
     token: SecretStr | None = Field(None, description="Chroma server auth token (env only)")
     collection: str = Field("drafting_items", description="collection name prefix; the embedding model is appended")
+    freshness_seconds: float = Field(
+        1.0, ge=0, description="how often a search checks whether another process changed the index (0 = every search)"
+    )
 
 
 class LLMSettings(BaseModel):

@@ -128,3 +128,28 @@ def test_check_repairs_drift_on_server(tmp_path: Path, chroma_server: int) -> No
     assert fixed.repaired and fixed.index_items == len(items)
     assert check(services).ok
 
+
+
+def test_two_app_instances_on_one_server_stay_consistent(tmp_path: Path, chroma_server: int) -> None:
+    """Two instances (their own lexical index each) on one Chroma server: one's accept is found by the other's next
+    search, lexically too, without a restart (the generation marker in the collection's metadata)."""
+    from drafting.models import DraftRequest
+    from drafting.services import build_services
+    from drafting.settings import IndexSettings
+
+    def instance(name: str):
+        settings = make_settings(tmp_path / name, index=IndexSettings(mode="server", host="127.0.0.1", port=chroma_server,
+                                                                       freshness_seconds=0))
+        return build_services(settings)
+
+    first, second = instance("a"), instance("b")
+    first.ingest()
+    title = "某市印发《元宇宙与低空经济融合发展行动计划》"
+    assert title not in [p.item.title for p in second.retriever.search(title, k=10, mode="lexical").precedents]
+
+    draft = first.drafter.draft(DraftRequest(raw_text="2023年9月18日，某市印发《元宇宙与低空经济融合发展行动计划》。", offline=True))[0]
+    draft_id = first.store.create(draft)
+    first.accept(draft_id, title=title, body=draft.item.body, commentary=draft.commentary)
+
+    found = second.retriever.search(title, k=10, mode="lexical")
+    assert title in [p.item.title for p in found.precedents + found.duplicates]

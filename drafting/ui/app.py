@@ -57,7 +57,43 @@ CSS = """
 .dz-diff ins {background:#dcfce7; color:#166534; text-decoration:underline;}
 .dz-item h3 {margin:0 0 4px 0;}
 #dz-status {min-height:1.5em;}
+/* Gradio writes toast titles from the toast type ("Warning", "Error", "Info") with no translation hook:
+   hide that text and show the Chinese title instead. */
+.toast-title.warning, .toast-title.error, .toast-title.info, .toast-title.success {font-size:0 !important;}
+.toast-title.warning::after, .toast-title.error::after, .toast-title.info::after, .toast-title.success::after
+  {font-size:var(--text-md); font-weight:600;}
+.toast-title.warning::after {content:"提示";}
+.toast-title.error::after {content:"出错";}
+.toast-title.info::after {content:"消息";}
+.toast-title.success::after {content:"完成";}
 """
+
+# Gradio's own strings, in Chinese whatever the browser's language (its built-in zh-CN only applies to Chinese
+# browsers). Keys are Gradio's frontend translation keys.
+GRADIO_STRINGS_ZH = {
+    "upload_text.drop_file": "将文件拖放到此处",
+    "upload_text.click_to_upload": "点击上传",
+    "upload_text.drop_csv": "将 CSV 拖放到此处",
+    "upload_text.paste_clipboard": "从剪贴板粘贴",
+    "common.or": "或",
+    "common.clear": "清除",
+    "common.download": "下载",
+    "common.remove": "移除",
+    "common.error": "错误",
+    "common.loading": "加载中",
+    "common.submit": "提交",
+    "common.undo": "撤销",
+    "common.empty": "空",
+    "errors.waiting_for_inputs": "等待文件上传完成，请稍后重试。",
+    "errors.lost_connection": "由于离开页面，连接已丢失。正在重新加入队列……",
+}
+# The browser languages a firm machine is likely to report; each gets the Chinese strings.
+I18N_LOCALES = ("en", "en-US", "en-GB", "zh", "zh-CN", "zh-TW", "zh-HK")
+
+
+def gradio_i18n() -> gr.I18n:
+    """Chinese for Gradio's built-in texts (upload box, clear/download buttons) under any of I18N_LOCALES."""
+    return gr.I18n(**{loc: dict(GRADIO_STRINGS_ZH) for loc in I18N_LOCALES})
 
 
 @dataclass
@@ -127,7 +163,37 @@ def build_app(services: Services) -> gr.Blocks:
             if hasattr(module, "wire"):
                 module.wire(ctx)
     demo.ui_context = ctx  # type: ignore[attr-defined]  # lets tests reach the registered components
+    hide_internal_events(demo)
     return demo
+
+
+# The page's events scripts may rely on (gradio_client, bench_load); the stable contract is /api/v1 (drafting/api.py).
+PUBLIC_EVENTS = {"run", "on_search", "on_accept", "ingest", "show"}
+
+
+def hide_internal_events(demo: gr.Blocks) -> None:
+    """Keep the page's internal endpoints (browse_3, refresh_2 …) out of Gradio's API page; the page still calls them."""
+    for fn in demo.fns.values():
+        if fn.api_visibility == "public" and getattr(fn.fn, "__name__", "") not in PUBLIC_EVENTS:
+            fn.api_visibility = "undocumented"
+
+
+def mount_api(demo: gr.Blocks, services: Services) -> None:
+    """Put the JSON routes (/api/v1) on the server Gradio started, before its own routes, behind the same login."""
+    from starlette.routing import Mount
+
+    from drafting.api import API_PREFIX, build_api
+
+    server = demo.server_app
+
+    def session_user(request: Any) -> str | None:
+        # Gradio's login cookie, as its own /user route reads it: a logged-in page may call the API too.
+        token = request.cookies.get(f"access-token-{server.cookie_id}") or request.cookies.get(
+            f"access-token-unsecure-{server.cookie_id}"
+        )
+        return server.tokens.get(token) if token else None
+
+    server.router.routes.insert(0, Mount(API_PREFIX, app=build_api(services, session_user=session_user)))
 
 
 def theme() -> gr.themes.Base:
@@ -168,4 +234,9 @@ def launch(settings: Settings) -> None:
         css=CSS,
         footer_links=[],
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
+        i18n=gradio_i18n(),
+        prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
     )
+    mount_api(demo, services)
+    print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
+    demo.block_thread()

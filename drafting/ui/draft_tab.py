@@ -14,8 +14,7 @@ from drafting.errors import DraftingError, ValidationError
 from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
 from drafting.profile import query_profile
 from drafting.ui import format as fmt
-from drafting.ui import source_input
-from drafting.ui import precedent_feedback
+from drafting.ui import precedent_feedback, source_input
 from drafting.ui.app import UIContext, guarded
 
 logger = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ def build(ctx: UIContext) -> None:
             )
             with gr.Row():
                 title_in = gr.Textbox(label="标题（可选）", scale=3, elem_id="dz-title-in")
-                date_in = gr.Textbox(label="日期（可选）", placeholder="2023-09-18", scale=2, elem_id="dz-date-in")
+                date_in = gr.Textbox(label="日期（可选）", placeholder="如 2023-09-18（留空则从原文识别）", scale=2, elem_id="dz-date-in")
             with gr.Row():
                 url_in = gr.Textbox(label="来源链接（可选）", scale=3, elem_id="dz-url-in")
                 section_in = gr.Dropdown([fmt.SECTION_AUTO, *SECTIONS], value=fmt.SECTION_AUTO, label="栏目", scale=2)
@@ -65,8 +64,8 @@ def build(ctx: UIContext) -> None:
             with gr.Accordion("参考条目筛选", open=False):
                 f_section = gr.Dropdown([fmt.SECTION_ANY, *SECTIONS], value=fmt.SECTION_ANY, label="只参考此栏目")
                 with gr.Row():
-                    f_from = gr.Textbox(label="起始日期", placeholder="2023-01-01")
-                    f_to = gr.Textbox(label="截止日期", placeholder="2023-12-31")
+                    f_from = gr.Textbox(label="起始日期", placeholder="如 2023-01-01（可不填）")
+                    f_to = gr.Textbox(label="截止日期", placeholder="如 2023-12-31（可不填）")
             with gr.Accordion("条目画像（类型与立场决定短评写法，判断有误时在此改正）", open=False, elem_id="dz-profile-box"), gr.Row():
                 kind_in = gr.Dropdown(fmt.KIND_CHOICES, value=fmt.PROFILE_AUTO, label="类型", elem_id="dz-kind-in")
                 stance_in = gr.Dropdown(fmt.STANCE_CHOICES, value=fmt.PROFILE_AUTO, label="立场", elem_id="dz-stance-in")

@@ -1,0 +1,179 @@
+"""Stable JSON routes beside the page (/api/v1/…): search, draft, issues, for scripts and later integrations.
+
+Mounted on the web app's own server by drafting/ui/app.py, behind the same accounts as the page: HTTP Basic with a
+login from DRAFTING_SERVER__USERS, or the page's login cookie. The shapes are the CLI's --json shapes
+(drafting/jsonshape.py); the OpenAPI description is at /api/v1/openapi.json.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from drafting.batch import Checkpoint
+from drafting.draft import request_from_input
+from drafting.errors import DraftingError, ValidationError
+from drafting.index import date_int
+from drafting.jsonshape import draft_json, search_json
+from drafting.models import SearchFilters
+from drafting.profile import query_profile
+from drafting.services import Services
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+MAX_TEXT_CHARS = 50_000  # a pasted policy document is a few thousand characters; more is a mistake or abuse
+BUSY_WAIT_SECONDS = 60.0  # how long a call waits for a free drafting slot before 503
+
+
+class DraftBody(BaseModel):
+    """POST /api/v1/draft: an item (the parse shape) or raw pasted text."""
+
+    item: dict[str, Any] | None = Field(None, description="section, title, date, body, sources (as `drafting parse --json`)")
+    text: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="raw text (policy document, news): the item is drafted first")
+    section: Literal["政策速递", "行业新闻", "交易资讯"] | None = Field(None, description="section of a raw text; guessed when omitted")
+    variants: int = Field(1, ge=1, le=5, description="drafts at temperatures around the configured one")
+    offline: bool = Field(False, description="offline drafter even when a model is configured")
+    model: str | None = Field(None, description="one of the configured models")
+    commentary: bool | None = Field(None, description="with text: a 短评 for a news or deal text too")
+    save: bool = Field(False, description="store as a pending draft (as the page does); the answer carries draft_id")
+
+
+def batch_issues(data_dir: Path) -> list[dict[str, Any]]:
+    """Issues in progress as today's batch folders show them: id, entries done/failed, last change.
+
+    The one place /api/v1/issues reads; when issues in progress get their own store (drafting/review.py), this
+    function reads that instead and the route stays.
+    """
+    root = data_dir / "batches"
+    out: list[dict[str, Any]] = []
+    if not root.is_dir():
+        return out
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        ckpt = folder / "checkpoint.jsonl"
+        records = Checkpoint(ckpt).load() if ckpt.exists() else {}
+        statuses = [str(r.get("status", "")) for r in records.values()]
+        changed = max((p.stat().st_mtime for p in folder.iterdir()), default=folder.stat().st_mtime)
+        out.append({
+            "id": folder.name,
+            "entries": len(records),
+            "done": statuses.count("done"),
+            "failed": statuses.count("failed"),
+            "updated_at": datetime.fromtimestamp(changed, UTC).isoformat(timespec="seconds"),
+        })
+    return out
+
+
+def _basic_user(request: Request, users: dict[str, str]) -> str | None:
+    header = request.headers.get("authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        name, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    expected = users.get(name)
+    if expected is not None and secrets.compare_digest(expected.encode(), password.encode()):
+        return name
+    return None
+
+
+def build_api(services: Services, *, session_user: Callable[[Request], str | None] | None = None) -> FastAPI:
+    """The /api/v1 app over the services; session_user reads the page's login cookie (None = Basic only)."""
+    settings = services.settings
+    users = {u: p.get_secret_value() for u, p in settings.server.users.items()}
+    slots = threading.BoundedSemaphore(settings.server.concurrency)  # the page's concurrency limit, for drafts too
+    api = FastAPI(
+        title="植德短评起草 API",
+        version="1",
+        description="先例检索、短评起草、在办期刊。登录与网页相同（HTTP Basic 或网页登录后的 Cookie）。",
+        docs_url=None,  # the Swagger page loads scripts from a CDN, which an offline firm machine cannot reach
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+
+    def login(request: Request) -> str:
+        if not users:
+            return "local"
+        user = _basic_user(request, users) or (session_user(request) if session_user else None)
+        if user is None:
+            raise HTTPException(401, "未登录：请用事务所分配的账号（HTTP Basic）访问，或先在网页登录",
+                                headers={"WWW-Authenticate": 'Basic realm="drafting"'})
+        return user
+
+    @api.exception_handler(DraftingError)
+    async def drafting_error(request: Request, exc: DraftingError) -> JSONResponse:
+        return JSONResponse({"error": str(exc), "kind": type(exc).__name__}, status_code=400)
+
+    @api.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        where = "；".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}：{e.get('msg', '')}" for e in exc.errors())
+        return JSONResponse({"error": f"请求参数无效（{where}）：请按 /api/v1/openapi.json 的说明填写"}, status_code=422)
+
+    def slot() -> Any:
+        if not slots.acquire(timeout=BUSY_WAIT_SECONDS):
+            raise HTTPException(503, "服务繁忙：同时起草的请求已达上限（DRAFTING_SERVER__CONCURRENCY），请稍后再试")
+        try:
+            yield
+        finally:
+            slots.release()
+
+    @api.get("/search", summary="先例检索（与 drafting search --json 相同）")
+    def search(
+        q: str = Query(..., min_length=1, max_length=MAX_TEXT_CHARS, description="新条目的标题或正文"),
+        k: int = Query(5, ge=1, le=20, description="返回的先例数"),
+        section: Literal["政策速递", "行业新闻", "交易资讯"] | None = Query(None),
+        date_from: str | None = Query(None, description="YYYY-MM-DD"),
+        date_to: str | None = Query(None, description="YYYY-MM-DD"),
+        with_commentary: bool | None = Query(None, description="只要带短评的条目"),
+        _user: str = Depends(login),
+        _slot: None = Depends(slot),
+    ) -> dict[str, Any]:
+        for value in (date_from, date_to):
+            date_int(value)  # a bad date is a 400 naming the expected format
+        filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)
+        profile = query_profile(q, section)  # ranked like the CLI: same kind and stance first
+        result = services.retriever.search_profiled(q, profile, k, filters, section=section)
+        return search_json(q, result, profile) | {"indexed": services.index.count()}
+
+    @api.post("/draft", summary="起草短评（与 drafting draft --json 相同）")
+    def draft(body: DraftBody, _user: str = Depends(login), _slot: None = Depends(slot)) -> dict[str, Any]:
+        if (body.item is None) == (body.text is None):
+            raise ValidationError("请求须含 item（条目 JSON）或 text（原文）其中之一")
+        raw = body.text is not None
+        text = body.text if raw else json.dumps(body.item, ensure_ascii=False)
+        request = request_from_input(text or "", raw=raw, source="请求", section=body.section, variants=body.variants,
+                                     offline=body.offline, model=body.model, commentary=body.commentary)
+        drafts = services.drafter.draft(request)
+        shaped = [draft_json(d) for d in drafts]
+        if body.save:
+            for d, out in zip(drafts, shaped):
+                out["draft_id"] = services.store.create(d, source_text=body.text)
+        return shaped[0] if len(shaped) == 1 else {"variants": shaped}
+
+    @api.get("/issues", summary="在办期刊（批量起草）")
+    def issues(_user: str = Depends(login)) -> dict[str, Any]:
+        return {"issues": batch_issues(settings.data_dir)}
+
+    @api.get("/health", summary="是否在运行，索引条数")
+    def health(_user: str = Depends(login)) -> dict[str, Any]:
+        return {"ok": True, "indexed": services.index.count()}
+
+    return api
