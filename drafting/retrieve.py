@@ -336,21 +336,29 @@ class Retriever:
         wide = self.search(text, k=max(4 * k, self.settings.retrieval.candidates), filters=filters, exclude_ids=exclude_ids)
         stored = self.index.profiles([p.item.id for p in wide.precedents])
         wide.precedents = [p.model_copy(update={"profile": stored.get(p.item.id)}) for p in wide.precedents]
-        return rank_by_profile(wide, profile, section, k)
+        # A few keywords without a chosen 栏目 give only a guessed profile: annotate the precedents, keep relevance order.
+        guessed = section is None and len(text.strip()) < PROFILE_MIN_QUERY_CHARS
+        return rank_by_profile(wide, profile, section, k, bonus=not guessed)
 
 
 # Bonuses on the relative fused score (0..1): same kind and stance rank above merely similar wording.
 PROFILE_BONUS = {"kind": 0.6, "stance": 0.4, "section": 0.3}
+# Only candidates at least this relevant (share of the best fused score) are re-ranked by profile: a bonus must
+# not lift an unrelated item that merely shares a guessed kind above the item the query names.
+PROFILE_FLOOR = 0.5
+# A query shorter than this (a title or keywords) with no chosen 栏目 is ranked by relevance alone.
+PROFILE_MIN_QUERY_CHARS = 40
 
 
-def rank_by_profile(result: SearchResult, profile: Profile, section: str | None, k: int) -> SearchResult:
+def rank_by_profile(result: SearchResult, profile: Profile, section: str | None, k: int, *,
+                    bonus: bool = True) -> SearchResult:
     """Precedents re-ranked by profile (same kind, stance, section first), with the reasons and the gap flag."""
     from drafting.profile import profile_of
 
     pool = result.precedents
     top = max((p.score for p in pool), default=1.0) or 1.0
     ranked: list[tuple[float, Precedent]] = []
-    for p in pool:
+    for position, p in enumerate(pool):
         theirs = p.profile or profile_of(p.item)
         why = []
         value = p.score / top
@@ -363,6 +371,10 @@ def rank_by_profile(result: SearchResult, profile: Profile, section: str | None,
         if theirs.stance == profile.stance:
             value += PROFILE_BONUS["stance"]
             why.append(f"同立场（{theirs.stance}）")
+        if not bonus:
+            value = -position  # reasons still shown; the hybrid (MMR) order stays
+        elif p.score / top < PROFILE_FLOOR:
+            value -= sum(PROFILE_BONUS.values())  # below the floor: after every relevant candidate, in fused order
         ranked.append((value, p.model_copy(update={"profile": theirs, "why": why})))
     ranked.sort(key=lambda vp: -vp[0])
     chosen = [p for _, p in ranked[:k]]
