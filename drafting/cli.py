@@ -127,7 +127,7 @@ def batch(
     title: Annotated[str, typer.Option(help="issue title")] = "元宇宙/Web3 月刊",
     period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
     editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
-    batch_id: Annotated[str | None, typer.Option(help="checkpoint name (default: from the list's path)")] = None,
+    batch_id: Annotated[str | None, typer.Option(help="issue-in-progress id (default: from the list's name and content; see drafting issues)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft a whole issue from an item list and export it as DOCX (and Markdown)."""
@@ -152,14 +152,12 @@ def batch(
     try:
         report = batch_mod.run_batch(
             services, items, concurrency=concurrency, rpm=rpm, resume=resume, offline=offline,
-            all_sections=all_sections, progress=tick, batch_id=batch_id or batch_mod.batch_id_for(items_file),
+            all_sections=all_sections, progress=tick, batch_id=batch_id,
         )
     finally:
         bar.close()
-    # Running with --publish is the editor marking the issue final: every 短评 counts as accepted.
-    review = batch_mod.IssueReview.from_report(report, accept_all=True)
-    review.title, review.editors = title, editors
-    review.period = review.period if period is None else period
+    # The run is an issue in progress: edits made in the page are in it; options given here are stored with it.
+    review = services.reviews.set_meta(report.batch_id, title=title, period=period, editors=editors)
     issue = review.assemble(services.settings.prompts_dir)
     export_docx(issue, output)
     if md:
@@ -168,7 +166,8 @@ def batch(
     if publish:
         if not report.complete:
             raise ValidationError(f"还有 {len(report.results) - report.count('done')} 条未完成，不能发布：请先用 --resume 补齐")
-        published = str(review.publish(services))
+        # Running with --publish is the editor marking the issue final: every 短评 counts as accepted.
+        published = str(batch_mod.publish_issue(services, review, every_commentary=True))
     summary = {**report.summary(), "issue": issue.heading, "docx": str(output), "md": str(md) if md else None, "published": published}
     if as_json:
         _print_json(summary)
@@ -188,6 +187,42 @@ def batch(
         if not as_json:
             typer.echo("本期不完整：修复后运行同一命令加 --resume，只起草未完成的条目。", err=True)
         raise typer.Exit(2)
+
+
+@app.command()
+def issues(
+    issue_id: Annotated[str | None, typer.Argument(help="one issue's id (default: every issue in progress)")] = None,
+    history: Annotated[bool, typer.Option("--history", help="with an id: who changed what, before and after")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issues in progress (batch runs from the page or the CLI): items, review states, versions, who edited."""
+    from drafting.review import ACTION_LABELS
+
+    reviews = _services().reviews
+    found = [reviews.get_issue(issue_id)] if issue_id else reviews.list_issues()
+    audit = reviews.history(issue_id=issue_id) if (issue_id and history) else []
+    if as_json:
+        data: dict[str, Any] = {"issues": [i.to_json() for i in found]}
+        if audit:
+            data["history"] = [a.model_dump() for a in audit]
+        _print_json(data)
+        return
+    if not found:
+        typer.echo("还没有进行中的期刊：用 drafting batch 或「批量」页开始一期。")
+    for issue in found:
+        states = {}
+        for it in issue.items:
+            states[it.state_label] = states.get(it.state_label, 0) + 1
+        period = issue.period or f"（未填，建议 {issue.suggested_period or '—'}）"
+        done = "，已发布" if issue.published_at else ""
+        typer.echo(f"{issue.id}  {issue.title} {period}  {len(issue.items)} 条（"
+                   + "，".join(f"{k} {v}" for k, v in states.items()) + f"）{done}")
+        if issue_id:
+            for n, it in enumerate(issue.items, 1):
+                typer.echo(f"  {n:>2}. #{it.draft_id} [{it.section}] {it.title[:30]}  {it.state_label}"
+                           f"{' · 采纳短评' if it.ticked else ''}  v{it.version}  {it.updated_by or ''}")
+    for a in audit:
+        typer.echo(f"  {a.at[:19]} {a.actor} {ACTION_LABELS.get(a.action, a.action)} #{a.draft_id or ''}")
 
 
 @app.command()

@@ -125,7 +125,8 @@ def reindex(
 def check(services: Services, *, repair: bool = False) -> DriftReport:
     """Compare corpus files, index and store; with repair, fix the corpus from the store and the index from the corpus."""
     unsaved: list[int] = []
-    accepted_ids = {i.id for i in services.corpus.accepted_items()}
+    # A published batch item lives in its issue file, not in corpus/accepted/: any corpus item counts.
+    accepted_ids = {i.id for i in services.corpus.items()}
     for stored in services.store.list(status="accepted", limit=ALL_ROWS):
         item = stored.accepted_item(services.store.accepted_text(stored.id))
         if item.id not in accepted_ids:
