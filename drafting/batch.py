@@ -147,6 +147,8 @@ class BatchReport(BaseModel):
             "pending": self.count("pending"),
             "resumed": sum(1 for r in self.results if r.resumed),
             "drafted": sum(1 for r in self.results if r.drafted and not r.resumed and r.status == "done"),
+            # done = resumed + drafted + given: items taken as they were (no 短评 asked for) are counted too.
+            "given": sum(1 for r in self.results if not r.drafted and r.status == "done"),
             "rejected_rows": [str(p) for p in self.problems if p.fatal],
             "duplicates": self.duplicate_notes(),
             "failures": [f"第 {r.line} 行「{r.label[:20]}」：{r.error}" for r in self.results if r.status == "failed"],
