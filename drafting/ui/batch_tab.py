@@ -227,8 +227,11 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     @guarded(len(save_outputs))
     def autosave(iid: str | None, did: Any, ver: Any, title: str, body: str, comm: str, ok: bool,
                  request: gr.Request) -> tuple[Any, ...]:
-        if not (title or "").strip() or not (body or "").strip():
+        if not (title or "").strip() or not (body or "").strip() or not iid or _id(did) is None:
             return tuple(gr.skip() for _ in save_outputs)  # mid-edit: an empty box is not saved, nor refused yet
+        it = reviews.get_issue(iid).item(_id(did) or 0)
+        if (it.title, it.body, it.commentary, it.ticked, str(it.version)) == (title, body, comm or "", bool(ok), str(ver)):
+            return tuple(gr.skip() for _ in save_outputs)  # the page shows what is stored (just selected)
         return do_save(iid, did, ver, title, body, comm, ok, request, explicit=False)
 
     @guarded(len(save_outputs))
@@ -258,11 +261,13 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
         return table_rows(reviews.get_issue(iid)), str(stored.version), f"✓ 草稿 #{stored.id} 已审核（{fmt.esc(stored.reviewed_by)}）"
 
     def mover(delta: int):
-        @guarded(1)
-        def move(iid: str | None, did: Any, request: gr.Request) -> Any:
+        @guarded(2)
+        def move(iid: str | None, did: Any, request: gr.Request) -> tuple[Any, ...]:
             if not iid or _id(did) is None:
                 raise ValidationError("请先在列表中选择一条")
-            return table_rows(reviews.move(iid, _id(did) or 0, delta, actor=_user(request)))
+            issue = reviews.move(iid, _id(did) or 0, delta, actor=_user(request))
+            n = next(n for n, i in enumerate(issue.items, 1) if i.draft_id == _id(did))
+            return table_rows(issue), f"已移动草稿 #{did}：现为第 {n} 条"
         return move
 
     @guarded(1)
@@ -326,8 +331,8 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     keep_btn.click(keep_mine, [issue_id, cur_id, item_title, item_body, item_comm, accepted, conflict_version], save_outputs)
     reload_btn.click(reload_item, [issue_id, cur_id], item_outputs)
     review_btn.click(review, [issue_id, cur_id], [table, cur_version, status])
-    up_btn.click(mover(-1), [issue_id, cur_id], table)
-    down_btn.click(mover(1), [issue_id, cur_id], table)
+    up_btn.click(mover(-1), [issue_id, cur_id], [table, status])
+    down_btn.click(mover(1), [issue_id, cur_id], [table, status])
     meta = [issue_id, issue_title, period, editors]
     gr.on([issue_title.blur, period.blur, editors.blur, issue_title.submit, period.submit, editors.submit], save_meta, meta,
           None, show_progress="hidden", concurrency_limit=None)
