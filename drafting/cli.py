@@ -256,7 +256,9 @@ def check(
         for label, ids in (("缺少", report.missing), ("多出", report.stale), ("已变", report.changed)):
             for rid in ids[:20]:
                 typer.echo(f"  {label} {rid}")
-    if not report.ok and not report.repaired:
+        for rid in report.accepted_differs[:20]:
+            typer.echo(f"  已采纳草稿 #{rid} 的文字与语料库不同")
+    if (not report.ok and not report.repaired) or report.accepted_differs:
         raise typer.Exit(2)
 
 

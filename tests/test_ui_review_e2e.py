@@ -14,18 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_ui_e2e import (  # noqa: F401 - browser and page are fixtures used by name
-    ANHUI,
-    HUBEI,
-    AppProcess,
-    box,
-    browser,
-    open_page,
-    page,
-    shot,
-    tab,
-    wait_status,
-)
+import test_ui_e2e as harness
+from test_ui_e2e import ANHUI, HUBEI, AppProcess, box, open_page, shot, tab, wait_status
+
+# The harness's fixtures, by the names the tests ask for.
+browser = harness.browser
+page = harness.page
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -46,16 +40,16 @@ def items_xlsx(folder: Path) -> Path:
     ws = wb.active
     ws.append(["栏目", "标题", "日期", "正文", "原文", "来源"])
     ws.append(["政策速递", "四川省正式出台元宇宙专项政策，拟打造“中国元宇宙谷”", "2023-09-18",
-               "2023年9月18日，四川经济和信息化厅等16部门联合印发《四川省元宇宙产业发展行动计划（2023—2025年）》，"
-               "提出到2025年元宇宙相关产业规模达到2500亿元。", "", "https://jxt.sc.gov.cn/a.html"])
+               ("2023年9月18日，四川经济和信息化厅等16部门联合印发《四川省元宇宙产业发展行动计划（2023—2025年）》，"
+               "提出到2025年元宇宙相关产业规模达到2500亿元。"), "", "https://jxt.sc.gov.cn/a.html"])
     ws.append(["政策速递", "河南省印发元宇宙产业发展行动计划", "2023-09-20",
-               "2023年9月20日，河南省人民政府办公厅印发《河南省元宇宙产业发展行动计划（2022—2025年）》，"
-               "提出培育元宇宙核心企业和产业园区。", "", "https://www.henan.gov.cn/b.html"])
+               ("2023年9月20日，河南省人民政府办公厅印发《河南省元宇宙产业发展行动计划（2022—2025年）》，"
+               "提出培育元宇宙核心企业和产业园区。"), "", "https://www.henan.gov.cn/b.html"])
     ws.append(["行业新闻", "成都发布超60个元宇宙应用场景", "2023-09-25",
                "2023年9月25日，成都市发布超过60个元宇宙应用场景机会清单。", "", "https://www.chengdu.gov.cn/c.html"])
     ws.append(["政策速递", "", "", "",
-               "重庆市印发元宇宙产业发展行动计划\n2023年9月22日，重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划"
-               "（2023—2025年）》，提出到2025年，全市元宇宙相关产业规模达1000亿元，培育10家行业头部企业。", SOURCE_URL])
+               ("重庆市印发元宇宙产业发展行动计划\n2023年9月22日，重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划"
+               "（2023—2025年）》，提出到2025年，全市元宇宙相关产业规模达1000亿元，培育10家行业头部企业。"), SOURCE_URL])
     path = folder / "2023年10月条目.xlsx"
     wb.save(path)
     return path
