@@ -124,7 +124,7 @@ def batch(
     offline: Annotated[bool, typer.Option("--offline", help="use the offline drafter")] = False,
     all_sections: Annotated[bool, typer.Option("--all-sections", help="a 短评 for every item, not only 政策速递")] = False,
     publish: Annotated[bool, typer.Option("--publish", help="issue is final: add it to the corpus and index")] = False,
-    title: Annotated[str, typer.Option(help="issue title")] = "元宇宙/Web3 月刊",
+    title: Annotated[str | None, typer.Option(help="issue title (default: as stored for this issue, else 元宇宙/Web3 月刊)")] = None,
     period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
     editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
     batch_id: Annotated[str | None, typer.Option(help="issue-in-progress id (default: from the list's name and content; see drafting issues)")] = None,

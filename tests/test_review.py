@@ -160,3 +160,48 @@ def test_two_threads_saving_the_same_version_one_wins_one_is_told(tmp_path: Path
         t.join()
     assert sorted(outcomes) == ["conflict", "saved"]
     assert store.get(draft_id).version == 2
+
+
+def test_cli_batch_is_listed_by_issues_and_resume_keeps_a_page_edit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`drafting batch` records an issue in progress under the page's id; an edit made there survives --resume."""
+    import json
+
+    from conftest import make_settings
+    from typer.testing import CliRunner
+
+    from drafting.batch import resolve_batch_id
+    from drafting.cli import app
+    from drafting.services import build_services
+
+    settings = make_settings(tmp_path)
+    monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(settings.corpus_dir))
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(settings.data_dir))
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "issue.md"
+    args = ["batch", str(DATA / "items.jsonl"), "-o", str(tmp_path / "issue.docx"), "--md", str(out), "--offline", "--json"]
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 0, first.output
+    batch_id = json.loads(first.stdout)["batch_id"]
+    # The page computes the id of an uploaded copy of the same list the same way.
+    copy = tmp_path / "upload" / "items.jsonl"
+    copy.parent.mkdir()
+    copy.write_bytes((DATA / "items.jsonl").read_bytes())
+    services = build_services(settings)
+    assert resolve_batch_id(services, read_items(copy), resume=False) == batch_id
+
+    listed = CliRunner().invoke(app, ["issues", "--json"])
+    assert listed.exit_code == 0, listed.output
+    (issue,) = json.loads(listed.stdout)["issues"]
+    assert issue["id"] == batch_id and len(issue["items"]) == 6
+    assert {"draft_id", "section", "title", "state", "version", "updated_by", "sources"} <= set(issue["items"][0])
+
+    # An editor changes an item in the page (same store), then the CLI resumes and exports.
+    item = services.reviews.get_issue(batch_id).items[0]
+    services.reviews.save_item(batch_id, item.draft_id, title=item.title, body=item.body, commentary="页面上改过的短评。",
+                               ticked=True, expected_version=item.version, actor="编辑甲")
+    again = CliRunner().invoke(app, [*args, "--resume"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["resumed"] == 3
+    assert "页面上改过的短评。" in out.read_text(encoding="utf-8")
+    text = CliRunner().invoke(app, ["issues", batch_id, "--history"])
+    assert text.exit_code == 0 and "编辑甲" in text.output and "已修改" in text.output

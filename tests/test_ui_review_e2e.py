@@ -82,6 +82,10 @@ def comes_before(table: Any, first: str, second: str) -> bool:
     return first in text and second in text and text.rindex(first) < text.rindex(second)
 
 
+def period_box(page: Page) -> Any:
+    return page.get_by_label("期数（如 2023年第10期）")
+
+
 def pick_row(page: Page, text: str) -> None:
     batch_table(page).get_by_role("gridcell").filter(has_text=text).first.click()
     expect(box(page, "dz-batch-title")).to_have_value(re.compile(re.escape(text)), timeout=20_000)
@@ -101,16 +105,16 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
 
     open_page(page, app.url)
     tab(page, "批量")
-    box(page, "dz-batch-period").fill("2023年第10期")  # typed before running: must never be replaced
+    period_box(page).fill("2023年第10期")  # typed before running: must never be replaced
     run_batch_upload(page, items_xlsx(tmp_path), 4)
-    expect(box(page, "dz-batch-period")).to_have_value("2023年第10期")
+    expect(period_box(page)).to_have_value("2023年第10期")
     pick_row(page, "四川省正式出台")
     box(page, "dz-batch-commentary").fill(EDITED)
     page.get_by_label("采纳本条短评").check()
     page.locator("#dz-batch-save").click()
     expect(page.get_by_text("已保存本条").first).to_be_visible()
     pick_row(page, "河南省印发")
-    page.locator("#dz-batch-up").click()  # 河南 before 四川
+    page.get_by_role("button", name="上移").click()  # 河南 before 四川
     expect(page.locator("#dz-batch-status")).to_contain_text("已移动", timeout=20_000)
     assert comes_before(batch_table(page), "河南省印发", "四川省正式出台")
 
@@ -118,7 +122,7 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
     tab(page, "批量")
     expect(batch_table(page)).to_contain_text(EDITED[:20], timeout=30_000)
     expect(batch_table(page)).to_contain_text("✓")
-    expect(box(page, "dz-batch-period")).to_have_value("2023年第10期")
+    expect(period_box(page)).to_have_value("2023年第10期")
     shot(page, output_dir, "review_01_batch_after_reload.png")
 
     page.context.close()
@@ -132,7 +136,7 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
         table = batch_table(fresh)
         expect(table).to_contain_text(EDITED[:20], timeout=30_000)
         assert comes_before(table, "河南省印发", "四川省正式出台")
-        expect(box(fresh, "dz-batch-period")).to_have_value("2023年第10期")
+        expect(period_box(fresh)).to_have_value("2023年第10期")
         pick_row(fresh, "四川省正式出台")
         expect(box(fresh, "dz-batch-commentary")).to_have_value(EDITED)
         expect(fresh.get_by_label("采纳本条短评")).to_be_checked()
