@@ -205,3 +205,30 @@ def test_cli_batch_is_listed_by_issues_and_resume_keeps_a_page_edit(tmp_path: Pa
     assert "页面上改过的短评。" in out.read_text(encoding="utf-8")
     text = CliRunner().invoke(app, ["issues", batch_id, "--history"])
     assert text.exit_code == 0 and "编辑甲" in text.output and "已修改" in text.output
+
+
+def test_batch_summary_adds_up_and_accepted_items_read_采纳(tmp_path: Path) -> None:
+    from drafting.models import Precedent
+    from drafting.ui import format as fmt
+
+    report = BatchRunner(echo_drafter, data_dir=tmp_path).run(read_items(DATA / "items.jsonl"), batch_id="sum")
+    s = report.summary()
+    assert s["done"] == 6 and s["resumed"] + s["drafted"] + s["given"] == s["done"] and s["given"] == 3
+    accepted = Item(section="政策速递", title="某市印发方案", body="正文", issue="accepted", commentary="短评")
+    cards = fmt.precedents_html([Precedent(item=accepted, score=0.5)], [Precedent(item=accepted, score=0.9, duplicate=True)])
+    assert "期号 采纳" in cards and "accepted" not in cards
+    assert "accepted" not in fmt.item_html(accepted)
+
+
+def test_conflict_and_audit_html_escape_and_show_both_texts(tmp_path: Path) -> None:
+    from drafting.ui import review_format as rfmt
+
+    store = DraftStore(tmp_path / "d.sqlite3")
+    draft_id = store.create(make_draft())
+    store.save_edit(draft_id, title="t", body="b", commentary="<b>甲</b>的文字", expected_version=1, actor="<i>甲</i>")
+    with pytest.raises(ConflictError) as conflict:
+        store.save_edit(draft_id, title="t", body="b", commentary="乙的文字", expected_version=1, actor="乙")
+    html = rfmt.conflict_html(conflict.value, {"title": "t", "body": "b", "commentary": "乙的文字"})
+    assert "&lt;b&gt;甲&lt;/b&gt;的文字" in html and "乙的文字" in html and "<b>甲</b>" not in html
+    audit = rfmt.audit_html(ReviewStore(store).history(draft_id=draft_id))
+    assert "&lt;i&gt;甲&lt;/i&gt;" in audit and "修改" in audit and "起草" in audit
