@@ -329,9 +329,6 @@ class ReviewStore:
         if (item.title, item.body, item.commentary) != (title, body, commentary):
             self.store.save_edit(draft_id, title=title, body=body, commentary=commentary,
                                  expected_version=expected_version, actor=who)
-        elif expected_version is not None and expected_version != item.version:
-            self.store.save_edit(draft_id, title=title, body=body, commentary=commentary,
-                                 expected_version=expected_version, actor=who)  # raises the conflict
         if item.ticked != ticked:
             with self.store._transaction() as conn:
                 conn.execute("UPDATE issue_items SET ticked=? WHERE issue_id=? AND draft_id=?", (int(ticked), issue_id, draft_id))

@@ -186,20 +186,25 @@ class DraftStore:
             (_now(), actor or local_user(), action, draft_id, issue_id, version, dump(before), dump(after)),
         )
 
-    def _locked_row(self, conn: sqlite3.Connection, draft_id: int, expected: int | None) -> sqlite3.Row:
-        """The row to change; ConflictError when another page saved it since ``expected`` was read."""
+    def _locked_row(self, conn: sqlite3.Connection, draft_id: int, expected: int | None,
+                    text: dict[str, str] | None = None) -> sqlite3.Row:
+        """The row to change; ConflictError when another page saved it since ``expected`` was read.
+
+        A write of the very text already stored loses nothing, so it is let through whatever the version (a page's
+        own autosave may land just before its 保存/采纳 click, which still carries the older version).
+        """
         row = conn.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
         if row is None:
             raise ValidationError(f"草稿 #{draft_id} 不存在（可能已被删除）：请在「历史」页重新打开一份草稿，或重新起草。")
-        if expected is not None and row["version"] != expected:
+        if expected is not None and row["version"] != expected and (text is None or _text(row) != text):
             raise ConflictError(draft_id, yours_version=expected, stored_version=row["version"],
                                 stored=_text(row), stored_by=row["updated_by"] or "")
         return row
 
     def _versioned(self, conn: sqlite3.Connection, draft_id: int, expected: int | None, sets: str,
-                   params: tuple[object, ...]) -> sqlite3.Row:
+                   params: tuple[object, ...], text: dict[str, str] | None = None) -> sqlite3.Row:
         """UPDATE … version=version+1 WHERE id=? AND version=?; tells "deleted" from "changed elsewhere"."""
-        before = self._locked_row(conn, draft_id, expected)
+        before = self._locked_row(conn, draft_id, expected, text)
         cur = conn.execute(f"UPDATE drafts SET {sets}, version=version+1 WHERE id=? AND version=?",
                            (*params, draft_id, before["version"]))
         if cur.rowcount == 0:  # another process wrote between our read and update (the lock is per process)
@@ -239,7 +244,7 @@ class DraftStore:
                 conn, draft_id, expected_version,
                 "title=?, body=?, commentary=?, updated_at=?, updated_by=?,"
                 " review_state=CASE WHEN review_state IN ('pending', 'reviewed') THEN 'edited' ELSE review_state END",
-                (title, body, commentary, _now(), actor or local_user()),
+                (title, body, commentary, _now(), actor or local_user()), after,
             )
             self.audit(conn, "save", actor, draft_id=draft_id, issue_id=before["batch_id"],
                        version=before["version"] + 1, before=_text(before), after=after)
@@ -272,6 +277,7 @@ class DraftStore:
                 "status='accepted', title=?, body=?, commentary=?, updated_at=?, accepted_at=?, accepted_json=?,"
                 " updated_by=?, accepted_by=?",
                 (title, body, commentary, now, now, accepted, who, who),
+                {"title": title, "body": body, "commentary": commentary},
             )
             self.audit(conn, action, who, draft_id=draft_id, issue_id=before["batch_id"], version=before["version"] + 1,
                        before=_text(before), after={"title": title, "body": body, "commentary": commentary})

@@ -232,3 +232,14 @@ def test_conflict_and_audit_html_escape_and_show_both_texts(tmp_path: Path) -> N
     assert "&lt;b&gt;甲&lt;/b&gt;的文字" in html and "乙的文字" in html and "<b>甲</b>" not in html
     audit = rfmt.audit_html(ReviewStore(store).history(draft_id=draft_id))
     assert "&lt;i&gt;甲&lt;/i&gt;" in audit and "修改" in audit and "起草" in audit
+
+
+def test_a_stale_write_of_the_stored_text_is_no_conflict(tmp_path: Path) -> None:
+    """A page's own autosave may land just before its 采纳 click, which still carries the older version."""
+    store = DraftStore(tmp_path / "d.sqlite3")
+    draft_id = store.create(make_draft())
+    store.save_edit(draft_id, title="t", body="b", commentary="同一段文字", expected_version=1)
+    accepted = store.accept(draft_id, title="t", body="b", commentary="同一段文字", expected_version=1)
+    assert accepted.status == "accepted" and accepted.version == 3
+    with pytest.raises(ConflictError):
+        store.accept(draft_id, title="t", body="b", commentary="另一段文字", expected_version=2)

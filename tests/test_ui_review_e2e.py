@@ -32,25 +32,25 @@ EDITED = "编辑改写的短评：四川此次专项政策的要点在于产业�
 SOURCE_URL = "https://www.cq.gov.cn/zwgk/zfxxgkml/szfwj/qtgw/202309/t20230922_12372140.html"
 
 
-def items_xlsx(folder: Path) -> Path:
+def items_xlsx(folder: Path, month: int = 9) -> Path:
     """Four items as a lawyer's spreadsheet: two policy items, one news item, one raw policy text with its 来源."""
     import openpyxl
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["栏目", "标题", "日期", "正文", "原文", "来源"])
-    ws.append(["政策速递", "四川省正式出台元宇宙专项政策，拟打造“中国元宇宙谷”", "2023-09-18",
-               ("2023年9月18日，四川经济和信息化厅等16部门联合印发《四川省元宇宙产业发展行动计划（2023—2025年）》，"
+    ws.append(["政策速递", "四川省正式出台元宇宙专项政策，拟打造“中国元宇宙谷”", f"2023-{month:02d}-18",
+               (f"2023年{month}月18日，四川经济和信息化厅等16部门联合印发《四川省元宇宙产业发展行动计划（2023—2025年）》，"
                "提出到2025年元宇宙相关产业规模达到2500亿元。"), "", "https://jxt.sc.gov.cn/a.html"])
-    ws.append(["政策速递", "河南省印发元宇宙产业发展行动计划", "2023-09-20",
-               ("2023年9月20日，河南省人民政府办公厅印发《河南省元宇宙产业发展行动计划（2022—2025年）》，"
+    ws.append(["政策速递", "河南省印发元宇宙产业发展行动计划", f"2023-{month:02d}-20",
+               (f"2023年{month}月20日，河南省人民政府办公厅印发《河南省元宇宙产业发展行动计划（2022—2025年）》，"
                "提出培育元宇宙核心企业和产业园区。"), "", "https://www.henan.gov.cn/b.html"])
-    ws.append(["行业新闻", "成都发布超60个元宇宙应用场景", "2023-09-25",
-               "2023年9月25日，成都市发布超过60个元宇宙应用场景机会清单。", "", "https://www.chengdu.gov.cn/c.html"])
+    ws.append(["行业新闻", "成都发布超60个元宇宙应用场景", f"2023-{month:02d}-25",
+               f"2023年{month}月25日，成都市发布超过60个元宇宙应用场景机会清单。", "", "https://www.chengdu.gov.cn/c.html"])
     ws.append(["政策速递", "", "", "",
-               ("重庆市印发元宇宙产业发展行动计划\n2023年9月22日，重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划"
+               (f"重庆市印发元宇宙产业发展行动计划\n2023年{month}月22日，重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划"
                "（2023—2025年）》，提出到2025年，全市元宇宙相关产业规模达1000亿元，培育10家行业头部企业。"), SOURCE_URL])
-    path = folder / "2023年10月条目.xlsx"
+    path = folder / f"2023年{month}月条目.xlsx"
     wb.save(path)
     return path
 
@@ -98,16 +98,44 @@ def export(page: Page, app: AppProcess, kind: str) -> Path:
     return max((app.data / "batches").glob(f"*/*.{kind}"), key=lambda p: p.stat().st_mtime)
 
 
-def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: AppProcess, tmp_path: Path,
-                                                output_dir: Path) -> None:
-    """Edit + tick + 期数 + order survive a reload and a server restart; the export holds them and every 来源."""
+def wait_until(page: Page, ok: Any, what: str) -> None:
+    """Poll the page until ok() holds (a server round trip), at most 20 s."""
+    for _ in range(40):
+        if ok():
+            return
+        page.wait_for_timeout(500)
+    raise AssertionError(what)
+
+
+def test_typed_period_is_kept_and_every_source_is_exported(page: Page, app: AppProcess, tmp_path: Path) -> None:
+    """期数 typed before running stays (October items would suggest 第11期); raw and structured rows keep their 来源."""
     from drafting.corpus import parse_file
 
     open_page(page, app.url)
     tab(page, "批量")
-    period_box(page).fill("2023年第10期")  # typed before running: must never be replaced
-    run_batch_upload(page, items_xlsx(tmp_path), 4)
+    period_box(page).fill("2023年第10期")
+    run_batch_upload(page, items_xlsx(tmp_path, month=10), 4)
     expect(period_box(page)).to_have_value("2023年第10期")
+    docx = export(page, app, "docx")
+    md = export(page, app, "md")
+    assert "第10期" in docx.name and "第11期" not in docx.name
+    md_text = md.read_text(encoding="utf-8")
+    assert "2023年第10期" in md_text and "2023年第11期" not in md_text
+    for url in (SOURCE_URL, "https://jxt.sc.gov.cn/a.html", "https://www.henan.gov.cn/b.html", "https://www.chengdu.gov.cn/c.html"):
+        assert url in md_text, f"{url} lost from the Markdown export"
+    parsed = parse_file(docx)
+    assert SOURCE_URL in [u for i in parsed.items for u in i.sources], "the raw row's 来源 lost from the Word export"
+
+
+def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: AppProcess, tmp_path: Path,
+                                                output_dir: Path) -> None:
+    """Edit + tick + 期数 + order survive a reload and a server restart; the export holds them."""
+    from drafting.corpus import parse_file
+
+    open_page(page, app.url)
+    run_batch_upload(page, items_xlsx(tmp_path, month=9), 4)
+    period_box(page).fill("2023年第9期")
+    period_box(page).press("Enter")
     pick_row(page, "四川省正式出台")
     box(page, "dz-batch-commentary").fill(EDITED)
     page.get_by_label("采纳本条短评").check()
@@ -115,14 +143,13 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
     expect(page.get_by_text("已保存本条").first).to_be_visible()
     pick_row(page, "河南省印发")
     page.get_by_role("button", name="上移").click()  # 河南 before 四川
-    expect(page.locator("#dz-batch-status")).to_contain_text("已移动", timeout=20_000)
-    assert comes_before(batch_table(page), "河南省印发", "四川省正式出台")
+    wait_until(page, lambda: comes_before(batch_table(page), "河南省印发", "四川省正式出台"), "上移 did not move the item")
 
     page.reload()
     tab(page, "批量")
     expect(batch_table(page)).to_contain_text(EDITED[:20], timeout=30_000)
     expect(batch_table(page)).to_contain_text("✓")
-    expect(period_box(page)).to_have_value("2023年第10期")
+    expect(period_box(page)).to_have_value("2023年第9期")
     shot(page, output_dir, "review_01_batch_after_reload.png")
 
     page.context.close()
@@ -136,7 +163,7 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
         table = batch_table(fresh)
         expect(table).to_contain_text(EDITED[:20], timeout=30_000)
         assert comes_before(table, "河南省印发", "四川省正式出台")
-        expect(period_box(fresh)).to_have_value("2023年第10期")
+        expect(period_box(fresh)).to_have_value("2023年第9期")
         pick_row(fresh, "四川省正式出台")
         expect(box(fresh, "dz-batch-commentary")).to_have_value(EDITED)
         expect(fresh.get_by_label("采纳本条短评")).to_be_checked()
@@ -146,17 +173,13 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
         md = export(fresh, app, "md")
     finally:
         context.close()
-    assert "第10期" in docx.name and "第11期" not in docx.name
+    assert "第9期" in docx.name
     md_text = md.read_text(encoding="utf-8")
-    assert "2023年第10期" in md_text and "2023年第11期" not in md_text
-    assert EDITED in md_text
-    for url in (SOURCE_URL, "https://jxt.sc.gov.cn/a.html", "https://www.henan.gov.cn/b.html", "https://www.chengdu.gov.cn/c.html"):
-        assert url in md_text, f"{url} lost from the Markdown export"
+    assert "2023年第9期" in md_text and EDITED in md_text
     parsed = parse_file(docx)
     by_title = {i.title: i for i in parsed.items}
     assert [i.title for i in parsed.items][:2] == ["河南省印发元宇宙产业发展行动计划", "四川省正式出台元宇宙专项政策，拟打造“中国元宇宙谷”"]
     assert by_title["四川省正式出台元宇宙专项政策，拟打造“中国元宇宙谷”"].commentary == EDITED
-    assert SOURCE_URL in [u for i in parsed.items for u in i.sources], "the raw row's 来源 lost from the Word export"
 
 
 def test_two_tabs_on_one_draft_never_overwrite_silently(browser: Any, app: AppProcess, output_dir: Path) -> None:

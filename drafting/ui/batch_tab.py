@@ -212,9 +212,15 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
                 raise ValidationError("请先在列表中选择一条")
             return tuple(gr.skip() for _ in save_outputs)
         expected = force_version if force_version is not None else _id(ver)
+        who = _user(request)
         try:
+            if services.store.get(draft_id).status == "accepted" and (title or "").strip() and (comm or "").strip():
+                # A published item is in the corpus: a change goes through the accept path, so the two agree.
+                services.accept(draft_id, title=title.strip(), body=(body or "").strip(), commentary=comm.strip(),
+                                expected_version=expected, actor=who)
+                expected = None
             it = reviews.save_item(iid, draft_id, title=title or "", body=body or "", commentary=comm or "", ticked=bool(ok),
-                                   expected_version=expected, actor=_user(request))
+                                   expected_version=expected, actor=who)
         except ConflictError as exc:
             yours = {"title": title or "", "body": body or "", "commentary": comm or ""}
             return (gr.skip(), gr.skip(), f"✗ 未保存：草稿 #{draft_id} 已在别处被修改，见上方对比", gr.update(visible=True),
