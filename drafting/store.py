@@ -155,23 +155,9 @@ class DraftStore:
 
     @staticmethod
     def _row(row: sqlite3.Row) -> StoredDraft:
-        return StoredDraft(
-            id=row["id"],
-            status=row["status"],
-            draft=Draft.model_validate_json(row["draft_json"]),
-            title=row["title"],
-            body=row["body"],
-            commentary=row["commentary"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            batch_id=row["batch_id"],
-            version=row["version"],
-            review_state=row["review_state"],
-            updated_by=row["updated_by"],
-            accepted_by=row["accepted_by"],
-            reviewed_by=row["reviewed_by"],
-            accepted_at=row["accepted_at"],
-        )
+        names = ("id", "status", "title", "body", "commentary", "created_at", "updated_at", "batch_id", "version",
+                 "review_state", "updated_by", "accepted_by", "reviewed_by", "accepted_at")
+        return StoredDraft(draft=Draft.model_validate_json(row["draft_json"]), **{n: row[n] for n in names})
 
     @staticmethod
     def audit(

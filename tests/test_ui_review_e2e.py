@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import test_ui_e2e as harness
-from test_ui_e2e import ANHUI, HUBEI, AppProcess, box, open_page, shot, tab, wait_status
+from test_ui_e2e import ANHUI, HUBEI, AppProcess, box, draft, open_page, shot, tab, wait_status
 
-# The harness's fixtures, by the names the tests ask for.
+# The harness's fixtures, by the names the tests ask for; app_offline is this module's own app process (module scope),
+# restarted by the restart test.
 browser = harness.browser
 page = harness.page
+app_offline = harness.app_offline
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -53,15 +54,6 @@ def items_xlsx(folder: Path, month: int = 9) -> Path:
     path = folder / f"2023年{month}月条目.xlsx"
     wb.save(path)
     return path
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
-    """The app without a model (offline drafter), restartable on the same folders."""
-    proc = AppProcess(tmp_path_factory.mktemp("app_review"), {})
-    proc.start()
-    yield proc
-    proc.stop()
 
 
 def batch_table(page: Page) -> Any:
@@ -98,6 +90,13 @@ def export(page: Page, app: AppProcess, kind: str) -> Path:
     return max((app.data / "batches").glob(f"*/*.{kind}"), key=lambda p: p.stat().st_mtime)
 
 
+def history_pick(page: Page, text: str) -> None:
+    """Select the newest draft whose row contains text in 历史."""
+    tab(page, "历史")
+    page.locator("#dz-hist-refresh").click()
+    page.locator("#dz-hist-table").get_by_role("gridcell").filter(has_text=text).first.click()
+
+
 def wait_until(page: Page, ok: Any, what: str) -> None:
     """Poll the page until ok() holds (a server round trip), at most 20 s."""
     for _ in range(40):
@@ -107,17 +106,17 @@ def wait_until(page: Page, ok: Any, what: str) -> None:
     raise AssertionError(what)
 
 
-def test_typed_period_is_kept_and_every_source_is_exported(page: Page, app: AppProcess, tmp_path: Path) -> None:
+def test_typed_period_is_kept_and_every_source_is_exported(page: Page, app_offline: AppProcess, tmp_path: Path) -> None:
     """期数 typed before running stays (October items would suggest 第11期); raw and structured rows keep their 来源."""
     from drafting.corpus import parse_file
 
-    open_page(page, app.url)
+    open_page(page, app_offline.url)
     tab(page, "批量")
     period_box(page).fill("2023年第10期")
     run_batch_upload(page, items_xlsx(tmp_path, month=10), 4)
     expect(period_box(page)).to_have_value("2023年第10期")
-    docx = export(page, app, "docx")
-    md = export(page, app, "md")
+    docx = export(page, app_offline, "docx")
+    md = export(page, app_offline, "md")
     assert "第10期" in docx.name and "第11期" not in docx.name
     md_text = md.read_text(encoding="utf-8")
     assert "2023年第10期" in md_text and "2023年第11期" not in md_text
@@ -127,12 +126,12 @@ def test_typed_period_is_kept_and_every_source_is_exported(page: Page, app: AppP
     assert SOURCE_URL in [u for i in parsed.items for u in i.sources], "the raw row's 来源 lost from the Word export"
 
 
-def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: AppProcess, tmp_path: Path,
+def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app_offline: AppProcess, tmp_path: Path,
                                                 output_dir: Path) -> None:
     """Edit + tick + 期数 + order survive a reload and a server restart; the export holds them."""
     from drafting.corpus import parse_file
 
-    open_page(page, app.url)
+    open_page(page, app_offline.url)
     run_batch_upload(page, items_xlsx(tmp_path, month=9), 4)
     period_box(page).fill("2023年第9期")
     period_box(page).press("Enter")
@@ -153,12 +152,12 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
     shot(page, output_dir, "review_01_batch_after_reload.png")
 
     page.context.close()
-    app.stop()
-    app.start()
+    app_offline.stop()
+    app_offline.start()
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
     fresh = context.new_page()
     try:
-        open_page(fresh, app.url)
+        open_page(fresh, app_offline.url)
         tab(fresh, "批量")
         table = batch_table(fresh)
         expect(table).to_contain_text(EDITED[:20], timeout=30_000)
@@ -169,8 +168,8 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
         expect(fresh.get_by_label("采纳本条短评")).to_be_checked()
         expect(table).to_contain_text("已修改")
         shot(fresh, output_dir, "review_02_batch_after_restart.png")
-        docx = export(fresh, app, "docx")
-        md = export(fresh, app, "md")
+        docx = export(fresh, app_offline, "docx")
+        md = export(fresh, app_offline, "md")
     finally:
         context.close()
     assert "第9期" in docx.name
@@ -182,20 +181,16 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app: A
     assert by_title["四川省正式出台元宇宙专项政策，拟打造“中国元宇宙谷”"].commentary == EDITED
 
 
-def test_two_tabs_on_one_draft_never_overwrite_silently(browser: Any, app: AppProcess, output_dir: Path) -> None:
+def test_two_tabs_on_one_draft_never_overwrite_silently(browser: Any, app_offline: AppProcess, output_dir: Path) -> None:
     """Tab B saving over tab A's newer text is refused with both texts; keeping B's is a new version, A's is in the audit."""
     contexts = [browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN") for _ in range(2)]
     a, b = (c.new_page() for c in contexts)
     try:
-        open_page(a, app.url)
-        box(a, "dz-raw").fill(ANHUI)
-        a.locator("#dz-draft-btn").click()
-        wait_status(a, "已起草并保存为草稿")
+        open_page(a, app_offline.url)
+        draft(a, ANHUI)
         draft_no = a.locator("#dz-model").inner_text().split("#")[1].split(" ")[0]
-        open_page(b, app.url)
-        tab(b, "历史")
-        b.locator("#dz-hist-refresh").click()
-        b.locator("#dz-hist-table").get_by_role("gridcell").filter(has_text="安徽").first.click()
+        open_page(b, app_offline.url)
+        history_pick(b, "安徽")
         b.locator("#dz-hist-open").click()
         expect(box(b, "dz-comm")).not_to_have_value("")
         machine = box(b, "dz-comm").input_value()
@@ -214,17 +209,15 @@ def test_two_tabs_on_one_draft_never_overwrite_silently(browser: Any, app: AppPr
         wait_status(a, "已采纳草稿")
         b.locator("#dz-accept-btn").click()  # accepting from the stale tab is refused too
         expect(b.locator("#dz-status")).to_contain_text("未采纳", timeout=30_000)
-        accepted = [json.loads(p.read_text(encoding="utf-8")) for p in (app.corpus / "accepted").glob("*.json")]
+        accepted = [json.loads(p.read_text(encoding="utf-8")) for p in (app_offline.corpus / "accepted").glob("*.json")]
         assert [s["commentary"] for s in accepted if "安徽" in s["title"]] == [text_a.strip()]
 
         b.locator("#dz-conflict-keep").click()  # B keeps its text: saved over A's as a new version, re-accepted
         expect(b.locator("#dz-status")).to_contain_text("重新采纳", timeout=60_000)
-        stored = [json.loads(p.read_text(encoding="utf-8")) for p in (app.corpus / "accepted").glob("*.json")]
+        stored = [json.loads(p.read_text(encoding="utf-8")) for p in (app_offline.corpus / "accepted").glob("*.json")]
         assert [s["commentary"] for s in stored if "安徽" in s["title"]] == [text_b.strip()]
 
-        tab(b, "历史")
-        b.locator("#dz-hist-refresh").click()
-        b.locator("#dz-hist-table").get_by_role("gridcell").filter(has_text="安徽").first.click()
+        history_pick(b, "安徽")
         audit = b.locator("#dz-hist-audit")
         expect(audit).to_contain_text("甲的修改")  # the text B replaced is on record, with who and when
         expect(audit).to_contain_text("重新采纳")
@@ -234,23 +227,19 @@ def test_two_tabs_on_one_draft_never_overwrite_silently(browser: Any, app: AppPr
             c.close()
 
 
-def test_editing_an_accepted_draft_updates_the_corpus(page: Page, app: AppProcess) -> None:
+def test_editing_an_accepted_draft_updates_the_corpus(page: Page, app_offline: AppProcess) -> None:
     """Reopened from 历史 and changed, an accepted draft is accepted again: 历史 and 语料库 hold the same text."""
     hunan = HUBEI.replace("湖北", "湖南").replace("2023年10月8日", "2023年10月9日")
-    open_page(page, app.url)
-    box(page, "dz-raw").fill(hunan)
-    page.locator("#dz-draft-btn").click()
-    wait_status(page, "已起草并保存为草稿")
+    open_page(page, app_offline.url)
+    draft(page, hunan)
     page.locator("#dz-accept-btn").click()
     wait_status(page, "已采纳草稿")
-    tab(page, "历史")
-    page.locator("#dz-hist-refresh").click()
-    page.locator("#dz-hist-table").get_by_role("gridcell").filter(has_text="湖南").first.click()
+    history_pick(page, "湖南")
     page.locator("#dz-hist-open").click()
     changed = box(page, "dz-comm").input_value() + "湖南此举值得关注。"
     box(page, "dz-comm").fill(changed)
     wait_status(page, "重新采纳")
-    stored = [json.loads(p.read_text(encoding="utf-8")) for p in (app.corpus / "accepted").glob("*.json")]
+    stored = [json.loads(p.read_text(encoding="utf-8")) for p in (app_offline.corpus / "accepted").glob("*.json")]
     assert [s["commentary"] for s in stored if "湖南" in s["title"]] == [changed.strip()]
     tab(page, "语料库")
     box(page, "dz-corpus-query").fill("湖南此举值得关注")
@@ -259,13 +248,11 @@ def test_editing_an_accepted_draft_updates_the_corpus(page: Page, app: AppProces
     expect(page.locator("#dz-corpus-table")).to_contain_text("采纳")
 
 
-def test_offline_regenerate_adds_no_identical_draft(page: Page, app: AppProcess) -> None:
+def test_offline_regenerate_adds_no_identical_draft(page: Page, app_offline: AppProcess) -> None:
     """重新生成 offline gives the same text: the page says so, 历史 gains no row, the banner has no 《《》》."""
     jiangxi = ANHUI.replace("安徽", "江西").replace("2023年10月12日", "2023年10月13日")
-    open_page(page, app.url)
-    box(page, "dz-raw").fill(jiangxi)
-    page.locator("#dz-draft-btn").click()
-    wait_status(page, "已起草并保存为草稿")
+    open_page(page, app_offline.url)
+    draft(page, jiangxi)
     tab(page, "历史")
     page.locator("#dz-hist-refresh").click()
     rows = page.locator("#dz-hist-table").get_by_role("gridcell").filter(has_text="江西")
