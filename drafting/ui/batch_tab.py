@@ -280,8 +280,8 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     def save_meta(iid: str | None, title: str, per: str, eds: str, request: gr.Request) -> Any:
         if not iid:
             return gr.skip()
-        reviews.set_meta(iid, title=title, period=per, editors=eds, actor=_user(request))
-        return gr.skip()
+        issue = reviews.set_meta(iid, title=title, period=per, editors=eds, actor=_user(request))
+        return f"已保存本期信息：{fmt.esc(issue.title)} {fmt.esc(issue.period or '（期数未填）')}（{fmt.local_time(issue.updated_at)}）"
 
     def exporter(kind: str):
         @guarded(1)
@@ -341,7 +341,7 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     down_btn.click(mover(1), [issue_id, cur_id], [table, status])
     meta = [issue_id, issue_title, period, editors]
     gr.on([issue_title.blur, period.blur, editors.blur, issue_title.submit, period.submit, editors.submit], save_meta, meta,
-          None, show_progress="hidden", concurrency_limit=None)
+          status, show_progress="hidden", concurrency_limit=None)
     docx_btn.click(exporter("docx"), [*meta, acceptors], download)
     md_btn.click(exporter("md"), [*meta, acceptors], download)
     publish_btn.click(publish, meta, [report, confirm_btn, table])
