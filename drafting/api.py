@@ -14,8 +14,6 @@ import logging
 import secrets
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -23,7 +21,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from drafting.batch import Checkpoint
 from drafting.draft import request_from_input
 from drafting.errors import DraftingError, ValidationError
 from drafting.index import date_int
@@ -50,31 +47,6 @@ class DraftBody(BaseModel):
     model: str | None = Field(None, description="one of the configured models")
     commentary: bool | None = Field(None, description="with text: a 短评 for a news or deal text too")
     save: bool = Field(False, description="store as a pending draft (as the page does); the answer carries draft_id")
-
-
-def batch_issues(data_dir: Path) -> list[dict[str, Any]]:
-    """Issues in progress as today's batch folders show them: id, entries done/failed, last change.
-
-    The one place /api/v1/issues reads; when issues in progress get their own store (drafting/review.py), this
-    function reads that instead and the route stays.
-    """
-    root = data_dir / "batches"
-    out: list[dict[str, Any]] = []
-    if not root.is_dir():
-        return out
-    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        ckpt = folder / "checkpoint.jsonl"
-        records = Checkpoint(ckpt).load() if ckpt.exists() else {}
-        statuses = [str(r.get("status", "")) for r in records.values()]
-        changed = max((p.stat().st_mtime for p in folder.iterdir()), default=folder.stat().st_mtime)
-        out.append({
-            "id": folder.name,
-            "entries": len(records),
-            "done": statuses.count("done"),
-            "failed": statuses.count("failed"),
-            "updated_at": datetime.fromtimestamp(changed, UTC).isoformat(timespec="seconds"),
-        })
-    return out
 
 
 def _basic_user(request: Request, users: dict[str, str]) -> str | None:
@@ -168,9 +140,9 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
                 out["draft_id"] = services.store.create(d, source_text=body.text)
         return shaped[0] if len(shaped) == 1 else {"variants": shaped}
 
-    @api.get("/issues", summary="在办期刊（批量起草）")
+    @api.get("/issues", summary="进行中的期刊（与 drafting issues --json 相同）")
     def issues(_user: str = Depends(login)) -> dict[str, Any]:
-        return {"issues": batch_issues(settings.data_dir)}
+        return {"issues": [i.to_json() for i in services.reviews.list_issues()]}  # the shape of `drafting issues --json`
 
     @api.get("/health", summary="是否在运行，索引条数")
     def health(_user: str = Depends(login)) -> dict[str, Any]:

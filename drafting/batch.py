@@ -30,6 +30,7 @@ from drafting.fileio import atomic_write
 from drafting.models import Draft, DraftRequest, Item, SearchResult
 
 if TYPE_CHECKING:
+    from drafting.review import IssueInProgress
     from drafting.services import Services
 
 logger = logging.getLogger(__name__)
@@ -146,6 +147,8 @@ class BatchReport(BaseModel):
             "pending": self.count("pending"),
             "resumed": sum(1 for r in self.results if r.resumed),
             "drafted": sum(1 for r in self.results if r.drafted and not r.resumed and r.status == "done"),
+            # done = resumed + drafted + given: items taken as they were (no 短评 asked for) are counted too.
+            "given": sum(1 for r in self.results if not r.drafted and r.status == "done"),
             "rejected_rows": [str(p) for p in self.problems if p.fatal],
             "duplicates": self.duplicate_notes(),
             "failures": [f"第 {r.line} 行「{r.label[:20]}」：{r.error}" for r in self.results if r.status == "failed"],
@@ -201,13 +204,6 @@ class Checkpoint:
         target = self.path.with_name(f"checkpoint-{stamp}.jsonl")
         self.path.rename(target)
         return target
-
-
-def batch_id_for(path: Path) -> str:
-    """Stable id of a list file: its name plus a hash of its absolute path (edits keep the same batch)."""
-    path = Path(path)
-    stem = re.sub(r"[^\w\-]+", "_", path.stem)[:40] or "batch"
-    return f"{stem}-{hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:8]}"
 
 
 class BatchRunner:
@@ -369,6 +365,11 @@ class BatchRunner:
         result.item = draft.item
         if entry.item is not None:  # keep the editor's sources/date even if the drafter dropped them
             result.item = entry.item
+        elif entry.sources:  # a raw row's 来源 column: the drafter may not carry it over into the item
+            extra = [u for u in entry.sources if u not in result.item.sources]
+            result.item = result.item.model_copy(update={"sources": [*result.item.sources, *extra]})
+        draft = draft.model_copy(update={"item": result.item})  # the stored draft carries the row's sources too
+        result.draft = draft
         result.commentary = draft.commentary if (self.all_sections or result.item.section == POLICY) else None
         result.duplicates = [p.item.title for p in draft.duplicates]
         # The drafter leaves the item's own id out of its precedents, so an exact repeat shows up here.
@@ -458,8 +459,12 @@ def run_batch(
     batch_id: str | None = None,
     progress: Callable[[BatchProgress], None] | None = None,
     prefetch: bool = True,
+    actor: str | None = None,
 ) -> BatchReport:
-    """Read a list (or take a parsed one) and draft it with the configured services."""
+    """Read a list (or take a parsed one), draft it, and record it as an issue in progress (id = batch id).
+
+    The id is the same for the same list whether the page or the CLI runs it (see :func:`resolve_batch_id`).
+    """
     settings = services.settings
     batch = source if isinstance(source, BatchInput) else read_items(Path(source))
     if not batch.entries:
@@ -478,8 +483,22 @@ def run_batch(
         corpus_titles={i.id: i.title for i in services.corpus.items()},
         prefetch_fn=(lambda text: services.retriever.search(text, k=1)) if prefetch else None,
     )
-    bid = batch_id or (batch_id_for(Path(batch.source)) if not isinstance(source, BatchInput) else _input_id(batch))
-    return runner.run(batch, batch_id=bid, resume=resume, progress=progress)
+    bid = batch_id or resolve_batch_id(services, batch, resume=resume)
+    report = runner.run(batch, batch_id=bid, resume=resume, progress=progress)
+    services.reviews.record_batch(report, resume=resume, actor=actor)
+    return report
+
+
+def resolve_batch_id(services: Services, batch: BatchInput, *, resume: bool) -> str:
+    """The list's id from its file name and content, so the page and the CLI agree on it.
+
+    Resuming an edited list (new content hash) continues the unpublished issue of the same file name that shares
+    items with it, wherever it was started.
+    """
+    bid = _input_id(batch)
+    if resume and not services.reviews.exists(bid):
+        return services.reviews.find_resumable(batch.source, [e.key for e in batch.entries]) or bid
+    return bid
 
 
 def _input_id(batch: BatchInput) -> str:
@@ -505,6 +524,7 @@ def publish(
     issue: AssembledIssue,
     *,
     accepted: list[tuple[int, Item]] | None = None,
+    actor: str | None = None,
 ) -> Path:
     """Mark the issue final: its items and 短评 join the corpus and the index; stored drafts become accepted."""
     if not issue.items():
@@ -514,96 +534,25 @@ def publish(
         for a in section.items:
             # Edited titles change the stable id: recompute it from the final text.
             a.item = Item.model_validate({**a.item.model_dump(), "id": ""})
-    path = services.corpus.save_issue(final.to_issue())
-    for draft_id, item in accepted or []:
-        services.store.accept(draft_id, title=item.title, body=item.body, commentary=item.commentary or "")
-    services.ingest()
+    with services.corpus_lock.hold():
+        path = services.corpus.save_issue(final.to_issue())
+        services.reviews.record("corpus", actor=actor, after={"issue": final.id, "path": str(path),
+                                                              "items": [i.title for i in final.items()]})
+        for draft_id, item in accepted or []:
+            services.store.accept(draft_id, title=item.title, body=item.body, commentary=item.commentary or "", actor=actor,
+                                  action="publish")
+        services.ingest()
     logger.info("published %s to %s", final.id, path)
     return path
 
 
-class ReviewItem(BaseModel):
-    """One item under review: the editor's current text and whether its 短评 is accepted."""
-
-    key: str
-    line: int
-    section: str
-    title: str
-    body: str
-    commentary: str = ""
-    accepted: bool = False
-    item: Item
-    draft_id: int | None = None
-    draft: Draft | None = None
-    duplicates: list[str] = Field(default_factory=list)
-
-    def final_item(self, *, accepted_only: bool) -> Item:
-        """The item with the editor's text; the 短评 only if accepted (when asked)."""
-        keep = self.commentary.strip() and (self.accepted or not accepted_only)
-        return self.item.model_copy(update={"title": self.title.strip(), "body": self.body.strip(),
-                                             "commentary": self.commentary.strip() if keep else None})
-
-
-class IssueReview(BaseModel):
-    """An issue being reviewed item by item: order, text, accepts, title and period."""
-
-    batch_id: str
-    title: str = DEFAULT_TITLE
-    period: str = ""
-    editors: str | None = None
-    entries: list[ReviewItem] = Field(default_factory=list)
-
-    @classmethod
-    def from_report(cls, report: BatchReport, *, accept_all: bool = False) -> IssueReview:
-        """Finished items of a batch, in input order, with the period guessed from their dates."""
-        entries = [
-            ReviewItem(
-                key=r.key, line=r.line, section=r.item.section, title=r.item.title, body=r.item.body,
-                commentary=r.commentary or "", accepted=accept_all, item=r.item, draft_id=r.draft_id,
-                draft=r.draft, duplicates=r.duplicates,
-            )
-            for r in report.results
-            if r.status == "done" and r.item is not None
-        ]
-        review = cls(batch_id=report.batch_id, entries=entries)
-        review.period = assemble([e.item for e in entries]).period
-        return review
-
-    def ordered(self) -> list[ReviewItem]:
-        """Entries in the order the issue prints them: by section, then the editor's order."""
-        order = {"政策速递": 0, "行业新闻": 1, "交易资讯": 2}
-        return sorted(self.entries, key=lambda e: order.get(e.section, 3))
-
-    def move(self, key: str, delta: int) -> None:
-        """Move an item up (-1) or down (+1) among the items of its section."""
-        same = [i for i, e in enumerate(self.entries) if e.section == self._get(key).section]
-        pos = next(n for n, i in enumerate(same) if self.entries[i].key == key)
-        target = pos + delta
-        if 0 <= target < len(same):
-            a, b = same[pos], same[target]
-            self.entries[a], self.entries[b] = self.entries[b], self.entries[a]
-
-    def edit(self, key: str, *, title: str, body: str, commentary: str, accepted: bool) -> ReviewItem:
-        """Store the editor's text for one item; an empty title or body is refused."""
-        if not title.strip() or not body.strip():
-            raise ValidationError("标题和正文不能为空：请补全后再保存")
-        entry = self._get(key)
-        entry.title, entry.body, entry.commentary, entry.accepted = title, body, commentary, accepted
-        return entry
-
-    def _get(self, key: str) -> ReviewItem:
-        for e in self.entries:
-            if e.key == key:
-                return e
-        raise ValidationError(f"本期没有编号为 {key} 的条目：请刷新列表后重试")
-
-    def assemble(self, prompts_dir: Path, *, accepted_only: bool = False) -> AssembledIssue:
-        """The issue in house layout with the current text (every 短评, or only accepted ones)."""
-        items = [e.final_item(accepted_only=accepted_only) for e in self.entries]
-        return build_issue(items, prompts_dir=prompts_dir, title=self.title, period=self.period, editors=self.editors)
-
-    def publish(self, services: Services) -> Path:
-        """Add the issue to the corpus and index: every item, only the accepted 短评."""
-        issue = self.assemble(services.settings.prompts_dir, accepted_only=True)
-        accepted = [(e.draft_id, e.final_item(accepted_only=True)) for e in self.entries if e.accepted and e.draft_id]
-        return publish(services, issue, accepted=accepted)  # type: ignore[arg-type]
+def publish_issue(services: Services, issue: IssueInProgress, *, actor: str | None = None,
+                  every_commentary: bool = False) -> Path:
+    """Publish an issue in progress: every item, the ticked 短评 (all with ``every_commentary``); items → 已发布."""
+    assembled = issue.assemble(services.settings.prompts_dir, ticked_only=not every_commentary)
+    # An unticked 短评 stays pending in its row (the editor's text is kept); every other item is accepted as printed.
+    accepted = [(i.draft_id, i.final_item(ticked_only=not every_commentary)) for i in issue.items
+                if i.ticked or every_commentary or not i.commentary.strip()]
+    path = publish(services, assembled, accepted=accepted, actor=actor)
+    services.reviews.mark_published(issue.id, path, actor=actor)
+    return path

@@ -61,6 +61,7 @@ class BatchEntry(BaseModel):
     raw_text: str | None = None
     section: Section | None = Field(default=None, description="section of raw text; None = guessed by the drafter")
     link: str | None = Field(default=None, description="a row with only a 来源/链接: its text is fetched (prepare_sources)")
+    sources: list[str] = Field(default_factory=list, description="a raw row's 来源: kept on the drafted item")
 
     @property
     def label(self) -> str:
@@ -206,7 +207,7 @@ def make_entry(record: dict[str, Any], line: int) -> BatchEntry | RowProblem:
         text += "\n" + "\n".join(f"来源：{s}" for s in sources)
     compact = re.sub(r"\s+", "", text)
     key = "r" + hashlib.sha1(f"{section or ''}|{compact}".encode()).hexdigest()[:12]
-    return BatchEntry(line=line, key=key, raw_text=text, section=section)
+    return BatchEntry(line=line, key=key, raw_text=text, section=section, sources=sources)
 
 
 # ---------- readers: each yields (line, record) pairs ----------

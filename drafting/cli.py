@@ -124,10 +124,10 @@ def batch(
     offline: Annotated[bool, typer.Option("--offline", help="use the offline drafter")] = False,
     all_sections: Annotated[bool, typer.Option("--all-sections", help="a 短评 for every item, not only 政策速递")] = False,
     publish: Annotated[bool, typer.Option("--publish", help="issue is final: add it to the corpus and index")] = False,
-    title: Annotated[str, typer.Option(help="issue title")] = "元宇宙/Web3 月刊",
+    title: Annotated[str | None, typer.Option(help="issue title (default: as stored for this issue, else 元宇宙/Web3 月刊)")] = None,
     period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
     editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
-    batch_id: Annotated[str | None, typer.Option(help="checkpoint name (default: from the list's path)")] = None,
+    batch_id: Annotated[str | None, typer.Option(help="issue-in-progress id (default: from the list's name and content; see drafting issues)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Draft a whole issue from an item list and export it as DOCX (and Markdown)."""
@@ -153,14 +153,12 @@ def batch(
     try:
         report = batch_mod.run_batch(
             services, items, concurrency=concurrency, rpm=rpm, resume=resume, offline=offline,
-            all_sections=all_sections, progress=tick, batch_id=batch_id or batch_mod.batch_id_for(items_file),
+            all_sections=all_sections, progress=tick, batch_id=batch_id,
         )
     finally:
         bar.close()
-    # Running with --publish is the editor marking the issue final: every 短评 counts as accepted.
-    review = batch_mod.IssueReview.from_report(report, accept_all=True)
-    review.title, review.editors = title, editors
-    review.period = review.period if period is None else period
+    # The run is an issue in progress: edits made in the page are in it; options given here are stored with it.
+    review = services.reviews.set_meta(report.batch_id, title=title, period=period, editors=editors)
     issue = review.assemble(services.settings.prompts_dir)
     export_docx(issue, output)
     if md:
@@ -169,7 +167,8 @@ def batch(
     if publish:
         if not report.complete:
             raise ValidationError(f"还有 {len(report.results) - report.count('done')} 条未完成，不能发布：请先用 --resume 补齐")
-        published = str(review.publish(services))
+        # Running with --publish is the editor marking the issue final: every 短评 counts as accepted.
+        published = str(batch_mod.publish_issue(services, review, every_commentary=True))
     summary = {**report.summary(), "issue": issue.heading, "docx": str(output), "md": str(md) if md else None, "published": published}
     if as_json:
         _print_json(summary)
@@ -189,6 +188,42 @@ def batch(
         if not as_json:
             typer.echo("本期不完整：修复后运行同一命令加 --resume，只起草未完成的条目。", err=True)
         raise typer.Exit(2)
+
+
+@app.command()
+def issues(
+    issue_id: Annotated[str | None, typer.Argument(help="one issue's id (default: every issue in progress)")] = None,
+    history: Annotated[bool, typer.Option("--history", help="with an id: who changed what, before and after")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Issues in progress (batch runs from the page or the CLI): items, review states, versions, who edited."""
+    from drafting.review import ACTION_LABELS
+
+    reviews = _services().reviews
+    found = [reviews.get_issue(issue_id)] if issue_id else reviews.list_issues()
+    audit = reviews.history(issue_id=issue_id) if (issue_id and history) else []
+    if as_json:
+        data: dict[str, Any] = {"issues": [i.to_json() for i in found]}
+        if audit:
+            data["history"] = [a.model_dump() for a in audit]
+        _print_json(data)
+        return
+    if not found:
+        typer.echo("还没有进行中的期刊：用 drafting batch 或「批量」页开始一期。")
+    for issue in found:
+        states = {}
+        for it in issue.items:
+            states[it.state_label] = states.get(it.state_label, 0) + 1
+        period = issue.period or f"（未填，建议 {issue.suggested_period or '—'}）"
+        done = "，已发布" if issue.published_at else ""
+        typer.echo(f"{issue.id}  {issue.title} {period}  {len(issue.items)} 条（"
+                   + "，".join(f"{k} {v}" for k, v in states.items()) + f"）{done}")
+        if issue_id:
+            for n, it in enumerate(issue.items, 1):
+                typer.echo(f"  {n:>2}. #{it.draft_id} [{it.section}] {it.title[:30]}  {it.state_label}"
+                           f"{' · 采纳短评' if it.ticked else ''}  v{it.version}  {it.updated_by or ''}")
+    for a in audit:
+        typer.echo(f"  {a.at[:19]} {a.actor} {ACTION_LABELS.get(a.action, a.action)} #{a.draft_id or ''}")
 
 
 @app.command()
@@ -222,7 +257,9 @@ def check(
         for label, ids in (("缺少", report.missing), ("多出", report.stale), ("已变", report.changed)):
             for rid in ids[:20]:
                 typer.echo(f"  {label} {rid}")
-    if not report.ok and not report.repaired:
+        for rid in report.accepted_differs[:20]:
+            typer.echo(f"  已采纳草稿 #{rid} 的文字与语料库不同")
+    if (not report.ok and not report.repaired) or report.accepted_differs:
         raise typer.Exit(2)
 
 
@@ -445,7 +482,7 @@ def export_cmd(
     output: Annotated[Path, typer.Option("-o", "--output", help="the issue as Word (.docx)")],
     md: Annotated[Path | None, typer.Option("--md", help="also write the issue as Markdown")] = None,
     tracked: Annotated[bool, typer.Option("--tracked", help="show the editor's changes to the machine draft as Word tracked changes")] = False,
-    editor: Annotated[str, typer.Option("--editor", help="author name of the editor's tracked changes")] = "编辑",
+    editor: Annotated[str | None, typer.Option("--editor", help="author of the tracked changes (default: who last edited each item)")] = None,
     title: Annotated[str | None, typer.Option(help="issue title (default: the issue's, else 元宇宙/Web3 月刊)")] = None,
     period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
     editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,

@@ -6,6 +6,7 @@ DraftingError
  ├── IndexError_     the vector index is unreachable or was built by another embedding
  ├── ModelError      the LLM provider failed after retries (timeout, 429, 5xx, cut stream, bad key)
  ├── ValidationError bad user input (empty paste, oversized upload, bad batch row)
+ │    └── ConflictError  a save from a stale page: the draft changed elsewhere (carries both texts)
  └── SourceError     a link, attachment or scan could not be brought in (unreachable, too big, not a page)
 
 Every message is written for the person at the keyboard, in Chinese, and says what to do next;
@@ -45,3 +46,23 @@ class ValidationError(DraftingError):
 
 class SourceError(DraftingError):
     """A link, attachment or scan could not be turned into source text; the editor can paste the text instead."""
+
+
+class ConflictError(ValidationError):
+    """A save or accept from a page that is behind: someone else saved the draft since the page loaded it.
+
+    Carries the stored text so the page can show both texts and let the editor reload or keep theirs.
+    """
+
+    def __init__(self, draft_id: int, *, yours_version: int, stored_version: int, stored: dict[str, str],
+                 stored_by: str = "") -> None:
+        self.draft_id = draft_id
+        self.yours_version = yours_version
+        self.stored_version = stored_version
+        self.stored = stored
+        self.stored_by = stored_by
+        who = f"（{stored_by}）" if stored_by else ""
+        super().__init__(
+            f"草稿 #{draft_id} 已在别处被修改{who}：您打开的是第 {yours_version} 版，现存为第 {stored_version} 版。"
+            "您的文字未保存也未丢失：请选择「载入最新版本」或「保留我的文字为新版本」。"
+        )

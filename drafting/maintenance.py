@@ -47,12 +47,16 @@ class DriftReport(BaseModel):
     unsaved_accepts: list[int] = Field(
         default_factory=list, description="drafts accepted in the store whose item is missing from corpus/accepted/"
     )
+    accepted_differs: list[int] = Field(
+        default_factory=list,
+        description="accepted drafts whose current text differs from their corpus item (a person decides which wins)",
+    )
     repaired: bool = False
 
     @property
     def ok(self) -> bool:
         """True when nothing drifted."""
-        return not (self.missing or self.stale or self.changed or self.unsaved_accepts)
+        return not (self.missing or self.stale or self.changed or self.unsaved_accepts or self.accepted_differs)
 
     def summary(self) -> str:
         """One Chinese line for the CLI."""
@@ -64,6 +68,10 @@ class DriftReport(BaseModel):
             f"内容已变 {len(self.changed)} 条",
             f"已采纳但未写入语料库 {len(self.unsaved_accepts)} 份草稿",
         ]
+        if self.accepted_differs:
+            ids = "、".join(f"#{i}" for i in self.accepted_differs[:10])
+            parts.append(f"已采纳草稿与语料库文字不同 {len(self.accepted_differs)} 份（{ids}：在「历史」打开并重新采纳，"
+                         "或以语料库为准；--repair 不会替您选择）")
         state = "已修复" if self.repaired else "运行 drafting check --repair 修复"
         return f"不一致：{'，'.join(parts)}（语料库 {self.corpus_items} 条，索引 {self.index_items} 条）；{state}"
 
@@ -122,17 +130,26 @@ def reindex(
     )
 
 
+def _text(item: Item) -> tuple[str, str, str]:
+    return item.title.strip(), item.body.strip(), (item.commentary or "").strip()
+
+
 def check(services: Services, *, repair: bool = False) -> DriftReport:
     """Compare corpus files, index and store; with repair, fix the corpus from the store and the index from the corpus."""
     unsaved: list[int] = []
-    accepted_ids = {i.id for i in services.corpus.accepted_items()}
+    differs: list[int] = []
+    # A published batch item lives in its issue file, not in corpus/accepted/: any corpus item counts.
+    in_corpus = {i.id: i for i in services.corpus.items()}
     for stored in services.store.list(status="accepted", limit=ALL_ROWS):
         item = stored.accepted_item(services.store.accepted_text(stored.id))
-        if item.id not in accepted_ids:
+        found = in_corpus.get(item.id)
+        if found is None:
             unsaved.append(stored.id)
             if repair:
                 services.corpus.add_item(item)
-                accepted_ids.add(item.id)
+                in_corpus[item.id] = item
+        elif _text(found) != (stored.title.strip(), stored.body.strip(), stored.commentary.strip()):
+            differs.append(stored.id)  # 历史 shows one text as accepted, the corpus (and precedents) another
     items = services.corpus.items()
     stored_hashes = services.index.stored_hashes()
     corpus = {i.id: _record_hash(i) for i in items}
@@ -143,6 +160,7 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
         stale=sorted(i for i in stored_hashes if i not in corpus),
         changed=sorted(i for i, h in corpus.items() if i in stored_hashes and stored_hashes[i] != h),
         unsaved_accepts=sorted(unsaved),
+        accepted_differs=sorted(differs),
     )
     if repair and not report.ok:
         services.index.sync(items, remove_missing=True)

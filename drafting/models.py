@@ -198,6 +198,12 @@ class StoredDraft(BaseModel):
     created_at: str
     updated_at: str
     batch_id: str | None = None
+    version: int = Field(default=1, description="bumped by every save; a page saves only over the version it loaded")
+    review_state: Literal["pending", "edited", "reviewed", "published"] = "pending"
+    updated_by: str | None = None
+    accepted_by: str | None = None
+    reviewed_by: str | None = None
+    accepted_at: str | None = None
 
     def accepted_item(self, text: dict[str, str] | None = None) -> Item:
         """The corpus item this draft becomes when accepted: id recomputed from the final title.

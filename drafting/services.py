@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -13,8 +13,10 @@ from drafting.draft import DraftingService
 from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
 from drafting.learning.service import Learning
+from drafting.locking import CorpusLock
 from drafting.models import Issue, StoredDraft, item_id
 from drafting.retrieve import Retriever
+from drafting.review import ReviewStore, actor_name
 from drafting.settings import Settings
 from drafting.store import DraftStore
 
@@ -31,28 +33,50 @@ class Services:
     retriever: Retriever
     drafter: DraftingService
     store: DraftStore
+    reviews: ReviewStore = field(default=None)  # type: ignore[assignment]  # made from store when not given
+    corpus_lock: CorpusLock = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.reviews = self.reviews or ReviewStore(self.store)
+        self.corpus_lock = self.corpus_lock or CorpusLock(self.settings.data_dir / "corpus.lock")
 
     def ingest(self, paths: list[Path] | None = None, *, progress: bool = False) -> tuple[list[Issue], SyncStats]:
         """Parse files into the corpus (default: re-read the corpus) and bring the index in line."""
-        issues = [self.corpus.ingest(p) for p in paths] if paths else []
-        stats = self.index.sync(self.corpus.items(), remove_missing=True, progress=progress)
-        self.retriever.refresh()
+        with self.corpus_lock.hold():  # the snapshot below must include every accept finished before it
+            issues = [self.corpus.ingest(p) for p in paths] if paths else []
+            stats = self.index.sync(self.corpus.items(), remove_missing=True, progress=progress)
+            self.retriever.refresh()
         return issues or self.corpus.issues(), stats
 
-    def accept(self, draft_id: int, *, title: str, body: str, commentary: str) -> StoredDraft:
-        """Store the editor's final text, add the item to the corpus and the index."""
-        before = self.store.accepted_text(draft_id)
-        stored = self.store.accept(draft_id, title=title, body=body, commentary=commentary)
-        item = stored.accepted_item()
-        self.corpus.add_item(item)
-        old_id = item_id(item.section, before.get("title", ""), item.date) if before is not None else item.id
-        if old_id != item.id and self.corpus.remove_item(old_id):
-            # Accepted again under a corrected title: the earlier version must not linger as a precedent. A full
-            # sync drops it, or puts back an issue item of the same id that it had shadowed; rare, so the cost is fine.
-            self.index.sync(self.corpus.items(), remove_missing=True)
-        else:
-            self.index.sync([item])
-        # No full lexical rebuild here: the next search follows the index's change log (time ~ the change).
+    def accept(
+        self, draft_id: int, *, title: str, body: str, commentary: str, expected_version: int | None = None,
+        actor: str | None = None,
+    ) -> StoredDraft:
+        """Store the editor's final text, add the item to the corpus and the index.
+
+        One accept at a time (threads and processes): the re-accept path syncs the index from a corpus snapshot
+        with removal on, which would drop an item another accept wrote meanwhile. ``expected_version`` refuses an
+        accept from a stale page (ConflictError); the actor is recorded with the text before and after.
+        """
+        who = actor_name(actor)
+        with self.corpus_lock.hold():
+            before = self.store.accepted_text(draft_id)
+            action = "reaccept" if before is not None else "accept"
+            stored = self.store.accept(draft_id, title=title, body=body, commentary=commentary,
+                                       expected_version=expected_version, actor=who, action=action)
+            item = stored.accepted_item()
+            self.corpus.add_item(item)
+            old_id = item_id(item.section, before.get("title", ""), item.date) if before is not None else item.id
+            if old_id != item.id and self.corpus.remove_item(old_id):
+                # Accepted again under a corrected title: the earlier version must not linger as a precedent. A full
+                # sync drops it, or puts back an issue item of the same id that it had shadowed; rare, so the cost is fine.
+                self.index.sync(self.corpus.items(), remove_missing=True)
+            else:
+                self.index.sync([item])
+            # No full lexical rebuild here: the next search follows the index's change log (time ~ the change).
+            self.reviews.record("corpus", actor=who, draft_id=draft_id, issue_id=stored.batch_id,
+                                before={"id": old_id, **(before or {})} if before else None,
+                                after={"id": item.id, "title": item.title, "body": item.body, "commentary": item.commentary})
         return stored
 
     @cached_property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import sqlite3
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from drafting.errors import ValidationError
+from drafting.errors import ConflictError, ValidationError
 from drafting.models import Draft, StoredDraft
 
 logger = logging.getLogger(__name__)
@@ -33,12 +34,72 @@ CREATE TABLE IF NOT EXISTS drafts (
 );
 CREATE INDEX IF NOT EXISTS drafts_updated ON drafts (updated_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS drafts_batch ON drafts (batch_id);
+CREATE TABLE IF NOT EXISTS issues (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    period TEXT NOT NULL DEFAULT '',
+    editors TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
+    version INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT,
+    published_at TEXT,
+    published_by TEXT,
+    published_path TEXT
+);
+CREATE TABLE IF NOT EXISTS issue_items (
+    issue_id TEXT NOT NULL REFERENCES issues (id),
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    line INTEGER NOT NULL DEFAULT 0,
+    draft_id INTEGER NOT NULL REFERENCES drafts (id),
+    drafted INTEGER NOT NULL DEFAULT 0,
+    ticked INTEGER NOT NULL DEFAULT 0,
+    duplicates_json TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (issue_id, key)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    draft_id INTEGER,
+    issue_id TEXT,
+    version INTEGER,
+    before_json TEXT,
+    after_json TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_draft ON audit (draft_id, id);
+CREATE INDEX IF NOT EXISTS audit_issue ON audit (issue_id, id);
 """
+
+# Columns added after the first release: an older database gets them by ALTER TABLE at start-up.
+_DRAFT_COLUMNS = {
+    "version": "INTEGER NOT NULL DEFAULT 1",
+    "review_state": "TEXT NOT NULL DEFAULT 'pending'",
+    "updated_by": "TEXT",
+    "accepted_by": "TEXT",
+    "reviewed_by": "TEXT",
+    "reviewed_at": "TEXT",
+}
 
 
 def _now() -> str:
     # Microseconds keep "newest first" exact when edits land within the same second.
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def local_user() -> str:
+    """The OS user running this process: the actor recorded when nobody is logged in."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "本机用户"
+
+
+def _text(row: sqlite3.Row) -> dict[str, str]:
+    return {"title": row["title"], "body": row["body"], "commentary": row["commentary"]}
 
 
 def _like(term: str) -> str:
@@ -58,6 +119,16 @@ class DraftStore:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(_SCHEMA)
+            self._migrate(conn)
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        """Add the columns a database made by an older version lacks (no data is rewritten)."""
+        have = {r["name"] for r in conn.execute("PRAGMA table_info(drafts)")}
+        for name, decl in _DRAFT_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE drafts ADD COLUMN {name} {decl}")
+        conn.commit()
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -84,68 +155,118 @@ class DraftStore:
 
     @staticmethod
     def _row(row: sqlite3.Row) -> StoredDraft:
-        return StoredDraft(
-            id=row["id"],
-            status=row["status"],
-            draft=Draft.model_validate_json(row["draft_json"]),
-            title=row["title"],
-            body=row["body"],
-            commentary=row["commentary"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-            batch_id=row["batch_id"],
+        names = ("id", "status", "title", "body", "commentary", "created_at", "updated_at", "batch_id", "version",
+                 "review_state", "updated_by", "accepted_by", "reviewed_by", "accepted_at")
+        return StoredDraft(draft=Draft.model_validate_json(row["draft_json"]), **{n: row[n] for n in names})
+
+    @staticmethod
+    def audit(
+        conn: sqlite3.Connection, action: str, actor: str | None, *, draft_id: int | None = None,
+        issue_id: str | None = None, version: int | None = None, before: object = None, after: object = None,
+    ) -> None:
+        """One audit row in the caller's transaction: who did what, when, with the text before and after."""
+        dump = (lambda v: None if v is None else json.dumps(v, ensure_ascii=False))
+        conn.execute(
+            "INSERT INTO audit (at, actor, action, draft_id, issue_id, version, before_json, after_json)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), actor or local_user(), action, draft_id, issue_id, version, dump(before), dump(after)),
         )
 
-    def create(self, draft: Draft, *, batch_id: str | None = None, source_text: str | None = None) -> int:
+    def _locked_row(self, conn: sqlite3.Connection, draft_id: int, expected: int | None,
+                    text: dict[str, str] | None = None) -> sqlite3.Row:
+        """The row to change; ConflictError when another page saved it since ``expected`` was read.
+
+        A write of the very text already stored loses nothing, so it is let through whatever the version (a page's
+        own autosave may land just before its 保存/采纳 click, which still carries the older version).
+        """
+        row = conn.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
+        if row is None:
+            raise ValidationError(f"草稿 #{draft_id} 不存在（可能已被删除）：请在「历史」页重新打开一份草稿，或重新起草。")
+        if expected is not None and row["version"] != expected and (text is None or _text(row) != text):
+            raise ConflictError(draft_id, yours_version=expected, stored_version=row["version"],
+                                stored=_text(row), stored_by=row["updated_by"] or "")
+        return row
+
+    def _versioned(self, conn: sqlite3.Connection, draft_id: int, expected: int | None, sets: str,
+                   params: tuple[object, ...], text: dict[str, str] | None = None) -> sqlite3.Row:
+        """UPDATE … version=version+1 WHERE id=? AND version=?; tells "deleted" from "changed elsewhere"."""
+        before = self._locked_row(conn, draft_id, expected, text)
+        cur = conn.execute(f"UPDATE drafts SET {sets}, version=version+1 WHERE id=? AND version=?",
+                           (*params, draft_id, before["version"]))
+        if cur.rowcount == 0:  # another process wrote between our read and update (the lock is per process)
+            self._locked_row(conn, draft_id, before["version"])
+        return before
+
+    def create(
+        self, draft: Draft, *, batch_id: str | None = None, source_text: str | None = None, actor: str | None = None
+    ) -> int:
         """Store a new pending draft; returns its id."""
         now = _now()
         with self._transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO drafts (status, draft_json, title, body, commentary, source_text, batch_id, created_at, updated_at)"
-                " VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft.model_dump_json(), draft.item.title, draft.item.body, draft.commentary, source_text, batch_id, now, now),
+                "INSERT INTO drafts (status, draft_json, title, body, commentary, source_text, batch_id, created_at, updated_at,"
+                " updated_by) VALUES ('pending', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft.model_dump_json(), draft.item.title, draft.item.body, draft.commentary, source_text, batch_id, now, now,
+                 actor or local_user()),
             )
             draft_id = int(cur.lastrowid or 0)
+            self.audit(conn, "create", actor, draft_id=draft_id, issue_id=batch_id, version=1,
+                       after={"title": draft.item.title, "body": draft.item.body, "commentary": draft.commentary})
         logger.debug("created draft %s", draft_id)
         return draft_id
 
-    def _update(self, conn: sqlite3.Connection, draft_id: int, sql: str, params: tuple[object, ...]) -> None:
-        cur = conn.execute(sql, params)
-        if cur.rowcount == 0:
-            raise ValidationError(f"草稿 #{draft_id} 不存在：请在「历史」页重新打开一份草稿，或重新起草。")
+    def save_edit(
+        self, draft_id: int, *, title: str, body: str, commentary: str, expected_version: int | None = None,
+        actor: str | None = None,
+    ) -> int:
+        """Autosave the editor's current text; returns the new version.
 
-    def save_edit(self, draft_id: int, *, title: str, body: str, commentary: str) -> None:
-        """Autosave the editor's current text."""
+        With ``expected_version`` (the version the page loaded) a save over someone else's newer save is refused
+        with ConflictError, which carries the stored text: nothing is overwritten unseen.
+        """
+        after = {"title": title, "body": body, "commentary": commentary}
         with self._transaction() as conn:
-            self._update(
-                conn,
-                draft_id,
-                "UPDATE drafts SET title=?, body=?, commentary=?, updated_at=? WHERE id=?",
-                (title, body, commentary, _now(), draft_id),
+            before = self._versioned(
+                conn, draft_id, expected_version,
+                "title=?, body=?, commentary=?, updated_at=?, updated_by=?,"
+                " review_state=CASE WHEN review_state IN ('pending', 'reviewed') THEN 'edited' ELSE review_state END",
+                (title, body, commentary, _now(), actor or local_user()), after,
             )
+            self.audit(conn, "save", actor, draft_id=draft_id, issue_id=before["batch_id"],
+                       version=before["version"] + 1, before=_text(before), after=after)
+        return int(before["version"]) + 1
 
-    def set_draft(self, draft_id: int, draft: Draft) -> None:
-        """Replace the machine draft of a row (another variant picked) and reset the text to it."""
+    def set_draft(self, draft_id: int, draft: Draft, *, expected_version: int | None = None,
+                  actor: str | None = None) -> int:
+        """Replace the machine draft of a row (another variant picked) and reset the text to it; the new version."""
         with self._transaction() as conn:
-            self._update(
-                conn,
-                draft_id,
-                "UPDATE drafts SET draft_json=?, title=?, body=?, commentary=?, updated_at=? WHERE id=?",
-                (draft.model_dump_json(), draft.item.title, draft.item.body, draft.commentary, _now(), draft_id),
+            before = self._versioned(
+                conn, draft_id, expected_version,
+                "draft_json=?, title=?, body=?, commentary=?, updated_at=?, updated_by=?",
+                (draft.model_dump_json(), draft.item.title, draft.item.body, draft.commentary, _now(), actor or local_user()),
             )
+            self.audit(conn, "variant", actor, draft_id=draft_id, issue_id=before["batch_id"],
+                       version=before["version"] + 1, before=_text(before),
+                       after={"title": draft.item.title, "body": draft.item.body, "commentary": draft.commentary})
+        return int(before["version"]) + 1
 
-    def accept(self, draft_id: int, *, title: str, body: str, commentary: str) -> StoredDraft:
-        """Mark accepted with the final text (idempotent)."""
+    def accept(self, draft_id: int, *, title: str, body: str, commentary: str, expected_version: int | None = None,
+               actor: str | None = None, action: str = "accept") -> StoredDraft:
+        """Mark accepted with the final text (idempotent); refused from a stale page like save_edit."""
         now = _now()
-        accepted = json.dumps({"title": title, "body": body, "commentary": commentary, "accepted_at": now}, ensure_ascii=False)
+        who = actor or local_user()
+        accepted = json.dumps({"title": title, "body": body, "commentary": commentary, "accepted_at": now,
+                               "accepted_by": who}, ensure_ascii=False)
         with self._transaction() as conn:
-            self._update(
-                conn,
-                draft_id,
-                "UPDATE drafts SET status='accepted', title=?, body=?, commentary=?, updated_at=?,"
-                " accepted_at=?, accepted_json=? WHERE id=?",
-                (title, body, commentary, now, now, accepted, draft_id),
+            before = self._versioned(
+                conn, draft_id, expected_version,
+                "status='accepted', title=?, body=?, commentary=?, updated_at=?, accepted_at=?, accepted_json=?,"
+                " updated_by=?, accepted_by=?",
+                (title, body, commentary, now, now, accepted, who, who),
+                {"title": title, "body": body, "commentary": commentary},
             )
+            self.audit(conn, action, who, draft_id=draft_id, issue_id=before["batch_id"], version=before["version"] + 1,
+                       before=_text(before), after={"title": title, "body": body, "commentary": commentary})
             row = conn.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
         return self._row(row)
 

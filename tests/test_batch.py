@@ -343,29 +343,6 @@ def test_batch_tab_in_browser(tmp_path: Path, output_dir: Path) -> None:
     assert len(parsed.items) == 6 and sum(1 for i in parsed.items if i.commentary) == 3
 
 
-def test_issue_review_reorder_edit_and_accepted_only(tmp_path: Path) -> None:
-    from drafting.batch import IssueReview
-
-    report = BatchRunner(LocalDrafter(), data_dir=tmp_path).run(read_items(DATA / "items.jsonl"), batch_id="r")
-    review = IssueReview.from_report(report)
-    assert review.period == "2023年第10期"
-    policy = [e for e in review.ordered() if e.section == "政策速递"]
-    review.move(policy[1].key, -1)  # second policy item up
-    review.move(policy[0].key, -5)  # out of range: no change
-    assert [e.key for e in review.ordered()][:3] == [policy[1].key, policy[0].key, policy[2].key]
-    news = [e for e in review.ordered() if e.section == "行业新闻"]
-    review.move(news[0].key, -1)  # never leaves its section
-    assert [e.section for e in review.ordered()] == ["政策速递"] * 3 + ["行业新闻"] * 2 + ["交易资讯"]
-    review.edit(policy[0].key, title="新标题", body="新正文", commentary="改过的短评", accepted=True)
-    with pytest.raises(Exception, match="标题和正文不能为空"):
-        review.edit(policy[0].key, title=" ", body="x", commentary="", accepted=False)
-    full = review.assemble(ROOT / "prompts")
-    final = review.assemble(ROOT / "prompts", accepted_only=True)
-    assert [i.title for i in full.items()][:2] == [policy[1].title, "新标题"]
-    assert sum(1 for i in full.items() if i.commentary) == 3
-    assert [(i.title, i.commentary) for i in final.items() if i.commentary] == [("新标题", "改过的短评")]
-
-
 def test_prefetch_query_is_the_drafts_own_so_nothing_is_embedded_twice(tmp_path: Path) -> None:
     from conftest import make_settings
 

@@ -10,11 +10,13 @@ from typing import Any
 import gradio as gr
 
 from drafting import guard
-from drafting.errors import DraftingError, ValidationError
+from drafting.errors import ConflictError, DraftingError, ValidationError
 from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
 from drafting.profile import query_profile
+from drafting.review import actor_name
 from drafting.ui import format as fmt
 from drafting.ui import precedent_feedback, source_input
+from drafting.ui import review_format as rfmt
 from drafting.ui.app import UIContext, guarded
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,16 @@ def _id(value: Any) -> int | None:
     """The draft id held by the page's hidden field ("" = none)."""
     text = str(value or "").strip()
     return int(text) if text.isdigit() else None
+
+
+def _user(request: gr.Request | None) -> str:
+    """The login user of this page, else the local OS user."""
+    return actor_name(getattr(request, "username", None) if request is not None else None)
+
+
+def _same_text(a: Draft, b: Draft) -> bool:
+    """Two drafts that would show the same text (the offline drafter is deterministic)."""
+    return (a.item.title, a.item.body, a.commentary) == (b.item.title, b.item.body, b.commentary)
 
 
 def _variant_choices(drafts: list[Draft]) -> list[str]:
@@ -86,6 +98,11 @@ def build(ctx: UIContext) -> None:
                 regen_btn = gr.Button("重新生成", elem_id="dz-regen-btn")
                 accept_btn = gr.Button("采纳", variant="primary", elem_id="dz-accept-btn")
             status_md = gr.Markdown("", elem_id="dz-status")
+            with gr.Group(visible=False, elem_id="dz-conflict-box") as conflict_box:
+                conflict_out = gr.HTML(elem_id="dz-conflict")
+                with gr.Row():
+                    conflict_reload = gr.Button("载入最新版本", size="sm", elem_id="dz-conflict-reload")
+                    conflict_keep = gr.Button("保留我的文字为新版本", size="sm", variant="primary", elem_id="dz-conflict-keep")
 
         with gr.Column(scale=3, min_width=280):
             highlight = gr.HighlightedText(
@@ -109,6 +126,9 @@ def build(ctx: UIContext) -> None:
     # The draft's id lives in the browser (a hidden field), not in gr.State: an event then carries the id and the
     # texts as one snapshot, so an autosave can never pair a new id with text from before the draft arrived.
     draft_id = gr.Textbox(value="", visible=False, elem_id="dz-draft-id")
+    # The version this page loaded: a save over a newer one (another tab, another editor) is refused, not lost.
+    draft_version = gr.Textbox(value="", visible=False, elem_id="dz-draft-version")
+    conflict_version = gr.State(None)
     variants = gr.State([])
     precedent_feedback.wire(ctx, feedback, prec_out, draft_id)
 
@@ -121,12 +141,13 @@ def build(ctx: UIContext) -> None:
         draft_findings=findings_out, draft_precedents=prec_out, draft_diff=diff_out, draft_id=draft_id,
         draft_variants=variants, draft_kind_in=kind_in, draft_stance_in=stance_in, draft_profile=profile_out,
         draft_resume_box=resume_box, draft_resume_md=resume_md, draft_resume_btn=resume_btn,
+        draft_version=draft_version, draft_conflict_box=conflict_box,
     )
 
     # Everything a reopened draft fills in, in this order (History reuses it).
     open_outputs = [
         draft_id, variants, raw, model_md, variant_radio, title_out, body_out, comm_out, count_md,
-        highlight, findings_out, prec_out, diff_out, status_md, resume_box, profile_out,
+        highlight, findings_out, prec_out, diff_out, status_md, resume_box, draft_version, conflict_box, profile_out,
     ]
     ctx.add(draft_open_outputs=open_outputs)
 
@@ -142,7 +163,8 @@ def build(ctx: UIContext) -> None:
         stored = services.store.get(_id(stored_id))  # type: ignore[arg-type]
         source = services.store.source_text(stored.id) or ""
         findings = check_text(stored.draft, stored.title, stored.body, stored.commentary, source or None)
-        status = "已采纳" if stored.status == "accepted" else "待定（修改自动保存）"
+        state = rfmt.draft_state(stored, services.store.accepted_text(stored.id))
+        status = f"{state}（修改会自动保存并重新采纳）" if stored.status == "accepted" else f"{state}（修改自动保存）"
         return (
             str(stored.id),
             [stored.draft],
@@ -157,7 +179,9 @@ def build(ctx: UIContext) -> None:
             fmt.findings_html(findings),
             fmt.precedents_html(stored.draft.precedents, stored.draft.duplicates),
             fmt.draft_diff_html(stored.draft, stored.title, stored.body, stored.commentary),
-            f"已打开草稿 #{stored.id}（{_now()}）",
+            f"已打开草稿 #{stored.id}（第 {stored.version} 版，{_now()}）",
+            gr.update(visible=False),
+            str(stored.version),
             gr.update(visible=False),
             fmt.profile_html(stored.draft.profile, stored.draft.precedent_gap),
         )
@@ -165,29 +189,63 @@ def build(ctx: UIContext) -> None:
     ctx.add(draft_open_raw=open_draft, draft_open=guarded(len(open_outputs))(open_draft))
 
     # --- autosave + live fact check + diff, on every edit (debounced: only the last pending edit runs)
-    edit_outputs = [highlight, findings_out, diff_out, count_md, status_md]
+    edit_outputs = [highlight, findings_out, diff_out, count_md, status_md, draft_version, conflict_box, conflict_out,
+                    conflict_version, model_md]
 
-    @guarded(len(edit_outputs))
-    def on_edit(current_id: Any, title: str, body: str, commentary: str) -> tuple[Any, ...]:
+    def save_text(current_id: Any, version: Any, title: str, body: str, commentary: str, who: str, *,
+                  force_version: int | None = None) -> tuple[Any, ...]:
+        """Save the page's text over the version it loaded; an accepted draft is re-accepted (corpus and index)."""
         count = fmt.char_count(commentary, gs.min_chars, gs.max_chars)
-        if _id(current_id) is None:  # nothing drafted yet, or a draft is streaming in
-            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip()
-        title, body, commentary = title or "", body or "", commentary or ""
         stored = services.store.get(_id(current_id))  # type: ignore[arg-type]
-        if (stored.title, stored.body, stored.commentary) == (title, body, commentary):
-            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip()  # the page showing what is stored
-        changed = [n for n, a, b in (("title", stored.title, title), ("body", stored.body, body),
-                                     ("commentary", stored.commentary, commentary)) if a != b]
-        logger.info("autosave draft %s: %s", stored.id, ", ".join(changed))
-        services.store.save_edit(stored.id, title=title, body=body, commentary=commentary)
+        expected = force_version if force_version is not None else _id(version)
+        if (stored.title, stored.body, stored.commentary) == (title, body, commentary) and expected in (None, stored.version):
+            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        try:
+            if stored.status == "accepted":
+                if not title.strip() or not commentary.strip():
+                    raise ValidationError("已采纳的草稿不能清空标题或短评：请补全后继续（语料库中仍是上次采纳的文字）。")
+                # Accepted means accepted: a change goes through the same accept path, so 历史 and 语料库 agree.
+                stored = services.accept(stored.id, title=title.strip(), body=body.strip(), commentary=commentary.strip(),
+                                         expected_version=expected, actor=who)
+                new_version, note = stored.version, f"已自动保存并重新采纳草稿 #{stored.id}，语料库已更新（第 {stored.version} 版，{_now()}）"
+                label = f"{fmt.model_label(stored.draft)} · 草稿 #{stored.id} · ✓ 已采纳"
+            else:
+                new_version = services.store.save_edit(stored.id, title=title, body=body, commentary=commentary,
+                                                       expected_version=expected, actor=who)
+                note, label = f"已自动保存草稿 #{stored.id}（第 {new_version} 版，{_now()}）", gr.skip()
+        except ConflictError as exc:
+            yours = {"title": title, "body": body, "commentary": commentary}
+            return (gr.skip(), gr.skip(), gr.skip(), count, f"✗ 未保存：草稿 #{stored.id} 已在别处被修改，请在下方选择",
+                    gr.skip(), gr.update(visible=True), rfmt.conflict_html(exc, yours), exc.stored_version, gr.skip())
+        logger.info("autosave draft %s (version %s)", stored.id, new_version)
         findings = check_text(stored.draft, title, body, commentary, services.store.source_text(stored.id))
         return (
             fmt.highlight_segments(commentary, findings),
             fmt.findings_html(findings),
             fmt.draft_diff_html(stored.draft, title, body, commentary),
             count,
-            f"已自动保存草稿 #{stored.id}（{_now()}）",
+            note,
+            str(new_version),
+            gr.update(visible=False),
+            "",
+            None,
+            label,
         )
+
+    @guarded(len(edit_outputs))
+    def on_edit(current_id: Any, version: Any, title: str, body: str, commentary: str,
+                request: gr.Request) -> tuple[Any, ...]:
+        count = fmt.char_count(commentary, gs.min_chars, gs.max_chars)
+        if _id(current_id) is None:  # nothing drafted yet, or a draft is streaming in
+            return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(6))
+        return save_text(current_id, version, title or "", body or "", commentary or "", _user(request))
+
+    @guarded(len(edit_outputs))
+    def on_keep(current_id: Any, title: str, body: str, commentary: str, theirs: Any, request: gr.Request) -> tuple[Any, ...]:
+        if _id(current_id) is None or theirs is None:
+            raise ValidationError("没有待解决的冲突。")
+        return save_text(current_id, None, title or "", body or "", commentary or "", _user(request),
+                         force_version=int(theirs))
 
     # .change, not .input: Gradio does not report the first edit after a server update as input, and a paste right
     # after drafting must be saved too. Streaming clears draft_id, so a draft arriving saves nothing. One event for
@@ -195,23 +253,29 @@ def build(ctx: UIContext) -> None:
     gr.on(
         [title_out.change, body_out.change, comm_out.change],
         on_edit,
-        [draft_id, title_out, body_out, comm_out],
+        [draft_id, draft_version, title_out, body_out, comm_out],
         edit_outputs,
         trigger_mode="always_last",
         show_progress="hidden",
         concurrency_limit=None,  # cheap; must never wait behind a running draft
     )
 
+    conflict_keep.click(on_keep, [draft_id, title_out, body_out, comm_out, conflict_version], edit_outputs,
+                        concurrency_limit=None)
+    conflict_reload.click(ctx["draft_open"], [draft_id], open_outputs, concurrency_limit=None)
+
     # --- pick one of N variants
-    pick_outputs = [title_out, body_out, comm_out, model_md, count_md, highlight, findings_out, diff_out, status_md]
+    pick_outputs = [title_out, body_out, comm_out, model_md, count_md, highlight, findings_out, diff_out, status_md,
+                    draft_version]
 
     @guarded(len(pick_outputs))
-    def on_pick(choice: str, drafts: list[Draft], current_id: Any) -> tuple[Any, ...]:
+    def on_pick(choice: str, drafts: list[Draft], current_id: Any, version: Any, request: gr.Request) -> tuple[Any, ...]:
         if not choice or not drafts or _id(current_id) is None:
             raise ValidationError("请先起草，再选择版本。")
         idx = _variant_choices(drafts).index(choice)
         d = drafts[idx]
-        services.store.set_draft(_id(current_id), d)  # type: ignore[arg-type]
+        new_version = services.store.set_draft(_id(current_id), d, expected_version=_id(version),  # type: ignore[arg-type]
+                                               actor=_user(request))
         return (
             d.item.title,
             d.item.body,
@@ -222,28 +286,42 @@ def build(ctx: UIContext) -> None:
             fmt.findings_html(d.findings),
             fmt.draft_diff_html(d, d.item.title, d.item.body, d.commentary),
             f"已切换到{choice}（草稿 #{current_id} 已更新）",
+            str(new_version),
         )
 
-    variant_radio.input(on_pick, [variant_radio, variants, draft_id], pick_outputs, concurrency_limit=None)
+    variant_radio.input(on_pick, [variant_radio, variants, draft_id, draft_version], pick_outputs, concurrency_limit=None)
 
     # --- accept
-    accept_outputs = [model_md, diff_out, status_md]
+    accept_outputs = [model_md, diff_out, status_md, draft_version, conflict_box, conflict_out, conflict_version]
 
     @guarded(len(accept_outputs))
-    def on_accept(current_id: Any, title: str, body: str, commentary: str) -> tuple[Any, ...]:
+    def on_accept(current_id: Any, version: Any, title: str, body: str, commentary: str,
+                  request: gr.Request) -> tuple[Any, ...]:
         if _id(current_id) is None:
             raise ValidationError("还没有可采纳的草稿：请先粘贴条目并点「起草」，或在「历史」页打开一份草稿。")
         if not (title or "").strip() or not (commentary or "").strip():
             raise ValidationError("标题和短评不能为空：请补全后再点「采纳」。")
-        stored = services.accept(_id(current_id) or 0, title=title.strip(), body=(body or "").strip(), commentary=commentary.strip())
+        try:
+            stored = services.accept(_id(current_id) or 0, title=title.strip(), body=(body or "").strip(),
+                                     commentary=commentary.strip(), expected_version=_id(version), actor=_user(request))
+        except ConflictError as exc:
+            yours = {"title": title, "body": body or "", "commentary": commentary}
+            gr.Warning(fmt.esc(exc))
+            return (gr.skip(), gr.skip(), f"✗ 未采纳：草稿 #{exc.draft_id} 已在别处被修改，请在下方选择", gr.skip(),
+                    gr.update(visible=True), rfmt.conflict_html(exc, yours), exc.stored_version)
         gr.Info(f"已采纳草稿 #{stored.id}，并加入语料库与索引。", title="已采纳")
         return (
             f"{fmt.model_label(stored.draft)} · 草稿 #{stored.id} · ✓ 已采纳",
             fmt.draft_diff_html(stored.draft, stored.title, stored.body, stored.commentary),
             f"✓ 已采纳草稿 #{stored.id}：定稿已存档，并已加入语料库和索引，之后的起草会参考它（{_now()}）",
+            str(stored.version),
+            gr.update(visible=False),
+            "",
+            None,
         )
 
-    accept_event = accept_btn.click(on_accept, [draft_id, title_out, body_out, comm_out], accept_outputs, concurrency_limit=None)
+    accept_event = accept_btn.click(on_accept, [draft_id, draft_version, title_out, body_out, comm_out], accept_outputs,
+                                    concurrency_limit=None)
     ctx.add(draft_accept_event=accept_event)
 
     # --- search only: precedents for the pasted text, without drafting
@@ -264,7 +342,8 @@ def build(ctx: UIContext) -> None:
         if last is None:
             return gr.update(visible=False), ""
         when = fmt.local_time(last.updated_at)
-        return gr.update(visible=True), f"有未完成的草稿 **#{last.id}**《{fmt.esc(last.title)}》，最后保存于 {when}。"
+        # 「」 not 《》: titles often quote a document in 《》 already, and nested 《《…》》 reads as a typo.
+        return gr.update(visible=True), f"有未完成的草稿 **#{last.id}**「{fmt.esc(last.title)}」，最后保存于 {when}。"
 
     ctx.demo.load(on_load, [draft_id], [resume_box, resume_md])
 
@@ -283,9 +362,10 @@ def wire(ctx: UIContext) -> None:
     outputs = [
         c["draft_precedents"], c["draft_model_md"], c["draft_variant_radio"], c["draft_title"], c["draft_body"],
         c["draft_comm"], c["draft_count"], c["draft_highlight"], c["draft_findings"], c["draft_diff"],
-        c["draft_status"], c["draft_id"], c["draft_variants"],
+        c["draft_status"], c["draft_id"], c["draft_variants"], c["draft_version"],
     ]
-    prec_out, model_md, variant_radio, title_out, body_out, comm_out, count_md, highlight, findings_out, diff_out, status_md, draft_id, variants = outputs
+    (prec_out, model_md, variant_radio, title_out, body_out, comm_out, count_md, highlight, findings_out, diff_out, status_md,
+     draft_id, variants, draft_version) = outputs
     profile_out = c["draft_profile"]
     outputs = [*outputs, profile_out]
     model_choice = c.get("settings_model")
@@ -293,11 +373,14 @@ def wire(ctx: UIContext) -> None:
 
     def run(
         raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
-        cur_id: Any, cur_title: str, cur_body: str, cur_comm: str, kind: str | None = None, stance: str | None = None,
+        cur_id: Any, cur_version: Any, cur_title: str, cur_body: str, cur_comm: str, kind: str | None, stance: str | None,
+        request: gr.Request,
         model: str | None = None, offline: bool = False,
     ) -> Iterator[dict[Any, Any]]:
         """Stream one draft run into the page; on failure put the editor's previous text back."""
-        restore = {title_out: cur_title, body_out: cur_body, comm_out: cur_comm, draft_id: cur_id}
+        restore = {title_out: cur_title, body_out: cur_body, comm_out: cur_comm, draft_id: cur_id, draft_version: cur_version}
+        who = _user(request)
+        previous = services.store.get(_id(cur_id)) if _id(cur_id) is not None else None  # type: ignore[arg-type]
         try:
             filters = fmt.make_filters(fsec, ffrom, fto)
             if not (raw or "").strip() and _id(cur_id) is not None:
@@ -340,10 +423,12 @@ def wire(ctx: UIContext) -> None:
                     drafts[ev.variant] = d
                     if new_id is None and (shown is None or ev.variant == shown):
                         shown = ev.variant
-                        new_id = services.store.create(d, source_text=source)
+                        if previous is not None and d.offline and _same_text(d, previous.draft) and req.variants == 1:
+                            break  # the offline drafter gives the same text again: no duplicate row (said below)
+                        new_id = services.store.create(d, source_text=source, actor=who)
                         yield {
-                            draft_id: str(new_id), title_out: d.item.title, body_out: d.item.body, comm_out: d.commentary,
-                            model_md: f"{fmt.model_label(d)} · 草稿 #{new_id} · 待定（修改自动保存）",
+                            draft_id: str(new_id), draft_version: "1", title_out: d.item.title, body_out: d.item.body,
+                            comm_out: d.commentary, model_md: f"{fmt.model_label(d)} · 草稿 #{new_id} · 待定（修改自动保存）",
                         }
                 elif ev.kind == "error":
                     failed = ev.error or ev.text or "起草失败"
@@ -353,6 +438,13 @@ def wire(ctx: UIContext) -> None:
         except Exception as exc:
             logger.exception("draft stream failed")
             failed = f"出现内部错误（{type(exc).__name__}），详情见服务器日志。"
+        if previous is not None and new_id is None and not failed and len(drafts) == 1 and req.variants == 1:
+            only = next(iter(drafts.values()))
+            if only.offline and _same_text(only, previous.draft):
+                gr.Info("离线起草的结果与当前草稿相同，未新增草稿。", title="未新增草稿")
+                yield {**restore, status_md: f"离线重新生成的结果与草稿 #{previous.id} 相同（离线起草对同一条目总是给出同样的文字），"
+                       "未新增草稿；您的修改保留在原草稿中。配置语言模型或生成多个版本可得到不同文字。"}
+                return
         if failed and not drafts:
             gr.Warning(fmt.esc(failed))
             yield {**restore, status_md: f"✗ 起草失败：{fmt.esc(failed)}（您原来的文字已保留）"}
@@ -365,7 +457,7 @@ def wire(ctx: UIContext) -> None:
         ordered = [drafts[k] for k in sorted(drafts)]
         first = drafts[shown] if shown in drafts else ordered[0]
         if new_id is None:
-            new_id = services.store.create(first, source_text=source)
+            new_id = services.store.create(first, source_text=source, actor=who)
         if len(ordered) > 1:
             # Keep the stored variant first so that "版本 1" is what the editor sees.
             ordered = [first] + [d for d in ordered if d is not first]
@@ -384,13 +476,14 @@ def wire(ctx: UIContext) -> None:
             diff_out: fmt.draft_diff_html(first, first.item.title, first.item.body, first.commentary),
             status_md: f"✓ 已起草并保存为草稿 #{new_id}，修改会自动保存（{_now()}）" + (f"；{len(ordered)} 个版本可选" if len(ordered) > 1 else ""),
             draft_id: str(new_id),
+            draft_version: str(services.store.get(new_id).version),
             variants: ordered,
         }
 
     inputs = [
         c["draft_raw"], c["draft_title_in"], c["draft_date_in"], c["draft_url_in"], c["draft_section_in"],
         c["draft_f_section"], c["draft_f_from"], c["draft_f_to"], c["draft_n_variants"],
-        draft_id, title_out, body_out, comm_out, c["draft_kind_in"], c["draft_stance_in"],
+        draft_id, draft_version, title_out, body_out, comm_out, c["draft_kind_in"], c["draft_stance_in"],
     ]
     if model_choice is not None and offline_choice is not None:
         inputs += [model_choice, offline_choice]

@@ -62,6 +62,11 @@ def esc(text: object) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
+def issue_label(issue: str | None) -> str:
+    """Where an item came from, for a lawyer: 采纳 for items accepted in the editor, else the issue id."""
+    return "采纳" if issue == "accepted" else (issue or "")
+
+
 def local_time(iso: str) -> str:
     """A stored UTC timestamp in the server's local time, to the second."""
     try:
@@ -136,7 +141,7 @@ def duplicates_html(duplicates: Sequence[Precedent]) -> str:
         return ""
     rows = "".join(
         f"<li>{esc(p.item.title)}（{esc(p.item.date or '近日')}，{esc(p.item.section)}"
-        f"{'，期号 ' + esc(p.item.issue) if p.item.issue else ''}）</li>"
+        f"{'，期号 ' + esc(issue_label(p.item.issue)) if p.item.issue else ''}）</li>"
         for p in duplicates
     )
     return (
@@ -170,7 +175,7 @@ def precedents_html(precedents: Sequence[Precedent], duplicates: Sequence[Preced
             f'<span class="dz-meta">第 {n} 名 · {similar} · {esc(it.date or "近日")} · {esc(it.section)} · 相关度 {_fmt_score(p.score)}'
             f"{' · 有短评' if it.commentary else ''}</span></summary>"
             f'{why}{kind}{comm}<div class="dz-body">{esc(it.body)}</div>{sources}'
-            f'<div class="dz-muted">{ranks}{" · 期号 " + esc(it.issue) if it.issue else ""}</div></details>'
+            f'<div class="dz-muted">{ranks}{" · 期号 " + esc(issue_label(it.issue)) if it.issue else ""}</div></details>'
         )
     return "".join(parts)
 
@@ -305,7 +310,7 @@ def item_html(item: Item | None) -> str:
     sources = "".join(f'<div class="dz-muted">来源：{esc(s)}</div>' for s in item.sources)
     return (
         f'<div class="dz-item"><h3>{esc(item.title)}</h3>'
-        f'<div class="dz-muted">{esc(item.date or "近日")} · {esc(item.section)} · {esc(item.issue or "")} · {esc(item.id)}</div>'
+        f'<div class="dz-muted">{esc(item.date or "近日")} · {esc(item.section)} · {esc(issue_label(item.issue))} · {esc(item.id)}</div>'
         f'<div class="dz-body">{esc(item.body)}</div>{comm}{sources}</div>'
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 
 from drafting.ui import format as fmt
+from drafting.ui import review_format as rfmt
 from drafting.ui.app import UIContext, guarded
 
 logger = logging.getLogger(__name__)
@@ -16,6 +17,11 @@ TAB_ID = "history"
 TAB_LABEL = "历史"
 
 STATUS_FILTER = {"全部": None, "待定": "pending", "已采纳": "accepted"}
+
+
+def rows(store: Any, drafts: list[Any]) -> list[list[object]]:
+    """History rows with each draft's review state (已采纳（有改动） when its text left the accepted one)."""
+    return rfmt.history_rows(drafts, {d.id: store.accepted_text(d.id) for d in drafts if d.status == "accepted"})
 
 
 def build(ctx: UIContext) -> None:
@@ -28,11 +34,11 @@ def build(ctx: UIContext) -> None:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             table = gr.Dataframe(
-                headers=fmt.HISTORY_HEADERS,
-                datatype=["number", "str", "str", "str", "str", "str"],
+                headers=rfmt.HISTORY_HEADERS,
+                datatype=["number", "str", "str", "str", "str", "str", "str"],
                 interactive=False,
                 wrap=True,
-                column_widths=["7%", "9%", "30%", "34%", "10%", "10%"],
+                column_widths=["6%", "11%", "27%", "30%", "9%", "9%", "8%"],
                 max_height=560,
                 elem_id="dz-hist-table",
             )
@@ -40,23 +46,25 @@ def build(ctx: UIContext) -> None:
             selected = gr.State(None)
             preview = gr.HTML(fmt.stored_html(None), elem_id="dz-hist-preview")
             open_btn = gr.Button("继续编辑", variant="primary", elem_id="dz-hist-open")
+            audit = gr.HTML("", elem_id="dz-hist-audit")
 
     @guarded(1)
     def refresh(q: str, st: str) -> list[list[object]]:
-        return fmt.history_rows(store.list(query=q, status=STATUS_FILTER.get(st)))
+        return rows(store, store.list(query=q, status=STATUS_FILTER.get(st)))
 
-    @guarded(2)
-    def on_select(evt: gr.SelectData) -> tuple[Any, str]:
+    @guarded(3)
+    def on_select(evt: gr.SelectData) -> tuple[Any, str, str]:
         row = evt.row_value or []
         if not row:
-            return None, fmt.stored_html(None)
+            return None, fmt.stored_html(None), ""
         stored = store.get(int(row[0]))
-        return stored.id, fmt.stored_html(stored)
+        # Who changed what: the audit trail of this draft, with the text before and after each change.
+        return stored.id, fmt.stored_html(stored), rfmt.audit_html(ctx.services.reviews.history(draft_id=stored.id))
 
     for trigger in (refresh_btn.click, query.submit, status.change):
         trigger(refresh, [query, status], table, concurrency_limit=None)
     ctx.demo.load(refresh, [query, status], table)
-    table.select(on_select, None, [selected, preview], concurrency_limit=None)
+    table.select(on_select, None, [selected, preview, audit], concurrency_limit=None)
     ctx.add(history_query=query, history_status=status, history_table=table, history_refresh=refresh,
             history_selected=selected, history_open_btn=open_btn)
 

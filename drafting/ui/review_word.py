@@ -14,7 +14,7 @@ from drafting.export.revisions import edit_opcodes
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui.app import guarded
-from drafting.word_review import DEFAULT_EDITOR, ReviewReport, export_issue, import_review
+from drafting.word_review import ReviewReport, export_issue, import_review
 
 logger = logging.getLogger(__name__)
 
@@ -53,31 +53,21 @@ def report_html(report: ReviewReport) -> str:
     return "".join(parts)
 
 
-def _refresh(review: Any, report: ReviewReport) -> None:
-    """Put the written-back text into the page's issue too, so a later export or publish does not undo it."""
-    applied = {i.draft_id: i for i in report.items if i.applied in ("saved", "accepted")}
-    for entry in getattr(review, "entries", None) or []:
-        item = applied.get(getattr(entry, "draft_id", None))
-        for change in item.changes if item else []:
-            if change.field in ("title", "body", "commentary"):
-                setattr(entry, change.field, change.after)
-
-
-def _issue_id(typed: str, review: Any) -> str:
-    issue = (typed or "").strip() or (getattr(review, "batch_id", "") or "")
+def _issue_id(typed: str, current: Any) -> str:
+    issue = (typed or "").strip() or (current if isinstance(current, str) else "")
     if not issue:
         raise ValidationError("请先运行批量起草，或填写期次编号（批次编号）")
     return issue
 
 
-def build_review_word(services: Services, review_state: gr.State, issue_title: gr.Textbox, period: gr.Textbox,
+def build_review_word(services: Services, issue_state: gr.State, issue_title: gr.Textbox, period: gr.Textbox,
                       editors: gr.Textbox) -> dict[str, Any]:
     """An accordion inside the batch tab; returns its components by name."""
     settings = services.settings
     with gr.Accordion("Word 审阅：导出修订稿 · 导入审阅稿", open=False, elem_id="dz-word-review"):
         with gr.Row():
             issue_box = gr.Textbox("", label="期次编号（空 = 当前批次）", scale=2)
-            editor = gr.Textbox(DEFAULT_EDITOR, label="修订作者（编辑）", scale=1)
+            editor = gr.Textbox("", label="修订作者（空 = 每条的最后修改人）", scale=1)
             tracked = gr.Checkbox(True, label="带修订痕迹：显示编辑对机器草稿的修改", scale=2)
             export_btn = gr.Button("导出 Word 审阅稿", elem_id="dz-word-export", scale=1)
         exported = gr.File(label="审阅稿下载", interactive=False, elem_id="dz-word-download")
@@ -96,25 +86,25 @@ def build_review_word(services: Services, review_state: gr.State, issue_title: g
         name = re.sub(r"[\\/:*?\"<>|\s]+", "_", f"{title}{per}{'-修订' if with_revisions else ''}") or "issue"
         path = settings.data_dir / "batches" / issue / f"{name}.docx"
         export_issue(services, issue, path, tracked=with_revisions, title=title.strip() or None,
-                     period=per.strip() or None, editors=eds.strip() or None, editor=who.strip() or DEFAULT_EDITOR)
+                     period=per.strip() or None, editors=eds.strip() or None, editor=who.strip() or None)
         return str(path)
 
     def reader(apply: bool):
         @guarded(2)
-        def read(path: str | None, review: Any, typed: str, chosen: str) -> tuple[str, Any]:
+        def read(path: str | None, review: Any, typed: str, chosen: str, request: gr.Request) -> tuple[str, Any]:
             if not path:
                 raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
             issue = (typed or "").strip() or None
-            result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply)  # type: ignore[arg-type]
+            result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply,  # type: ignore[arg-type]
+                                   actor=getattr(request, "username", None))
             if apply:
-                _refresh(review, result)
                 gr.Info(f"已写回 {len(result.changed())} 条修改")
             return report_html(result), review
         return read
 
-    meta = [review_state, issue_box, issue_title, period, editors, editor, tracked]
+    meta = [issue_state, issue_box, issue_title, period, editors, editor, tracked]
     export_btn.click(export, meta, exported)
-    read_btn.click(reader(False), [upload, review_state, issue_box, view], [report, review_state])
-    apply_btn.click(reader(True), [upload, review_state, issue_box, view], [report, review_state])
+    read_btn.click(reader(False), [upload, issue_state, issue_box, view], [report, issue_state])
+    apply_btn.click(reader(True), [upload, issue_state, issue_box, view], [report, issue_state])
     return {"word_export": export_btn, "word_download": exported, "word_upload": upload, "word_read": read_btn,
             "word_apply": apply_btn, "word_report": report, "word_tracked": tracked, "word_issue": issue_box}

@@ -1,0 +1,394 @@
+"""Issues in progress: a batch kept in SQLite as an issue with its period, editors, item order and drafts.
+
+The id of an issue in progress is the batch id (``drafts.batch_id``), so ``drafting batch``, ``drafting issues``
+and the 批量 tab share one id. Each item is a row of the draft store: its text is saved with a version
+(a stale page is refused with :class:`~drafting.errors.ConflictError`), and every change is in the audit
+trail with who made it (the login user, else the local OS user) and the text before and after.
+
+Public API (used by the batch tab, the CLI and Word export/import)::
+
+    reviews = services.reviews                 # ReviewStore over services.store
+    reviews.list_issues() -> list[IssueInProgress]
+    reviews.get_issue(issue_id) -> IssueInProgress   # items in print order, each with draft and editor text
+    reviews.save_item(draft_id, title=…, body=…, commentary=…, expected_version=v, actor=u)
+    reviews.history(draft_id=…) / history(issue_id=…) -> list[AuditEntry]
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from drafting.assemble import DEFAULT_TITLE, AssembledIssue, default_period
+from drafting.errors import ValidationError
+from drafting.models import SECTIONS, Draft, Item, StoredDraft
+from drafting.store import DraftStore, _now, local_user
+
+if TYPE_CHECKING:
+    from drafting.batch import BatchReport
+
+logger = logging.getLogger(__name__)
+
+ReviewState = Literal["pending", "edited", "reviewed", "published"]
+STATE_LABELS: dict[str, str] = {"pending": "待定", "edited": "已修改", "reviewed": "已审核", "published": "已发布"}
+UNDRAFTED_MODEL = "原条目（未起草）"
+
+
+def actor_name(username: str | None = None) -> str:
+    """Who is acting: the login user of the page, else the local OS user."""
+    return (username or "").strip() or local_user()
+
+
+class IssueItem(BaseModel):
+    """One item of an issue in progress: the machine draft, the editor's current text, state and who edited it."""
+
+    draft_id: int
+    key: str = Field(description="stable key of the input row (item id or hash of the raw text)")
+    position: int
+    line: int = 0
+    section: str
+    title: str
+    body: str
+    commentary: str = ""
+    sources: list[str] = Field(default_factory=list)
+    ticked: bool = Field(default=False, description="采纳本条短评: the 短评 goes into the published issue")
+    drafted: bool = Field(default=False, description="went through the drafter (else the item as given)")
+    status: Literal["pending", "accepted"] = "pending"
+    state: ReviewState = "pending"
+    version: int = 1
+    updated_at: str = ""
+    updated_by: str | None = None
+    accepted_by: str | None = None
+    reviewed_by: str | None = None
+    duplicates: list[str] = Field(default_factory=list)
+    machine: Draft = Field(description="the machine draft (its item and 短评 are the text before any edit)")
+
+    @property
+    def state_label(self) -> str:
+        """待定 / 已修改 / 已审核 / 已发布."""
+        return STATE_LABELS.get(self.state, self.state)
+
+    @property
+    def edited(self) -> bool:
+        """The editor's text differs from the machine draft."""
+        m = self.machine
+        return (self.title, self.body, self.commentary) != (m.item.title, m.item.body, m.commentary)
+
+    def final_item(self, *, ticked_only: bool) -> Item:
+        """The item with the editor's text; its 短评 only if ticked (when asked)."""
+        keep = self.commentary.strip() and (self.ticked or not ticked_only)
+        return self.machine.item.model_copy(update={
+            "id": "", "title": self.title.strip(), "body": self.body.strip(), "sources": list(self.sources),
+            "commentary": self.commentary.strip() if keep else None,
+        })
+
+
+class IssueInProgress(BaseModel):
+    """A batch under review: title, period, editors and the items in print order."""
+
+    id: str
+    title: str = DEFAULT_TITLE
+    period: str = Field(default="", description="what the editor typed; empty = not set (see suggested_period)")
+    editors: str = ""
+    source: str = ""
+    version: int = 1
+    created_at: str = ""
+    updated_at: str = ""
+    updated_by: str | None = None
+    published_at: str | None = None
+    published_by: str | None = None
+    items: list[IssueItem] = Field(default_factory=list)
+
+    @property
+    def suggested_period(self) -> str:
+        """The period guessed from the items' dates: shown as a placeholder, never written over the editor's."""
+        return default_period([i.machine.item for i in self.items])
+
+    def item(self, draft_id: int) -> IssueItem:
+        """One item by its draft id."""
+        for it in self.items:
+            if it.draft_id == draft_id:
+                return it
+        raise ValidationError(f"本期没有草稿 #{draft_id}：请刷新列表后重试")
+
+    def unreviewed(self) -> list[IssueItem]:
+        """Items not yet signed off by a reviewer."""
+        return [i for i in self.items if i.state not in ("reviewed", "published")]
+
+    def assemble(self, prompts_dir: Path, *, ticked_only: bool = False, with_acceptors: bool = False) -> AssembledIssue:
+        """The issue in house layout with the current text (every 短评, or only ticked ones)."""
+        from drafting.batch import build_issue
+
+        items = [i.final_item(ticked_only=ticked_only) for i in self.items]
+        issue = build_issue(items, prompts_dir=prompts_dir, title=self.title or DEFAULT_TITLE,
+                            period=self.period or None, editors=self.editors or None)
+        if with_acceptors:
+            from drafting.assemble import ClosingBlock
+
+            names = [f"{i.title[:24]}：{i.accepted_by or i.reviewed_by or i.updated_by or ''}" for i in self.items]
+            issue.closing.append(ClosingBlock(kind="heading", text="采纳记录"))
+            issue.closing.extend(ClosingBlock(kind="para", text=n) for n in names)
+        return issue
+
+    def to_json(self) -> dict[str, Any]:
+        """The `drafting issues --json` shape of one issue."""
+        return {
+            "id": self.id, "title": self.title, "period": self.period, "suggested_period": self.suggested_period,
+            "editors": self.editors, "source": self.source, "version": self.version, "updated_at": self.updated_at,
+            "updated_by": self.updated_by, "published_at": self.published_at,
+            "items": [
+                {"draft_id": i.draft_id, "key": i.key, "section": i.section, "title": i.title, "state": i.state,
+                 "state_label": i.state_label, "status": i.status, "ticked": i.ticked, "version": i.version,
+                 "updated_by": i.updated_by, "updated_at": i.updated_at, "accepted_by": i.accepted_by,
+                 "reviewed_by": i.reviewed_by, "sources": i.sources, "edited": i.edited}
+                for i in self.items
+            ],
+        }
+
+
+class AuditEntry(BaseModel):
+    """One recorded change: who, when, what, and the text before and after."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    draft_id: int | None = None
+    issue_id: str | None = None
+    version: int | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+ACTION_LABELS = {
+    "create": "起草", "save": "修改", "variant": "换版本", "accept": "采纳", "reaccept": "重新采纳",
+    "review": "审核", "publish": "发布", "issue": "本期信息", "order": "调整顺序", "tick": "勾选采纳",
+    "corpus": "语料库",
+}
+
+
+def _sources(stored: StoredDraft) -> list[str]:
+    return list(stored.draft.item.sources)
+
+
+class ReviewStore:
+    """Issues in progress, review states and the audit trail, on the draft store's SQLite database."""
+
+    def __init__(self, store: DraftStore) -> None:
+        self.store = store
+
+    # --- issues ---------------------------------------------------------------------------------------
+
+    def list_issues(self, *, include_published: bool = True) -> list[IssueInProgress]:
+        """Every issue in progress, most recently changed first, each with its items."""
+        with self.store._connect() as conn:
+            ids = [r["id"] for r in conn.execute("SELECT id FROM issues ORDER BY updated_at DESC, id")]
+        issues = [self.get_issue(i) for i in ids]
+        return [i for i in issues if include_published or not i.published_at]
+
+    def exists(self, issue_id: str) -> bool:
+        """An issue with this id is stored."""
+        with self.store._connect() as conn:
+            return conn.execute("SELECT 1 FROM issues WHERE id=?", (issue_id,)).fetchone() is not None
+
+    def get_issue(self, issue_id: str) -> IssueInProgress:
+        """One issue with its items in print order (by section, then the editor's order)."""
+        with self.store._connect() as conn:
+            row = conn.execute("SELECT * FROM issues WHERE id=?", (issue_id,)).fetchone()
+            if row is None:
+                raise ValidationError(f"没有编号为 {issue_id} 的进行中期刊：请在「批量」页的列表中重新选择，或运行 drafting issues 查看")
+            links = conn.execute("SELECT * FROM issue_items WHERE issue_id=? ORDER BY position", (issue_id,)).fetchall()
+        items = []
+        for link in links:
+            stored = self.store.get(link["draft_id"])
+            items.append(IssueItem(
+                draft_id=stored.id, key=link["key"], position=link["position"], line=link["line"],
+                section=stored.draft.item.section, title=stored.title, body=stored.body, commentary=stored.commentary,
+                sources=_sources(stored), ticked=bool(link["ticked"]), drafted=bool(link["drafted"]),
+                status=stored.status, state=stored.review_state, version=stored.version, updated_at=stored.updated_at,
+                updated_by=stored.updated_by, accepted_by=stored.accepted_by, reviewed_by=stored.reviewed_by,
+                duplicates=json.loads(link["duplicates_json"] or "[]"), machine=stored.draft,
+            ))
+        order = {s: n for n, s in enumerate(SECTIONS)}
+        items.sort(key=lambda i: (order.get(i.section, 9), i.position))
+        return IssueInProgress(
+            id=row["id"], title=row["title"] or DEFAULT_TITLE, period=row["period"], editors=row["editors"],
+            source=row["source"], version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"],
+            updated_by=row["updated_by"], published_at=row["published_at"], published_by=row["published_by"], items=items,
+        )
+
+    def find_resumable(self, source: str, keys: list[str]) -> str | None:
+        """An unpublished issue from a list of the same file name sharing items with ``keys`` (an edited list)."""
+        stem = Path(source).stem
+        with self.store._connect() as conn:
+            rows = conn.execute("SELECT id, source FROM issues WHERE published_at IS NULL ORDER BY updated_at DESC").fetchall()
+            for row in rows:
+                if Path(row["source"]).stem != stem:
+                    continue
+                have = {r["key"] for r in conn.execute("SELECT key FROM issue_items WHERE issue_id=?", (row["id"],))}
+                if have & set(keys):
+                    return str(row["id"])
+        return None
+
+    def record_batch(self, report: BatchReport, *, resume: bool, actor: str | None = None) -> IssueInProgress:
+        """Store a batch run as an issue in progress (finished items only), keeping every earlier edit.
+
+        Items already in the issue keep their row unless this run drafted them afresh (not resuming); items that
+        were not drafted (non-policy items as given) get a row too, so their edits autosave like the others.
+        """
+        who = actor_name(actor)
+        now = _now()
+        with self.store._transaction() as conn:
+            if conn.execute("SELECT 1 FROM issues WHERE id=?", (report.batch_id,)).fetchone() is None:
+                conn.execute(
+                    "INSERT INTO issues (id, source, created_at, updated_at, updated_by) VALUES (?, ?, ?, ?, ?)",
+                    (report.batch_id, report.source, now, now, who),
+                )
+                DraftStore.audit(conn, "issue", who, issue_id=report.batch_id, after={"source": report.source})
+            links = {r["key"]: r for r in conn.execute("SELECT * FROM issue_items WHERE issue_id=?", (report.batch_id,))}
+        next_pos = max((r["position"] for r in links.values()), default=-1) + 1
+        for result in report.results:
+            if result.status != "done" or result.item is None:
+                continue
+            link = links.get(result.key)
+            draft_id = result.draft_id
+            if draft_id is None:
+                if link is not None:
+                    draft_id = link["draft_id"]
+                else:
+                    item = result.item.model_copy(update={"commentary": None})
+                    machine = Draft(item=item, commentary=result.commentary or "", offline=False, model=UNDRAFTED_MODEL)
+                    draft_id = self.store.create(machine, batch_id=report.batch_id, actor=who)
+            if link is not None and link["draft_id"] != draft_id and resume:
+                continue  # a resumed run never swaps out a row the editor may have edited
+            with self.store._transaction() as conn:
+                if link is None:
+                    conn.execute(
+                        "INSERT INTO issue_items (issue_id, key, position, line, draft_id, drafted, duplicates_json)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (report.batch_id, result.key, next_pos, result.line, draft_id, int(result.drafted),
+                         json.dumps(result.duplicates, ensure_ascii=False)),
+                    )
+                    next_pos += 1
+                elif link["draft_id"] != draft_id:
+                    conn.execute("UPDATE issue_items SET draft_id=?, drafted=?, ticked=0 WHERE issue_id=? AND key=?",
+                                 (draft_id, int(result.drafted), report.batch_id, result.key))
+                    DraftStore.audit(conn, "issue", who, draft_id=draft_id, issue_id=report.batch_id,
+                                     before={"draft_id": link["draft_id"]}, after={"draft_id": draft_id})
+        return self.get_issue(report.batch_id)
+
+    def set_meta(self, issue_id: str, *, title: str | None = None, period: str | None = None,
+                 editors: str | None = None, actor: str | None = None) -> IssueInProgress:
+        """Store what the editor typed (刊名, 期数, 执行编辑); None leaves a field as it is."""
+        with self.store._transaction() as conn:
+            row = conn.execute("SELECT * FROM issues WHERE id=?", (issue_id,)).fetchone()
+            if row is None:
+                raise ValidationError(f"没有编号为 {issue_id} 的进行中期刊：请重新运行批量起草")
+            before = {"title": row["title"], "period": row["period"], "editors": row["editors"]}
+            after = {k: (v.strip() if v is not None else before[k])
+                     for k, v in (("title", title), ("period", period), ("editors", editors))}
+            if after != before:
+                conn.execute("UPDATE issues SET title=?, period=?, editors=?, updated_at=?, updated_by=?,"
+                             " version=version+1 WHERE id=?",
+                             (after["title"], after["period"], after["editors"], _now(), actor_name(actor), issue_id))
+                DraftStore.audit(conn, "issue", actor_name(actor), issue_id=issue_id, before=before, after=after)
+        return self.get_issue(issue_id)
+
+    def move(self, issue_id: str, draft_id: int, delta: int, *, actor: str | None = None) -> IssueInProgress:
+        """Move an item up (-1) or down (+1) among the items of its section."""
+        issue = self.get_issue(issue_id)
+        item = issue.item(draft_id)
+        same = [i for i in issue.items if i.section == item.section]
+        pos = same.index(item)
+        target = pos + delta
+        if 0 <= target < len(same):
+            other = same[target]
+            with self.store._transaction() as conn:
+                for a, b in ((item, other), (other, item)):
+                    conn.execute("UPDATE issue_items SET position=? WHERE issue_id=? AND draft_id=?",
+                                 (b.position, issue_id, a.draft_id))
+                conn.execute("UPDATE issues SET updated_at=? WHERE id=?", (_now(), issue_id))
+                DraftStore.audit(conn, "order", actor_name(actor), draft_id=draft_id, issue_id=issue_id,
+                                 before={"position": pos + 1}, after={"position": target + 1})
+        return self.get_issue(issue_id)
+
+    # --- items ----------------------------------------------------------------------------------------
+
+    def save_item(self, issue_id: str, draft_id: int, *, title: str, body: str, commentary: str, ticked: bool,
+                  expected_version: int | None, actor: str | None = None) -> IssueItem:
+        """Autosave one item's text and tick; ConflictError when the page is behind the stored version."""
+        if not title.strip() or not body.strip():
+            raise ValidationError("标题和正文不能为空：请补全后再保存")
+        item = self.get_issue(issue_id).item(draft_id)
+        who = actor_name(actor)
+        if (item.title, item.body, item.commentary) != (title, body, commentary):
+            self.store.save_edit(draft_id, title=title, body=body, commentary=commentary,
+                                 expected_version=expected_version, actor=who)
+        if item.ticked != ticked:
+            with self.store._transaction() as conn:
+                conn.execute("UPDATE issue_items SET ticked=? WHERE issue_id=? AND draft_id=?", (int(ticked), issue_id, draft_id))
+                DraftStore.audit(conn, "tick", who, draft_id=draft_id, issue_id=issue_id,
+                                 before={"ticked": item.ticked}, after={"ticked": ticked})
+        return self.get_issue(issue_id).item(draft_id)
+
+    def review(self, draft_id: int, *, actor: str | None = None, login: bool = False) -> StoredDraft:
+        """A reviewer's sign-off (已审核). With login on, the reviewer must not be the last editor."""
+        stored = self.store.get(draft_id)
+        who = actor_name(actor)
+        if login and stored.updated_by == who:
+            raise ValidationError(f"草稿 #{draft_id} 最后由您（{who}）修改：审核须由另一位同事完成，请让其他账号登录后点「审核通过」")
+        with self.store._transaction() as conn:
+            conn.execute("UPDATE drafts SET review_state='reviewed', reviewed_by=?, reviewed_at=?, version=version+1"
+                         " WHERE id=?", (who, _now(), draft_id))
+            DraftStore.audit(conn, "review", who, draft_id=draft_id, issue_id=stored.batch_id, version=stored.version + 1,
+                             before={"state": stored.review_state}, after={"state": "reviewed"})
+        return self.store.get(draft_id)
+
+    def mark_published(self, issue_id: str, path: Path, *, actor: str | None = None) -> None:
+        """Record the publication of an issue and set its items to 已发布."""
+        who = actor_name(actor)
+        with self.store._transaction() as conn:
+            conn.execute("UPDATE issues SET published_at=?, published_by=?, published_path=?, updated_at=? WHERE id=?",
+                         (_now(), who, str(path), _now(), issue_id))
+            conn.execute("UPDATE drafts SET review_state='published' WHERE id IN"
+                         " (SELECT draft_id FROM issue_items WHERE issue_id=?)", (issue_id,))
+            DraftStore.audit(conn, "publish", who, issue_id=issue_id, after={"path": str(path)})
+
+    # --- audit ----------------------------------------------------------------------------------------
+
+    def history(self, *, draft_id: int | None = None, issue_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
+        """Recorded changes, newest first, for one draft, one issue, or everything."""
+        where, params = [], []
+        if draft_id is not None:
+            where.append("draft_id=?")
+            params.append(draft_id)
+        if issue_id is not None:
+            where.append("issue_id=?")
+            params.append(issue_id)
+        sql = "SELECT * FROM audit" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
+        with self.store._connect() as conn:
+            rows = conn.execute(sql, (*params, int(limit))).fetchall()
+        return [
+            AuditEntry(id=r["id"], at=r["at"], actor=r["actor"], action=r["action"], draft_id=r["draft_id"],
+                       issue_id=r["issue_id"], version=r["version"],
+                       before=json.loads(r["before_json"]) if r["before_json"] else None,
+                       after=json.loads(r["after_json"]) if r["after_json"] else None)
+            for r in rows
+        ]
+
+    def record(self, action: str, *, actor: str | None = None, draft_id: int | None = None, issue_id: str | None = None,
+               before: object = None, after: object = None) -> None:
+        """Record a change made outside the draft store (a corpus write, a publish)."""
+        with self.store._transaction() as conn:
+            DraftStore.audit(conn, action, actor_name(actor), draft_id=draft_id, issue_id=issue_id,
+                             before=before, after=after)
+
+
+def export_name(issue: IssueInProgress) -> str:
+    """A file name for the exported issue: title and period (the typed one, else the suggestion)."""
+    return re.sub(r"[\\/:*?\"<>|\s]+", "_", f"{issue.title}{issue.period or issue.suggested_period}") or "issue"

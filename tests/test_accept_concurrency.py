@@ -1,0 +1,158 @@
+"""Two accepts at the same moment (threads, then processes) never drop each other's item; drift after an accept is reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from conftest import make_settings
+from typer.testing import CliRunner
+
+from drafting.models import Draft, Item, item_id
+from drafting.services import Services, build_services
+
+ROOT = Path(__file__).resolve().parent.parent
+DATE = "2023-10-20"
+
+
+def new_draft(title: str) -> Draft:
+    body = f"2023年10月20日，{title[:6]}发布方案，提出推动区块链与数字孪生技术在文旅、制造领域的应用。"
+    return Draft(item=Item(section="政策速递", title=title, date=DATE, body=body), commentary=f"{title}体现了对产业的重视。",
+                 offline=True)
+
+
+def pause_snapshot_in(services: Services, thread_name: str, taken: threading.Event, until: threading.Event) -> None:
+    """Make the named thread's corpus snapshot wait (up to 5 s) for the other accept: the interleaving of the race."""
+    real = services.corpus.items
+
+    def items() -> list[Item]:
+        snapshot = real()
+        if threading.current_thread().name == thread_name:
+            taken.set()
+            until.wait(timeout=5)
+        return snapshot
+
+    services.corpus.items = items  # type: ignore[method-assign]
+
+
+def test_two_threads_accepting_at_once_keep_both_items(tmp_path: Path) -> None:
+    services = build_services(make_settings(tmp_path))
+    services.ingest()
+    first = services.store.create(new_draft("甲市发布元宇宙方案"))
+    services.accept(first, title="甲市发布元宇宙方案", body=new_draft("甲市发布元宇宙方案").item.body, commentary="初稿短评。")
+    second = services.store.create(new_draft("乙市发布区块链方案"))
+    b_done, snapshot_taken = threading.Event(), threading.Event()
+    pause_snapshot_in(services, "reaccept", snapshot_taken, b_done)
+    errors: list[BaseException] = []
+
+    def reaccept() -> None:  # a corrected title: the path that re-syncs the index from a corpus snapshot
+        try:
+            services.accept(first, title="甲市印发元宇宙三年方案", body=new_draft("甲市发布元宇宙方案").item.body, commentary="改过的短评。")
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    def accept_other() -> None:
+        try:
+            d = new_draft("乙市发布区块链方案")
+            services.accept(second, title=d.item.title, body=d.item.body, commentary=d.commentary)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            b_done.set()
+
+    a = threading.Thread(target=reaccept, name="reaccept")
+    b = threading.Thread(target=accept_other, name="other")
+    a.start()
+    assert snapshot_taken.wait(timeout=120)
+    b.start()
+    a.join()
+    b.join()
+    assert not errors
+    indexed = services.index.stored_hashes()
+    other_id = item_id("政策速递", "乙市发布区块链方案", DATE)
+    assert other_id in indexed, "the item accepted at the same moment vanished from the index"
+    assert item_id("政策速递", "甲市印发元宇宙三年方案", DATE) in indexed
+    assert item_id("政策速递", "甲市发布元宇宙方案", DATE) not in indexed
+    assert {i.id for i in services.corpus.accepted_items()} >= {other_id}
+
+
+CHILD = r'''
+import sys, threading, time
+from pathlib import Path
+from drafting.settings import Settings
+from drafting.services import build_services
+role, flag = sys.argv[1], Path(sys.argv[2])
+services = build_services(Settings(_env_file=None))
+draft_id = int(sys.argv[3])
+stored = services.store.get(draft_id)
+if role == "reaccept":
+    real = services.corpus.items
+    def items():
+        snapshot = real()
+        flag.write_text("snapshot")
+        deadline = time.monotonic() + 20
+        while not flag.with_suffix(".done").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return snapshot
+    services.corpus.items = items
+    services.accept(draft_id, title="甲市印发元宇宙三年方案", body=stored.body, commentary="改过的短评。")
+else:
+    services.accept(draft_id, title=stored.title, body=stored.body, commentary=stored.commentary)
+    flag.with_suffix(".done").write_text("done")
+print("ok", flush=True)
+'''
+
+
+def test_two_processes_accepting_at_once_keep_both_items(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    services = build_services(settings)
+    services.ingest()
+    first = services.store.create(new_draft("甲市发布元宇宙方案"))
+    services.accept(first, title="甲市发布元宇宙方案", body=new_draft("甲市发布元宇宙方案").item.body, commentary="初稿短评。")
+    second = services.store.create(new_draft("乙市发布区块链方案"))
+    del services  # the children open the index themselves
+    env = {**os.environ, "DRAFTING_CORPUS_DIR": str(settings.corpus_dir), "DRAFTING_DATA_DIR": str(settings.data_dir),
+           "PYTHONPATH": str(ROOT)}
+    flag = tmp_path / "flag"
+    a = subprocess.Popen([sys.executable, "-c", CHILD, "reaccept", str(flag), str(first)], env=env, cwd=tmp_path)
+    try:
+        while not flag.exists() and a.poll() is None:
+            threading.Event().wait(0.1)
+        b = subprocess.run([sys.executable, "-c", CHILD, "other", str(flag), str(second)], env=env, cwd=tmp_path,
+                           timeout=300, capture_output=True, text=True, check=False)
+        assert b.returncode == 0, b.stderr[-2000:]
+        assert a.wait(timeout=300) == 0
+    finally:
+        if a.poll() is None:
+            a.kill()
+    after = build_services(settings)
+    indexed = after.index.stored_hashes()
+    assert item_id("政策速递", "乙市发布区块链方案", DATE) in indexed, "the other process's accept vanished from the index"
+    assert item_id("政策速递", "甲市印发元宇宙三年方案", DATE) in indexed
+
+
+def test_check_reports_an_accepted_draft_whose_text_left_the_corpus(tmp_path: Path) -> None:
+    from drafting.cli import app
+
+    settings = make_settings(tmp_path)
+    services = build_services(settings)
+    services.ingest()
+    d = new_draft("丙市发布元宇宙方案")
+    draft_id = services.store.create(d)
+    services.accept(draft_id, title=d.item.title, body=d.item.body, commentary=d.commentary)
+    # What the page did before: an autosave after the accept changes the row, not the corpus.
+    services.store.save_edit(draft_id, title=d.item.title, body=d.item.body, commentary="采纳后又改过的短评。")
+    env = {"DRAFTING_CORPUS_DIR": str(settings.corpus_dir), "DRAFTING_DATA_DIR": str(settings.data_dir)}
+    found = CliRunner().invoke(app, ["check", "--json"], env=env)
+    assert found.exit_code == 2, found.output
+    assert json.loads(found.output)["accepted_differs"] == [draft_id]
+    text = CliRunner().invoke(app, ["check"], env=env)
+    assert text.exit_code == 2 and f"#{draft_id}" in text.output and "重新采纳" in text.output
+    # Accepting again (what the page now does on every change of an accepted draft) brings them back in line.
+    services.accept(draft_id, title=d.item.title, body=d.item.body, commentary="采纳后又改过的短评。")
+    clean = CliRunner().invoke(app, ["check", "--json"], env=env)
+    assert clean.exit_code == 0 and json.loads(clean.output)["accepted_differs"] == []
