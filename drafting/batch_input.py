@@ -271,8 +271,12 @@ def _read_xlsx(path: Path) -> list[tuple[int, Any]]:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise ValidationError(f"{path.name}：无法读取 Excel 文件（{exc}），请确认是 .xlsx 格式") from exc
-    sheet = book.worksheets[0]
-    rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), 1)]
+    rows: list[tuple[int, Any]] = []
+    for sheet in book.worksheets:
+        # the first sheet with any content: a list kept on 工作表2 behind an empty first sheet is still read
+        rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), 1)]
+        if any(v is not None and str(v).strip() for _, r in rows for v in r):
+            break
     book.close()
     return _table_rows(rows, path)
 

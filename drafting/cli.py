@@ -221,7 +221,7 @@ def check(
         for label, ids in (("缺少", report.missing), ("多出", report.stale), ("已变", report.changed)):
             for rid in ids[:20]:
                 typer.echo(f"  {label} {rid}")
-    if not report.ok and not report.repaired:
+    if not report.ok and (not report.repaired or report.unreadable):
         raise typer.Exit(2)
 
 

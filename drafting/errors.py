@@ -5,7 +5,8 @@ DraftingError
  ├── ConfigError     a setting is missing or invalid (names the setting to fix)
  ├── IndexError_     the vector index is unreachable or was built by another embedding
  ├── ModelError      the LLM provider failed after retries (timeout, 429, 5xx, cut stream, bad key)
- └── ValidationError bad user input (empty paste, oversized upload, bad batch row)
+ ├── ValidationError bad user input (empty paste, oversized upload, bad batch row)
+ └── StorageError    a file could not be written (disk full, read-only folder); nothing was changed
 
 Every message is written for the person at the keyboard, in Chinese, and says what to do next;
 the technical cause is chained (``raise … from exc``) for the log.
@@ -23,7 +24,9 @@ class ParseError(DraftingError):
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
-        super().__init__(f"{path}：{message}" if path else message)
+        # the file's name only: a server's folders (upload temp dirs, the corpus path) are nobody's business
+        name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if path else None
+        super().__init__(f"{name}：{message}" if name else message)
 
 
 class ConfigError(DraftingError):
@@ -40,3 +43,7 @@ class ModelError(DraftingError):
 
 class ValidationError(DraftingError):
     """User input was rejected; nothing was changed."""
+
+
+class StorageError(DraftingError):
+    """A file could not be written (disk full, read-only folder); the old file is untouched."""

@@ -47,12 +47,15 @@ class DriftReport(BaseModel):
     unsaved_accepts: list[int] = Field(
         default_factory=list, description="drafts accepted in the store whose item is missing from corpus/accepted/"
     )
+    unreadable: dict[str, str] = Field(
+        default_factory=dict, description="corpus files that cannot be read (stem → reason); their last items stay indexed"
+    )
     repaired: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when nothing drifted."""
-        return not (self.missing or self.stale or self.changed or self.unsaved_accepts)
+        """True when nothing drifted and every corpus file is readable."""
+        return not (self.missing or self.stale or self.changed or self.unsaved_accepts or self.unreadable)
 
     def summary(self) -> str:
         """One Chinese line for the CLI."""
@@ -65,7 +68,12 @@ class DriftReport(BaseModel):
             f"已采纳但未写入语料库 {len(self.unsaved_accepts)} 份草稿",
         ]
         state = "已修复" if self.repaired else "运行 drafting check --repair 修复"
-        return f"不一致：{'，'.join(parts)}（语料库 {self.corpus_items} 条，索引 {self.index_items} 条）；{state}"
+        line = f"不一致：{'，'.join(parts)}（语料库 {self.corpus_items} 条，索引 {self.index_items} 条）；{state}"
+        if self.unreadable:
+            # --repair cannot mend a file a person broke: say which, and that its items are still indexed
+            names = "；".join(self.unreadable.values())
+            line += f"。无法读取 {len(self.unreadable)} 个语料文件（其原有条目仍保留在索引中，请修正后重新运行）：{names}"
+        return line
 
 
 def _copy_vectors(services: Services, source: Path, items: list[Item]) -> int:
@@ -133,7 +141,7 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
             if repair:
                 services.corpus.add_item(item)
                 accepted_ids.add(item.id)
-    items = services.corpus.items()
+    items = services.indexable_items()
     stored_hashes = services.index.stored_hashes()
     corpus = {i.id: _record_hash(i) for i in items}
     report = DriftReport(
@@ -143,8 +151,9 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
         stale=sorted(i for i in stored_hashes if i not in corpus),
         changed=sorted(i for i, h in corpus.items() if i in stored_hashes and stored_hashes[i] != h),
         unsaved_accepts=sorted(unsaved),
+        unreadable=dict(services.corpus.broken),
     )
-    if repair and not report.ok:
+    if repair and (report.missing or report.stale or report.changed or report.unsaved_accepts):
         services.index.sync(items, remove_missing=True)
         services.retriever.refresh()
         report.repaired = True

@@ -11,7 +11,7 @@ from drafting.corpus import CorpusFiles
 from drafting.draft import DraftingService
 from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
-from drafting.models import Issue, StoredDraft, item_id
+from drafting.models import Issue, Item, StoredDraft, item_id
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
 from drafting.store import DraftStore
@@ -33,9 +33,23 @@ class Services:
     def ingest(self, paths: list[Path] | None = None, *, progress: bool = False) -> tuple[list[Issue], SyncStats]:
         """Parse files into the corpus (default: re-read the corpus) and bring the index in line."""
         issues = [self.corpus.ingest(p) for p in paths] if paths else []
-        stats = self.index.sync(self.corpus.items(), remove_missing=True, progress=progress)
+        stats = self.index.sync(self.indexable_items(), remove_missing=True, progress=progress)
         self.retriever.refresh()
         return issues or self.corpus.issues(), stats
+
+    def indexable_items(self) -> list[Item]:
+        """The corpus's items, plus the last indexed items of any file that is unreadable right now.
+
+        A hand-edited JSON that breaks must not silently empty its part of the index: its items stay until the
+        file is readable again (``check`` names the file meanwhile).
+        """
+        items = self.corpus.items()
+        broken = set(self.corpus.broken)
+        if not broken:
+            return items
+        have = {i.id for i in items}
+        kept = [i for i in self.index.items() if i.issue in broken and i.id not in have]
+        return kept + items
 
     def accept(self, draft_id: int, *, title: str, body: str, commentary: str) -> StoredDraft:
         """Store the editor's final text, add the item to the corpus and the index."""
