@@ -345,6 +345,9 @@ def serve() -> None:
 def main() -> None:
     """Entry point: user-facing errors as one clear line, the traceback only in the log."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from drafting.redact import install_log_redaction
+
+    install_log_redaction()  # a provider's error text may echo the API key: masked in every log line
     try:
         app()
     except DraftingError as exc:

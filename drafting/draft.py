@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +13,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
-from drafting.errors import DraftingError, ValidationError
+from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.llm import ChatModel, model_names, variant_temperatures
 from drafting.models import Draft, DraftEvent, DraftRequest, Item, Precedent, SearchFilters, SearchResult
 from drafting.prompts import Prompt, fence, load_prompts
@@ -155,7 +156,12 @@ class DraftingService:
         result = self._search(query_text(request, rough), request, exclude)
         yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)
 
-        item_model = None if use_offline or request.item is not None else ChatModel(self.settings.llm, model=model_name)
+        # one total deadline per draft: the item step (raw text) and the first 短评 share it
+        deadline = time.monotonic() + self.settings.llm.deadline
+        item_model = (
+            None if use_offline or request.item is not None
+            else ChatModel(self.settings.llm, model=model_name, deadline_at=deadline)
+        )
         labels: list[str] = []
         item_findings: list[Any] = []
         if request.item is not None:
@@ -174,7 +180,7 @@ class DraftingService:
             yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings)
         else:
             yield from self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
-                                            item_findings, streaming=streaming)
+                                            item_findings, streaming=streaming, deadline=deadline)
 
     def _finish(self, item: Item, commentary: str, result: SearchResult, raw: str | None, *, offline_: bool,
                 model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any]) -> Draft:
@@ -201,14 +207,17 @@ class DraftingService:
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
 
     def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
-                        labels: list[str], wants: bool, item_findings: list[Any], *, streaming: bool) -> Iterator[DraftEvent]:
+                        labels: list[str], wants: bool, item_findings: list[Any], *, streaming: bool,
+                        deadline: float | None = None) -> Iterator[DraftEvent]:
         version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
         messages = self.messages(item, result.precedents, raw) if wants else []
         for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
             yield DraftEvent(kind="variant", variant=v, text=f"{model_name} @ {temperature:g}")
             parts: list[str] = []
             if wants:
-                model = ChatModel(self.settings.llm, model=model_name, temperature=temperature)
+                # each further variant is a draft of its own, with its own deadline
+                deadline_at = deadline if v == 0 and deadline else time.monotonic() + self.settings.llm.deadline
+                model = ChatModel(self.settings.llm, model=model_name, temperature=temperature, deadline_at=deadline_at)
                 if streaming:
                     # A cut after the first token raises ModelError: the partial text never becomes a Draft.
                     for token in model.stream(messages):
@@ -219,6 +228,9 @@ class DraftingService:
                     yield DraftEvent(kind="token", variant=v, text=parts[-1])
             text = "".join(parts).strip()
             text = re.sub(r"^\s*植德短评\s*[:：]\s*", "", text)  # models sometimes echo the heading
+            if wants and not text:
+                # an empty reply must never be saved as a 短评 with "no problems found"
+                raise ModelError(f"模型 {model_name} 返回了空白的短评：本次草稿已丢弃，请重新生成或改用离线草稿")
             draft = self._finish(item, text, result, raw, offline_=False, model=model_name, temperature=temperature,
                                  prompt_version=version, item_findings=item_findings)
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)

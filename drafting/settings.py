@@ -52,6 +52,13 @@ class LLMSettings(BaseModel):
     timeout: float = Field(60.0, gt=0, description="seconds per request")
     max_retries: int = Field(3, ge=0, description="retries on 429/5xx/timeouts, with exponential backoff")
     backoff: float = Field(1.0, ge=0, description="first backoff delay in seconds; doubles per retry")
+    deadline: float = Field(
+        180.0, gt=0,
+        description="total seconds one draft may take with the model, retries and keep-alive streams included; then it stops",
+    )
+    max_output_chars: int = Field(
+        8000, ge=100, description="longest reply accepted from the model (characters); a longer one is stopped and discarded"
+    )
 
     @property
     def configured(self) -> bool:

@@ -18,6 +18,7 @@ import gradio as gr
 
 from drafting import maintenance
 from drafting.errors import DraftingError
+from drafting.redact import install_log_redaction
 from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
@@ -136,6 +137,7 @@ def launch(settings: Settings) -> None:
     """Build services, index the corpus, build the page and serve it (blocking)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("drafting").setLevel(logging.INFO)
+    install_log_redaction()  # a provider's error text may echo the API key: masked in every log line
     # Uploaded issues are confidential: keep Gradio's copies under the data folder, not in /tmp.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.data_dir / "uploads"))
     services = build_services(settings)
