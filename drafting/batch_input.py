@@ -267,6 +267,7 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, Any]]:
 def _read_xlsx(path: Path) -> list[tuple[int, Any]]:
     from openpyxl import load_workbook
 
+    _refuse_zip_bomb(path, "XLSX")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
@@ -388,9 +389,20 @@ def _read_markdown(text: str) -> list[tuple[int, Any]]:
     return records
 
 
+def _refuse_zip_bomb(path: Path, kind: str) -> None:
+    from drafting.corpus.readers import check_zip
+    from drafting.errors import ParseError
+
+    try:
+        check_zip(path, kind)
+    except ParseError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 def _read_docx(path: Path) -> list[tuple[int, Any]]:
     from docx import Document
 
+    _refuse_zip_bomb(path, "DOCX")
     try:
         doc = Document(str(path))
     except Exception as exc:

@@ -280,3 +280,49 @@ def test_xlsx_with_data_on_the_second_sheet(tmp_path: Path) -> None:
     path = tmp_path / "list.xlsx"
     book.save(path)
     assert len(read_items(path).entries) == 1
+
+
+# ---------- zip bombs ----------
+
+def _bomb(path: Path, part: str, good: Path) -> None:
+    """A real Office file whose main part is padded with ~150 MB of whitespace (about 150 KB compressed)."""
+    import zipfile
+
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == part:
+                head, rest = data.split(b"?>", 1) if data.startswith(b"<?xml") else (None, data)
+                padding = b"<!--" + b" " * 150_000_000 + b"-->"
+                data = (head + b"?>" if head is not None else b"") + padding + rest
+            dst.writestr(info.filename, data)
+
+
+def test_zip_bombs_are_refused_before_they_expand(tmp_path: Path) -> None:
+    import docx
+    from openpyxl import Workbook
+
+    from drafting.batch_input import read_items
+    from drafting.corpus import parse_file
+    from drafting.errors import DraftingError
+
+    good_docx = tmp_path / "good.docx"
+    document = docx.Document()
+    document.add_heading("政策速递", 1)
+    document.add_heading("某市印发《元宇宙产业行动计划》", 2)
+    document.add_paragraph("2023年9月18日，某市印发《元宇宙产业行动计划》。")
+    document.save(good_docx)
+    bomb_docx = tmp_path / "bomb.docx"
+    _bomb(bomb_docx, "word/document.xml", good_docx)
+    assert bomb_docx.stat().st_size < 2_000_000
+    good_xlsx = tmp_path / "good.xlsx"
+    book = Workbook()
+    book.active.append(["栏目", "标题", "正文"])
+    book.save(good_xlsx)
+    bomb_xlsx = tmp_path / "bomb.xlsx"
+    _bomb(bomb_xlsx, "xl/worksheets/sheet1.xml", good_xlsx)
+    for call in (lambda: parse_file(bomb_docx), lambda: read_items(bomb_docx), lambda: read_items(bomb_xlsx)):
+        with pytest.raises(DraftingError) as info:
+            call()
+        assert "压缩炸弹" in str(info.value)
+    assert parse_file(good_docx).items  # an ordinary Word file still parses

@@ -397,7 +397,24 @@ def is_issue_json(path: Path) -> bool:
     return isinstance(data, dict) and "id" in data and "items" in data
 
 
-def check_zip(path: Path) -> None:
-    """A DOCX is a zip: say so plainly when it is not one."""
+MAX_EXPANDED_BYTES = 100_000_000  # a 100 MB expanded Word/Excel file is far beyond any newsletter
+MAX_ZIP_ENTRIES = 5000
+
+
+def check_zip(path: Path, kind: str = "DOCX") -> None:
+    """A DOCX/XLSX is a zip: say so plainly when it is not one, and refuse a zip bomb before anything expands it."""
     if not zipfile.is_zipfile(path):
-        raise ParseError("DOCX 文件已损坏或不是 Word 文档（不是有效的 zip 包）；请用 Word 重新另存为 .docx", path=str(path))
+        raise ParseError(f"{kind} 文件已损坏或不是 Office 文档（不是有效的 zip 包）；请用 Word/Excel 重新另存后重试", path=str(path))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ParseError(f"{kind} 文件已损坏，无法打开；请重新另存后重试", path=str(path)) from exc
+    # the sizes are the archive's own claims; zipfile never reads past them, so a lying entry only fails its CRC
+    expanded = sum(i.file_size for i in infos)
+    if len(infos) > MAX_ZIP_ENTRIES or expanded > MAX_EXPANDED_BYTES:
+        raise ParseError(
+            f"{kind} 文件解压后约 {expanded / 1e6:.0f} MB（{len(infos)} 个部件），超过 {MAX_EXPANDED_BYTES // 1_000_000} MB 上限，"
+            "疑似“压缩炸弹”，未解析；请确认文件来源，或另存为不含多余内容的文档",
+            path=str(path),
+        )
