@@ -15,10 +15,12 @@ from typing import Any
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from drafting import maintenance
 from drafting.errors import DraftingError
 from drafting.redact import install_log_redaction
+from drafting.ui.access import AccessGuard, LoginThrottle
 from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
@@ -55,6 +57,29 @@ CSS = """
 .dz-item h3 {margin:0 0 4px 0;}
 #dz-status {min-height:1.5em;}
 """
+
+
+# Gradio's page has a few English messages of its own, not reachable from Python (e.g. a full queue);
+# they are replaced where they appear.
+CHINESE_MESSAGES_JS = """<script>
+(() => {
+  const zh = [
+    [/Queue is full! Please try again\.?/g, "当前排队人数已满，请稍候片刻再试（您的文字未受影响）。"],
+    [/This application is currently busy\. Please try again\.?/g, "系统正忙，请稍候片刻再试（您的文字未受影响）。"],
+    [/Connection errored out\.?/g, "与服务器的连接中断，请稍后重试。"],
+  ];
+  const fix = (node) => {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      let v = t.nodeValue;
+      for (const [re, to] of zh) v = v.replace(re, to);
+      if (v !== t.nodeValue) t.nodeValue = v;
+    }
+  };
+  new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach((n) => fix(n.nodeType === 3 ? n.parentNode || document.body : n))))
+    .observe(document.documentElement, {childList: true, subtree: true, characterData: false});
+})();
+</script>"""
 
 
 @dataclass
@@ -145,13 +170,18 @@ def launch(settings: Settings) -> None:
     issues, stats = services.ingest()
     # An accept killed between the database and the corpus write is finished here, before anyone drafts.
     drift = maintenance.check(services, repair=True)
-    if drift.repaired:
+    if drift.repaired or drift.unreadable:  # a bad corpus file is named at start-up, never fatal
         print(f"启动检查：{drift.summary()}", flush=True)
     print(f"语料库：{len(issues)} 期，索引 {services.index.count()} 条（新增 {stats.added}，更新 {stats.updated}）", flush=True)
     demo = build_app(services)
     server = settings.server
     auth = [(user, pw.get_secret_value()) for user, pw in server.users.items()] or None
-    demo.queue(default_concurrency_limit=server.concurrency, max_size=max(16, server.concurrency * 8))
+    # drafts hold their own slots (drafting/ui/slots.py), so the queue holds only short events: room for many users
+    demo.queue(default_concurrency_limit=server.concurrency, max_size=max(64, server.concurrency * 16))
+    guard = Middleware(
+        AccessGuard, login_required=bool(auth),
+        throttle=LoginThrottle(max_failures=server.login_max_failures, window=server.login_window_s),
+    )
     url = f"http://{server.host}:{server.port}"
     print(f"植德短评起草：{url}" + ("（需登录）" if auth else ""), flush=True)
     demo.launch(
@@ -166,4 +196,6 @@ def launch(settings: Settings) -> None:
         css=CSS,
         footer_links=[],
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
+        app_kwargs={"middleware": [guard]},
+        head=CHINESE_MESSAGES_JS,
     )
