@@ -326,3 +326,15 @@ def test_zip_bombs_are_refused_before_they_expand(tmp_path: Path) -> None:
             call()
         assert "压缩炸弹" in str(info.value)
     assert parse_file(good_docx).items  # an ordinary Word file still parses
+
+
+def test_an_800_item_markdown_issue_without_markers_parses(tmp_path: Path) -> None:
+    """Once cubic in the items (minutes); the subprocess bound is a hang check with a wide margin, not a timing."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_parse_markdown import markdown_issue
+
+    path = tmp_path / "big.md"
+    path.write_text(markdown_issue(800, markers=False), encoding="utf-8")
+    code = f"from drafting.corpus import parse_file\nprint(len(parse_file({str(path)!r}).items))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    assert result.stdout.strip() == "800", result.stderr

@@ -52,6 +52,9 @@ def decode_text(data: bytes, name: str) -> str:
         if _garbled(text):
             break
         return text
+    if candidates[0].startswith("utf-16-"):
+        # zero bytes that did not turn out to be UTF-16 text: a binary file
+        raise ParseError("这是二进制文件，不是文本，无法解析；请提供 txt/md/docx/pdf/json 格式的期刊文件", path=name)
     raise ParseError("文件内容是乱码或未知编码，无法读取；请另存为 UTF-8 编码的文本后重试", path=name)
 
 
