@@ -177,5 +177,5 @@ def test_key_repeated_in_streamed_text_is_masked_in_the_stored_draft(tmp_path: P
     drafts = [e.draft for e in events if e.kind == "done" and e.draft is not None]
     assert drafts and "密钥" in drafts[0].commentary
     assert SECRET not in streamed and SECRET not in drafts[0].commentary
-    stored = services.store.get(services.store.save(drafts[0]))
+    stored = services.store.get(services.store.create(drafts[0], source_text=ITEM["body"]))
     assert SECRET not in stored.model_dump_json()
