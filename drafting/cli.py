@@ -274,8 +274,8 @@ def draft(
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
     from drafting.draft import request_from_input
-    from drafting.guard import format_findings
     from drafting.errors import ValidationError
+    from drafting.guard import format_findings
     from drafting.offline import OFFLINE_LABEL
 
     if not 1 <= variants <= MAX_VARIANTS:

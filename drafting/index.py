@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import date as _date
 from collections.abc import Callable, Iterable
+from datetime import date as _date
 from typing import Any
 
 import numpy as np

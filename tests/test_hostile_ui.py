@@ -45,7 +45,7 @@ def app_one_slot(tmp_path_factory: pytest.TempPathFactory, hanging_llm: FakeOpen
     app.stop()
 
 
-def test_offline_draft_never_waits_behind_a_hanging_model_draft(page: Page, browser: object, app_one_slot: AppProcess,
+def test_offline_draft_never_waits_behind_a_hanging_model_draft(page: Page, browser: object, app_one_slot: AppProcess,  # noqa: F811
                                                                  output_dir: Path) -> None:
     page.goto(app_one_slot.url)
     box(page, "dz-raw").fill(HUBEI)

@@ -20,10 +20,10 @@ from starlette.middleware import Middleware
 from drafting import maintenance
 from drafting.errors import DraftingError
 from drafting.redact import install_log_redaction
-from drafting.ui.access import AccessGuard, LoginThrottle
 from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
+from drafting.ui.access import AccessGuard, LoginThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ CSS = """
 
 # Gradio's page has a few English messages of its own, not reachable from Python (e.g. a full queue);
 # they are replaced where they appear.
-CHINESE_MESSAGES_JS = """<script>
+CHINESE_MESSAGES_JS = r"""<script>
 (() => {
   const zh = [
     [/Queue is full! Please try again\.?/g, "当前排队人数已满，请稍候片刻再试（您的文字未受影响）。"],
