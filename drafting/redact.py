@@ -41,18 +41,42 @@ def redact(text: str, extra: Iterable[str | None] = ()) -> str:
     return text
 
 
+# The start of something key-shaped at the very end of streamed text: held back until it is complete.
+_OPEN_TAIL = re.compile(r"(?i)(?:\bsk-|bearer\s*|(?:api[_-]?key|authorization|token)[\"']?\s*[:=]?\s*[\"']?)[A-Za-z0-9._~+/=-]*$")
+
+
+def _safe_end(text: str, secrets: list[str]) -> int:
+    """How much of ``text`` can be shown now: everything but a tail that may be the start of a secret."""
+    end = len(text)
+    for secret in secrets:
+        for k in range(min(len(secret) - 1, len(text)), 0, -1):
+            if text.endswith(secret[:k]):
+                end = min(end, len(text) - k)
+                break
+    if m := _OPEN_TAIL.search(text):
+        end = min(end, m.start())
+    return end
+
+
 def redact_stream(tokens: Iterable[str], extra: Iterable[str | None] = ()) -> Iterator[str]:
-    """Tokens with secrets masked even when a secret is split across tokens: a short tail is held back."""
+    """Tokens with secrets masked even when a secret is split across tokens: only a possible secret's start waits."""
+    extra = [e for e in extra if e]
     with _lock:
-        longest = max((len(s) for s in {*_secrets, *(e for e in extra if e)}), default=0)
-    hold = max(longest, 24)  # enough for a configured key; a short delay, invisible in a 200-character 短评
+        secrets = [s for s in {*_secrets, *extra} if len(s) >= 4]
     pending = ""
-    for token in tokens:
-        pending = redact(pending + token, extra)
-        if len(pending) > hold:
-            cut = len(pending) - hold
-            yield pending[:cut]
-            pending = pending[cut:]
+    try:
+        for token in tokens:
+            pending += token
+            end = _safe_end(pending, secrets)  # on the raw text: a half-arrived key is never half-masked
+            if end:
+                yield redact(pending[:end], extra)
+                pending = pending[end:]
+    except BaseException:
+        # the stream failed: what was safe to show is shown (the caller decides what the failure means)
+        end = _safe_end(pending, secrets)
+        if end:
+            yield redact(pending[:end], extra)
+        raise
     if pending:
         yield redact(pending, extra)
 
