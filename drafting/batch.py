@@ -28,6 +28,7 @@ from drafting.draft import query_text
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.fileio import atomic_write
 from drafting.models import Draft, DraftRequest, Item, SearchResult
+from drafting.names import name_problem
 
 if TYPE_CHECKING:
     from drafting.review import IssueInProgress
@@ -169,14 +170,18 @@ class Checkpoint:
         records: dict[str, dict[str, Any]] = {}
         if not self.path.exists():
             return records
-        with self.path.open(encoding="utf-8") as fh:
+        # errors="replace": a damaged (binary) checkpoint must cost its bad lines, not the whole resume
+        with self.path.open(encoding="utf-8", errors="replace") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
                 try:
                     rec = json.loads(line)
-                except json.JSONDecodeError:
+                except (json.JSONDecodeError, RecursionError):
                     logger.warning("%s line %d is incomplete (interrupted write); ignored", self.path, n)
+                    continue
+                if not isinstance(rec, dict) or not isinstance(rec.get("key"), str) or not isinstance(rec.get("status"), str):
+                    logger.warning("%s line %d is not a checkpoint record; ignored", self.path, n)
                     continue
                 records[rec["key"]] = rec
         return records
@@ -244,7 +249,10 @@ class BatchRunner:
         self._lock = threading.Lock()
 
     def folder(self, batch_id: str) -> Path:
-        """Where this batch's checkpoint and report live."""
+        """Where this batch's checkpoint and report live; a batch id is one folder name, never a path."""
+        problem = name_problem(batch_id)
+        if problem:
+            raise ValidationError(f"批次名「{batch_id[:60]}」无效：{problem}；请用字母、数字、汉字、- 或 _ 命名（--batch-id）")
         return self.data_dir / "batches" / batch_id
 
     def needs_drafter(self, entry: BatchEntry) -> bool:
@@ -278,8 +286,9 @@ class BatchRunner:
         todo: list[BatchEntry] = []
         for entry in batch.entries:
             rec = done_before.get(entry.key)
-            if rec is not None:
-                by_key[entry.key] = _restore(by_key[entry.key], rec)
+            restored = _restore(by_key[entry.key], rec) if rec is not None else None
+            if restored is not None:
+                by_key[entry.key] = restored
             else:
                 todo.append(entry)
         total = len(report.results)
@@ -432,12 +441,17 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _restore(result: BatchResult, rec: dict[str, Any]) -> BatchResult:
-    """A result rebuilt from its checkpoint record."""
-    draft = Draft.model_validate(rec["draft"]) if rec.get("draft") else None
+def _restore(result: BatchResult, rec: dict[str, Any]) -> BatchResult | None:
+    """A result rebuilt from its checkpoint record; None when the record is damaged (the entry is drafted again)."""
+    try:
+        draft = Draft.model_validate(rec["draft"]) if rec.get("draft") else None
+        item = Item.model_validate(rec["item"])
+    except (KeyError, TypeError, ValueError) as exc:
+        logger.warning("checkpoint record for %s is damaged (%s); drafting it again", result.key, type(exc).__name__)
+        return None
     return result.model_copy(update={
         "status": "done",
-        "item": Item.model_validate(rec["item"]),
+        "item": item,
         "commentary": rec.get("commentary"),
         "draft": draft,
         "draft_id": rec.get("draft_id"),

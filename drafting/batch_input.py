@@ -276,12 +276,17 @@ def _read_csv(path: Path, text: str) -> list[tuple[int, Any]]:
 def _read_xlsx(path: Path) -> list[tuple[int, Any]]:
     from openpyxl import load_workbook
 
+    _refuse_zip_bomb(path, "XLSX")
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise ValidationError(f"{path.name}：无法读取 Excel 文件（{exc}），请确认是 .xlsx 格式") from exc
-    sheet = book.worksheets[0]
-    rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), 1)]
+    rows: list[tuple[int, Any]] = []
+    for sheet in book.worksheets:
+        # the first sheet with any content: a list kept on 工作表2 behind an empty first sheet is still read
+        rows = [(n, list(r)) for n, r in enumerate(sheet.iter_rows(values_only=True), 1)]
+        if any(v is not None and str(v).strip() for _, r in rows for v in r):
+            break
     book.close()
     return _table_rows(rows, path)
 
@@ -393,9 +398,20 @@ def _read_markdown(text: str) -> list[tuple[int, Any]]:
     return records
 
 
+def _refuse_zip_bomb(path: Path, kind: str) -> None:
+    from drafting.corpus.readers import check_zip
+    from drafting.errors import ParseError
+
+    try:
+        check_zip(path, kind)
+    except ParseError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 def _read_docx(path: Path) -> list[tuple[int, Any]]:
     from docx import Document
 
+    _refuse_zip_bomb(path, "DOCX")
     try:
         doc = Document(str(path))
     except Exception as exc:

@@ -24,6 +24,7 @@ eval_app = typer.Typer(help="Evaluate retrieval and drafting on the corpus.", no
 app.add_typer(eval_app, name="eval")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+MAX_VARIANTS = 5  # DraftRequest.variants allows 1..5
 
 
 def _services():
@@ -87,14 +88,13 @@ def search(
 ) -> None:
     """Rank the corpus's precedents for a new item's text."""
     from drafting.errors import ValidationError
-    from drafting.index import date_int
     from drafting.models import SECTIONS, SearchFilters
+    from drafting.retrieve import check_search
 
     if section and section not in SECTIONS:
         raise ValidationError(f"--section {section!r} 无效：可选 {' | '.join(SECTIONS)}")
-    for value in (date_from, date_to):
-        date_int(value)  # a bad date fails here with the expected format, before the model loads
     filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)  # type: ignore[arg-type]
+    check_search(k, filters)  # bad -k or dates fail here, in Chinese, before the model loads
     from drafting.profile import query_profile
 
     profile = query_profile(text, section)
@@ -259,7 +259,7 @@ def check(
                 typer.echo(f"  {label} {rid}")
         for rid in report.accepted_differs[:20]:
             typer.echo(f"  已采纳草稿 #{rid} 的文字与语料库不同")
-    if (not report.ok and not report.repaired) or report.accepted_differs:
+    if (not report.ok and (not report.repaired or report.unreadable)) or report.accepted_differs:
         raise typer.Exit(2)
 
 
@@ -312,7 +312,7 @@ def _draft_json(d: Any) -> dict[str, Any]:
 def draft(
     file: Annotated[str | None, typer.Argument(help="item JSON (section, title, date, body, sources), or with --raw: text, a link, or the policy file (PDF/DOCX/image); - = stdin")] = None,
     raw: Annotated[bool, typer.Option("--raw", help="input is raw text (policy document, news): draft the item first")] = False,
-    variants: Annotated[int, typer.Option("--variants", min=1, max=5, help="drafts at temperatures around the configured one")] = 1,
+    variants: Annotated[int, typer.Option("--variants", help="drafts at temperatures around the configured one (1-5)")] = 1,
     offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
     section: Annotated[str | None, typer.Option(help="政策速递 | 行业新闻 | 交易资讯 (raw text: guessed when omitted)")] = None,
     model: Annotated[str | None, typer.Option(help="one of the configured models (DRAFTING_LLM__MODEL / __MODELS)")] = None,
@@ -323,9 +323,12 @@ def draft(
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
     from drafting.draft import request_from_input
+    from drafting.errors import ValidationError
     from drafting.guard import format_findings
     from drafting.offline import OFFLINE_LABEL
 
+    if not 1 <= variants <= MAX_VARIANTS:
+        raise ValidationError(f"--variants 应为 1 到 {MAX_VARIANTS} 之间的整数（当前 {variants}）")
     if file in (None, "-"):
         text, source = sys.stdin.read(), "标准输入"
     else:
@@ -705,9 +708,29 @@ def main() -> None:
     """Entry point: user-facing errors as one clear line, the traceback only in the log."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     quiet_third_party_logs()
+    from drafting.redact import install_log_redaction
+
+    install_log_redaction()  # a provider's error text may echo the API key: masked in every log line
+    try:  # typer vendors click in recent versions; older ones use click itself
+        from typer._click.exceptions import ClickException, UsageError
+    except ImportError:  # pragma: no cover - depends on the installed typer
+        from click.exceptions import ClickException, UsageError  # type: ignore[assignment]
+
     try:
-        app()
+        # standalone_mode=False: click's English usage errors reach us and are said in Chinese below
+        code = app(standalone_mode=False)
     except DraftingError as exc:
         logger.debug("command failed", exc_info=True)
         typer.echo(f"错误：{exc}", err=True)
         sys.exit(1)
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "drafting"
+        typer.echo(f"错误：命令参数有误（{exc.format_message()}）；运行 {command} --help 查看用法", err=True)
+        sys.exit(2)
+    except ClickException as exc:
+        typer.echo(f"错误：{exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("已取消", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -13,7 +13,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
-from drafting.errors import DraftingError, ValidationError
+from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.learning.rules import RuleBook, apply_rules, load_rules
 from drafting.llm import ChatModel, model_names, variant_temperatures
 from drafting.models import (
@@ -219,7 +219,12 @@ class DraftingService:
         result = self._search(query_text(request, rough), request, exclude, profile, section)
         yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)
 
-        item_model = None if use_offline or request.item is not None else ChatModel(self.settings.llm, model=model_name)
+        # one total deadline per draft: the item step (raw text) and the first 短评 share it
+        deadline = time.monotonic() + self.settings.llm.deadline
+        item_model = (
+            None if use_offline or request.item is not None
+            else ChatModel(self.settings.llm, model=model_name, deadline_at=deadline)
+        )
         labels: list[str] = []
         item_findings: list[Any] = []
         item_seconds = 0.0
@@ -248,7 +253,7 @@ class DraftingService:
             # The raw-text → item call is paid too: its tokens and time go to the first variant's usage.
             item_usage = (dict(item_model.usage) if item_model else {}, item_seconds)
             yield from self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
-                                            item_findings, rules, item_usage, streaming=streaming)
+                                            item_findings, rules, item_usage, streaming=streaming, deadline=deadline)
 
     def _finish(self, item: Item, commentary: str, result: SearchResult, raw: str | None, *, offline_: bool,
                 model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any],
@@ -280,7 +285,8 @@ class DraftingService:
 
     def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
                         labels: list[str], wants: bool, item_findings: list[Any], rules: RuleBook,
-                        item_usage: tuple[dict[str, int], float], *, streaming: bool) -> Iterator[DraftEvent]:
+                        item_usage: tuple[dict[str, int], float], *, streaming: bool,
+                        deadline: float | None = None) -> Iterator[DraftEvent]:
         version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
         messages = self.messages(item, result.precedents, raw, result.profile, rules) if wants else []
         for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
@@ -290,7 +296,9 @@ class DraftingService:
             tokens = dict(tokens)
             if wants:
                 started = time.monotonic()
-                model = ChatModel(self.settings.llm, model=model_name, temperature=temperature)
+                # each further variant is a draft of its own, with its own deadline
+                deadline_at = deadline if v == 0 and deadline else time.monotonic() + self.settings.llm.deadline
+                model = ChatModel(self.settings.llm, model=model_name, temperature=temperature, deadline_at=deadline_at)
                 if streaming:
                     # A cut after the first token raises ModelError: the partial text never becomes a Draft.
                     for token in model.stream(messages):
@@ -305,6 +313,9 @@ class DraftingService:
             usage = self._usage(model_name, tokens, seconds) if wants or tokens else None
             text = "".join(parts).strip()
             text = re.sub(r"^\s*植德短评\s*[:：]\s*", "", text)  # models sometimes echo the heading
+            if wants and not text:
+                # an empty reply must never be saved as a 短评 with "no problems found"
+                raise ModelError(f"模型 {model_name} 返回了空白的短评：本次草稿已丢弃，请重新生成或改用离线草稿")
             draft = self._finish(item, text, result, raw, offline_=False, model=model_name, temperature=temperature,
                                  prompt_version=version, item_findings=item_findings, rules=rules, usage=usage)
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)

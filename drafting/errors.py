@@ -7,7 +7,8 @@ DraftingError
  ├── ModelError      the LLM provider failed after retries (timeout, 429, 5xx, cut stream, bad key)
  ├── ValidationError bad user input (empty paste, oversized upload, bad batch row)
  │    └── ConflictError  a save from a stale page: the draft changed elsewhere (carries both texts)
- └── SourceError     a link, attachment or scan could not be brought in (unreachable, too big, not a page)
+ ├── SourceError     a link, attachment or scan could not be brought in (unreachable, too big, not a page)
+ └── StorageError    a file could not be written (disk full, read-only folder); nothing was changed
 
 Every message is written for the person at the keyboard, in Chinese, and says what to do next;
 the technical cause is chained (``raise … from exc``) for the log.
@@ -25,7 +26,9 @@ class ParseError(DraftingError):
 
     def __init__(self, message: str, *, path: str | None = None) -> None:
         self.path = path
-        super().__init__(f"{path}：{message}" if path else message)
+        # the file's name only: a server's folders (upload temp dirs, the corpus path) are nobody's business
+        name = path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if path else None
+        super().__init__(f"{name}：{message}" if name else message)
 
 
 class ConfigError(DraftingError):
@@ -66,3 +69,7 @@ class ConflictError(ValidationError):
             f"草稿 #{draft_id} 已在别处被修改{who}：您打开的是第 {yours_version} 版，现存为第 {stored_version} 版。"
             "您的文字未保存也未丢失：请选择「载入最新版本」或「保留我的文字为新版本」。"
         )
+
+
+class StorageError(DraftingError):
+    """A file could not be written (disk full, read-only folder); the old file is untouched."""

@@ -9,6 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from datetime import date as _date
 from typing import Any
 
 import numpy as np
@@ -61,6 +62,11 @@ def date_int(date: str | None, *, end: bool = False) -> int:
     dd = int(day) if day else (31 if end else 1)
     if not (1 <= mm <= 12 and 1 <= dd <= 31):
         raise ValidationError(f"日期 {date!r} 无效：月份 1–12，日 1–31")
+    if day:
+        try:
+            _date(year, mm, dd)  # 2023-02-30 is no day at all
+        except ValueError:
+            raise ValidationError(f"日期 {date!r} 不存在：{year} 年 {mm} 月没有 {dd} 日") from None
     return year * 10000 + mm * 100 + dd
 
 

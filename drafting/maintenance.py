@@ -51,12 +51,16 @@ class DriftReport(BaseModel):
         default_factory=list,
         description="accepted drafts whose current text differs from their corpus item (a person decides which wins)",
     )
+    unreadable: dict[str, str] = Field(
+        default_factory=dict, description="corpus files that cannot be read (stem → reason); their last items stay indexed"
+    )
     repaired: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when nothing drifted."""
-        return not (self.missing or self.stale or self.changed or self.unsaved_accepts or self.accepted_differs)
+        """True when nothing drifted and every corpus file is readable."""
+        return not (self.missing or self.stale or self.changed or self.unsaved_accepts or self.accepted_differs
+                    or self.unreadable)
 
     def summary(self) -> str:
         """One Chinese line for the CLI."""
@@ -73,7 +77,12 @@ class DriftReport(BaseModel):
             parts.append(f"已采纳草稿与语料库文字不同 {len(self.accepted_differs)} 份（{ids}：在「历史」打开并重新采纳，"
                          "或以语料库为准；--repair 不会替您选择）")
         state = "已修复" if self.repaired else "运行 drafting check --repair 修复"
-        return f"不一致：{'，'.join(parts)}（语料库 {self.corpus_items} 条，索引 {self.index_items} 条）；{state}"
+        line = f"不一致：{'，'.join(parts)}（语料库 {self.corpus_items} 条，索引 {self.index_items} 条）；{state}"
+        if self.unreadable:
+            # --repair cannot mend a file a person broke: say which, and that its items are still indexed
+            names = "；".join(self.unreadable.values())
+            line += f"。无法读取 {len(self.unreadable)} 个语料文件（其原有条目仍保留在索引中，请修正后重新运行）：{names}"
+        return line
 
 
 def _copy_vectors(services: Services, source: Path, items: list[Item]) -> int:
@@ -150,7 +159,7 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
                 in_corpus[item.id] = item
         elif _text(found) != (stored.title.strip(), stored.body.strip(), stored.commentary.strip()):
             differs.append(stored.id)  # 历史 shows one text as accepted, the corpus (and precedents) another
-    items = services.corpus.items()
+    items = services.indexable_items()
     stored_hashes = services.index.stored_hashes()
     corpus = {i.id: _record_hash(i) for i in items}
     report = DriftReport(
@@ -161,8 +170,9 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
         changed=sorted(i for i, h in corpus.items() if i in stored_hashes and stored_hashes[i] != h),
         unsaved_accepts=sorted(unsaved),
         accepted_differs=sorted(differs),
+        unreadable=dict(services.corpus.broken),
     )
-    if repair and not report.ok:
+    if repair and (report.missing or report.stale or report.changed or report.unsaved_accepts):
         services.index.sync(items, remove_missing=True)
         services.retriever.refresh()
         report.repaired = True

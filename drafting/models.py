@@ -8,7 +8,9 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
+
+from drafting.names import check_name
 
 Section = Literal["政策速递", "行业新闻", "交易资讯"]
 SECTIONS: tuple[Section, ...] = ("政策速递", "行业新闻", "交易资讯")
@@ -42,6 +44,26 @@ class Item(BaseModel):
         if not self.id:
             self.id = item_id(self.section, self.title, self.date)
 
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_safe_name(cls, value: str) -> str:
+        # an accepted item is stored as corpus/accepted/<id>.json: the id must not be a path
+        return check_name(value, "条目 id") if value else value
+
+    @field_validator("date")
+    @classmethod
+    def _date_is_a_real_day(cls, value: str | None) -> str | None:
+        # one impossible date (2023-13-45) once poisoned every later ingest: refuse it where items are made
+        if value is None:
+            return None
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(f"日期「{value[:40]}」应为 YYYY-MM-DD 或留空（近日）")
+        try:
+            datetime.strptime(value, "%Y-%m-%d")
+        except ValueError:
+            raise ValueError(f"日期「{value}」不存在（月份或日数超出范围）") from None
+        return value
+
     def content_hash(self) -> str:
         """Hash of everything that is embedded or shown, to skip re-embedding unchanged items."""
         payload = "\x1f".join(
@@ -64,6 +86,12 @@ class Issue(BaseModel):
     )
     items: list[Item] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list, description="non-fatal parse warnings")
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_a_safe_name(cls, value: str) -> str:
+        # the id names corpus/issues/<id>.json: "../../x" or "" must never become a path
+        return check_name(value, "期刊 id")
 
 
 class SearchFilters(BaseModel):

@@ -14,7 +14,7 @@ from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
 from drafting.learning.service import Learning
 from drafting.locking import CorpusLock
-from drafting.models import Issue, StoredDraft, item_id
+from drafting.models import Issue, Item, StoredDraft, item_id
 from drafting.retrieve import Retriever
 from drafting.review import ReviewStore, actor_name
 from drafting.settings import Settings
@@ -44,9 +44,23 @@ class Services:
         """Parse files into the corpus (default: re-read the corpus) and bring the index in line."""
         with self.corpus_lock.hold():  # the snapshot below must include every accept finished before it
             issues = [self.corpus.ingest(p) for p in paths] if paths else []
-            stats = self.index.sync(self.corpus.items(), remove_missing=True, progress=progress)
+            stats = self.index.sync(self.indexable_items(), remove_missing=True, progress=progress)
             self.retriever.refresh()
         return issues or self.corpus.issues(), stats
+
+    def indexable_items(self) -> list[Item]:
+        """The corpus's items, plus the last indexed items of any file that is unreadable right now.
+
+        A hand-edited JSON that breaks must not silently empty its part of the index: its items stay until the
+        file is readable again (``check`` names the file meanwhile).
+        """
+        items = self.corpus.items()
+        broken = set(self.corpus.broken)
+        if not broken:
+            return items
+        have = {i.id for i in items}
+        kept = [i for i in self.index.items() if i.issue in broken and i.id not in have]
+        return kept + items
 
     def accept(
         self, draft_id: int, *, title: str, body: str, commentary: str, expected_version: int | None = None,
@@ -70,7 +84,7 @@ class Services:
             if old_id != item.id and self.corpus.remove_item(old_id):
                 # Accepted again under a corrected title: the earlier version must not linger as a precedent. A full
                 # sync drops it, or puts back an issue item of the same id that it had shadowed; rare, so the cost is fine.
-                self.index.sync(self.corpus.items(), remove_missing=True)
+                self.index.sync(self.indexable_items(), remove_missing=True)
             else:
                 self.index.sync([item])
             # No full lexical rebuild here: the next search follows the index's change log (time ~ the change).

@@ -58,6 +58,13 @@ class LLMSettings(BaseModel):
     stream_usage: bool = Field(
         True, description="ask for token usage in streamed replies (stream_options); turn off for a server that rejects it"
     )
+    deadline: float = Field(
+        180.0, gt=0,
+        description="total seconds one draft may take with the model, retries and keep-alive streams included; then it stops",
+    )
+    max_output_chars: int = Field(
+        8000, ge=100, description="longest reply accepted from the model (characters); a longer one is stopped and discarded"
+    )
 
     @property
     def configured(self) -> bool:
@@ -94,6 +101,11 @@ class ServerSettings(BaseModel):
     users: dict[str, SecretStr] = Field(default_factory=dict, description='login, e.g. {"editor": "secret"} (env only)')
     concurrency: int = Field(4, ge=1, description="drafts running at once across all users")
     max_upload_mb: int = Field(20, ge=1)
+    login_max_failures: int = Field(5, ge=1, description="failed logins from one address before it must wait")
+    login_window_s: float = Field(60.0, gt=0, description="seconds failed logins are counted over, and the wait after too many")
+    offline_concurrency: int = Field(
+        4, ge=1, description="offline drafts running at once; they never wait behind model drafts (own slots)"
+    )
 
 
 class BatchSettings(BaseModel):

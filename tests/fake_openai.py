@@ -17,6 +17,9 @@ the reply is a JSON item built from that source (first date, issuer + 《documen
 Otherwise the reply is a fixed house-style 短评 that names the first 《document》 of the source and states
 no number, place or organisation, so it passes the fact guard. ``reply`` may be a string (always returned)
 or a callable receiving the request body.
+
+Broken providers (issue #10), one named behaviour at a time: ``FakeOpenAI(fault="keepalive")`` or
+``configure(fault=...)``; ``fault_interval`` paces the slow ones. See ``FAULTS``.
 """
 
 from __future__ import annotations
@@ -36,6 +39,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 CHUNK_CHARS = 8
+
+# Broken-provider behaviours (issue #10), each answering a chat request in its own wrong way.
+FAULTS = {
+    "keepalive": "SSE comment lines (`: keepalive`) every fault_interval seconds, forever, never a token",
+    "trickle": "one token every fault_interval seconds, forever, never finishing",
+    "bad_json": "a stream whose data line is `{not json`",
+    "bad_choices": 'a stream chunk with "choices": "nope"',
+    "only_done": "a stream that is only `data: [DONE]`",
+    "empty_body": "HTTP 200, text/event-stream, and no body at all",
+    "empty_stop": "a well-formed stream with no text and finish_reason stop",
+    "echo_auth_400": "HTTP 400 whose error message echoes the request's Authorization header",
+    "echo_auth_stream": "a normal reply that repeats the request's Authorization header in its text",
+}
 
 COMMENTARY = (
     "{ref}体现了发文机关对相关产业发展的前瞻性思考和高度重视。{this}立足产业实际，围绕技术创新、应用场景和产业生态作出了系统部署，"
@@ -98,6 +114,10 @@ async def _with_usage(stream: AsyncIterator[bytes], model: str, usage: dict[str,
                        "model": model, "choices": [], "usage": usage}
             yield f"data: {json.dumps(payload)}\n\n".encode()
         yield chunk
+def _chunk(model: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
+    chunk = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": int(time.time()),
+             "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode()
 
 
 def _free_socket() -> socket.socket:
@@ -127,6 +147,8 @@ class FakeOpenAI:
         port: int = 0,
         models: list[str] | None = None,
         stream_usage: bool = True,
+        fault: str | None = None,
+        fault_interval: float = 0.5,
     ) -> None:
         self.latency = latency
         self.reply = reply
@@ -138,6 +160,10 @@ class FakeOpenAI:
         # Usage (#12): like OpenAI, a last SSE chunk with `usage` and no choices when the request sets
         # stream_options.include_usage; tokens are counted as characters. False = a server that never sends it.
         self.stream_usage = stream_usage
+        if fault is not None and fault not in FAULTS:
+            raise ValueError(f"unknown fault {fault!r}; one of {sorted(FAULTS)}")
+        self.fault = fault
+        self.fault_interval = fault_interval
         self.requests: list[dict[str, Any]] = []
         self.port = port
         self.url = ""
@@ -192,8 +218,10 @@ class FakeOpenAI:
                 return self._error(status)
             if latency:
                 await asyncio.sleep(latency)
-            text = self._reply_text(body)
             model = body.get("model", "fake-chat")
+            if self.fault is not None:
+                return self._faulty(self.fault, request.headers.get("authorization", ""), body, model)
+            text = self._reply_text(body)
             if body.get("stream"):
                 stream = self._sse(text, model, cut)
                 if self.stream_usage and (body.get("stream_options") or {}).get("include_usage"):
@@ -207,6 +235,47 @@ class FakeOpenAI:
             })
 
         return app
+
+    def _faulty(self, fault: str, authorization: str, body: dict[str, Any], model: str) -> Response:
+        """One of FAULTS: how a broken or hostile provider answers."""
+        interval = self.fault_interval
+        role = _chunk(model, {"role": "assistant", "content": ""})
+
+        async def keepalive() -> AsyncIterator[bytes]:
+            yield role
+            while True:
+                await asyncio.sleep(interval)
+                yield b": keepalive\n\n"
+
+        async def trickle() -> AsyncIterator[bytes]:
+            yield role
+            while True:
+                await asyncio.sleep(interval)
+                yield _chunk(model, {"content": "元"})
+
+        async def fixed(*events: bytes) -> AsyncIterator[bytes]:
+            for e in events:
+                yield e
+
+        sse = "text/event-stream"
+        if fault == "echo_auth_400":
+            payload = {"error": {"message": f"Invalid request. Headers received: Authorization: {authorization}",
+                                 "type": "invalid_request_error", "code": None, "param": None}}
+            return JSONResponse(payload, status_code=400)
+        if fault == "echo_auth_stream":
+            text = f"我的密钥是 {authorization}。" + self._reply_text(body)
+            return StreamingResponse(self._sse(text, model, None), media_type=sse)
+        streams = {
+            "keepalive": keepalive,
+            "trickle": trickle,
+            "bad_json": lambda: fixed(role, b"data: {not json\n\n", b"data: [DONE]\n\n"),
+            "bad_choices": lambda: fixed(b'data: {"id": "x", "object": "chat.completion.chunk", "created": 0, '
+                                         b'"model": "m", "choices": "nope"}\n\n', b"data: [DONE]\n\n"),
+            "only_done": lambda: fixed(b"data: [DONE]\n\n"),
+            "empty_body": lambda: fixed(),
+            "empty_stop": lambda: fixed(role, _chunk(model, {}, "stop"), b"data: [DONE]\n\n"),
+        }
+        return StreamingResponse(streams[fault](), media_type=sse)
 
     async def _sse(self, text: str, model: str, cut: int | None) -> AsyncIterator[bytes]:
         def event(delta: dict[str, Any], finish: str | None = None) -> bytes:
@@ -269,8 +338,11 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each reply")
     parser.add_argument("--api-key", default=None, help="require this bearer key (401 otherwise)")
     parser.add_argument("--cut-stream-after", type=int, default=None, help="drop streams after N chunks")
+    parser.add_argument("--fault", choices=sorted(FAULTS), default=None, help="answer as a broken provider")
+    parser.add_argument("--fault-interval", type=float, default=0.5, help="seconds between keepalives/tokens")
     args = parser.parse_args()
-    server = FakeOpenAI(latency=args.latency, api_key=args.api_key, cut_stream_after=args.cut_stream_after)
+    server = FakeOpenAI(latency=args.latency, api_key=args.api_key, cut_stream_after=args.cut_stream_after,
+                        fault=args.fault, fault_interval=args.fault_interval)
     print(f"fake OpenAI server on http://127.0.0.1:{args.port}/v1 (latency {args.latency:g}s); Ctrl-C stops")
     uvicorn.run(server.app, host="127.0.0.1", port=args.port, log_level="warning")
 

@@ -8,14 +8,16 @@ import logging
 from pathlib import Path
 
 from drafting.corpus.parse import SUFFIXES, parse_file
-from drafting.corpus.readers import is_issue_json
-from drafting.errors import ParseError
+from drafting.corpus.readers import check_unique_items, is_issue_json
+from drafting.errors import ParseError, ValidationError
 from drafting.fileio import atomic_write
 from drafting.models import Issue, Item
+from drafting.names import name_problem, safe_stem
 
 logger = logging.getLogger(__name__)
 
 ACCEPTED = "accepted"
+MAX_STEM_BYTES = 160  # room for "_<hash>", a suffix and the atomic-write temp prefix within 255 bytes
 
 
 def _issue_bytes(issue: Issue) -> bytes:
@@ -39,6 +41,8 @@ class CorpusFiles:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        # files skipped by the last read, name → reason: `check` reports them and the index keeps their items
+        self.broken: dict[str, str] = {}
 
     @property
     def issues_dir(self) -> Path:
@@ -55,14 +59,21 @@ class CorpusFiles:
     def issues(self) -> list[Issue]:
         """Every parsed issue, accepted items grouped as issue 'accepted'."""
         issues: list[Issue] = []
+        broken: dict[str, str] = {}
         folder = self.issues_dir
         if folder.is_dir():
             for stem, original, parsed in self._entries():
                 try:
                     issues.append(self._load(stem, original, parsed))
-                except ParseError as exc:
+                except (ParseError, ValidationError) as exc:
                     # one bad file must not hide the rest of the corpus
                     logger.warning("skipped %s", exc)
+                    broken[stem] = str(exc)
+                except (ValueError, RecursionError, OSError) as exc:
+                    # a hand-edited or damaged file the parsers did not foresee: name it, keep going
+                    logger.warning("skipped %s: %s", (parsed or original).name, exc)  # type: ignore[union-attr]
+                    broken[stem] = f"{(parsed or original).name}：无法读取（{type(exc).__name__}）"  # type: ignore[union-attr]
+        self.broken = broken
         accepted = self.accepted_items()
         if accepted:
             issues.append(Issue(id=ACCEPTED, title="编辑采纳的条目", items=accepted))
@@ -131,10 +142,10 @@ class CorpusFiles:
         issue = parse_file(src)
         return issue.model_copy(
             update={
-                "id": target.stem,
+                "id": safe_stem(target.stem),
                 "source_file": target.name,
                 "source_sha1": digest,
-                "items": [i.model_copy(update={"issue": target.stem}) for i in issue.items],
+                "items": [i.model_copy(update={"issue": safe_stem(target.stem)}) for i in issue.items],
             }
         )
 
@@ -149,11 +160,13 @@ class CorpusFiles:
 
     def _read_issue(self, path: Path) -> Issue:
         try:
-            return Issue.model_validate_json(path.read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as exc:
+            issue = Issue.model_validate_json(path.read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError, RecursionError) as exc:
             raise ParseError(
-                f"期刊 JSON 无法读取或字段不合法：{exc}；请修正该 JSON，或删除它以从原件重新解析", path=str(path)
+                f"期刊 JSON 无法读取或字段不合法：{_short(exc)}；请修正该 JSON，或删除它以从原件重新解析", path=str(path)
             ) from exc
+        check_unique_items(issue, path.name)
+        return issue
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -166,7 +179,8 @@ class CorpusFiles:
         inside = src.resolve().parent == self.issues_dir.resolve()
         if src.suffix.lower() == ".json" and is_issue_json(src):
             issue = parse_file(src)  # already a parsed issue: store it as it is
-            if not inside:
+            check_unique_items(issue, src.name)
+            if not inside and not self._already_there(issue, src.name):
                 self.save_issue(issue)
             return issue
         digest = _sha1(src)
@@ -186,9 +200,28 @@ class CorpusFiles:
         logger.info("ingested %s: %d items", target.name, len(issue.items))
         return issue
 
+    def _already_there(self, issue: Issue, name: str) -> bool:
+        """True when this very issue is stored; an issue of the same id but other content is refused, never replaced."""
+        existing = self.issues_dir / f"{issue.id}.json"
+        if not existing.exists():
+            return False
+        if existing.read_bytes() == _issue_bytes(issue) or self._same_issue(existing, issue):
+            return True
+        raise ValidationError(
+            f"{name}：语料库中已有 id 为「{issue.id}」的另一期（{existing.name}），未导入，原有内容未改动；"
+            "请把该 JSON 的 \"id\" 改为新的名称后重新导入，或直接编辑已有的那一期"
+        )
+
+    def _same_issue(self, path: Path, issue: Issue) -> bool:
+        try:
+            return self._read_issue(path) == issue
+        except ParseError:
+            return False  # an unreadable JSON there may hold corrections: never replace it
+
     def _place(self, src: Path, digest: str) -> Path:
         """Where an outside file goes: an identical copy already there, its own name, or a new name."""
         suffix = src.suffix.lower()
+        stem = safe_stem(src.stem, limit=MAX_STEM_BYTES)  # a 253-byte or odd name is shortened, never trusted
         originals = [
             p for p in self.issues_dir.iterdir()
             if p.is_file() and p.suffix.lower() in SUFFIXES and p.suffix.lower() != ".json"
@@ -197,25 +230,25 @@ class CorpusFiles:
             for existing in originals:
                 if existing.stat().st_size == src.stat().st_size and _sha1(existing) == digest:
                     return existing  # same content already in the corpus: no duplicate
-        target = self.issues_dir / src.name
-        stem_taken = any(p.stem == src.stem for p in originals)
+        target = self.issues_dir / f"{stem}{src.suffix}"
+        stem_taken = any(p.stem == stem for p in originals)
         if suffix == ".json":
             # the parsed Issue JSON takes the place of a plain JSON item list, unless the name is taken
-            return self.issues_dir / f"{src.stem}_{digest[:8]}.json" if stem_taken else target
-        if target.exists() or (self.issues_dir / f"{src.stem}.json").exists():
-            target = self.issues_dir / f"{src.stem}_{digest[:8]}{src.suffix}"
+            return self.issues_dir / f"{stem}_{digest[:8]}.json" if stem_taken else target
+        if target.exists() or (self.issues_dir / f"{stem}.json").exists():
+            target = self.issues_dir / f"{stem}_{digest[:8]}{src.suffix}"
         return target
 
     def add_item(self, item: Item) -> Path:
         """Store one accepted item as corpus/accepted/<id>.json (atomic write)."""
-        path = self.accepted_dir / f"{item.id}.json"
+        path = _inside(self.accepted_dir, item.id)
         data = (json.dumps(item.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         atomic_write(path, data)
         return path
 
     def remove_item(self, item_id: str) -> bool:
         """Delete corpus/accepted/<item_id>.json; False when there was none."""
-        path = self.accepted_dir / f"{item_id}.json"
+        path = _inside(self.accepted_dir, item_id)
         if not path.is_file():
             return False
         path.unlink()
@@ -223,9 +256,25 @@ class CorpusFiles:
 
     def save_issue(self, issue: Issue) -> Path:
         """Write corpus/issues/<issue.id>.json (atomic write)."""
-        path = self.issues_dir / f"{issue.id}.json"
+        path = _inside(self.issues_dir, issue.id)
         data = _issue_bytes(issue)
         if path.exists() and path.read_bytes() == data:
             return path  # unchanged: keep the file (and its mtime) as it is
         atomic_write(path, data)
         return path
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``folder/<name>.json``; ValidationError for a name that would leave the folder or hide the file."""
+    problem = name_problem(name)
+    if problem:
+        raise ValidationError(f"id「{str(name)[:60]}」不能用作文件名：{problem}；未写入任何文件")
+    return folder / f"{name}.json"
+
+
+def _short(exc: BaseException) -> str:
+    """A validation error's first lines: enough to find the field, not a page of pydantic output."""
+    if isinstance(exc, RecursionError):
+        return "嵌套层数过深"
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return "；".join(lines[:3])[:400]

@@ -9,6 +9,7 @@ from drafting.corpus import readers
 from drafting.corpus.text import parse_blocks, text_to_blocks
 from drafting.errors import ParseError
 from drafting.models import Issue
+from drafting.names import safe_stem
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def parse_file(path: Path) -> Issue:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ParseError(f"不支持的文件类型「{path.suffix or '无扩展名'}」；支持 {' '.join(SUFFIXES)}", path=name)
-    issue_id = path.stem
+    issue_id = safe_stem(path.stem)  # the id names a corpus file: never a path, never too long
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -30,9 +30,13 @@ def decode_text(data: bytes, name: str) -> str:
         candidates = ["utf-8-sig"]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         candidates = ["utf-16"]
-    else:
-        if b"\x00" in data[:8192]:
+    elif b"\x00" in data[:8192]:
+        # UTF-16 without a BOM (Windows "Unicode" text): the zero bytes of ASCII characters sit on one parity
+        utf16 = _utf16_without_bom(data[:8192])
+        if utf16 is None:
             raise ParseError("这是二进制文件，不是文本，无法解析；请提供 txt/md/docx/pdf/json 格式的期刊文件", path=name)
+        candidates = [utf16]
+    else:
         candidates = ["utf-8", "gb18030"]
     for enc in candidates:
         try:
@@ -48,7 +52,22 @@ def decode_text(data: bytes, name: str) -> str:
         if _garbled(text):
             break
         return text
+    if candidates[0].startswith("utf-16-"):
+        # zero bytes that did not turn out to be UTF-16 text: a binary file
+        raise ParseError("这是二进制文件，不是文本，无法解析；请提供 txt/md/docx/pdf/json 格式的期刊文件", path=name)
     raise ParseError("文件内容是乱码或未知编码，无法读取；请另存为 UTF-8 编码的文本后重试", path=name)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """"utf-16-le"/"utf-16-be" when the zero bytes fall (almost) only on odd/even offsets, else None (binary)."""
+    head = head[: len(head) // 2 * 2]
+    even = head[0::2].count(0)
+    odd = head[1::2].count(0)
+    if odd and even <= odd // 20:
+        return "utf-16-le"
+    if even and odd <= even // 20:
+        return "utf-16-be"
+    return None
 
 
 def _garbled(text: str) -> bool:
@@ -295,16 +314,22 @@ def json_issue(text: str, *, issue_id: str, source_file: str, jsonl: bool) -> Is
                 records.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise ParseError(f"第 {n} 行不是合法的 JSON：{exc.msg}（第 {exc.colno} 列）", path=source_file) from exc
+            except RecursionError as exc:
+                raise ParseError(f"第 {n} 行的 JSON 嵌套层数过深，无法读取", path=source_file) from exc
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ParseError(f"JSON 语法错误：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}", path=source_file) from exc
+        except RecursionError as exc:
+            raise ParseError("JSON 嵌套层数过深，无法读取；请提供条目列表 [{...}]", path=source_file) from exc
         if isinstance(data, dict) and "items" in data and "id" in data:
             try:
-                return Issue.model_validate(data)
+                issue = Issue.model_validate(data)
             except Exception as exc:
-                raise ParseError(f"期刊 JSON 的字段不合法：{exc}", path=source_file) from exc
+                raise ParseError(f"期刊 JSON 的字段不合法：{_first_error(exc)}", path=source_file) from exc
+            check_unique_items(issue, source_file)
+            return issue
         if isinstance(data, dict) and isinstance(data.get("items"), list):
             records = data["items"]
         elif isinstance(data, list):
@@ -316,6 +341,10 @@ def json_issue(text: str, *, issue_id: str, source_file: str, jsonl: bool) -> Is
     for n, rec in enumerate(records, 1):
         if not isinstance(rec, dict):
             raise ParseError(f"第 {n} 条不是对象（应为 {{\"section\": …, \"title\": …, \"body\": …}}）", path=source_file)
+        wrong = [f for f in (*_REQUIRED, "date", "commentary") if rec.get(f) is not None and not isinstance(rec[f], str)]
+        if wrong:
+            # str(['a', ['b']]) once became a title: a field must be text, not a list or an object
+            raise ParseError(f"第 {n} 条的字段 {', '.join(wrong)} 应为文本（字符串），不能是列表、数字或对象", path=source_file)
         missing = [f for f in _REQUIRED if not str(rec.get(f) or "").strip()]
         if missing:
             raise ParseError(f"第 {n} 条缺少必填字段 {', '.join(missing)}", path=source_file)
@@ -325,24 +354,56 @@ def json_issue(text: str, *, issue_id: str, source_file: str, jsonl: bool) -> Is
         sources = rec.get("sources") or []
         if isinstance(sources, str):
             sources = [sources]
+        if not isinstance(sources, list) or not all(isinstance(x, str) for x in sources):
+            raise ParseError(f"第 {n} 条的 sources 应为链接文本的列表", path=source_file)
         date = rec.get("date") or None
         if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date)):
             iso, found = extract_date(str(date))
             date = iso if found else date  # "2023年9月18日" → ISO, "近日" → None
         if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date)):
             raise ParseError(f"第 {n} 条的 date「{date}」应为 YYYY-MM-DD 或留空（近日）", path=source_file)
-        items.append(
-            Item(
-                section=section,  # type: ignore[arg-type]
-                title=str(rec["title"]).strip(),
-                date=date,
-                body=str(rec["body"]).strip(),
-                commentary=(str(rec["commentary"]).strip() or None) if rec.get("commentary") else None,
-                sources=[str(s) for s in sources],
-                issue=issue_id,
+        try:
+            items.append(
+                Item(
+                    section=section,  # type: ignore[arg-type]
+                    title=str(rec["title"]).strip(),
+                    date=date,
+                    body=str(rec["body"]).strip(),
+                    commentary=(str(rec["commentary"]).strip() or None) if rec.get("commentary") else None,
+                    sources=[str(s) for s in sources],
+                    issue=issue_id,
+                )
             )
-        )
-    return Issue(id=issue_id, source_file=source_file, items=items)
+        except ValueError as exc:  # e.g. 2023-13-45: checked before anything is written
+            raise ParseError(f"第 {n} 条不合法：{_first_error(exc)}", path=source_file) from exc
+    issue = Issue(id=issue_id, source_file=source_file, items=items)
+    check_unique_items(issue, source_file)
+    return issue
+
+
+def _first_error(exc: BaseException) -> str:
+    """The readable part of a pydantic error: our Chinese message when there is one, else its first lines."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        parts = []
+        for err in errors()[:3]:
+            where = ".".join(str(x) for x in err.get("loc", ()))
+            msg = str(err.get("msg", "")).removeprefix("Value error, ")
+            parts.append(f"{where}：{msg}" if where else msg)
+        return "；".join(parts)
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+
+
+def check_unique_items(issue: Issue, name: str) -> None:
+    """Two items with one id in one issue would show as two and be indexed as one: refuse, naming both."""
+    seen: dict[str, int] = {}
+    for n, item in enumerate(issue.items, 1):
+        if item.id in seen:
+            raise ParseError(
+                f"第 {n} 条与第 {seen[item.id]} 条是同一条目（栏目、标题、日期相同，id {item.id}）；请删除重复的一条或修改其标题",
+                path=name,
+            )
+        seen[item.id] = n
 
 
 def is_issue_json(path: Path) -> bool:
@@ -356,12 +417,29 @@ def is_issue_json(path: Path) -> bool:
         return False
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False
     return isinstance(data, dict) and "id" in data and "items" in data
 
 
-def check_zip(path: Path) -> None:
-    """A DOCX is a zip: say so plainly when it is not one."""
+MAX_EXPANDED_BYTES = 100_000_000  # a 100 MB expanded Word/Excel file is far beyond any newsletter
+MAX_ZIP_ENTRIES = 5000
+
+
+def check_zip(path: Path, kind: str = "DOCX") -> None:
+    """A DOCX/XLSX is a zip: say so plainly when it is not one, and refuse a zip bomb before anything expands it."""
     if not zipfile.is_zipfile(path):
-        raise ParseError("DOCX 文件已损坏或不是 Word 文档（不是有效的 zip 包）；请用 Word 重新另存为 .docx", path=str(path))
+        raise ParseError(f"{kind} 文件已损坏或不是 Office 文档（不是有效的 zip 包）；请用 Word/Excel 重新另存后重试", path=str(path))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ParseError(f"{kind} 文件已损坏，无法打开；请重新另存后重试", path=str(path)) from exc
+    # the sizes are the archive's own claims; zipfile never reads past them, so a lying entry only fails its CRC
+    expanded = sum(i.file_size for i in infos)
+    if len(infos) > MAX_ZIP_ENTRIES or expanded > MAX_EXPANDED_BYTES:
+        raise ParseError(
+            f"{kind} 文件解压后约 {expanded / 1e6:.0f} MB（{len(infos)} 个部件），超过 {MAX_EXPANDED_BYTES // 1_000_000} MB 上限，"
+            "疑似“压缩炸弹”，未解析；请确认文件来源，或另存为不含多余内容的文档",
+            path=str(path),
+        )

@@ -15,12 +15,15 @@ from typing import Any
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from drafting import maintenance
 from drafting.errors import DraftingError
+from drafting.redact import install_log_redaction
 from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
+from drafting.ui.access import AccessGuard, LoginThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +97,29 @@ I18N_LOCALES = ("en", "en-US", "en-GB", "zh", "zh-CN", "zh-TW", "zh-HK")
 def gradio_i18n() -> gr.I18n:
     """Chinese for Gradio's built-in texts (upload box, clear/download buttons) under any of I18N_LOCALES."""
     return gr.I18n(**{loc: dict(GRADIO_STRINGS_ZH) for loc in I18N_LOCALES})
+
+
+# Gradio's page has a few English messages of its own, not reachable from Python (e.g. a full queue);
+# they are replaced where they appear.
+CHINESE_MESSAGES_JS = r"""<script>
+(() => {
+  const zh = [
+    [/Queue is full! Please try again\.?/g, "当前排队人数已满，请稍候片刻再试（您的文字未受影响）。"],
+    [/This application is currently busy\. Please try again\.?/g, "系统正忙，请稍候片刻再试（您的文字未受影响）。"],
+    [/Connection errored out\.?/g, "与服务器的连接中断，请稍后重试。"],
+  ];
+  const fix = (node) => {
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      let v = t.nodeValue;
+      for (const [re, to] of zh) v = v.replace(re, to);
+      if (v !== t.nodeValue) t.nodeValue = v;
+    }
+  };
+  new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach((n) => fix(n.nodeType === 3 ? n.parentNode || document.body : n))))
+    .observe(document.documentElement, {childList: true, subtree: true, characterData: false});
+})();
+</script>"""
 
 
 @dataclass
@@ -206,6 +232,7 @@ def launch(settings: Settings) -> None:
     """Build services, index the corpus, build the page and serve it (blocking)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("drafting").setLevel(logging.INFO)
+    install_log_redaction()  # a provider's error text may echo the API key: masked in every log line
     # Uploaded issues are confidential: keep Gradio's copies under the data folder, not in /tmp.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.data_dir / "uploads"))
     services = build_services(settings)
@@ -213,13 +240,18 @@ def launch(settings: Settings) -> None:
     issues, stats = services.ingest()
     # An accept killed between the database and the corpus write is finished here, before anyone drafts.
     drift = maintenance.check(services, repair=True)
-    if drift.repaired:
+    if drift.repaired or drift.unreadable:  # a bad corpus file is named at start-up, never fatal
         print(f"启动检查：{drift.summary()}", flush=True)
     print(f"语料库：{len(issues)} 期，索引 {services.index.count()} 条（新增 {stats.added}，更新 {stats.updated}）", flush=True)
     demo = build_app(services)
     server = settings.server
     auth = [(user, pw.get_secret_value()) for user, pw in server.users.items()] or None
-    demo.queue(default_concurrency_limit=server.concurrency, max_size=max(16, server.concurrency * 8))
+    # drafts hold their own slots (drafting/ui/slots.py), so the queue holds only short events: room for many users
+    demo.queue(default_concurrency_limit=server.concurrency, max_size=max(64, server.concurrency * 16))
+    guard = Middleware(
+        AccessGuard, login_required=bool(auth),
+        throttle=LoginThrottle(max_failures=server.login_max_failures, window=server.login_window_s),
+    )
     url = f"http://{server.host}:{server.port}"
     print(f"植德短评起草：{url}" + ("（需登录）" if auth else ""), flush=True)
     demo.launch(
@@ -236,6 +268,8 @@ def launch(settings: Settings) -> None:
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
         i18n=gradio_i18n(),
         prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
+        app_kwargs={"middleware": [guard]},
+        head=CHINESE_MESSAGES_JS,
     )
     mount_api(demo, services)
     print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)

@@ -18,6 +18,7 @@ from drafting.ui import format as fmt
 from drafting.ui import precedent_feedback, source_input
 from drafting.ui import review_format as rfmt
 from drafting.ui.app import UIContext, guarded
+from drafting.ui.slots import DraftSlots
 
 logger = logging.getLogger(__name__)
 
@@ -487,5 +488,15 @@ def wire(ctx: UIContext) -> None:
     ]
     if model_choice is not None and offline_choice is not None:
         inputs += [model_choice, offline_choice]
+    server = services.settings.server
+    slots = DraftSlots(model=server.concurrency, offline=server.offline_concurrency)
+
+    def is_offline(args: tuple[Any, ...]) -> bool:
+        chosen = offline_choice is not None and len(args) == len(inputs) and bool(args[inputs.index(offline_choice)])
+        return chosen or not services.drafter.models()
+
+    limited = slots.limit(run, is_offline=is_offline,
+                          waiting_update=lambda n: {status_md: f"排队中：前面还有模型草稿在起草（等待 {n} 份）……"})
     for btn in (c["draft_btn"], c["draft_regen_btn"]):
-        btn.click(run, inputs, outputs, concurrency_id="draft", concurrency_limit=services.settings.server.concurrency)
+        # slots, not Gradio's per-event limit: offline drafts must never wait behind model drafts
+        btn.click(limited, inputs, outputs, concurrency_limit=None)
