@@ -492,7 +492,8 @@ def wire(ctx: UIContext) -> None:
     slots = DraftSlots(model=server.concurrency, offline=server.offline_concurrency)
 
     def is_offline(args: tuple[Any, ...]) -> bool:
-        chosen = offline_choice is not None and len(args) == len(inputs) and bool(args[inputs.index(offline_choice)])
+        # Gradio inserts the gr.Request among the inputs (run's signature); the offline switch is always the last one.
+        chosen = offline_choice is not None and len(args) >= len(inputs) and bool(args[-1])
         return chosen or not services.drafter.models()
 
     limited = slots.limit(run, is_offline=is_offline,
