@@ -218,10 +218,8 @@ def test_cli_batch_offline_exports_and_publishes(tmp_path: Path, monkeypatch: py
 
 
 def _fake_server():
-    try:
-        from fake_openai import FakeOpenAI
-    except ImportError:
-        pytest.skip("tests/fake_openai.py (the OpenAI-protocol test server) is not there yet")
+    from fake_openai import FakeOpenAI
+
     return FakeOpenAI
 
 
@@ -290,11 +288,12 @@ def test_batch_tab_in_browser(tmp_path: Path, output_dir: Path) -> None:
     import shutil
     import socket
 
-    playwright = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as playwright
+    from conftest import make_settings, missing_tool
+
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("needs Debian's chromium (apt install chromium)")
-    from conftest import make_settings
+        missing_tool("needs Debian's chromium (apt install chromium)")
 
     from drafting.corpus import parse_file
     from drafting.services import build_services

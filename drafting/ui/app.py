@@ -25,7 +25,8 @@ from drafting.ui import format as fmt
 logger = logging.getLogger(__name__)
 
 # Tab modules in page order. Each has TAB_ID, TAB_LABEL, build(ctx) and optionally wire(ctx) (run after every tab
-# is built, for events that reach into other tabs). A module that does not exist yet (batch_tab) is skipped.
+# is built, for events that reach into other tabs). A tab that fails to import stops the app: a page quietly
+# missing its 批量 tab would look like a working product.
 TAB_MODULES = [
     "drafting.ui.draft_tab",
     "drafting.ui.batch_tab",
@@ -96,15 +97,7 @@ def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
 
 def _tab_modules() -> list[ModuleType]:
-    modules = []
-    for name in TAB_MODULES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency inside the tab, not an absent optional tab
-                raise
-            logger.debug("tab %s not present", name)
-    return modules
+    return [importlib.import_module(name) for name in TAB_MODULES]
 
 
 def build_app(services: Services) -> gr.Blocks:
