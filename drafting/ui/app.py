@@ -125,8 +125,8 @@ def theme() -> gr.themes.Base:
     return gr.themes.Default(primary_hue="teal", font=fonts, font_mono=["Noto Sans Mono CJK SC", "monospace"])
 
 
-def launch(settings: Settings) -> None:
-    """Build services, index the corpus, build the page and serve it (blocking)."""
+def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
+    """Build services, index the corpus, build the page and serve it (blocking unless block=False, for tests)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("drafting").setLevel(logging.INFO)
     # Uploaded issues are confidential: keep Gradio's copies under the data folder, not in /tmp.
@@ -157,4 +157,6 @@ def launch(settings: Settings) -> None:
         css=CSS,
         footer_links=[],
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
+        prevent_thread_lock=not block,
     )
+    return demo
