@@ -30,13 +30,18 @@ def policy_list(n: int, section: str = "政策速递") -> BatchInput:
 
 
 class LocalDrafter:
-    """Stands in for DraftingService in runner unit tests: records calls, can be slow or fail."""
+    """Stands in for DraftingService in runner unit tests: records calls, can be slow, fail or hold calls.
 
-    def __init__(self, delay: float = 0.0, fail: set[str] | None = None) -> None:
-        self.delay, self.fail = delay, fail or set()
+    Kept where a test needs what the real service cannot give on demand: a failure on chosen items, or calls
+    held open until `overlap` of them run at once (concurrency proven by a counter, not by a sleep).
+    """
+
+    def __init__(self, delay: float = 0.0, fail: set[str] | None = None, overlap: int | None = None) -> None:
+        self.delay, self.fail, self.overlap = delay, fail or set(), overlap
         self.calls: list[str] = []
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
+        self._overlapped = threading.Event()
 
     def __call__(self, request: DraftRequest) -> list[Draft]:
         title = request.item.title if request.item else (request.raw_text or "")[:10]
@@ -44,7 +49,11 @@ class LocalDrafter:
             self.calls.append(title)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.overlap is not None and self.in_flight >= self.overlap:
+                self._overlapped.set()
         try:
+            if self.overlap is not None:
+                assert self._overlapped.wait(120), f"never {self.overlap} calls at once"
             time.sleep(self.delay)
             if title in self.fail:
                 raise ModelError("模型服务超时（测试）")
@@ -77,7 +86,7 @@ def test_rate_limiter_spaces_requests() -> None:
 
 
 def test_concurrency_limit_order_and_checkpoint(tmp_path: Path) -> None:
-    drafter = LocalDrafter(delay=0.05)
+    drafter = LocalDrafter(overlap=3)
     ticks: list[int] = []
     runner = BatchRunner(drafter, data_dir=tmp_path, concurrency=3)
     report = runner.run(policy_list(10), batch_id="b1", progress=lambda p: ticks.append(p.done))
@@ -236,34 +245,35 @@ def test_kill_midway_then_resume_does_not_redraft(tmp_path: Path) -> None:
                                  "body": f"2023年9月{i + 1}日，某市印发第{i + 1}号元宇宙产业扶持政策，提出到2025年产业规模达到{100 + i}亿元。"},
                                 ensure_ascii=False) + "\n")
     out = tmp_path / "issue.docx"
-    with FakeOpenAI(latency=0.5) as server:
+    # The resumed run asks for another model name, so its requests are told apart from any request of the killed
+    # run still on the wire, without sleeping and counting.
+    with FakeOpenAI(latency=0.5, models=["fake-chat", "fake-resume"]) as server:
         env = _env(tmp_path, DRAFTING_LLM__BASE_URL=server.url, DRAFTING_LLM__MODEL="fake-chat",
                    DRAFTING_LLM__API_KEY="test-key", DRAFTING_LLM__MAX_RETRIES="0")
         cmd = [sys.executable, "-m", "drafting", "batch", str(items), "-o", str(out), "--concurrency", "2", "--json"]
         proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         checkpoint = None
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and proc.poll() is None:
+        while proc.poll() is None:  # a hang is caught by pytest-timeout, not by a clock here
             found = list((tmp_path / "data" / "batches").glob("*/checkpoint.jsonl"))
             if found and len(found[0].read_text(encoding="utf-8").splitlines()) >= 4:
                 checkpoint = found[0]
                 break
             time.sleep(0.05)
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert checkpoint is not None, "no drafts were checkpointed in time"
+        assert checkpoint is not None, "no drafts were checkpointed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        time.sleep(0.5)  # let the server log any request that was already on the wire
         before = {json.loads(line)["key"] for line in checkpoint.read_text(encoding="utf-8").splitlines()
                   if line.strip().endswith("}")}
         assert 4 <= len(before) < 12 and not out.exists()
-        requests_before = len(server.requests)
 
-        done = subprocess.run(cmd + ["--resume"], env=env, cwd=tmp_path, capture_output=True, timeout=300, check=False)
+        resume_env = {**env, "DRAFTING_LLM__MODEL": "fake-resume"}
+        done = subprocess.run(cmd + ["--resume"], env=resume_env, cwd=tmp_path, capture_output=True, timeout=300,
+                              check=False)
         assert done.returncode == 0, done.stderr.decode()
         summary = json.loads(done.stdout)
         assert summary["done"] == 12 and summary["resumed"] == len(before) and summary["drafted"] == 12 - len(before)
-        redrafted = server.requests[requests_before:]
+        redrafted = [r for r in server.requests if r.get("model") == "fake-resume"]
         assert len(redrafted) == 12 - len(before)
         asked = "\n".join(json.dumps(r, ensure_ascii=False) for r in redrafted)
         titles = {f"某市发布第{i + 1}号元宇宙产业政策": None for i in range(12)}
@@ -313,7 +323,7 @@ def test_batch_tab_in_browser(tmp_path: Path, output_dir: Path) -> None:
             page.goto(f"http://127.0.0.1:{port}")
             page.get_by_role("tab", name="批量").click()
             page.locator("#dz-batch-file input[type=file]").set_input_files(str(DATA / "items.jsonl"))
-            page.wait_for_timeout(500)
+            playwright.expect(page.locator("#dz-batch-file")).to_contain_text("items.jsonl")  # the upload finished
             page.locator("#dz-batch-run").click()
             playwright.expect(page.locator("#dz-batch-report")).to_contain_text("完成 6/6 条", timeout=120_000)
             table = page.locator("#dz-batch-table")
