@@ -86,7 +86,8 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     row: dict[str, object] = {"module": pattern, **stats,
                               "score": round(100 * (killed + stats.get("timeout", 0)) / judged, 1) if judged else None}
     if survivors:
-        listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True)
+        listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True,
+                                 check=False)
         row["survivors"] = [line.strip().split(":")[0] for line in listing.stdout.splitlines() if "survived" in line]
     return row
 
