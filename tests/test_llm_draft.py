@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -91,17 +90,6 @@ def test_streaming_emits_precedents_then_tokens_then_done(seeded_services, fake_
     tokens = [e.text for e in events if e.kind == "token"]
     assert len(tokens) > 5, "the reply arrives in several chunks"
     assert "".join(tokens).strip() == events[-1].draft.commentary
-
-
-def test_non_streaming_server_reply_works(seeded_services, fake_openai, chongqing: Item) -> None:
-    """The fake also answers plain (non-SSE) requests, as used by other clients of the fixture."""
-    import httpx
-
-    reply = httpx.post(f"{fake_openai.url}/chat/completions", json={"model": "m", "messages": [
-        {"role": "user", "content": f"<source>{chongqing.body}</source>"}]}).json()
-    assert reply["choices"][0]["finish_reason"] == "stop"
-    assert "《重庆市元宇宙产业发展行动计划" in reply["choices"][0]["message"]["content"]
-    assert httpx.get(f"{fake_openai.url}/models").json()["data"][0]["id"] == "fake-chat"
 
 
 def test_429_and_500_are_retried_then_succeed(seeded_services, fake_openai, chongqing: Item) -> None:
@@ -203,13 +191,6 @@ def test_models_and_model_choice(seeded_services, fake_openai, chongqing: Item) 
 def test_offline_flag_wins_over_a_configured_model(seeded_services, fake_openai, chongqing: Item) -> None:
     (draft,) = _drafter(seeded_services, fake_openai.url).draft(DraftRequest(item=_blind(chongqing), offline=True))
     assert draft.offline and fake_openai.requests == []
-
-
-def test_server_is_reusable_standalone_shape(fake_openai) -> None:
-    assert fake_openai.url.startswith("http://127.0.0.1:") and fake_openai.url.endswith("/v1")
-    with pytest.raises(AttributeError):
-        fake_openai.configure(no_such_option=1)
-    json.dumps(fake_openai.requests)
 
 
 def test_retry_after_is_honoured(seeded_services, fake_openai, chongqing: Item, caplog: pytest.LogCaptureFixture) -> None:
