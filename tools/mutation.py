@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # module key → (file glob mutmut mutates, the narrowest tests that cover it)
 MODULES: dict[str, tuple[str, list[str]]] = {
-    "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py"]),
+    "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py"]),
     "text": ("drafting/corpus/text.py", ["tests/test_parse.py", "tests/test_text_repairs.py", "-k", "not pdf and not cli"]),
     "retrieve": ("drafting/retrieve.py", ["tests/test_retrieve.py"]),
     "offline": ("drafting/offline.py", ["tests/test_offline.py"]),
