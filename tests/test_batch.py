@@ -64,6 +64,24 @@ class LocalDrafter:
                 self.in_flight -= 1
 
 
+class RealDrafter:
+    """The real drafting service (offline, over the seeded corpus), recording which items it was asked for."""
+
+    def __init__(self, services) -> None:
+        self.services = services
+        self.calls: list[str] = []
+
+    def __call__(self, request: DraftRequest) -> list[Draft]:
+        self.calls.append(request.item.title if request.item else (request.raw_text or "")[:10])
+        return self.services.drafter.draft(request)
+
+
+@pytest.fixture
+def real(seeded_services):
+    """A fresh recording wrapper over the real offline drafter per use: real(), real(), …"""
+    return lambda: RealDrafter(seeded_services)
+
+
 def checkpoint_lines(folder: Path) -> list[dict]:
     return [json.loads(line) for line in (folder / "checkpoint.jsonl").read_text(encoding="utf-8").splitlines()]
 
@@ -120,43 +138,43 @@ def test_failures_reported_then_resume_drafts_only_the_rest(tmp_path: Path) -> N
     assert len(done) == len(set(done)) == 6  # nothing drafted twice
 
 
-def test_fresh_run_keeps_old_checkpoint_and_torn_line_is_ignored(tmp_path: Path) -> None:
+def test_fresh_run_keeps_old_checkpoint_and_torn_line_is_ignored(tmp_path: Path, real) -> None:
     batch = policy_list(3)
-    BatchRunner(LocalDrafter(), data_dir=tmp_path).run(batch, batch_id="b")
+    BatchRunner(real(), data_dir=tmp_path, offline=True).run(batch, batch_id="b")
     folder = tmp_path / "batches" / "b"
     with (folder / "checkpoint.jsonl").open("a") as fh:
         fh.write('{"key": "i123", "status": "do')  # killed mid-write
     assert len(Checkpoint(folder / "checkpoint.jsonl").load()) == 3
-    drafter = LocalDrafter()
-    BatchRunner(drafter, data_dir=tmp_path).run(batch, batch_id="b")  # no resume: start over
+    drafter = real()
+    BatchRunner(drafter, data_dir=tmp_path, offline=True).run(batch, batch_id="b")  # no resume: start over
     assert len(drafter.calls) == 3
     assert len(list(folder.glob("checkpoint-*.jsonl"))) == 1
 
 
-def test_resume_after_torn_line_keeps_records_written_after_it(tmp_path: Path) -> None:
+def test_resume_after_torn_line_keeps_records_written_after_it(tmp_path: Path, real) -> None:
     batch = policy_list(4)
     first = LocalDrafter(fail={"第3号元宇宙政策", "第4号元宇宙政策"})
     BatchRunner(first, data_dir=tmp_path, concurrency=1).run(batch, batch_id="b")
     folder = tmp_path / "batches" / "b"
     with (folder / "checkpoint.jsonl").open("a") as fh:
         fh.write('{"key": "i123", "status": "do')  # killed mid-write
-    BatchRunner(LocalDrafter(), data_dir=tmp_path, concurrency=1).run(batch, batch_id="b", resume=True)
+    BatchRunner(real(), data_dir=tmp_path, concurrency=1, offline=True).run(batch, batch_id="b", resume=True)
     # The records appended after the torn line must survive: a third run drafts nothing again.
-    third = LocalDrafter()
-    again = BatchRunner(third, data_dir=tmp_path, concurrency=1).run(batch, batch_id="b", resume=True)
+    third = real()
+    again = BatchRunner(third, data_dir=tmp_path, concurrency=1, offline=True).run(batch, batch_id="b", resume=True)
     assert third.calls == []
     assert again.complete
 
 
-def test_only_policy_items_drafted_unless_all_sections(tmp_path: Path) -> None:
+def test_only_policy_items_drafted_unless_all_sections(tmp_path: Path, real) -> None:
     batch = read_items(DATA / "items.jsonl")  # 2 policy items, 1 raw policy text, 2 news, 1 deal
-    drafter = LocalDrafter()
-    report = BatchRunner(drafter, data_dir=tmp_path).run(batch, batch_id="p")
+    drafter = real()
+    report = BatchRunner(drafter, data_dir=tmp_path, offline=True).run(batch, batch_id="p")
     assert len(drafter.calls) == 3
     assert report.complete
     assert [bool(i.commentary) for i in report.items()] == [True, True, True, False, False, False]
-    everything = LocalDrafter()
-    report = BatchRunner(everything, data_dir=tmp_path, all_sections=True).run(batch, batch_id="a")
+    everything = real()
+    report = BatchRunner(everything, data_dir=tmp_path, all_sections=True, offline=True).run(batch, batch_id="a")
     assert len(everything.calls) == 6 and all(i.commentary for i in report.items())
 
 
@@ -169,13 +187,15 @@ def test_provider_down_stops_early_and_leaves_rest_pending(tmp_path: Path) -> No
     assert report.stopped and "连续 3 次失败" in report.stopped and "--resume" in report.stopped
 
 
-def test_corpus_duplicates_reported(tmp_path: Path) -> None:
+def test_corpus_duplicates_reported(tmp_path: Path, real) -> None:
     batch = read_items(DATA / "items.jsonl")
     news = next(e.item for e in batch.entries if e.item and e.item.section == "行业新闻")
-    runner = BatchRunner(LocalDrafter(), data_dir=tmp_path, corpus_titles={news.id: news.title})
+    runner = BatchRunner(real(), data_dir=tmp_path, corpus_titles={news.id: news.title}, offline=True)
     report = runner.run(batch, batch_id="dup")
     notes = report.duplicate_notes()
-    assert len(notes) == 1 and news.title[:20] in notes[0] and "语料库中已有" in notes[0]
+    # lines 1 and 2 are seed items the real drafter finds in the corpus; line 4 is the listed corpus title
+    assert [n.split("「")[0] for n in notes] == ["第 1 行", "第 2 行", "第 4 行"]
+    assert news.title[:20] in notes[2] and all("语料库中已有相同条目" in n for n in notes)
 
 
 # ---- with the real services: offline drafter, draft store, Chroma index, CLI ----
@@ -352,10 +372,10 @@ def test_batch_tab_in_browser(tmp_path: Path, output_dir: Path) -> None:
     assert len(parsed.items) == 6 and sum(1 for i in parsed.items if i.commentary) == 3
 
 
-def test_issue_review_reorder_edit_and_accepted_only(tmp_path: Path) -> None:
+def test_issue_review_reorder_edit_and_accepted_only(tmp_path: Path, real) -> None:
     from drafting.batch import IssueReview
 
-    report = BatchRunner(LocalDrafter(), data_dir=tmp_path).run(read_items(DATA / "items.jsonl"), batch_id="r")
+    report = BatchRunner(real(), data_dir=tmp_path, offline=True).run(read_items(DATA / "items.jsonl"), batch_id="r")
     review = IssueReview.from_report(report)
     assert review.period == "2023年第10期"
     policy = [e for e in review.ordered() if e.section == "政策速递"]
@@ -402,7 +422,20 @@ def test_prefetch_query_is_the_drafts_own_so_nothing_is_embedded_twice(tmp_path:
 def test_prefetch_warms_later_items_only(tmp_path: Path) -> None:
     warmed: list[str] = []
     batch = policy_list(7)
-    runner = BatchRunner(LocalDrafter(delay=0.3), data_dir=tmp_path, concurrency=3, prefetch_fn=warmed.append)
+    ahead = threading.Event()
+
+    def warm(text: str) -> None:
+        warmed.append(text)
+        if len(warmed) == 4:
+            ahead.set()
+
+    stub = LocalDrafter()
+
+    def draft(request: DraftRequest) -> list[Draft]:  # the first wave waits on the prefetcher, not on a clock
+        assert ahead.wait(120), "the prefetcher never got ahead"
+        return stub(request)
+
+    runner = BatchRunner(draft, data_dir=tmp_path, concurrency=3, prefetch_fn=warm)
     runner.run(batch, batch_id="w")
     items = [e.item for e in batch.entries if e.item]
     # The first wave is searched by the workers themselves; the rest ahead of time, in order.
