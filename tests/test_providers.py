@@ -96,21 +96,15 @@ def retry_delays(caplog: pytest.LogCaptureFixture) -> list[float]:
     return [float(m.group(1)) for r in caplog.records if (m := re.search(r"retry \d+/\d+ in ([\d.]+)s", r.getMessage()))]
 
 
-def test_429_waits_retry_after_then_succeeds(services, server: FakeOpenAI, caplog: pytest.LogCaptureFixture) -> None:
-    server.configure(fail_status=[429], retry_after=0.5)
+@pytest.mark.parametrize(("header", "wait"), [({"retry_after": 0.5}, 0.5), ({"retry_after_ms": 750}, 0.75)],
+                         ids=["retry-after", "retry-after-ms"])
+def test_429_waits_retry_after_then_succeeds(services, server: FakeOpenAI, caplog: pytest.LogCaptureFixture,
+                                             header: dict[str, float], wait: float) -> None:
+    server.configure(fail_status=[429], **header)
     use(services, server.url)
     with caplog.at_level(logging.WARNING, logger="drafting.llm"):
         drafts = services.drafter.draft(request())
-    assert retry_delays(caplog) == [0.5]  # Retry-After was honoured, not just the 0.01 s backoff
-    assert len(server.requests) == 2 and drafts[0].commentary
-
-
-def test_429_retry_after_ms_is_honoured(services, server: FakeOpenAI, caplog: pytest.LogCaptureFixture) -> None:
-    server.configure(fail_status=[429], retry_after_ms=750)
-    use(services, server.url)
-    with caplog.at_level(logging.WARNING, logger="drafting.llm"):
-        drafts = services.drafter.draft(request())
-    assert retry_delays(caplog) == [0.75]
+    assert retry_delays(caplog) == [wait]  # the provider's wait was honoured, not just the 0.01 s backoff
     assert len(server.requests) == 2 and drafts[0].commentary
 
 
