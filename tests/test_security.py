@@ -30,6 +30,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     with bench_load.running_app(
         tmp_path_factory.mktemp("secure_app"), users={USER: PASSWORD}, api_key=SECRET,
         extra_env={"DRAFTING_SERVER__MAX_UPLOAD_MB": "1"},
+        timeout=540,  # generous: on a busy shared machine the first embedding of the seed alone took 75 s
     ) as running:
         yield running
 
