@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.guard import check, cn_to_int, format_findings, short_names
+from drafting.guard import check, check_facts, cn_to_int, format_findings, short_names
 from drafting.models import Finding, Item
 from drafting.settings import GuardSettings
 
@@ -78,3 +78,27 @@ def test_format_findings_names_field_span_kind_and_message() -> None:
         "- 标题[0–4] date：日期不符"
     )
     assert format_findings([]) == "事实核查：未发现问题"
+
+
+CHONGQING = Item(section="政策速递", title="重庆发布元宇宙产业发展行动计划", date="2023-09-25",
+                 body="2023年9月22日，重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划（2023—2025年）》，"
+                      "提出到2025年全市元宇宙相关产业规模达2500亿元，年均增速194%。")
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("于2024年9月22日印发", "date"), ("于2023年10月22日印发", "date"), ("于2023年9月23日印发", "date"),
+    ("产业规模达2600亿元", "number"), ("年均增速195%", "number"),
+])
+def test_a_date_or_figure_off_by_one_part_is_caught(said: str, kind: str) -> None:
+    found = [f for f in check_facts_only(said) if f.kind == kind]
+    assert len(found) == 1, found
+
+
+@pytest.mark.parametrize("said", ["于2023年9月22日印发", "产业规模达2500亿元", "规模达2500", "年均增速194%",
+                                  "于2023年9月25日发布"])  # the item's own date field is a source too
+def test_the_same_date_or_figure_passes(said: str) -> None:
+    assert [f for f in check_facts_only(said) if f.kind in {"date", "number"}] == []
+
+
+def check_facts_only(said: str) -> list[Finding]:
+    return check_facts(f"该行动计划{said}，为产业发展提供保障。", CHONGQING)
