@@ -9,7 +9,7 @@ $(BIN)/drafting: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-.PHONY: run test bench lint
+.PHONY: run test bench lint mutation test-random
 run: $(BIN)/drafting
 	$(BIN)/python app.py
 
@@ -21,3 +21,15 @@ bench: $(BIN)/drafting
 
 lint: $(BIN)/drafting
 	$(BIN)/ruff check drafting tests
+
+# Mutation score per module (mutmut, slow, not in CI): guard, corpus/text, retrieve, offline, assemble, export.
+# `make mutation MODULES="guard text"` for some; survivors are listed with --survivors.
+mutation: $(BIN)/drafting
+	$(BIN)/python tools/mutation.py --survivors $(MODULES)
+
+# The suite once in random order, to expose tests that depend on each other. pytest-randomly goes in a side
+# folder, not the venv, so ordinary runs keep their order; SEED=n replays an order it printed.
+RANDOMLY := /tmp/drafting-randomly
+test-random: $(BIN)/drafting
+	[ -d $(RANDOMLY)/pytest_randomly ] || $(BIN)/pip install -q --target $(RANDOMLY) pytest-randomly
+	PYTHONPATH=$(CURDIR):$(RANDOMLY) nice $(BIN)/python -m pytest -p randomly -q $(if $(SEED),--randomly-seed=$(SEED))

@@ -270,6 +270,7 @@ class BatchRunner:
         """Draft every entry not already finished; returns the report (failures inside, not raised)."""
         started = time.perf_counter()
         self._stop, self._failures_in_row, self._started = None, 0, set()
+        self._interrupted = False
         folder = self.folder(batch_id)
         folder.mkdir(parents=True, exist_ok=True)
         checkpoint = Checkpoint(folder / "checkpoint.jsonl")
@@ -322,7 +323,9 @@ class BatchRunner:
                     finish(fut.result())
         except BaseException:
             # Ctrl-C or a bug: drop queued work; finished drafts are already in the checkpoint.
-            self._stop = self._stop or "已中断"
+            with self._lock:  # from here on no worker writes: the checkpoint stays as SIGKILL would leave it
+                self._interrupted = True
+                self._stop = self._stop or "已中断"
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
@@ -390,12 +393,15 @@ class BatchRunner:
                 result.draft_id = self.store.create(draft, batch_id=batch_id)
             except Exception:
                 logger.exception("could not store draft for %s", entry.key)
-        result.status = "done"
-        checkpoint.append({
-            "key": entry.key, "line": entry.line, "status": "done", "draft_id": result.draft_id,
-            "item": result.item.model_dump(mode="json"), "commentary": result.commentary,
-            "duplicates": result.duplicates, "draft": draft.model_dump(mode="json"), "at": _now(),
-        })
+        with self._lock:
+            if self._interrupted:  # finished after the run was interrupted: dropped, as a killed process would
+                return result
+            result.status = "done"
+            checkpoint.append({
+                "key": entry.key, "line": entry.line, "status": "done", "draft_id": result.draft_id,
+                "item": result.item.model_dump(mode="json"), "commentary": result.commentary,
+                "duplicates": result.duplicates, "draft": draft.model_dump(mode="json"), "at": _now(),
+            })
         return result
 
     def _prefetch(self, entries: list[BatchEntry]) -> None:

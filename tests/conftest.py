@@ -64,3 +64,13 @@ def fake_openai():
 
     with FakeOpenAI() as server:
         yield server
+
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def missing_tool(reason: str) -> None:
+    """Skip when a system tool is absent on a developer's machine; fail in CI, which installs it (.ci/run)."""
+    if IN_CI:
+        pytest.fail(f"CI must provide this: {reason}")
+    pytest.skip(reason)

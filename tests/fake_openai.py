@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import email.utils
 import json
 import re
 import socket
@@ -142,6 +143,8 @@ class FakeOpenAI:
         reply: str | Callable[[dict[str, Any]], str] | None = None,
         fail_status: list[int] | None = None,
         retry_after: float | None = None,
+        retry_after_ms: int | None = None,
+        retry_after_date: float | None = None,
         cut_stream_after: int | None = None,
         api_key: str | None = None,
         port: int = 0,
@@ -154,6 +157,8 @@ class FakeOpenAI:
         self.reply = reply
         self.fail_status = list(fail_status or [])
         self.retry_after = retry_after
+        self.retry_after_ms = retry_after_ms  # a 429 also sends `retry-after-ms: <n>` (OpenAI's own header)
+        self.retry_after_date = retry_after_date  # a 429 sends Retry-After as an HTTP date this many seconds ahead
         self.cut_stream_after = cut_stream_after
         self.api_key = api_key
         self.models = models or ["fake-chat"]
@@ -190,6 +195,10 @@ class FakeOpenAI:
     def _error(self, status: int) -> Response:
         kinds = {401: "invalid_api_key", 404: "model_not_found", 429: "rate_limit_exceeded"}
         headers = {"retry-after": f"{self.retry_after:g}"} if status == 429 and self.retry_after is not None else {}
+        if status == 429 and self.retry_after_ms is not None:
+            headers["retry-after-ms"] = str(self.retry_after_ms)
+        if status == 429 and self.retry_after_date is not None:
+            headers["retry-after"] = email.utils.formatdate(time.time() + self.retry_after_date, usegmt=True)
         payload = {"error": {"message": f"fake error {status}", "type": kinds.get(status, "server_error"),
                              "code": kinds.get(status, None), "param": None}}
         return JSONResponse(payload, status_code=status, headers=headers)

@@ -449,7 +449,3 @@ def test_bad_input(case: Case, env: SimpleNamespace) -> None:
 @pytest.mark.parametrize("case", UI_CASES, ids=[c.name for c in UI_CASES])
 def test_bad_input_ui(case: Case, env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch) -> None:
     run_case(case, env, monkeypatch)
-
-
-def test_enough_cases() -> None:
-    assert len(CASES) + len(UI_CASES) >= 25

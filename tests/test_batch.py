@@ -30,13 +30,18 @@ def policy_list(n: int, section: str = "政策速递") -> BatchInput:
 
 
 class LocalDrafter:
-    """Stands in for DraftingService in runner unit tests: records calls, can be slow or fail."""
+    """Stands in for DraftingService in runner unit tests: records calls, can be slow, fail or hold calls.
 
-    def __init__(self, delay: float = 0.0, fail: set[str] | None = None) -> None:
-        self.delay, self.fail = delay, fail or set()
+    Kept where a test needs what the real service cannot give on demand: a failure on chosen items, or calls
+    held open until `overlap` of them run at once (concurrency proven by a counter, not by a sleep).
+    """
+
+    def __init__(self, delay: float = 0.0, fail: set[str] | None = None, overlap: int | None = None) -> None:
+        self.delay, self.fail, self.overlap = delay, fail or set(), overlap
         self.calls: list[str] = []
         self.in_flight = self.max_in_flight = 0
         self._lock = threading.Lock()
+        self._overlapped = threading.Event()
 
     def __call__(self, request: DraftRequest) -> list[Draft]:
         title = request.item.title if request.item else (request.raw_text or "")[:10]
@@ -44,7 +49,11 @@ class LocalDrafter:
             self.calls.append(title)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            if self.overlap is not None and self.in_flight >= self.overlap:
+                self._overlapped.set()
         try:
+            if self.overlap is not None:
+                assert self._overlapped.wait(120), f"never {self.overlap} calls at once"
             time.sleep(self.delay)
             if title in self.fail:
                 raise ModelError("模型服务超时（测试）")
@@ -53,6 +62,24 @@ class LocalDrafter:
         finally:
             with self._lock:
                 self.in_flight -= 1
+
+
+class RealDrafter:
+    """The real drafting service (offline, over the seeded corpus), recording which items it was asked for."""
+
+    def __init__(self, services) -> None:
+        self.services = services
+        self.calls: list[str] = []
+
+    def __call__(self, request: DraftRequest) -> list[Draft]:
+        self.calls.append(request.item.title if request.item else (request.raw_text or "")[:10])
+        return self.services.drafter.draft(request)
+
+
+@pytest.fixture
+def real(seeded_services):
+    """A fresh recording wrapper over the real offline drafter per use: real(), real(), …"""
+    return lambda: RealDrafter(seeded_services)
 
 
 def checkpoint_lines(folder: Path) -> list[dict]:
@@ -77,7 +104,7 @@ def test_rate_limiter_spaces_requests() -> None:
 
 
 def test_concurrency_limit_order_and_checkpoint(tmp_path: Path) -> None:
-    drafter = LocalDrafter(delay=0.05)
+    drafter = LocalDrafter(overlap=3)
     ticks: list[int] = []
     runner = BatchRunner(drafter, data_dir=tmp_path, concurrency=3)
     report = runner.run(policy_list(10), batch_id="b1", progress=lambda p: ticks.append(p.done))
@@ -111,43 +138,43 @@ def test_failures_reported_then_resume_drafts_only_the_rest(tmp_path: Path) -> N
     assert len(done) == len(set(done)) == 6  # nothing drafted twice
 
 
-def test_fresh_run_keeps_old_checkpoint_and_torn_line_is_ignored(tmp_path: Path) -> None:
+def test_fresh_run_keeps_old_checkpoint_and_torn_line_is_ignored(tmp_path: Path, real) -> None:
     batch = policy_list(3)
-    BatchRunner(LocalDrafter(), data_dir=tmp_path).run(batch, batch_id="b")
+    BatchRunner(real(), data_dir=tmp_path, offline=True).run(batch, batch_id="b")
     folder = tmp_path / "batches" / "b"
     with (folder / "checkpoint.jsonl").open("a") as fh:
         fh.write('{"key": "i123", "status": "do')  # killed mid-write
     assert len(Checkpoint(folder / "checkpoint.jsonl").load()) == 3
-    drafter = LocalDrafter()
-    BatchRunner(drafter, data_dir=tmp_path).run(batch, batch_id="b")  # no resume: start over
+    drafter = real()
+    BatchRunner(drafter, data_dir=tmp_path, offline=True).run(batch, batch_id="b")  # no resume: start over
     assert len(drafter.calls) == 3
     assert len(list(folder.glob("checkpoint-*.jsonl"))) == 1
 
 
-def test_resume_after_torn_line_keeps_records_written_after_it(tmp_path: Path) -> None:
+def test_resume_after_torn_line_keeps_records_written_after_it(tmp_path: Path, real) -> None:
     batch = policy_list(4)
     first = LocalDrafter(fail={"第3号元宇宙政策", "第4号元宇宙政策"})
     BatchRunner(first, data_dir=tmp_path, concurrency=1).run(batch, batch_id="b")
     folder = tmp_path / "batches" / "b"
     with (folder / "checkpoint.jsonl").open("a") as fh:
         fh.write('{"key": "i123", "status": "do')  # killed mid-write
-    BatchRunner(LocalDrafter(), data_dir=tmp_path, concurrency=1).run(batch, batch_id="b", resume=True)
+    BatchRunner(real(), data_dir=tmp_path, concurrency=1, offline=True).run(batch, batch_id="b", resume=True)
     # The records appended after the torn line must survive: a third run drafts nothing again.
-    third = LocalDrafter()
-    again = BatchRunner(third, data_dir=tmp_path, concurrency=1).run(batch, batch_id="b", resume=True)
+    third = real()
+    again = BatchRunner(third, data_dir=tmp_path, concurrency=1, offline=True).run(batch, batch_id="b", resume=True)
     assert third.calls == []
     assert again.complete
 
 
-def test_only_policy_items_drafted_unless_all_sections(tmp_path: Path) -> None:
+def test_only_policy_items_drafted_unless_all_sections(tmp_path: Path, real) -> None:
     batch = read_items(DATA / "items.jsonl")  # 2 policy items, 1 raw policy text, 2 news, 1 deal
-    drafter = LocalDrafter()
-    report = BatchRunner(drafter, data_dir=tmp_path).run(batch, batch_id="p")
+    drafter = real()
+    report = BatchRunner(drafter, data_dir=tmp_path, offline=True).run(batch, batch_id="p")
     assert len(drafter.calls) == 3
     assert report.complete
     assert [bool(i.commentary) for i in report.items()] == [True, True, True, False, False, False]
-    everything = LocalDrafter()
-    report = BatchRunner(everything, data_dir=tmp_path, all_sections=True).run(batch, batch_id="a")
+    everything = real()
+    report = BatchRunner(everything, data_dir=tmp_path, all_sections=True, offline=True).run(batch, batch_id="a")
     assert len(everything.calls) == 6 and all(i.commentary for i in report.items())
 
 
@@ -160,13 +187,15 @@ def test_provider_down_stops_early_and_leaves_rest_pending(tmp_path: Path) -> No
     assert report.stopped and "连续 3 次失败" in report.stopped and "--resume" in report.stopped
 
 
-def test_corpus_duplicates_reported(tmp_path: Path) -> None:
+def test_corpus_duplicates_reported(tmp_path: Path, real) -> None:
     batch = read_items(DATA / "items.jsonl")
     news = next(e.item for e in batch.entries if e.item and e.item.section == "行业新闻")
-    runner = BatchRunner(LocalDrafter(), data_dir=tmp_path, corpus_titles={news.id: news.title})
+    runner = BatchRunner(real(), data_dir=tmp_path, corpus_titles={news.id: news.title}, offline=True)
     report = runner.run(batch, batch_id="dup")
     notes = report.duplicate_notes()
-    assert len(notes) == 1 and news.title[:20] in notes[0] and "语料库中已有" in notes[0]
+    # lines 1 and 2 are seed items the real drafter finds in the corpus; line 4 is the listed corpus title
+    assert [n.split("「")[0] for n in notes] == ["第 1 行", "第 2 行", "第 4 行"]
+    assert news.title[:20] in notes[2] and all("语料库中已有相同条目" in n for n in notes)
 
 
 # ---- with the real services: offline drafter, draft store, Chroma index, CLI ----
@@ -218,10 +247,8 @@ def test_cli_batch_offline_exports_and_publishes(tmp_path: Path, monkeypatch: py
 
 
 def _fake_server():
-    try:
-        from fake_openai import FakeOpenAI
-    except ImportError:
-        pytest.skip("tests/fake_openai.py (the OpenAI-protocol test server) is not there yet")
+    from fake_openai import FakeOpenAI
+
     return FakeOpenAI
 
 
@@ -238,34 +265,35 @@ def test_kill_midway_then_resume_does_not_redraft(tmp_path: Path) -> None:
                                  "body": f"2023年9月{i + 1}日，某市印发第{i + 1}号元宇宙产业扶持政策，提出到2025年产业规模达到{100 + i}亿元。"},
                                 ensure_ascii=False) + "\n")
     out = tmp_path / "issue.docx"
-    with FakeOpenAI(latency=0.5) as server:
+    # The resumed run asks for another model name, so its requests are told apart from any request of the killed
+    # run still on the wire, without sleeping and counting.
+    with FakeOpenAI(latency=0.5, models=["fake-chat", "fake-resume"]) as server:
         env = _env(tmp_path, DRAFTING_LLM__BASE_URL=server.url, DRAFTING_LLM__MODEL="fake-chat",
                    DRAFTING_LLM__API_KEY="test-key", DRAFTING_LLM__MAX_RETRIES="0")
         cmd = [sys.executable, "-m", "drafting", "batch", str(items), "-o", str(out), "--concurrency", "2", "--json"]
         proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         checkpoint = None
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline and proc.poll() is None:
+        while proc.poll() is None:  # a hang is caught by pytest-timeout, not by a clock here
             found = list((tmp_path / "data" / "batches").glob("*/checkpoint.jsonl"))
             if found and len(found[0].read_text(encoding="utf-8").splitlines()) >= 4:
                 checkpoint = found[0]
                 break
             time.sleep(0.05)
         assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert checkpoint is not None, "no drafts were checkpointed in time"
+        assert checkpoint is not None, "no drafts were checkpointed"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-        time.sleep(0.5)  # let the server log any request that was already on the wire
         before = {json.loads(line)["key"] for line in checkpoint.read_text(encoding="utf-8").splitlines()
                   if line.strip().endswith("}")}
         assert 4 <= len(before) < 12 and not out.exists()
-        requests_before = len(server.requests)
 
-        done = subprocess.run(cmd + ["--resume"], env=env, cwd=tmp_path, capture_output=True, timeout=300, check=False)
+        resume_env = {**env, "DRAFTING_LLM__MODEL": "fake-resume"}
+        done = subprocess.run(cmd + ["--resume"], env=resume_env, cwd=tmp_path, capture_output=True, timeout=300,
+                              check=False)
         assert done.returncode == 0, done.stderr.decode()
         summary = json.loads(done.stdout)
         assert summary["done"] == 12 and summary["resumed"] == len(before) and summary["drafted"] == 12 - len(before)
-        redrafted = server.requests[requests_before:]
+        redrafted = [r for r in server.requests if r.get("model") == "fake-resume"]
         assert len(redrafted) == 12 - len(before)
         asked = "\n".join(json.dumps(r, ensure_ascii=False) for r in redrafted)
         titles = {f"某市发布第{i + 1}号元宇宙产业政策": None for i in range(12)}
@@ -290,11 +318,12 @@ def test_batch_tab_in_browser(tmp_path: Path, output_dir: Path) -> None:
     import shutil
     import socket
 
-    playwright = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as playwright
+    from conftest import make_settings, missing_tool
+
     chromium = shutil.which("chromium")
     if chromium is None:
-        pytest.skip("needs Debian's chromium (apt install chromium)")
-    from conftest import make_settings
+        missing_tool("needs Debian's chromium (apt install chromium)")
 
     from drafting.corpus import parse_file
     from drafting.services import build_services
@@ -314,7 +343,7 @@ def test_batch_tab_in_browser(tmp_path: Path, output_dir: Path) -> None:
             page.goto(f"http://127.0.0.1:{port}")
             page.get_by_role("tab", name="批量").click()
             page.locator("#dz-batch-file input[type=file]").set_input_files(str(DATA / "items.jsonl"))
-            page.wait_for_timeout(500)
+            playwright.expect(page.locator("#dz-batch-file")).to_contain_text("items.jsonl")  # the upload finished
             page.locator("#dz-batch-run").click()
             playwright.expect(page.locator("#dz-batch-report")).to_contain_text("完成 6/6 条", timeout=120_000)
             table = page.locator("#dz-batch-table")
@@ -370,7 +399,20 @@ def test_prefetch_query_is_the_drafts_own_so_nothing_is_embedded_twice(tmp_path:
 def test_prefetch_warms_later_items_only(tmp_path: Path) -> None:
     warmed: list[str] = []
     batch = policy_list(7)
-    runner = BatchRunner(LocalDrafter(delay=0.3), data_dir=tmp_path, concurrency=3, prefetch_fn=warmed.append)
+    ahead = threading.Event()
+
+    def warm(text: str) -> None:
+        warmed.append(text)
+        if len(warmed) == 4:
+            ahead.set()
+
+    stub = LocalDrafter()
+
+    def draft(request: DraftRequest) -> list[Draft]:  # the first wave waits on the prefetcher, not on a clock
+        assert ahead.wait(120), "the prefetcher never got ahead"
+        return stub(request)
+
+    runner = BatchRunner(draft, data_dir=tmp_path, concurrency=3, prefetch_fn=warm)
     runner.run(batch, batch_id="w")
     items = [e.item for e in batch.entries if e.item]
     # The first wave is searched by the workers themselves; the rest ahead of time, in order.

@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, missing_tool
 from processes import free_port, stop, wait_until_answers
 
-CHROMA = Path(sys.executable).parent / "chroma"
-
-pytestmark = pytest.mark.skipif(not CHROMA.exists(), reason="the chroma CLI is not installed in this venv")
+# The venv's own `chroma` (installed with chromadb), else one on PATH.
+_BESIDE = Path(sys.executable).parent / "chroma"
+CHROMA = str(_BESIDE) if _BESIDE.exists() else shutil.which("chroma")
 
 
 @pytest.fixture
 def chroma_server(tmp_path: Path) -> Iterator[int]:
     """A Chroma server on 127.0.0.1:<free port> persisting under tmp; yields the port."""
+    if CHROMA is None:
+        missing_tool("the chroma CLI is neither in this venv nor on PATH (pip install chromadb)")
     port = free_port()
     log = (tmp_path / "chroma.log").open("wb")
     proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(tmp_path / "chroma_server"), "--host", "127.0.0.1", "--port", str(port)],
+        [CHROMA, "run", "--path", str(tmp_path / "chroma_server"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log, stderr=subprocess.STDOUT,
     )
     try:

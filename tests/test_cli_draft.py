@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,6 @@ from test_offline import RAW_DOCUMENT
 from typer.testing import CliRunner
 
 from drafting import cli
-from drafting.draft import DraftingService
 from drafting.errors import DraftingError, ValidationError
 from drafting.models import Item
 from drafting.settings import LLMSettings
@@ -25,16 +24,17 @@ def chongqing(seed_path: Path) -> Item:
 
 
 @pytest.fixture
-def use_services(seeded_services, monkeypatch: pytest.MonkeyPatch):
-    """Point the CLI at the seeded services, optionally with a model configured."""
+def use_services(seeded_services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Point the CLI's own set-up (Settings from DRAFTING_* variables) at the seeded corpus, optionally with a model."""
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in [k for k in os.environ if k.startswith("DRAFTING_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("DRAFTING_CORPUS_DIR", str(seeded_services.settings.corpus_dir))
+    monkeypatch.setenv("DRAFTING_DATA_DIR", str(seeded_services.settings.data_dir))
 
     def use(llm: LLMSettings | None = None) -> None:
-        settings = seeded_services.settings
-        if llm is not None:
-            settings = settings.model_copy(update={"llm": llm})
-        services = dataclasses.replace(seeded_services, settings=settings,
-                                       drafter=DraftingService(settings, seeded_services.retriever))
-        monkeypatch.setattr(cli, "_services", lambda: services)
+        for field, value in (llm.model_dump(mode="json", exclude_unset=True) if llm else {}).items():
+            monkeypatch.setenv(f"DRAFTING_LLM__{field.upper()}", json.dumps(value) if isinstance(value, list) else str(value))
 
     use()
     return use

@@ -52,15 +52,13 @@ def run_and_kill(tmp: Path, script: Path, start: int, kill_after: int) -> list[i
     accepted: list[int] = []
     try:
         assert proc.stdout is not None
-        deadline = time.monotonic() + 240
-        for line in proc.stdout:
+        for line in proc.stdout:  # a hung loop is caught by pytest-timeout, not by a clock here
             if line.startswith("accepted"):
                 accepted.append(int(line.split()[1]))
                 if len(accepted) >= kill_after:
                     # land the kill somewhere inside the next accept, not on a line boundary
                     time.sleep(0.013 * (start % 7 + 1))
                     break
-            assert time.monotonic() < deadline, "the accept loop is too slow"
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)

@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import missing_tool
 from lxml import etree
 
 from drafting.assemble import assemble, default_period, load_closing
@@ -123,11 +124,7 @@ def test_docx_has_real_footnotes_and_chinese_fonts(issue, tmp_path: Path) -> Non
 def test_docx_round_trips_through_the_issue_parser(issue, tmp_path: Path) -> None:
     from drafting.corpus import parse_file
 
-    path = export_docx(issue, tmp_path / "issue.docx")
-    try:
-        parsed = parse_file(path)
-    except NotImplementedError:
-        pytest.skip("the issue parser's DOCX reader (drafting.corpus.parse_file) is not implemented yet")
+    parsed = parse_file(export_docx(issue, tmp_path / "issue.docx"))
 
     def key(i: Item) -> tuple[object, ...]:
         return (i.section, i.title, i.date, i.body, i.commentary, i.sources)
@@ -161,7 +158,7 @@ def test_docx_renders_in_libreoffice(output_dir: Path) -> None:
     """The seed issue exported and rendered to PNG pages in tests/output/ for a person to look at."""
     office = shutil.which("libreoffice") or shutil.which("soffice")
     if not office or not shutil.which("pdftoppm"):
-        pytest.skip("libreoffice/pdftoppm not installed (apt: libreoffice-writer-nogui poppler-utils)")
+        missing_tool("libreoffice/pdftoppm not installed (apt: libreoffice-writer-nogui poppler-utils)")
     issue = _seed_issue()
     for old in output_dir.glob("batch_issue*"):
         old.unlink()

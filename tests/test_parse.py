@@ -16,6 +16,9 @@ from drafting.errors import ParseError
 from drafting.models import Issue, Item
 
 ROOT = Path(__file__).resolve().parent.parent
+# The installed entry point beside this interpreter (any venv), else the package run as a module.
+_SCRIPT = Path(sys.executable).with_name("drafting")
+DRAFTING = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "drafting"]
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +174,7 @@ def test_parse_text_without_items_raises() -> None:
 
 def test_cli_parse_json(seed_path: Path) -> None:
     out = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "drafting"), "parse", str(seed_path), "--json"],
+        [*DRAFTING, "parse", str(seed_path), "--json"],
         capture_output=True, text=True, timeout=120, check=False,
     )
     assert out.returncode == 0, out.stderr
@@ -184,7 +187,7 @@ def test_cli_parse_json(seed_path: Path) -> None:
 def test_cli_parse_error_is_one_clear_line(tmp_path: Path) -> None:
     missing = tmp_path / "没有这个文件.txt"
     out = subprocess.run(
-        [str(ROOT / ".venv" / "bin" / "drafting"), "parse", str(missing)], capture_output=True, text=True, timeout=120, check=False
+        [*DRAFTING, "parse", str(missing)], capture_output=True, text=True, timeout=120, check=False
     )
     assert out.returncode == 1
     assert "没有这个文件.txt" in out.stderr and "不存在" in out.stderr

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import socket
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -86,18 +87,47 @@ def test_healthy_provider_drafts(services, server: FakeOpenAI) -> None:
 def test_timeout_is_retried_a_bounded_number_of_times(services, server: FakeOpenAI) -> None:
     server.configure(latency=3.0)
     use(services, server.url, timeout=0.4)
-    started = time.monotonic()
+    # bounded by count, not by the clock: exactly RETRIES + 1 attempts, then the error
     fails_then_offline(services, requests_made=RETRIES + 1, server=server, words=("超时",))
-    assert time.monotonic() - started < 10  # bounded: no endless waiting on a dead provider
 
 
-def test_429_waits_retry_after_then_succeeds(services, server: FakeOpenAI) -> None:
-    server.configure(fail_status=[429], retry_after=0.5)
+def retry_delays(caplog: pytest.LogCaptureFixture) -> list[float]:
+    """The waits the client announced before each retry (its log line), in seconds."""
+    return [float(m.group(1)) for r in caplog.records if (m := re.search(r"retry \d+/\d+ in ([\d.]+)s", r.getMessage()))]
+
+
+@pytest.mark.parametrize(("header", "wait"), [({"retry_after": 0.5}, 0.5), ({"retry_after_ms": 750}, 0.75)],
+                         ids=["retry-after", "retry-after-ms"])
+def test_429_waits_retry_after_then_succeeds(services, server: FakeOpenAI, caplog: pytest.LogCaptureFixture,
+                                             header: dict[str, float], wait: float) -> None:
+    server.configure(fail_status=[429], **header)
     use(services, server.url)
-    started = time.monotonic()
-    drafts = services.drafter.draft(request())
-    assert time.monotonic() - started >= 0.5  # Retry-After was honoured, not just the 0.01 s backoff
+    with caplog.at_level(logging.WARNING, logger="drafting.llm"):
+        drafts = services.drafter.draft(request())
+    assert retry_delays(caplog) == [wait]  # the provider's wait was honoured, not just the 0.01 s backoff
     assert len(server.requests) == 2 and drafts[0].commentary
+
+
+def test_429_retry_after_as_an_http_date_is_honoured(services, server: FakeOpenAI, caplog: pytest.LogCaptureFixture) -> None:
+    server.configure(fail_status=[429], retry_after_date=2)
+    use(services, server.url)
+    with caplog.at_level(logging.WARNING, logger="drafting.llm"):
+        drafts = services.drafter.draft(request())
+    (delay,) = retry_delays(caplog)
+    assert 0.9 <= delay <= 2.0, delay  # an HTTP date has whole seconds: 2 s ahead is 1–2 s away
+    assert len(server.requests) == 2 and drafts[0].commentary
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    (403, ("无权使用该模型", "DRAFTING_LLM__MODEL")),
+    (404, ("找不到该模型或接口", "DRAFTING_LLM__BASE_URL", "/v1")),
+    (400, ("拒绝了请求（400）",)),
+    (422, ("拒绝了请求（422）",)),
+])
+def test_other_4xx_fail_at_once_with_the_fix_named(services, server: FakeOpenAI, status: int, words: tuple[str, ...]) -> None:
+    server.configure(fail_status=[status] * 10)
+    use(services, server.url)
+    fails_then_offline(services, requests_made=1, server=server, words=words)
 
 
 def test_429_persisting_gives_up(services, server: FakeOpenAI) -> None:

@@ -206,7 +206,7 @@ def test_guarded_keeps_outputs() -> None:
     assert issubclass(ValidationError, DraftingError)
 
 
-def test_build_app_tabs_and_optional_batch_tab(seeded_services, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_app_tabs_and_a_tab_that_fails_to_import(seeded_services, monkeypatch: pytest.MonkeyPatch) -> None:
     from drafting.ui import app
 
     def labels(demo) -> list[str]:
@@ -214,14 +214,13 @@ def test_build_app_tabs_and_optional_batch_tab(seeded_services, monkeypatch: pyt
 
         return [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
 
-    base = [m for m in app.TAB_MODULES if m != "drafting.ui.batch_tab"]
-    monkeypatch.setattr(app, "TAB_MODULES", [base[0], "drafting.ui.no_such_tab", *base[1:]])
     demo = app.build_app(seeded_services)
-    assert labels(demo) == ["起草", "历史", "语料库", "设置", "统计", "规则"]
+    assert labels(demo) == ["起草", "批量", "历史", "语料库", "设置", "统计", "规则"]
     ctx = demo.ui_context
     assert {"draft_comm", "history_table", "corpus_table", "settings_model"} <= set(ctx.components)
 
-    # A batch tab module, once it exists, is picked up in its slot with no change to app.py.
+    # A tab module is picked up in its slot with no change to app.py.
+    base = [m for m in app.TAB_MODULES if m != "drafting.ui.batch_tab"]
     fake = types.ModuleType("drafting.ui.fake_batch_tab")
     fake.TAB_ID, fake.TAB_LABEL = "batch", "整期起草"  # type: ignore[attr-defined]
     built: list[object] = []
@@ -231,7 +230,12 @@ def test_build_app_tabs_and_optional_batch_tab(seeded_services, monkeypatch: pyt
     assert labels(app.build_app(seeded_services)) == ["起草", "整期起草", "历史", "语料库", "设置", "统计", "规则"]
     assert len(built) == 1
 
-    # A tab that fails to import because of its own missing dependency is an error, not silently dropped.
+    # A listed tab that is absent stops the app loudly instead of serving a page without it.
+    monkeypatch.setattr(app, "TAB_MODULES", [base[0], "drafting.ui.no_such_tab", *base[1:]])
+    with pytest.raises(ModuleNotFoundError, match="no_such_tab"):
+        app.build_app(seeded_services)
+
+    # So does a tab whose own dependency is missing.
     monkeypatch.setattr(app, "TAB_MODULES", ["drafting.ui.broken_tab"])
     monkeypatch.setattr(app.importlib, "import_module", _raise_missing_dependency)
     with pytest.raises(ModuleNotFoundError):

@@ -28,7 +28,8 @@ from drafting.ui.access import AccessGuard, LoginThrottle
 logger = logging.getLogger(__name__)
 
 # Tab modules in page order. Each has TAB_ID, TAB_LABEL, build(ctx) and optionally wire(ctx) (run after every tab
-# is built, for events that reach into other tabs). A module that does not exist yet (batch_tab) is skipped.
+# is built, for events that reach into other tabs). A tab that fails to import stops the app: a page quietly
+# missing its 批量 tab would look like a working product.
 TAB_MODULES = [
     "drafting.ui.draft_tab",
     "drafting.ui.batch_tab",
@@ -162,15 +163,7 @@ def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
 
 
 def _tab_modules() -> list[ModuleType]:
-    modules = []
-    for name in TAB_MODULES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:  # a real missing dependency inside the tab, not an absent optional tab
-                raise
-            logger.debug("tab %s not present", name)
-    return modules
+    return [importlib.import_module(name) for name in TAB_MODULES]
 
 
 def build_app(services: Services) -> gr.Blocks:
@@ -228,8 +221,8 @@ def theme() -> gr.themes.Base:
     return gr.themes.Default(primary_hue="teal", font=fonts, font_mono=["Noto Sans Mono CJK SC", "monospace"])
 
 
-def launch(settings: Settings) -> None:
-    """Build services, index the corpus, build the page and serve it (blocking)."""
+def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
+    """Build services, index the corpus, build the page and serve it (blocking unless block=False, for tests)."""
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("drafting").setLevel(logging.INFO)
     install_log_redaction()  # a provider's error text may echo the API key: masked in every log line
@@ -273,4 +266,6 @@ def launch(settings: Settings) -> None:
     )
     mount_api(demo, services)
     print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
-    demo.block_thread()
+    if block:
+        demo.block_thread()
+    return demo

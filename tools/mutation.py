@@ -1,0 +1,114 @@
+"""Mutation score per module: mutmut over the modules where a silent mistake costs a lawyer most.
+
+Each module runs in its own scratch copy of the repository (mutmut reads one `[tool.mutmut]`
+and writes `mutants/` in the working folder), with only the tests that cover that module, under
+`nice`, one module at a time. Prints killed / survived / score per module and writes
+`mutation-report.json`. Slow (minutes per module): not part of CI.
+
+    .venv/bin/python tools/mutation.py                 # every module below
+    .venv/bin/python tools/mutation.py guard text      # some of them
+    .venv/bin/python tools/mutation.py --survivors guard   # and list the surviving mutants
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# module key → (file glob mutmut mutates, the narrowest tests that cover it)
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py"]),
+    "text": ("drafting/corpus/text.py", ["tests/test_parse.py", "tests/test_text_repairs.py", "-k", "not pdf and not cli"]),
+    "retrieve": ("drafting/retrieve.py", ["tests/test_retrieve.py"]),
+    "offline": ("drafting/offline.py", ["tests/test_offline.py"]),
+    "assemble": ("drafting/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
+    "export": ("drafting/export/*", ["tests/test_export.py", "-k", "not render"]),
+}
+COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
+
+
+def _toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(v) for v in values) + "]"
+
+
+def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
+    """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts."""
+    pattern, tests = MODULES[key]
+    tests = [t for t in tests if not t.startswith("tests/") or (ROOT / t).exists()]
+    here = work / key
+    shutil.rmtree(here, ignore_errors=True)
+    here.mkdir(parents=True)
+    for name in COPY:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, here / name, ignore=shutil.ignore_patterns("__pycache__", "output", "mutants"))
+        elif src.exists():
+            shutil.copy2(src, here / name)
+    pyproject = (here / "pyproject.toml").read_text(encoding="utf-8")
+    start = pyproject.find("[tool.mutmut]")
+    if start >= 0:  # replace the repo's defaults with this module's selection
+        end = pyproject.find("\n[", start + 1)
+        pyproject = pyproject[:start] + (pyproject[end + 1:] if end >= 0 else "")
+    pyproject += (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["drafting"]\n'
+        f"only_mutate = {_toml_list([pattern])}\n"
+        f'also_copy = ["prompts", "corpus", "app.py"]\n'
+        f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
+        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+    )
+    (here / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    # the folder must exist before Python starts: a missing PYTHONPATH entry is cached as absent, and
+    # the tests would then silently import the unmutated package through the editable install
+    (here / "mutants").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(here / "mutants"), "ANONYMIZED_TELEMETRY": "False"}
+    mutmut = Path(sys.executable).with_name("mutmut")
+    log = work / f"{key}.log"
+    with log.open("w", encoding="utf-8") as out:
+        subprocess.run(["nice", "-n", "15", str(mutmut), "run", "--max-children", "1"],
+                       cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+        subprocess.run([str(mutmut), "export-cicd-stats"], cwd=here, env=env, stdout=out,
+                       stderr=subprocess.STDOUT, check=False)
+    stats_file = here / "mutants" / "mutmut-cicd-stats.json"
+    if not stats_file.exists():
+        return {"module": pattern, "error": f"mutmut did not finish: see {log}"}
+    stats = json.loads(stats_file.read_text(encoding="utf-8"))
+    killed = stats.get("killed", 0)
+    survived = stats.get("survived", 0)
+    judged = killed + survived + stats.get("timeout", 0) + stats.get("suspicious", 0)
+    row: dict[str, object] = {"module": pattern, **stats,
+                              "score": round(100 * (killed + stats.get("timeout", 0)) / judged, 1) if judged else None}
+    if survivors:
+        listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True,
+                                 check=False)
+        row["survivors"] = [line.strip().split(":")[0] for line in listing.stdout.splitlines() if "survived" in line]
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
+    parser.add_argument("--survivors", action="store_true", help="list the surviving mutants of each module")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "drafting-mutation")
+    args = parser.parse_args()
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown module(s) {unknown}: choose from {list(MODULES)}")
+    rows = []
+    for key in args.modules or list(MODULES):
+        row = run_module(key, args.work, args.survivors)
+        rows.append(row)
+        print(f"{row['module']:28} killed {row.get('killed', '?'):>4}  survived {row.get('survived', '?'):>4}  "
+              f"no tests {row.get('no_tests', '?'):>4}  score {row.get('score', '?')}%", flush=True)
+    (args.work / "mutation-report.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
