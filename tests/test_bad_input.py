@@ -133,7 +133,9 @@ def ui_draft(env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, raw: str, da
     c = page.ctx.components
     names = {id(comp): name for name, comp in c.items()}
     final: dict[str, Any] = {}
-    for update in page.run(raw, "", date, "", None, None, "", "", 1, None, "", "", "", None, True):
+    # run(raw, title, date, url, section, fsec, ffrom, fto, n, cur_id, cur_version, cur_title, cur_body, cur_comm,
+    #     kind, stance, request, model, offline)
+    for update in page.run(raw, "", date, "", None, None, "", "", 1, None, "", "", "", "", None, None, None, None, True):
         final.update({names.get(id(k), str(k)): v for k, v in update.items()})
     final["warnings"] = list(env.warnings)
     return final
