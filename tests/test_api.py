@@ -152,3 +152,12 @@ def test_issues_route_lists_a_cli_batch_in_the_cli_shape(app: Any, tmp_path: Pat
         got = c.get("/api/v1/issues").json()["issues"]
     assert got == expected and len(got) == 1
     assert got[0]["period"] == "2023年第10期" and got[0]["items"] and all("draft_id" in i for i in got[0]["items"])
+
+
+def test_wrong_basic_passwords_are_throttled_like_the_login_form(app: Any) -> None:
+    """HTTP Basic on /api/v1 counts against the login throttle (default 5 failures), per account."""
+    with httpx.Client(base_url=app.url, auth=("mallory", "guess"), timeout=60) as guesser:
+        codes = [guesser.get("/api/v1/health").status_code for _ in range(6)]
+    assert codes[:5] == [401] * 5 and codes[5] == 429, codes
+    with client(app) as c:  # another account from the same address is not locked out
+        assert c.get("/api/v1/health").status_code == 200

@@ -134,35 +134,67 @@ class AccessGuard:
         self.throttle = throttle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope.get("type") != "http" or not self.login_required or scope.get("method") != "POST":
+        if scope.get("type") != "http" or not self.login_required:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
         client = (scope.get("client") or ("?", 0))[0]
+        if path.startswith(API_PREFIX):
+            # The JSON API checks its account on every route (HTTP Basic or the page's session); wrong Basic
+            # passwords count against the same throttle as the login form.
+            await self._throttled(scope, receive, send, client, _basic_name(scope), counts=_has_basic(scope))
+            return
+        if scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
         if path in LOGIN_PATHS:
             body = await _read_body(receive)
             form = urllib.parse.parse_qs(body.decode("utf-8", "replace")) if len(body) <= MAX_LOGIN_BODY else {}
             user = (form.get("username") or [""])[0].strip()
-            replay = _replay(body)
-            wait = self.throttle.wait_seconds(client, user)
-            if wait > 0:
-                logger.warning("login throttled for %s (%.0fs left)", client, wait)
-                await _json(send, 429, {"detail": f"登录失败次数过多，请 {int(wait) + 1} 秒后再试。"},
-                            [(b"retry-after", str(int(wait) + 1).encode())])
-                return
-
-            async def record(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    if message["status"] == 200:
-                        self.throttle.succeeded(client, user)
-                    elif 400 <= message["status"] < 500:
-                        self.throttle.failed(client, user)
-                await send(message)
-
-            await self.app(scope, replay, record)
+            await self._throttled(scope, _replay(body), send, client, user, counts=True)
             return
         if not _logged_in(scope):
             # e.g. /gradio_api/reset and /gradio_api/cancel, which Gradio 6 answers without asking who is calling
             await _json(send, 401, {"detail": "请先登录。"})
             return
         await self.app(scope, receive, send)
+
+    async def _throttled(self, scope: Scope, receive: Receive, send: Send, client: str, user: str, *, counts: bool) -> None:
+        """Run the request unless this address is waiting; with ``counts``, its answer is a login success or failure."""
+        wait = self.throttle.wait_seconds(client, user)
+        if counts and wait > 0:
+            logger.warning("login throttled for %s (%.0fs left)", client, wait)
+            await _json(send, 429, {"detail": f"登录失败次数过多，请 {int(wait) + 1} 秒后再试。"},
+                        [(b"retry-after", str(int(wait) + 1).encode())])
+            return
+
+        async def record(message: Message) -> None:
+            if counts and message["type"] == "http.response.start":
+                if 200 <= message["status"] < 300:
+                    self.throttle.succeeded(client, user)
+                elif message["status"] in (400, 401, 403):
+                    self.throttle.failed(client, user)
+            await send(message)
+
+        await self.app(scope, receive, record)
+
+
+API_PREFIX = "/api/v1/"
+
+
+def _has_basic(scope: Scope) -> bool:
+    return any(k == b"authorization" and v[:6].lower() == b"basic " for k, v in scope.get("headers") or [])
+
+
+def _basic_name(scope: Scope) -> str:
+    """The account a Basic header names (the password is checked by the API itself)."""
+    import base64
+    import binascii
+
+    for k, v in scope.get("headers") or []:
+        if k == b"authorization" and v[:6].lower() == b"basic ":
+            try:
+                return base64.b64decode(v[6:]).decode("utf-8", "replace").partition(":")[0].strip()
+            except (binascii.Error, ValueError):
+                return ""
+    return ""
