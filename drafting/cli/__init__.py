@@ -1,4 +1,7 @@
-"""Command line: every capability as a command, each with --json. The only module that imports typer."""
+"""Command line: every capability as a command, each with --json. The only package that imports typer.
+
+Commands by area: this module (corpus, search, drafting, batch, issues, index, serve), evals.py, word.py, learning.py.
+"""
 
 from __future__ import annotations
 
@@ -263,44 +266,6 @@ def check(
         raise typer.Exit(2)
 
 
-@eval_app.command("retrieval")
-def eval_retrieval(
-    data: Annotated[Path | None, typer.Option(help="labelled JSONL (default tests/data/retrieval_eval.jsonl)")] = None,
-    profiles: Annotated[Path | None, typer.Option(help="labelled profiles JSONL (default tests/data/profiles_eval.jsonl)")] = None,
-    from_feedback: Annotated[bool, typer.Option("--from-feedback", help="cases = accepted drafts and the precedents editors marked helpful")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Recall@3, MRR and nDCG@5 of each search mode; same-kind precision@3 without and with profile ranking."""
-    from drafting.evaluation.retrieval import DEFAULT_EVAL_PATH, evaluate_retrieval, load_cases
-
-    services = _services()
-    services.ingest()  # cheap when the corpus is unchanged; makes sure the eval sees the current corpus
-    if from_feedback:
-        from drafting.evaluation.feedback import evaluate_feedback
-
-        report = evaluate_feedback(services)
-        kinds: dict[str, Any] = {}
-    else:
-        from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, evaluate_kind_precision, load_profile_cases
-
-        report = evaluate_retrieval(services.retriever, load_cases(data or DEFAULT_EVAL_PATH))
-        kinds = evaluate_kind_precision(services.retriever, load_profile_cases(profiles or DEFAULT_PROFILE_PATH))
-    if as_json:
-        _print_json({"cases": report.cases, "corpus_items": services.index.count(), "modes": {m: s.model_dump() for m, s in report.modes.items()},
-                     "same_kind": {m: s.model_dump() for m, s in kinds.items()}})
-        return
-    typer.echo(f"{'mode':<8} {'Recall@3':>9} {'MRR':>7} {'nDCG@5':>7}")
-    for mode, s in report.modes.items():
-        typer.echo(f"{mode:<8} {s.recall_at_3:>9.3f} {s.mrr:>7.3f} {s.ndcg_at_5:>7.3f}")
-    typer.echo(f"{report.cases} cases, {services.index.count()} corpus items")
-    if not kinds:
-        return
-    typer.echo(f"{'ranking':<8} {'同类型P@3':>9} {'同立场P@3':>9} {'先例缺口':>6}")
-    for mode, k in kinds.items():
-        typer.echo(f"{mode:<8} {k.same_kind_p3:>11.3f} {k.same_stance_p3:>11.3f} {k.gaps:>8}")
-    typer.echo(f"{kinds['profile'].cases} labelled items whose kind has precedents with a 短评")
-
-
 def _draft_json(d: Any) -> dict[str, Any]:
     """One Draft in the CLI's JSON shape (the same as the HTTP API's)."""
     from drafting.jsonshape import draft_json
@@ -427,123 +392,6 @@ def fetch(
         typer.echo(f"附件 {n}：{a.name}（{a.type}）{a.url}")
 
 
-@eval_app.command("drafts")
-def eval_drafts(
-    offline: Annotated[bool, typer.Option("--offline", help="offline drafter even when a model is configured")] = False,
-    limit: Annotated[int | None, typer.Option(help="only the first N items with a 短评")] = None,
-    accepted: Annotated[bool, typer.Option("--accepted", help="the firm's accepted items instead of the whole corpus")] = False,
-    rules: Annotated[bool, typer.Option("--rules/--no-rules", help="apply the approved house rules")] = True,
-    compare_rules: Annotated[bool, typer.Option("--compare-rules", help="run with and without the house rules")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Leave-one-out drafting of every corpus 短评: fact-guard flags, length, ROUGE-L, embedding similarity."""
-    from drafting.evaluation.drafts import evaluate_drafts
-
-    services = _services()
-    services.ingest()  # cheap when the corpus is unchanged; the eval must see the current corpus
-    items = services.corpus.accepted_items() if accepted else None
-    if compare_rules:
-        runs = {"with_rules": evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=True),
-                "without_rules": evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=False)}
-        if as_json:
-            _print_json({k: r.model_dump() for k, r in runs.items()} | {"rules_version": services.drafter.house_rules().label})
-            return
-        for label, r in (("采用规则", runs["with_rules"]), ("不用规则", runs["without_rules"])):
-            typer.echo(f"== {label} ==\n{r.table()}")
-        return
-    report = evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=rules)
-    from drafting.evaluation.profiles import evaluate_offline_stance, load_profile_cases, stance_table
-
-    g = services.settings.guard
-    stances = evaluate_offline_stance(load_profile_cases(), g.min_chars, g.max_chars) if offline and not accepted else []
-    if as_json:
-        _print_json(report.model_dump() | {"stance": [r.model_dump() for r in stances]})
-        return
-    typer.echo(report.table())
-    if stances:
-        typer.echo("\n按立场检查离线短评（tests/data/profiles_eval.jsonl）：\n" + stance_table(stances))
-
-
-@eval_app.command("profiles")
-def eval_profiles(
-    data: Annotated[Path | None, typer.Option(help="labelled JSONL (default tests/data/profiles_eval.jsonl)")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Accuracy per field (kind, stance, issuer, level) of the item profile on labelled items."""
-    from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, evaluate_profiles, load_profile_cases
-
-    report = evaluate_profiles(load_profile_cases(data or DEFAULT_PROFILE_PATH))
-    if as_json:
-        _print_json(report.model_dump())
-        return
-    typer.echo(report.table())
-
-
-@app.command("export")
-def export_cmd(
-    issue_id: Annotated[str, typer.Argument(help="the issue in progress (the batch id shown by `drafting batch` / 批量)")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="the issue as Word (.docx)")],
-    md: Annotated[Path | None, typer.Option("--md", help="also write the issue as Markdown")] = None,
-    tracked: Annotated[bool, typer.Option("--tracked", help="show the editor's changes to the machine draft as Word tracked changes")] = False,
-    editor: Annotated[str | None, typer.Option("--editor", help="author of the tracked changes (default: who last edited each item)")] = None,
-    title: Annotated[str | None, typer.Option(help="issue title (default: the issue's, else 元宇宙/Web3 月刊)")] = None,
-    period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
-    editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Export an issue in progress as DOCX (clean, or with tracked changes) for review in Word."""
-    from drafting.word_review import export_issue
-
-    summary = export_issue(_services(), issue_id, output, md=md, tracked=tracked, title=title, period=period,
-                           editors=editors, editor=editor)
-    if as_json:
-        _print_json(summary)
-        return
-    kind = "带修订痕迹" if tracked else "清稿"
-    typer.echo(f"{summary['heading']}：{summary['items']} 条（编辑改动 {summary['edited']} 条），已导出{kind} {output}"
-               + (f"、{md}" if md else ""))
-
-
-@app.command("import-review")
-def import_review_cmd(
-    file: Annotated[Path, typer.Argument(help="the DOCX after review in Word")],
-    apply: Annotated[bool, typer.Option("--apply", help="write the changes back (edit history, corpus, index)")] = False,
-    view: Annotated[str, typer.Option("--view", help="accepted: take pending revisions as accepted; original: as rejected")] = "accepted",
-    issue_id: Annotated[str | None, typer.Option("--issue", help="the issue, when the file lost its item marks")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Read a DOCX reviewed in Word: what changed per item, comments, deleted and unmatched items; --apply writes back."""
-    from drafting.word_review import check_review_file, import_review
-
-    check_review_file(file)  # before the index loads: a wrong path answers at once
-    report = import_review(_services(), file, issue_id=issue_id, view=view, apply=apply)  # type: ignore[arg-type]
-    if as_json:
-        _print_json(report.model_dump())
-        return
-    names = {"title": "标题", "body": "正文", "commentary": "短评", "sources": "来源"}
-    typer.echo(f"期次 {report.issue}：{len(report.items)} 条对上，{len(report.changed())} 条有修改；"
-               f"未处理的修订 {report.pending_revisions} 处按{'接受' if report.view == 'accepted' else '拒绝'}计")
-    for item in report.items:
-        if not item.changes and not item.comments:
-            continue
-        typer.echo(f"· {item.title}" + ("（按标题对上）" if item.matched_by == "title" else ""))
-        for c in item.changes:
-            typer.echo(f"    改{names.get(c.field, c.field)}" + (f"（{c.author}）" if c.author else "（未留修订痕迹）"))
-        for c in item.comments:
-            typer.echo(f"    批注（{c['author']}）：{c['text']}")
-        if item.applied:
-            done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
-            typer.echo(f"    → {done}")
-    for d in report.deleted:
-        typer.echo(f"审阅稿中已删除：{d['title']}", err=True)
-    for u in report.unmatched:
-        typer.echo(f"无法对应到本期条目：{u['title']}", err=True)
-    if report.reordered:
-        typer.echo("条目顺序已调整：" + "、".join(report.order), err=True)
-    if not apply and report.changed():
-        typer.echo("确认无误后加 --apply 写回。")
-
-
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option("--host", help="bind address (default DRAFTING_SERVER__HOST, 127.0.0.1)")] = None,
@@ -570,139 +418,6 @@ def quiet_third_party_logs() -> None:
 
 
 # --- learning from editors (#12): accept from scripts, edit statistics, house rules ---------------------------------
-
-rules_app = typer.Typer(help="House rules mined from editors' recurring edits: list, propose, approve, edit, reject, remove.")
-app.add_typer(rules_app, name="rules")
-
-
-@app.command()
-def accept(
-    draft_id: Annotated[int, typer.Argument(help="id printed by `drafting draft --save` (or shown in 历史)")],
-    title: Annotated[str | None, typer.Option(help="final title (default: the draft's current text)")] = None,
-    body: Annotated[str | None, typer.Option(help="final body")] = None,
-    commentary: Annotated[str | None, typer.Option(help="final 植德短评")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Accept a stored draft with the editor's final text: store, corpus, index (the same path as 采纳)."""
-    from drafting.errors import ValidationError
-    from drafting.learning.edits import record_for
-
-    services = _services()
-    current = services.store.get(draft_id)
-    final = {"title": (title if title is not None else current.title).strip(),
-             "body": (body if body is not None else current.body).strip(),
-             "commentary": (commentary if commentary is not None else current.commentary).strip()}
-    if not final["title"] or not final["commentary"]:
-        raise ValidationError("标题和短评不能为空：请用 --title 与 --commentary 给出定稿文字。")
-    stored = services.accept(draft_id, **final)
-    record = record_for(stored, final)
-    out = {"draft_id": stored.id, "status": stored.status, "item_id": stored.accepted_item(final).id,
-           "edit_ratio": {f: round(e.ratio, 4) for f, e in record.fields.items()}}
-    if as_json:
-        _print_json(out)
-    else:
-        ratios = "，".join(f"{k} {v:.0%}" for k, v in out["edit_ratio"].items())
-        typer.echo(f"已采纳草稿 #{stored.id}，已加入语料库与索引（修改比例：{ratios}）")
-
-
-@app.command()
-def stats(as_json: JsonOpt = False) -> None:
-    """Edit statistics of accepted drafts: edit ratio by month, section, model, prompt and rules; phrases; costs."""
-    report = _services().learning.stats()
-    if as_json:
-        _print_json(report.model_dump())
-        return
-    if report.overall is None:
-        typer.echo("还没有已采纳的草稿：采纳后这里显示编辑修改统计。")
-        return
-    o = report.overall
-    typer.echo(f"已采纳 {report.drafts} 篇；平均修改比例：短评 {o.commentary_ratio:.1%}，正文 {o.body_ratio:.1%}，标题 {o.title_ratio:.1%}")
-    for label, groups in (("按月份", report.by_month), ("按栏目", report.by_section), ("按模型", report.by_model),
-                          ("按提示词版本", report.by_prompt_version), ("按规则版本", report.by_rules_version)):
-        typer.echo(f"{label}：" + "；".join(f"{g.key} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in groups))
-    typer.echo("修改类型：" + "，".join(f"{k} {v}" for k, v in report.kinds.items()))
-    for a, b, n in report.top_replacements[:10]:
-        typer.echo(f"  “{a}” → “{b}”  {n} 篇")
-    for c in report.cost_by_model + report.cost_by_issue:
-        cost = f"{c.cost:.4f} {report.currency}" if c.cost is not None else "未配置价格"
-        typer.echo(f"  {c.key}：{c.drafts} 篇，tokens {c.prompt_tokens}+{c.completion_tokens}，费用 {cost}")
-
-
-def _rules_json(learning: Any) -> dict[str, Any]:
-    book = learning.rules.book()
-    return {
-        "version": book.version,
-        "rules": [r.model_dump(include={"id", "kind", "text", "evidence", "count"}) for r in book.rules],
-        "proposals": [p.model_dump(include={"id", "kind", "text", "evidence", "count", "kept"}) for p in learning.proposals()],
-    }
-
-
-def _print_rules(learning: Any, as_json: bool) -> None:
-    data = _rules_json(learning)
-    if as_json:
-        _print_json(data)
-        return
-    typer.echo(f"已批准的规则（prompts/house_rules.md 第 {data['version']} 版）：" + ("" if data["rules"] else "暂无"))
-    for r in data["rules"]:
-        typer.echo(f"  {r['id']}  {r['text']}")
-    typer.echo("待定的建议：" + ("" if data["proposals"] else "暂无（同一修改需在至少 "
-                                 f"{learning.settings.learning.min_support} 篇已采纳草稿中出现）"))
-    for p in data["proposals"]:
-        typer.echo(f"  {p['id']}  [{p['kind']}] {p['text']}  依据 {p['count']} 篇：草稿 {', '.join(f'#{i}' for i in p['evidence'][:10])}")
-
-
-@rules_app.callback(invoke_without_command=True)
-def rules(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List approved rules and open proposals (with their evidence)."""
-    if ctx.invoked_subcommand is None:
-        _print_rules(_services().learning, as_json)
-
-
-@rules_app.command("propose")
-def rules_propose(as_json: JsonOpt = False) -> None:
-    """Mine the edit history again and list the proposals."""
-    _print_rules(_services().learning, as_json)
-
-
-def _rules_changed(learning: Any, message: str, as_json: bool) -> None:
-    if as_json:
-        _print_json(_rules_json(learning) | {"message": message})
-    else:
-        typer.echo(message)
-
-
-@rules_app.command("approve")
-def rules_approve(rule_id: str, text: Annotated[str | None, typer.Option(help="the rule in your own words")] = None,
-                  as_json: JsonOpt = False) -> None:
-    """Approve a proposal: written to prompts/house_rules.md as a new version."""
-    learning = _services().learning
-    book = learning.approve(rule_id, text=text, actor="cli")
-    _rules_changed(learning, f"已批准规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
-
-
-@rules_app.command("reject")
-def rules_reject(rule_id: str, as_json: JsonOpt = False) -> None:
-    """Reject a proposal: it is never proposed again."""
-    learning = _services().learning
-    learning.reject(rule_id, actor="cli")
-    _rules_changed(learning, f"已拒绝建议 {rule_id}，今后不再提出", as_json)
-
-
-@rules_app.command("edit")
-def rules_edit(rule_id: str, text: Annotated[str, typer.Option(help="new wording")], as_json: JsonOpt = False) -> None:
-    """Reword an approved rule, or approve a proposal in your own words."""
-    learning = _services().learning
-    book = learning.edit(rule_id, text, actor="cli")
-    _rules_changed(learning, f"已更新规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
-
-
-@rules_app.command("remove")
-def rules_remove(rule_id: str, as_json: JsonOpt = False) -> None:
-    """Undo an approved rule: removed from the file (a new version) and not proposed again."""
-    learning = _services().learning
-    book = learning.remove(rule_id, actor="cli")
-    _rules_changed(learning, f"已撤销规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
-
 
 def main() -> None:
     """Entry point: user-facing errors as one clear line, the traceback only in the log."""
@@ -734,3 +449,7 @@ def main() -> None:
         typer.echo("已取消", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+# The other command groups register themselves on `app` when imported (after everything above exists).
+from drafting.cli import evals, learning, word  # noqa: F401

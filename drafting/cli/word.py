@@ -1,0 +1,76 @@
+"""`drafting export` and `drafting import-review`: an issue in progress to Word and a reviewed DOCX back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from drafting import cli as core  # core._services at call time: tests replace it
+from drafting.cli import JsonOpt, _print_json, app
+
+
+@app.command("export")
+def export_cmd(
+    issue_id: Annotated[str, typer.Argument(help="the issue in progress (the batch id shown by `drafting batch` / 批量)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="the issue as Word (.docx)")],
+    md: Annotated[Path | None, typer.Option("--md", help="also write the issue as Markdown")] = None,
+    tracked: Annotated[bool, typer.Option("--tracked", help="show the editor's changes to the machine draft as Word tracked changes")] = False,
+    editor: Annotated[str | None, typer.Option("--editor", help="author of the tracked changes (default: who last edited each item)")] = None,
+    title: Annotated[str | None, typer.Option(help="issue title (default: the issue's, else 元宇宙/Web3 月刊)")] = None,
+    period: Annotated[str | None, typer.Option(help='e.g. "2023年第10期" (default: from the items\' dates)')] = None,
+    editors: Annotated[str | None, typer.Option(help="本期执行编辑 (default: prompts/issue_closing.md)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Export an issue in progress as DOCX (clean, or with tracked changes) for review in Word."""
+    from drafting.word_review import export_issue
+
+    summary = export_issue(core._services(), issue_id, output, md=md, tracked=tracked, title=title, period=period,
+                           editors=editors, editor=editor)
+    if as_json:
+        _print_json(summary)
+        return
+    kind = "带修订痕迹" if tracked else "清稿"
+    typer.echo(f"{summary['heading']}：{summary['items']} 条（编辑改动 {summary['edited']} 条），已导出{kind} {output}"
+               + (f"、{md}" if md else ""))
+
+
+@app.command("import-review")
+def import_review_cmd(
+    file: Annotated[Path, typer.Argument(help="the DOCX after review in Word")],
+    apply: Annotated[bool, typer.Option("--apply", help="write the changes back (edit history, corpus, index)")] = False,
+    view: Annotated[str, typer.Option("--view", help="accepted: take pending revisions as accepted; original: as rejected")] = "accepted",
+    issue_id: Annotated[str | None, typer.Option("--issue", help="the issue, when the file lost its item marks")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Read a DOCX reviewed in Word: what changed per item, comments, deleted and unmatched items; --apply writes back."""
+    from drafting.word_review import check_review_file, import_review
+
+    check_review_file(file)  # before the index loads: a wrong path answers at once
+    report = import_review(core._services(), file, issue_id=issue_id, view=view, apply=apply)  # type: ignore[arg-type]
+    if as_json:
+        _print_json(report.model_dump())
+        return
+    names = {"title": "标题", "body": "正文", "commentary": "短评", "sources": "来源"}
+    typer.echo(f"期次 {report.issue}：{len(report.items)} 条对上，{len(report.changed())} 条有修改；"
+               f"未处理的修订 {report.pending_revisions} 处按{'接受' if report.view == 'accepted' else '拒绝'}计")
+    for item in report.items:
+        if not item.changes and not item.comments:
+            continue
+        typer.echo(f"· {item.title}" + ("（按标题对上）" if item.matched_by == "title" else ""))
+        for c in item.changes:
+            typer.echo(f"    改{names.get(c.field, c.field)}" + (f"（{c.author}）" if c.author else "（未留修订痕迹）"))
+        for c in item.comments:
+            typer.echo(f"    批注（{c['author']}）：{c['text']}")
+        if item.applied:
+            done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
+            typer.echo(f"    → {done}")
+    for d in report.deleted:
+        typer.echo(f"审阅稿中已删除：{d['title']}", err=True)
+    for u in report.unmatched:
+        typer.echo(f"无法对应到本期条目：{u['title']}", err=True)
+    if report.reordered:
+        typer.echo("条目顺序已调整：" + "、".join(report.order), err=True)
+    if not apply and report.changed():
+        typer.echo("确认无误后加 --apply 写回。")
