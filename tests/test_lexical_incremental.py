@@ -45,7 +45,10 @@ def test_accepts_while_searches_run_never_lose_or_repeat_an_item(tmp_path: Path)
                 if len(ids) != len(set(ids)):
                     problems.append(f"{mode}: duplicate ids {ids}")
                 if wanted not in ids:
-                    problems.append(f"{mode}: {wanted} missing for {query[:20]}")
+                    with lock:  # still required once the search is over (a re-accept releases the old id first)
+                        required = wanted == seed.id or wanted in accepted
+                    if required:
+                        problems.append(f"{mode}: {wanted} missing for {query[:20]}")
                 if gone & set(ids):
                     problems.append(f"{mode}: replaced {gone & set(ids)} still found")
                 searches[0] += 1
@@ -63,11 +66,12 @@ def test_accepts_while_searches_run_never_lose_or_repeat_an_item(tmp_path: Path)
         city, d, draft_id = drafts[0]
         old_title = f"{city}市发布《{city}市元宇宙产业创新发展行动方案》"
         fixed = f"{city}市印发《{city}市元宇宙产业创新发展三年行动方案》"
+        old_id = item_id("政策速递", old_title, d.item.date)
+        with lock:  # while the re-accept runs, either version may be found: the old one is no longer required
+            accepted.pop(old_id)
         services.store.save_edit(draft_id, title=fixed, body=d.item.body, commentary=d.commentary)
         services.accept(draft_id, title=fixed, body=d.item.body, commentary=d.commentary)
         with lock:
-            old_id = item_id("政策速递", old_title, d.item.date)
-            accepted.pop(old_id)
             replaced.add(old_id)
             accepted[item_id("政策速递", fixed, d.item.date)] = fixed
         before = searches[0]
