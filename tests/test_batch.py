@@ -343,7 +343,8 @@ def test_batch_tab_in_browser(tmp_path: Path, output_dir: Path) -> None:
             page.goto(f"http://127.0.0.1:{port}")
             page.get_by_role("tab", name="批量").click()
             page.locator("#dz-batch-file input[type=file]").set_input_files(str(DATA / "items.jsonl"))
-            playwright.expect(page.locator("#dz-batch-file")).to_contain_text("items.jsonl")  # the upload finished
+            # the upload finished; Gradio prints the stem and the extension in separate spans ("items .jsonl")
+            playwright.expect(page.locator("#dz-batch-file")).to_contain_text(re.compile(r"items\s*\.jsonl"))
             page.locator("#dz-batch-run").click()
             playwright.expect(page.locator("#dz-batch-report")).to_contain_text("完成 6/6 条", timeout=120_000)
             table = page.locator("#dz-batch-table")
