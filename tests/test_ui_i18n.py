@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import missing_tool
 from test_ui_e2e import BROWSER_ARGS, CHROMIUM, AppProcess, box, open_page, shot, sync_playwright, tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,7 +25,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
 def english_page() -> Iterator[Any]:
     """Headless Debian chromium reporting an English locale, as many firm laptops do."""
     if CHROMIUM is None or sync_playwright is None:
-        pytest.skip("needs Debian's chromium (apt install chromium) and playwright")
+        missing_tool("needs Debian's chromium (apt install chromium) and playwright")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="en-US")

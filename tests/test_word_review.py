@@ -12,6 +12,7 @@ from pathlib import Path
 import docx
 import pdfplumber
 import pytest
+from conftest import missing_tool
 from lxml import etree
 
 from drafting.corpus.review_import import read_reviewed_docx
@@ -364,7 +365,7 @@ def test_reader_views_join_paragraphs_whose_mark_was_inserted(tmp_path: Path) ->
 def _to_pdf(docx_path: Path, out_dir: Path, profile: Path) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        pytest.skip("LibreOffice (apt-get install libreoffice-writer-nogui) is not installed")
+        missing_tool("LibreOffice (apt-get install libreoffice-writer-nogui) is not installed")
     subprocess.run(
         [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
          'pdf:writer_pdf_Export:{"ExportNotes":{"type":"boolean","value":"true"}}',
@@ -376,7 +377,7 @@ def _to_pdf(docx_path: Path, out_dir: Path, profile: Path) -> Path:
 
 def _pdf_text(pdf: Path) -> str:
     if shutil.which("pdftotext") is None:
-        pytest.skip("poppler-utils (pdftotext) is not installed")
+        missing_tool("poppler-utils (pdftotext) is not installed")
     return "".join(subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout.split())
 
 
