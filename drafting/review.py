@@ -11,6 +11,8 @@ Public API (used by the batch tab, the CLI and Word export/import)::
     reviews.list_issues() -> list[IssueInProgress]
     reviews.get_issue(issue_id) -> IssueInProgress   # items in print order, each with draft and editor text
     reviews.save_item(draft_id, title=…, body=…, commentary=…, expected_version=v, actor=u)
+    reviews.set_sources(draft_id, [url, …]) / set_order(issue_id, [draft_id, …])   # Word review write-back
+    reviews.remove_item(issue_id, draft_id) / restore_item(issue_id, draft_id)    # moved out, never deleted
     reviews.history(draft_id=…) / history(issue_id=…) -> list[AuditEntry]
 """
 
@@ -66,6 +68,8 @@ class IssueItem(BaseModel):
     accepted_by: str | None = None
     reviewed_by: str | None = None
     duplicates: list[str] = Field(default_factory=list)
+    removed_at: str | None = Field(default=None, description="moved out of the issue (kept, restorable) at this time")
+    removed_by: str | None = None
     machine: Draft = Field(description="the machine draft (its item and 短评 are the text before any edit)")
 
     @property
@@ -103,6 +107,7 @@ class IssueInProgress(BaseModel):
     published_at: str | None = None
     published_by: str | None = None
     items: list[IssueItem] = Field(default_factory=list)
+    removed: list[IssueItem] = Field(default_factory=list, description="moved out: not printed, kept, restorable")
 
     @property
     def suggested_period(self) -> str:
@@ -148,6 +153,11 @@ class IssueInProgress(BaseModel):
                  "reviewed_by": i.reviewed_by, "sources": i.sources, "edited": i.edited}
                 for i in self.items
             ],
+            "removed": [
+                {"draft_id": i.draft_id, "key": i.key, "section": i.section, "title": i.title, "state": i.state,
+                 "version": i.version, "removed_at": i.removed_at, "removed_by": i.removed_by}
+                for i in self.removed
+            ],
         }
 
 
@@ -168,7 +178,7 @@ class AuditEntry(BaseModel):
 ACTION_LABELS = {
     "create": "起草", "save": "修改", "variant": "换版本", "accept": "采纳", "reaccept": "重新采纳",
     "review": "审核", "publish": "发布", "issue": "本期信息", "order": "调整顺序", "tick": "勾选采纳",
-    "corpus": "语料库",
+    "corpus": "语料库", "sources": "修改来源", "remove": "移出本期", "restore": "恢复到本期",
 }
 
 
@@ -213,13 +223,17 @@ class ReviewStore:
                 status=stored.status, state=stored.review_state, version=stored.version, updated_at=stored.updated_at,
                 updated_by=stored.updated_by, accepted_by=stored.accepted_by, reviewed_by=stored.reviewed_by,
                 duplicates=json.loads(link["duplicates_json"] or "[]"), machine=stored.draft,
+                removed_at=link["removed_at"], removed_by=link["removed_by"],
             ))
         order = {s: n for n, s in enumerate(SECTIONS)}
         items.sort(key=lambda i: (order.get(i.section, 9), i.position))
+        removed = [i for i in items if i.removed_at]
+        items = [i for i in items if not i.removed_at]
         return IssueInProgress(
             id=row["id"], title=row["title"] or DEFAULT_TITLE, period=row["period"], editors=row["editors"],
             source=row["source"], version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"],
             updated_by=row["updated_by"], published_at=row["published_at"], published_by=row["published_by"], items=items,
+            removed=removed,
         )
 
     def find_resumable(self, source: str, keys: list[str]) -> str | None:
@@ -317,6 +331,63 @@ class ReviewStore:
                                  before={"position": pos + 1}, after={"position": target + 1})
         return self.get_issue(issue_id)
 
+    def set_order(self, issue_id: str, draft_ids: list[int], *, actor: str | None = None) -> list[str]:
+        """Print the listed items in this order within their sections (sections keep house order); the sections changed.
+
+        A section's listed items are permuted among the positions they already hold, so unlisted and moved-out items
+        keep their place (a restored item comes back where it was). One audit entry per section whose order changed.
+        """
+        issue = self.get_issue(issue_id)
+        rank = {d: n for n, d in enumerate(draft_ids)}
+        who = actor_name(actor)
+        changed: list[str] = []
+        with self.store._transaction() as conn:
+            for section in dict.fromkeys(i.section for i in issue.items):
+                current = [i for i in issue.items if i.section == section]
+                listed = [i for i in current if i.draft_id in rank]
+                wanted = iter(sorted(listed, key=lambda i: rank[i.draft_id]))
+                after = [next(wanted) if i.draft_id in rank else i for i in current]
+                if after == current:
+                    continue
+                slots = iter(i.position for i in listed)  # ascending: current is in print order
+                for item in (i for i in after if i.draft_id in rank):
+                    conn.execute("UPDATE issue_items SET position=? WHERE issue_id=? AND draft_id=?",
+                                 (next(slots), issue_id, item.draft_id))
+                DraftStore.audit(conn, "order", who, issue_id=issue_id,
+                                 before={"section": section, "order": [i.draft_id for i in current]},
+                                 after={"section": section, "order": [i.draft_id for i in after]})
+                changed.append(section)
+            if changed:
+                conn.execute("UPDATE issues SET updated_at=?, updated_by=? WHERE id=?", (_now(), who, issue_id))
+        return changed
+
+    def remove_item(self, issue_id: str, draft_id: int, *, actor: str | None = None) -> None:
+        """Move an item out of the issue: no longer listed, exported or published, but kept and restorable."""
+        self._set_removed(issue_id, draft_id, True, actor)
+
+    def restore_item(self, issue_id: str, draft_id: int, *, actor: str | None = None) -> IssueInProgress:
+        """Put a moved-out item back into the issue, at the place it had."""
+        self._set_removed(issue_id, draft_id, False, actor)
+        return self.get_issue(issue_id)
+
+    def _set_removed(self, issue_id: str, draft_id: int, removed: bool, actor: str | None) -> None:
+        self.get_issue(issue_id)  # an unknown issue gets its own message
+        who = actor_name(actor)
+        with self.store._transaction() as conn:
+            link = conn.execute("SELECT * FROM issue_items WHERE issue_id=? AND draft_id=?", (issue_id, draft_id)).fetchone()
+            if link is None:
+                raise ValidationError(f"本期没有草稿 #{draft_id}：请运行 drafting issues {issue_id} 查看本期的草稿编号")
+            if removed and link["removed_at"]:
+                raise ValidationError(f"草稿 #{draft_id} 已移出本期（{link['removed_by']}）：如需放回，请运行"
+                                      f" drafting restore-item {issue_id} {draft_id}")
+            if not removed and not link["removed_at"]:
+                raise ValidationError(f"草稿 #{draft_id} 没有被移出本期，无需恢复")
+            conn.execute("UPDATE issue_items SET removed_at=?, removed_by=? WHERE issue_id=? AND draft_id=?",
+                         (_now() if removed else None, who if removed else None, issue_id, draft_id))
+            conn.execute("UPDATE issues SET updated_at=?, updated_by=? WHERE id=?", (_now(), who, issue_id))
+            DraftStore.audit(conn, "remove" if removed else "restore", who, draft_id=draft_id, issue_id=issue_id,
+                             before={"removed": not removed}, after={"removed": removed})
+
     # --- items ----------------------------------------------------------------------------------------
 
     def save_item(self, issue_id: str, draft_id: int, *, title: str, body: str, commentary: str, ticked: bool,
@@ -335,6 +406,31 @@ class ReviewStore:
                 DraftStore.audit(conn, "tick", who, draft_id=draft_id, issue_id=issue_id,
                                  before={"ticked": item.ticked}, after={"ticked": ticked})
         return self.get_issue(issue_id).item(draft_id)
+
+    def set_sources(self, draft_id: int, sources: list[str], *, expected_version: int | None = None,
+                    actor: str | None = None) -> int:
+        """Replace an item's sources (its footnotes), versioned and audited like a text edit; the new version.
+
+        Sources live in the stored draft's item, so exports, accepts and publishing all print what is set here.
+        """
+        clean = [s.strip() for s in sources if s.strip()]
+        who = actor_name(actor)
+        with self.store._transaction() as conn:
+            row = self.store._locked_row(conn, draft_id, expected_version)
+            draft = Draft.model_validate_json(row["draft_json"])
+            before = list(draft.item.sources)
+            if before == clean:
+                return int(row["version"])
+            draft = draft.model_copy(update={"item": draft.item.model_copy(update={"sources": clean})})
+            self.store._versioned(
+                conn, draft_id, expected_version,
+                "draft_json=?, updated_at=?, updated_by=?,"
+                " review_state=CASE WHEN review_state IN ('pending', 'reviewed') THEN 'edited' ELSE review_state END",
+                (draft.model_dump_json(), _now(), who),
+            )
+            DraftStore.audit(conn, "sources", who, draft_id=draft_id, issue_id=row["batch_id"], version=row["version"] + 1,
+                             before={"sources": before}, after={"sources": clean})
+        return int(row["version"]) + 1
 
     def review(self, draft_id: int, *, actor: str | None = None, login: bool = False) -> StoredDraft:
         """A reviewer's sign-off (已审核). With login on, the reviewer must not be the last editor."""
@@ -356,7 +452,7 @@ class ReviewStore:
             conn.execute("UPDATE issues SET published_at=?, published_by=?, published_path=?, updated_at=? WHERE id=?",
                          (_now(), who, str(path), _now(), issue_id))
             conn.execute("UPDATE drafts SET review_state='published' WHERE id IN"
-                         " (SELECT draft_id FROM issue_items WHERE issue_id=?)", (issue_id,))
+                         " (SELECT draft_id FROM issue_items WHERE issue_id=? AND removed_at IS NULL)", (issue_id,))
             DraftStore.audit(conn, "publish", who, issue_id=issue_id, after={"path": str(path)})
 
     # --- audit ----------------------------------------------------------------------------------------

@@ -83,6 +83,8 @@ _DRAFT_COLUMNS = {
     "reviewed_by": "TEXT",
     "reviewed_at": "TEXT",
 }
+# Items moved out of an issue (deleted in a Word review) keep their row: removed_at/removed_by say when and by whom.
+_ISSUE_ITEM_COLUMNS = {"removed_at": "TEXT", "removed_by": "TEXT"}
 
 
 def _now() -> str:
@@ -128,6 +130,10 @@ class DraftStore:
         for name, decl in _DRAFT_COLUMNS.items():
             if name not in have:
                 conn.execute(f"ALTER TABLE drafts ADD COLUMN {name} {decl}")
+        have = {r["name"] for r in conn.execute("PRAGMA table_info(issue_items)")}
+        for name, decl in _ISSUE_ITEM_COLUMNS.items():
+            if name not in have:
+                conn.execute(f"ALTER TABLE issue_items ADD COLUMN {name} {decl}")
         conn.commit()
 
     @contextmanager

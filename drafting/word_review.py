@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from drafting.assemble import DEFAULT_TITLE, split_paragraphs
 from drafting.corpus.review_import import ReviewedItem, View, read_reviewed_docx
 from drafting.errors import ValidationError
-from drafting.models import Item
+from drafting.models import SECTIONS, Item
 
 if TYPE_CHECKING:
     from drafting.services import Services
@@ -143,9 +143,14 @@ class ReviewReport(BaseModel):
     view: View = Field(description="accepted: pending revisions taken as accepted; original: as rejected")
     items: list[ItemReview] = Field(default_factory=list)
     unmatched: list[dict[str, Any]] = Field(default_factory=list, description="items in the file not in the issue")
-    deleted: list[dict[str, Any]] = Field(default_factory=list, description="items of the issue missing from the file")
+    deleted: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="items of the issue missing from the file (in this view); applied: removed / a reason it was not")
     reordered: bool = False
     order: list[str] = Field(default_factory=list, description="keys of the matched items in the file's order")
+    moved: list[dict[str, Any]] = Field(
+        default_factory=list, description="items the file puts elsewhere in their section: before/after, 1-based")
+    order_applied: bool = Field(default=False, description="the file's order was written to the issue")
     pending_revisions: int = 0
     applied: bool = False
 
@@ -226,17 +231,36 @@ def review_report(services: Services, path: Path, *, issue_id: str | None = None
             position=found.position, matched_by=how, changes=_changes(entry, found, view),
             comments=[c.as_dict() for c in found.comments], pending_revisions=found.pending,
         ))
-    report.deleted = [{"draft_id": e.draft_id, "key": e.key, "title": e.item.title}
+    report.deleted = [{"draft_id": e.draft_id, "key": e.key, "title": e.item.title, "applied": None}
                       for e in issue.entries if e.key not in used]
     report.order = [i.key for i in report.items]
     # The export prints sections in house order: compare with that order, not the batch's.
-    printed = [e.key for s in ("政策速递", "行业新闻", "交易资讯") for e in issue.entries if e.item.section == s]
+    printed = [e.key for s in SECTIONS for e in issue.entries if e.item.section == s]
     report.reordered = report.order != [k for k in printed if k in used]
+    report.moved = _moved(issue, report.order)
     return report
 
 
+def _moved(issue: IssueForExport, order: list[str]) -> list[dict[str, Any]]:
+    """Items out of place within their section: those outside the longest run the file keeps in print order."""
+    from difflib import SequenceMatcher
+
+    entries = {e.key: e for e in issue.entries}
+    out: list[dict[str, Any]] = []
+    for section in SECTIONS:
+        filed = [k for k in order if entries[k].item.section == section]
+        printed = [e.key for e in issue.entries if e.item.section == section and e.key in filed]
+        kept: set[str] = set()
+        for block in SequenceMatcher(None, printed, filed, autojunk=False).get_matching_blocks():
+            kept.update(printed[block.a:block.a + block.size])
+        out.extend({"draft_id": entries[k].draft_id, "key": k, "title": entries[k].item.title, "section": section,
+                    "before": printed.index(k) + 1, "after": n + 1} for n, k in enumerate(filed) if k not in kept)
+    return out
+
+
 def apply_review(services: Services, report: ReviewReport, *, actor: str | None = None) -> ReviewReport:
-    """Write the report's text changes back as an editor would: saved drafts, re-accepted ones into the corpus.
+    """Write the report back as an editor would: texts and sources saved (re-accepted into the corpus when accepted),
+    deleted items moved out of the issue (kept, restorable), the file's order within each section.
 
     Each write is versioned and audited under ``actor`` (default: the local or logged-in user, marked as a Word review).
     """
@@ -244,26 +268,46 @@ def apply_review(services: Services, report: ReviewReport, *, actor: str | None 
 
     who = f"{actor_name(actor)}（{REVIEWER}）"
     for item in report.changed():
-        text = {c.field: c.after for c in item.changes if c.field in TEXT_FIELDS}
-        if not text:
-            item.applied = "只有脚注（来源）变化：请在编辑器中修改来源"
-            continue
-        if item.draft_id is None:
-            item.applied = "此条未经起草，没有草稿可写回"
-            continue
-        row = services.store.get(item.draft_id)
-        final = {"title": row.title, "body": row.body, "commentary": row.commentary} | text
-        if not final["title"].strip() or not final["body"].strip():
-            item.applied = "审阅后标题或正文为空，未写回"
-            continue
-        if row.status == "accepted":
-            services.accept(item.draft_id, **final, actor=who)
-            item.applied = "accepted"
-        else:
-            services.store.save_edit(item.draft_id, **final, actor=who)
-            item.applied = "saved"
+        item.applied = _apply_item(services, item, who)
+    _apply_deletions(services, report, who)
+    if report.reordered:
+        keys = [i.draft_id for i in report.items if i.draft_id is not None]
+        report.order_applied = bool(services.reviews.set_order(report.issue, keys, actor=who))
     report.applied = True
     return report
+
+
+def _apply_item(services: Services, item: ItemReview, who: str) -> str:
+    """One item's changed text and sources; what was done, or why not."""
+    if item.draft_id is None:
+        return "此条未经起草，没有草稿可写回"
+    text = {c.field: c.after for c in item.changes if c.field in TEXT_FIELDS}
+    sources = next((c.after for c in item.changes if c.field == "sources"), None)
+    row = services.store.get(item.draft_id)
+    final = {"title": row.title, "body": row.body, "commentary": row.commentary} | text
+    if not final["title"].strip() or not final["body"].strip():
+        return "审阅后标题或正文为空，未写回"
+    if sources is not None:
+        services.reviews.set_sources(item.draft_id, sources.split("\n"), actor=who)
+    if row.status == "accepted":  # the corpus item follows, sources included (they live in the stored draft)
+        services.accept(item.draft_id, **final, actor=who)
+        return "accepted"
+    if text:
+        services.store.save_edit(item.draft_id, **final, actor=who)
+    return "saved"
+
+
+def _apply_deletions(services: Services, report: ReviewReport, who: str) -> None:
+    """Move the items deleted in the file out of the issue, unless an item of the file matched nothing."""
+    for entry in report.deleted:
+        if report.unmatched:
+            # A retyped title that lost its mark reads as "one deleted, one unknown": the two may be the same item.
+            entry["applied"] = "审阅稿中有无法对应到本期的条目（可能就是此条）：未移出，请核对后处理"
+        elif entry["draft_id"] is None:
+            entry["applied"] = "此条未经起草，无法移出"
+        else:
+            services.reviews.remove_item(report.issue, entry["draft_id"], actor=who)
+            entry["applied"] = "removed"
 
 
 def import_review(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted",

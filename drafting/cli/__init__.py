@@ -225,6 +225,8 @@ def issues(
             for n, it in enumerate(issue.items, 1):
                 typer.echo(f"  {n:>2}. #{it.draft_id} [{it.section}] {it.title[:30]}  {it.state_label}"
                            f"{' · 采纳短评' if it.ticked else ''}  v{it.version}  {it.updated_by or ''}")
+            for it in issue.removed:  # kept, restorable: drafting restore-item
+                typer.echo(f"  已移出 #{it.draft_id} [{it.section}] {it.title[:30]}  {it.removed_by or ''}")
     for a in audit:
         typer.echo(f"  {a.at[:19]} {a.actor} {ACTION_LABELS.get(a.action, a.action)} #{a.draft_id or ''}")
 

@@ -67,10 +67,29 @@ def import_review_cmd(
             done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
             typer.echo(f"    → {done}")
     for d in report.deleted:
-        typer.echo(f"审阅稿中已删除：{d['title']}", err=True)
+        done = {"removed": f"已移出本期（drafting restore-item {report.issue} {d['draft_id']} 可恢复）"}.get(
+            d["applied"], d["applied"])
+        typer.echo(f"审阅稿中已删除：#{d['draft_id']} {d['title']}" + (f" → {done}" if done else ""), err=True)
     for u in report.unmatched:
         typer.echo(f"无法对应到本期条目：{u['title']}", err=True)
-    if report.reordered:
-        typer.echo("条目顺序已调整：" + "、".join(report.order), err=True)
-    if not apply and report.changed():
+    for m in report.moved:
+        typer.echo(f"顺序调整：{m['title']}（{m['section']} 第 {m['before']} → {m['after']} 条）", err=True)
+    if report.order_applied:
+        typer.echo("已按审阅稿调整本期顺序。", err=True)
+    if not apply and (report.changed() or report.deleted or report.moved):
         typer.echo("确认无误后加 --apply 写回。")
+
+
+@app.command("restore-item")
+def restore_item_cmd(
+    issue_id: Annotated[str, typer.Argument(help="the issue in progress")],
+    draft_id: Annotated[int, typer.Argument(help="the draft moved out of it (listed under 已移出 by `drafting issues ISSUE_ID`)")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Put an item moved out of an issue (deleted in a Word review) back, at the place it had."""
+    issue = core._services().reviews.restore_item(issue_id, draft_id)
+    item = issue.item(draft_id)
+    if as_json:
+        _print_json({"issue": issue.id, "draft_id": draft_id, "title": item.title, "restored": True})
+        return
+    typer.echo(f"已恢复到本期：#{draft_id} {item.title}")

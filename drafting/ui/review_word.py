@@ -46,11 +46,23 @@ def report_html(report: ReviewReport) -> str:
         parts.append(f'<div class="dz-item"><h3>{fmt.esc(item.title)}{how}</h3>{"".join(rows)}</div>')
     for label, entries in (("审阅稿中已删除", report.deleted), ("无法对应到本期条目", report.unmatched)):
         if entries:
-            lis = "".join(f"<li>{fmt.esc(e['title'])}</li>" for e in entries)
+            lis = "".join(f"<li>{fmt.esc(e['title'])}{_deleted_note(e.get('applied'))}</li>" for e in entries)
             parts.append(f'<div class="dz-findings"><b>{label}（{len(entries)}）</b><ul>{lis}</ul></div>')
-    if report.reordered:
-        parts.append('<div class="dz-findings">审阅稿调整了条目顺序。</div>')
+    if report.moved or report.reordered:
+        lis = "".join(f"<li>{fmt.esc(m['title'])}（{fmt.esc(m['section'])} 第 {m['before']} → {m['after']} 条）</li>"
+                      for m in report.moved)
+        head = "已按审阅稿调整顺序" if report.order_applied else "审阅稿调整了条目顺序（各栏目内）"
+        parts.append(f'<div class="dz-findings"><b>{head}</b><ul>{lis}</ul></div>')
     return "".join(parts)
+
+
+def _deleted_note(applied: str | None) -> str:
+    """What became of a deleted item on 确认写回: moved out (restorable), or why it was kept."""
+    if not applied:
+        return ""
+    if applied == "removed":
+        return '<span class="dz-ok"> → 已移出本期（可恢复）</span>'
+    return f" → {fmt.esc(applied)}"
 
 
 def _issue_id(typed: str, current: Any) -> str:
