@@ -242,6 +242,18 @@ def test_tracked_deletion_is_a_proposal_in_the_original_view_and_done_in_the_acc
     assert "已移出本期（可恢复）" in html and t[CHENGDU].title in html
     assert "已按审阅稿调整顺序" in report_html(kept) and t[SICHUAN].title in report_html(kept)
 
+    # The 批量 page's restore picker lists the moved-out item; 恢复到本期 puts it back where it was.
+    from drafting.errors import ValidationError
+    from drafting.ui.review_word import removed_choices, restore
+
+    assert [v for _, v in removed_choices(issue, "oct")] == [str(t[CHENGDU].id)]
+    with pytest.raises(ValidationError, match="请先在「已移出本期的条目」中选择"):
+        restore(issue, "oct", None, "孙编辑")
+    note, choices = restore(issue, "oct", str(t[CHENGDU].id), "孙编辑")
+    assert "已恢复到本期" in note and t[CHENGDU].title in note and choices == []
+    assert _order(issue) == [t[SICHUAN].id, t[MIIT].id, t[CHONGQING].id, t[CHENGDU].id, t[HONGKOU].id, t[DEAL].id]
+    assert issue.reviews.history(draft_id=t[CHENGDU].id)[0].actor == "孙编辑"
+
 
 def test_deletions_are_not_applied_while_an_item_of_the_file_matches_nothing(issue, tmp_path: Path) -> None:
     """A retyped title without its bookmark looks like "one deleted, one unknown": the deleted one may be that item."""

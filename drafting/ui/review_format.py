@@ -62,6 +62,9 @@ def audit_html(entries: Sequence[AuditEntry]) -> str:
                            ("state", "状态"), ("position", "位置")):
             if e.action in ("issue", "tick", "review", "order") and key in after and before.get(key) != after.get(key):
                 changes += f"<div>{label}：{esc(before.get(key, ''))} → {esc(after[key])}</div>"
+        if e.action == "sources":  # footnotes corrected (e.g. in a Word review): list before → after
+            changes += (f"<div>来源：{esc('；'.join(before.get('sources') or []) or '（无）')} → "
+                        f"{esc('；'.join(after.get('sources') or []) or '（无）')}</div>")
         target = f"草稿 #{e.draft_id}" if e.draft_id else (f"期刊 {esc(e.issue_id)}" if e.issue_id else "")
         version = f" · 第 {e.version} 版" if e.version else ""
         parts.append(

@@ -65,6 +65,24 @@ def _deleted_note(applied: str | None) -> str:
     return f" → {fmt.esc(applied)}"
 
 
+def removed_choices(services: Services, issue_id: str | None) -> list[tuple[str, str]]:
+    """(label, draft id) of the items moved out of an issue, for the restore picker."""
+    if not issue_id or not services.reviews.exists(issue_id):
+        return []
+    return [(f"#{i.draft_id} [{i.section}] {i.title[:40]}（{i.removed_by or ''}）", str(i.draft_id))
+            for i in services.reviews.get_issue(issue_id).removed]
+
+
+def restore(services: Services, issue_id: str, picked: str | None, actor: str | None) -> tuple[str, list[tuple[str, str]]]:
+    """Put a moved-out item back into its issue; a note and the picker's remaining choices."""
+    if not picked or not str(picked).isdigit():
+        raise ValidationError("请先在「已移出本期的条目」中选择要恢复的条目")
+    issue = services.reviews.restore_item(issue_id, int(picked), actor=actor)
+    item = issue.item(int(picked))
+    note = f'<p class="dz-ok">已恢复到本期：#{item.draft_id} {fmt.esc(item.title)}（回到原来的位置）</p>'
+    return note, removed_choices(services, issue_id)
+
+
 def _issue_id(typed: str, current: Any) -> str:
     issue = (typed or "").strip() or (current if isinstance(current, str) else "")
     if not issue:
@@ -91,6 +109,9 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
                 read_btn = gr.Button("读取审阅稿", elem_id="dz-word-read")
                 apply_btn = gr.Button("确认写回（保存修改、更新语料库）", variant="primary", elem_id="dz-word-apply")
         report = gr.HTML(elem_id="dz-word-report")
+        with gr.Row():
+            removed = gr.Dropdown([], label="已移出本期的条目（审阅稿中删除的，可恢复）", elem_id="dz-word-removed", scale=3)
+            restore_btn = gr.Button("恢复到本期", elem_id="dz-word-restore", scale=1)
 
     @guarded(1)
     def export(review: Any, typed: str, title: str, per: str, eds: str, who: str, with_revisions: bool) -> str:
@@ -102,21 +123,31 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
         return str(path)
 
     def reader(apply: bool):
-        @guarded(2)
-        def read(path: str | None, review: Any, typed: str, chosen: str, request: gr.Request) -> tuple[str, Any]:
+        @guarded(3)
+        def read(path: str | None, review: Any, typed: str, chosen: str, request: gr.Request) -> tuple[str, Any, Any]:
             if not path:
                 raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
             issue = (typed or "").strip() or None
             result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply,  # type: ignore[arg-type]
                                    actor=getattr(request, "username", None))
             if apply:
-                gr.Info(f"已写回 {len(result.changed())} 条修改")
-            return report_html(result), review
+                moved_out = sum(1 for d in result.deleted if d.get("applied") == "removed")
+                gr.Info(f"已写回 {len(result.changed())} 条修改，移出 {moved_out} 条"
+                        + ("，已调整顺序" if result.order_applied else ""))
+            return report_html(result), review, gr.update(choices=removed_choices(services, result.issue), value=None)
         return read
+
+    @guarded(2)
+    def restore_picked(review: Any, typed: str, picked: str | None, request: gr.Request) -> tuple[str, Any]:
+        issue = _issue_id(typed, review)
+        note, choices = restore(services, issue, picked, getattr(request, "username", None))
+        return note, gr.update(choices=choices, value=None)
 
     meta = [issue_state, issue_box, issue_title, period, editors, editor, tracked]
     export_btn.click(export, meta, exported)
-    read_btn.click(reader(False), [upload, issue_state, issue_box, view], [report, issue_state])
-    apply_btn.click(reader(True), [upload, issue_state, issue_box, view], [report, issue_state])
+    read_btn.click(reader(False), [upload, issue_state, issue_box, view], [report, issue_state, removed])
+    apply_btn.click(reader(True), [upload, issue_state, issue_box, view], [report, issue_state, removed])
+    restore_btn.click(restore_picked, [issue_state, issue_box, removed], [report, removed])
     return {"word_export": export_btn, "word_download": exported, "word_upload": upload, "word_read": read_btn,
-            "word_apply": apply_btn, "word_report": report, "word_tracked": tracked, "word_issue": issue_box}
+            "word_apply": apply_btn, "word_report": report, "word_tracked": tracked, "word_issue": issue_box,
+            "word_removed": removed, "word_restore": restore_btn}
