@@ -10,7 +10,18 @@ from pathlib import Path
 import docx
 import pytest
 from test_ui_e2e import BROWSER_ARGS, CHROMIUM, AppProcess, sync_playwright
-from test_word_review import CHONGQING, DATA, EDITOR, PARTNER, SICHUAN, _item_paragraphs, _row, _text, _tracked_edit
+from test_word_review import (
+    CHONGQING,
+    DATA,
+    DEAL,
+    EDITOR,
+    PARTNER,
+    SICHUAN,
+    _item_paragraphs,
+    _row,
+    _text,
+    _tracked_edit,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -29,9 +40,9 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     services.ingest()
     run_batch(services, DATA / "items.jsonl", offline=True, batch_id="oct", prefetch=False)
     rows = {r.title: r for r in services.store.list(batch_id="oct")}
-    sichuan, chongqing = _row(rows, SICHUAN), _row(rows, CHONGQING)
+    sichuan, chongqing, deal = _row(rows, SICHUAN), _row(rows, CHONGQING), _row(rows, DEAL)
     services.store.save_edit(sichuan.id, title=sichuan.title, body=sichuan.body, commentary=sichuan.commentary + "\n企业可关注申报窗口。")
-    # The partner's file: the tracked export, one tracked rewrite in 重庆's 短评 and a comment on it.
+    # The partner's file: the tracked export, one tracked rewrite in 重庆's 短评 and a comment on it; the deal deleted.
     reviewed = tmp_path / "partner.docx"
     export_issue(services, "oct", reviewed, tracked=True, editor=EDITOR)
     doc = docx.Document(str(reviewed))
@@ -40,6 +51,8 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     old = _text(comm)
     _tracked_edit(comm, 4, 3, "重庆市经信委")
     doc.add_comment(docx.text.paragraph.Paragraph(comm, doc._body).runs[0], text="请核实产业规模数字", author=PARTNER)
+    for p in _item_paragraphs(doc, DEAL):
+        p.getparent().remove(p)
     doc.save(str(reviewed))
     del services
 
@@ -65,7 +78,13 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
             expect(report.locator(".dz-diff ins").first).to_be_visible()  # the change shown as a diff
             page.locator("#dz-word-apply").click()
             expect(report).to_contain_text("已写回", timeout=60_000)
+            expect(report).to_contain_text("已移出本期（可恢复）")
             page.screenshot(path=str(output_dir / "word_review_tab.png"), full_page=True)
+            # The moved-out item is offered for restore; 恢复到本期 puts it back.
+            page.locator("#dz-word-removed input").click()
+            page.get_by_role("option", name=f"#{deal.id} [交易资讯]", exact=False).click()
+            page.locator("#dz-word-restore").click()
+            expect(report).to_contain_text("已恢复到本期", timeout=60_000)
             browser.close()
     finally:
         app.stop()
@@ -74,6 +93,11 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     stored = DraftStore(app.data / "drafting.sqlite3").get(chongqing.id)
     assert stored.commentary == chongqing.commentary.replace(old, old[:4] + "重庆市经信委" + old[7:])
     assert DraftStore(app.data / "drafting.sqlite3").get(sichuan.id).commentary.endswith("企业可关注申报窗口。")
+    from drafting.review import ReviewStore
+
+    history = ReviewStore(DraftStore(app.data / "drafting.sqlite3")).history(draft_id=deal.id)
+    assert [h.action for h in history[:2]] == ["restore", "remove"]
+    assert ReviewStore(DraftStore(app.data / "drafting.sqlite3")).get_issue("oct").removed == []
 
 
 def _document_xml(path: Path) -> str:
