@@ -353,3 +353,22 @@ def test_remove_and_restore_refuse_what_does_not_apply(issue, action: str) -> No
         issue.reviews.restore_item("oct", miit.id, actor="乙")
         assert _order(issue)[0] == miit.id
         assert [(h.action, h.actor) for h in issue.reviews.history(draft_id=miit.id)[:2]] == [("restore", "乙"), ("remove", "甲")]
+
+
+def test_a_database_from_before_moved_out_items_gains_the_columns_and_keeps_its_rows(tmp_path: Path) -> None:
+    import sqlite3
+
+    from drafting.store import DraftStore
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:  # issue_items as the previous release created it
+        conn.execute("CREATE TABLE issue_items (issue_id TEXT NOT NULL, key TEXT NOT NULL, position INTEGER NOT NULL,"
+                     " line INTEGER NOT NULL DEFAULT 0, draft_id INTEGER NOT NULL, drafted INTEGER NOT NULL DEFAULT 0,"
+                     " ticked INTEGER NOT NULL DEFAULT 0, duplicates_json TEXT NOT NULL DEFAULT '[]',"
+                     " PRIMARY KEY (issue_id, key))")
+        conn.execute("INSERT INTO issue_items (issue_id, key, position, draft_id) VALUES ('oct', 'k1', 0, 7)")
+    DraftStore(path)
+    with sqlite3.connect(path) as conn:
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(issue_items)")]
+        rows = conn.execute("SELECT key, draft_id, removed_at, removed_by FROM issue_items").fetchall()
+    assert columns[-2:] == ["removed_at", "removed_by"] and rows == [("k1", 7, None, None)]
