@@ -63,6 +63,8 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 1400})
             page.goto(app.url)
             page.get_by_role("tab", name="批量").click()
+            table = page.locator("#dz-batch-table")
+            expect(table).to_contain_text(DEAL, timeout=60_000)  # the issue in progress opens by itself
             page.get_by_text("Word 审阅：导出修订稿 · 导入审阅稿").click()
             page.get_by_label("期次编号（空 = 当前批次）").fill("oct")
             page.locator("#dz-word-export").click()
@@ -79,12 +81,18 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
             page.locator("#dz-word-apply").click()
             expect(report).to_contain_text("已写回", timeout=60_000)
             expect(report).to_contain_text("已移出本期（可恢复）")
+            expect(table).not_to_contain_text(DEAL, timeout=30_000)  # the item table follows the write-back
             page.screenshot(path=str(output_dir / "word_review_tab.png"), full_page=True)
             # The moved-out item is offered for restore; 恢复到本期 puts it back.
-            page.locator("#dz-word-removed input").click()
-            page.get_by_role("option", name=f"#{deal.id} [交易资讯]", exact=False).click()
+            picker = page.locator("#dz-word-removed input")
+            picker.scroll_into_view_if_needed()
+            picker.click()
+            option = page.get_by_role("option", name=f"#{deal.id} [交易资讯]", exact=False)
+            option.scroll_into_view_if_needed()
+            option.dispatch_event("mousedown")  # Gradio picks on mousedown; the list may sit below the viewport
             page.locator("#dz-word-restore").click()
             expect(report).to_contain_text("已恢复到本期", timeout=60_000)
+            expect(table).to_contain_text(DEAL, timeout=30_000)
             browser.close()
     finally:
         app.stop()

@@ -122,7 +122,8 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
         publish_btn = gr.Button("定稿并发布到语料库", variant="stop", elem_id="dz-batch-publish")
         confirm_btn = gr.Button("仍然发布（含未审核条目）", variant="stop", visible=False, elem_id="dz-batch-publish-confirm")
     download = gr.File(label="下载", interactive=False, elem_id="dz-batch-download")
-    word = build_review_word(services, issue_id, issue_title, period, editors)
+    word = build_review_word(services, issue_id, issue_title, period, editors, table,
+                             lambda iid: table_rows(reviews.get_issue(iid)))
 
     def picker_update(selected: str | None) -> Any:
         return gr.update(choices=rfmt.issue_choices(reviews.list_issues()), value=selected)

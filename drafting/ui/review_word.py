@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,8 +92,13 @@ def _issue_id(typed: str, current: Any) -> str:
 
 
 def build_review_word(services: Services, issue_state: gr.State, issue_title: gr.Textbox, period: gr.Textbox,
-                      editors: gr.Textbox) -> dict[str, Any]:
-    """An accordion inside the batch tab; returns its components by name."""
+                      editors: gr.Textbox, table: gr.Dataframe | None = None,
+                      rows: Callable[[str], Any] | None = None) -> dict[str, Any]:
+    """An accordion inside the batch tab; returns its components by name.
+
+    ``table`` and ``rows`` (issue id → table rows): the batch tab's item table, refreshed after 确认写回 and 恢复到本期
+    when the issue written to is the one it shows (items moved out or reordered must not linger there).
+    """
     settings = services.settings
     with gr.Accordion("Word 审阅：导出修订稿 · 导入审阅稿", open=False, elem_id="dz-word-review"):
         with gr.Row():
@@ -146,8 +152,15 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
     meta = [issue_state, issue_box, issue_title, period, editors, editor, tracked]
     export_btn.click(export, meta, exported)
     read_btn.click(reader(False), [upload, issue_state, issue_box, view], [report, issue_state, removed])
-    apply_btn.click(reader(True), [upload, issue_state, issue_box, view], [report, issue_state, removed])
-    restore_btn.click(restore_picked, [issue_state, issue_box, removed], [report, removed])
+    applied = apply_btn.click(reader(True), [upload, issue_state, issue_box, view], [report, issue_state, removed])
+    restored = restore_btn.click(restore_picked, [issue_state, issue_box, removed], [report, removed])
+    if table is not None and rows is not None:
+        def refresh(current: Any, typed: str) -> Any:
+            shown = current if isinstance(current, str) else ""
+            return rows(shown) if shown and (typed or "").strip() in ("", shown) else gr.skip()
+
+        for event in (applied, restored):
+            event.then(refresh, [issue_state, issue_box], [table])
     return {"word_export": export_btn, "word_download": exported, "word_upload": upload, "word_read": read_btn,
             "word_apply": apply_btn, "word_report": report, "word_tracked": tracked, "word_issue": issue_box,
             "word_removed": removed, "word_restore": restore_btn}
