@@ -291,10 +291,14 @@ def test_footnote_of_an_accepted_item_reaches_corpus_and_index(issue, tmp_path: 
     accepted = [i for i in issue.corpus.items() if i.issue == "accepted" and i.title == cq.title]
     assert [i.sources for i in accepted] == [[CQ_NEW]]
     assert issue.index.get([accepted[0].id])[accepted[0].id].sources == [CQ_NEW]
-    # Published: the issue JSON in the corpus carries the corrected source too.
+    # Published: the issue JSON in the corpus carries the corrected source too; a moved-out item is not published.
+    deal = _titles(issue)[DEAL]
+    issue.reviews.remove_item("oct", deal.id, actor="王律师")
     path = publish_issue(issue, issue.reviews.get_issue("oct"), every_commentary=True)
     published = json.loads(path.read_text(encoding="utf-8"))
     assert [i["sources"] for i in published["items"] if i["title"] == cq.title] == [[CQ_NEW]]
+    assert len(published["items"]) == 5 and deal.title not in [i["title"] for i in published["items"]]
+    assert (issue.store.get(deal.id).review_state, issue.store.get(cq.id).review_state) == ("pending", "published")
 
 
 def test_cli_apply_json_removed_item_listed_and_restored(issue, tmp_path: Path, monkeypatch) -> None:
