@@ -312,6 +312,10 @@ def test_cli_apply_json_removed_item_listed_and_restored(issue, tmp_path: Path, 
     doc.save(str(out))
     monkeypatch.chdir(tmp_path)
 
+    shown = _cli(issue, "import-review", str(out))  # the report in words first: nothing applied yet
+    assert shown.exit_code == 0, shown.output
+    assert f"审阅稿中已删除：#{miit.id} {miit.title}" in shown.output and "确认无误后加 --apply 写回" in shown.output
+    assert f"顺序调整：{hongkou.title}（行业新闻 第 2 → 1 条）" in shown.output and "已移出本期" not in shown.output
     result = _cli(issue, "import-review", str(out), "--apply", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
