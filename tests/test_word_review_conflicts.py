@@ -1,0 +1,179 @@
+"""A partner's reviewed DOCX never silently overwrites an editor's browser edit made after the export.
+
+The export records what each item was exported from; on import a field the editor changed in the browser since then
+and the partner changed in Word is a conflict: reported with the three texts, not written unless --overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import docx
+from test_word_review import CHENGDU, HONGKOU, MIIT, NS, PARTNER, _item_paragraphs, _text, _tracked_edit
+from test_word_review import issue as _issue_fixture
+from test_word_review_apply import _titles
+from typer.testing import CliRunner
+
+issue = _issue_fixture
+EDITOR, BROWSER = "李编辑", "赵编辑"
+MIIT_EXPORTED = "征求意见稿释放了监管信号。"
+MIIT_BROWSER = "征求意见稿释放了明确的监管信号。"
+MIIT_PARTNER = "征求意见稿释放了合规信号。"
+CD_EXPORTED = "成都案例可供各地参考。"
+CD_PARTNER = "成都场景可供各地参考。"
+CD_BROWSER = "成都案例值得各地借鉴。"
+
+
+def _cli(services, *args: str):
+    from drafting.cli import app
+
+    env = {"DRAFTING_CORPUS_DIR": str(services.settings.corpus_dir), "DRAFTING_DATA_DIR": str(services.settings.data_dir)}
+    return CliRunner().invoke(app, list(args), env=env)
+
+
+def _save(services, draft_id: int, actor: str, **text: str):
+    """A browser save, the way the 批量 page autosaves: the page's version, the login user."""
+    item = services.reviews.get_issue("oct").item(draft_id)
+    fields = {"title": item.title, "body": item.body, "commentary": item.commentary} | text
+    return services.reviews.save_item("oct", draft_id, **fields, ticked=item.ticked, expected_version=item.version,
+                                      actor=actor)
+
+
+def _commentary_paragraph(doc, title_start: str):
+    paras = _item_paragraphs(doc, title_start)
+    return paras[paras.index(next(p for p in paras if _text(p) == "植德短评：")) + 1]
+
+
+def _exported(services, tmp_path: Path) -> tuple[Path, dict]:
+    """工信部's and 成都's 短评 set in the browser before the export, then the issue exported clean."""
+    from drafting.word_review import export_issue
+
+    t = _titles(services)
+    _save(services, t[MIIT].id, EDITOR, commentary=MIIT_EXPORTED)
+    _save(services, t[CHENGDU].id, EDITOR, commentary=CD_EXPORTED)
+    out = tmp_path / "oct.docx"
+    export_issue(services, "oct", out)
+    return out, t
+
+
+def _partner_edits(out: Path) -> None:
+    """The partner, 修订 on: 工信部's 短评 监管 → 合规, 成都's 短评 案例 → 场景."""
+    doc = docx.Document(str(out))
+    _tracked_edit(_commentary_paragraph(doc, MIIT), 8, 2, "合规")
+    _tracked_edit(_commentary_paragraph(doc, CHENGDU), 2, 2, "场景")
+    doc.save(str(out))
+
+
+def _strip_basis(path: Path) -> None:
+    """Make the file look like an export from before the basis was recorded: drop its custom XML part."""
+    doc = docx.Document(str(path))
+    for rid, rel in list(doc.part.rels.items()):
+        if rel.reltype.endswith("/customXml") and b"drafting" in rel.target_part.blob:
+            del doc.part.rels[rid]
+    doc.save(str(path))
+    from zipfile import ZipFile
+
+    with ZipFile(path) as z:
+        assert not any(b"drafting" in z.read(n) for n in z.namelist() if n.startswith("customXml/"))
+
+
+def test_browser_edit_after_export_is_a_conflict_and_survives_apply(issue, tmp_path: Path, monkeypatch) -> None:
+    from drafting.store import local_user
+
+    services = issue
+    out, t = _exported(services, tmp_path)
+    miit, chengdu = t[MIIT], t[CHENGDU]
+    # After the export, in the browser: 工信部's 短评 (the partner changes it too) and 成都's title (the partner does not).
+    _save(services, miit.id, BROWSER, commentary=MIIT_BROWSER)
+    cd_title = chengdu.title + "（附案例清单）"
+    _save(services, chengdu.id, BROWSER, title=cd_title)
+    _partner_edits(out)
+    miit_version = services.store.get(miit.id).version
+    monkeypatch.chdir(tmp_path)
+
+    shown = _cli(services, "import-review", str(out))
+    assert shown.exit_code == 0, shown.output
+    assert f"导出后已在浏览器中修改：{miit.title}（植德短评，{BROWSER}）" in shown.output
+    result = _cli(services, "import-review", str(out), "--apply", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["conflicts"] == [{"draft_id": miit.id, "title": miit.title, "field": "commentary",
+                                  "exported": MIIT_EXPORTED, "current": MIIT_BROWSER, "partner": MIIT_PARTNER,
+                                  "editor": BROWSER}]
+    assert data["base_known"] is True
+    items = {i["draft_id"]: i for i in data["items"]}
+    assert items[miit.id]["changes"] == []
+    assert [(c["field"], c["before"], c["after"]) for c in items[chengdu.id]["changes"]] == [
+        ("commentary", CD_EXPORTED, CD_PARTNER)]
+    assert items[chengdu.id]["applied"] == "saved"
+    # The editor's edit survives; the other item is applied; the browser's title of 成都 is kept.
+    miit_row, cd_row = services.store.get(miit.id), services.store.get(chengdu.id)
+    assert (miit_row.commentary, miit_row.version, miit_row.updated_by) == (MIIT_BROWSER, miit_version, BROWSER)
+    assert (cd_row.title, cd_row.commentary) == (cd_title, CD_PARTNER)
+
+    # --overwrite: the partner's text wins, and the audit says so.
+    forced = _cli(services, "import-review", str(out), "--apply", "--overwrite", "--json")
+    assert forced.exit_code == 0, forced.output
+    assert [c["field"] for c in json.loads(forced.stdout)["conflicts"]] == ["commentary"]
+    assert services.store.get(miit.id).commentary == MIIT_PARTNER
+    assert services.store.get(chengdu.id).title == cd_title
+    last = services.reviews.history(draft_id=miit.id, limit=1)[0]
+    assert (last.action, last.actor) == ("save", f"{local_user()}（Word 审阅，覆盖浏览器修改）")
+    assert (last.before["commentary"], last.after["commentary"]) == (MIIT_BROWSER, MIIT_PARTNER)
+
+
+def test_browser_edit_to_a_field_the_partner_left_alone_is_kept_without_conflict(issue, tmp_path: Path) -> None:
+    from drafting.word_review import import_review
+
+    out, t = _exported(issue, tmp_path)
+    hongkou = t[HONGKOU]
+    hk_body = hongkou.body + "\n企业可在线申请入驻。"
+    _save(issue, hongkou.id, BROWSER, body=hk_body)  # after the export; the partner edits only other items
+    _partner_edits(out)
+
+    report = import_review(issue, out, apply=True, actor=PARTNER)
+    assert report.conflicts == [] and report.base_known is True
+    assert next(i for i in report.items if i.draft_id == hongkou.id).changes == []
+    assert issue.store.get(hongkou.id).body == hk_body
+    assert issue.store.get(t[MIIT].id).commentary == MIIT_PARTNER  # no browser edit there: applied
+
+
+def test_export_from_before_the_basis_applies_with_the_base_unknown(issue, tmp_path: Path, monkeypatch) -> None:
+    from drafting.ui.review_word import report_html
+    from drafting.word_review import import_review
+
+    out, t = _exported(issue, tmp_path)
+    _strip_basis(out)
+    _save(issue, t[CHENGDU].id, BROWSER, commentary=CD_BROWSER)  # after the export
+    _partner_edits(out)
+
+    report = import_review(issue, out)
+    assert report.base_known is False
+    # 工信部: the file's original view is the stored text, so the partner's change applies; 成都: the stored text is not
+    # what the file started from, so the partner's change is held back as a conflict.
+    assert [c.model_dump() for c in report.conflicts] == [
+        {"draft_id": t[CHENGDU].id, "title": t[CHENGDU].title, "field": "commentary", "exported": CD_EXPORTED,
+         "current": CD_BROWSER, "partner": CD_PARTNER, "editor": BROWSER}]
+    html = report_html(report)
+    assert "导出基准未知" in html and "导出后已在浏览器中修改" in html
+    assert CD_EXPORTED in html and CD_BROWSER in html and CD_PARTNER in html
+
+    monkeypatch.chdir(tmp_path)
+    result = _cli(issue, "import-review", str(out), "--apply")
+    assert result.exit_code == 0, result.output
+    assert "导出基准未知" in result.output
+    assert issue.store.get(t[MIIT].id).commentary == MIIT_PARTNER
+    assert issue.store.get(t[CHENGDU].id).commentary == CD_BROWSER
+
+
+def test_basis_is_in_the_file_and_keyed_by_draft_id(issue, tmp_path: Path) -> None:
+    from drafting.export.basis import read_basis
+
+    out, t = _exported(issue, tmp_path)
+    basis = read_basis(out)
+    miit = issue.store.get(t[MIIT].id)
+    assert basis[str(miit.id)].version == miit.version
+    assert (basis[str(miit.id)].commentary, basis[str(miit.id)].title) == (MIIT_EXPORTED, miit.title)
+    assert set(basis) == {str(i.draft_id) for i in issue.reviews.get_issue("oct").items}
+    assert len([p for p in docx.Document(str(out)).element.body.iter(f"{{{NS['w']}}}bookmarkStart")]) == 6
