@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 
 from drafting.assemble import DEFAULT_TITLE, split_paragraphs
 from drafting.corpus.review_import import ReviewedItem, View, read_reviewed_docx
-from drafting.errors import ValidationError
+from drafting.errors import ConflictError, ValidationError
+from drafting.export.basis import ExportBasis, read_basis
 from drafting.models import SECTIONS, Item
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_EDITOR = "编辑"  # tracked-change author when no editor is recorded for an item
 REVIEWER = "Word 审阅"  # the actor of changes written back from a reviewed file
 MACHINE = "机器草稿"
+OVERWRITE = "覆盖浏览器修改"  # marks the actor of a write that replaced a browser edit made after the export
 TEXT_FIELDS: tuple[Literal["title", "body", "commentary"], ...] = ("title", "body", "commentary")
 
 
@@ -39,6 +41,7 @@ class ExportEntry(BaseModel):
     machine: dict[str, str] | None = Field(default=None, description="title, body, commentary as the machine wrote them")
     editor: str = DEFAULT_EDITOR
     edited_at: str | None = None
+    version: int | None = Field(default=None, description="the stored version the text is from")
 
 
 class IssueForExport(BaseModel):
@@ -66,7 +69,7 @@ def load_issue_for_export(services: Services, issue_id: str, *, editor: str | No
             key=str(it.draft_id), draft_id=it.draft_id, status=it.status,
             item=it.final_item(ticked_only=False).model_copy(update={"id": str(it.draft_id)}),
             machine={"title": it.machine.item.title, "body": it.machine.item.body, "commentary": it.machine.commentary},
-            editor=editor or it.updated_by or DEFAULT_EDITOR, edited_at=it.updated_at or None,
+            editor=editor or it.updated_by or DEFAULT_EDITOR, edited_at=it.updated_at or None, version=it.version,
         )
         for it in issue.items
     ]
@@ -103,7 +106,11 @@ def export_issue(
                                    author=e.editor, date=e.edited_at)
             for e in issue.entries if e.machine
         }
-    export_docx(assembled, Path(output), bases=bases, anchors={e.item.id: e.key for e in issue.entries})
+    # What each item is exported from goes into the file: the import tells later browser edits from the partner's.
+    basis = {e.key: ExportBasis(version=e.version, title=e.item.title, body=e.item.body,
+                                commentary=e.item.commentary or "", sources=list(e.item.sources))
+             for e in issue.entries if e.version is not None}
+    export_docx(assembled, Path(output), bases=bases, anchors={e.item.id: e.key for e in issue.entries}, basis=basis)
     if md:
         export_markdown(assembled, Path(md))
     edited = sum(1 for e in issue.entries if e.machine and any(
@@ -121,6 +128,18 @@ class FieldChange(BaseModel):
     author: str | None = Field(default=None, description="who made the tracked changes; None when made untracked")
 
 
+class FieldConflict(BaseModel):
+    """A field changed in the browser after the export and by the partner in Word, differently: not written back."""
+
+    draft_id: int | None
+    title: str
+    field: str
+    exported: str = Field(description="the text the file was exported with (unknown base: the file's original view)")
+    current: str = Field(description="the editor's text stored now")
+    partner: str = Field(description="the text of the reviewed file")
+    editor: str | None = Field(default=None, description="who changed it in the browser since the export")
+
+
 class ItemReview(BaseModel):
     """What the reviewed file says about one item of the issue."""
 
@@ -133,6 +152,7 @@ class ItemReview(BaseModel):
     comments: list[dict[str, Any]] = Field(default_factory=list)
     pending_revisions: int = 0
     applied: str | None = Field(default=None, description="saved / accepted / a reason it was not written back")
+    version: int | None = Field(default=None, description="the stored version compared: apply refuses a newer one")
 
 
 class ReviewReport(BaseModel):
@@ -153,6 +173,10 @@ class ReviewReport(BaseModel):
     order_applied: bool = Field(default=False, description="the file's order was written to the issue")
     pending_revisions: int = 0
     applied: bool = False
+    conflicts: list[FieldConflict] = Field(
+        default_factory=list, description="fields edited in the browser after the export and by the partner: kept")
+    base_known: bool = Field(default=True, description="the file records what it was exported from (older exports do not)")
+    overwrite: bool = Field(default=False, description="conflicts were written with the partner's text")
 
     def changed(self) -> list[ItemReview]:
         """Items with at least one change."""
@@ -171,18 +195,62 @@ def _find_issue(services: Services, anchors: list[str]) -> str | None:
     return None
 
 
-def _changes(entry: ExportEntry, found: ReviewedItem, view: View) -> list[FieldChange]:
-    out: list[FieldChange] = []
-    for name in TEXT_FIELDS:
-        before, after = _norm(getattr(entry.item, name)), found.text(name, view)
-        if before != after:
-            out.append(FieldChange(field=name, before=before, after=after,
-                                   author="、".join(found.authors[name]) or None))
-    sources = found.sources(view)
-    if sources != list(entry.item.sources):
-        out.append(FieldChange(field="sources", before="\n".join(entry.item.sources), after="\n".join(sources),
-                               author="、".join(found.authors["body"]) or None))
-    return out
+def _field(name: str, text: object) -> str:
+    """A field's text as compared: paragraphs normalised, sources one a line."""
+    if name == "sources":
+        return "\n".join(text if isinstance(text, list) else [])
+    return _norm(str(text or ""))
+
+
+def _compare(services: Services, entry: ExportEntry, found: ReviewedItem, view: View,
+             basis: dict[str, ExportBasis] | None) -> tuple[list[FieldChange], list[FieldConflict]]:
+    """The partner's changes to apply, and those that clash with a browser edit made after the export.
+
+    A field the partner left as exported is no change, even when the browser changed it since. Without a record of
+    the export (older files) the file's original view stands in for it: a partner's change to a field whose stored
+    text is not that view may overwrite a later edit, so it is held back as a conflict too.
+    """
+    base = basis.get(entry.key) if basis is not None else None
+    changes: list[FieldChange] = []
+    conflicts: list[FieldConflict] = []
+    for name in (*TEXT_FIELDS, "sources"):
+        src = "body" if name == "sources" else name
+        current = _field(name, getattr(entry.item, name))
+        partner = _field(name, found.sources(view) if name == "sources" else found.text(src, view))  # type: ignore[arg-type]
+        if current == partner:
+            continue
+        if base is not None:
+            exported = _field(name, getattr(base, name))
+        else:
+            exported = _field(name, found.sources("original") if name == "sources" else found.text(src, "original"))  # type: ignore[arg-type]
+        if base is not None and partner == exported:
+            continue  # changed in the browser only: kept
+        if current != exported:
+            conflicts.append(FieldConflict(draft_id=entry.draft_id, title=entry.item.title, field=name, exported=exported,
+                                           current=current, partner=partner,
+                                           editor=_editors_since(services, entry, name, base)))
+            continue
+        changes.append(FieldChange(field=name, before=current, after=partner,
+                                   author="、".join(found.authors[src]) or None))  # type: ignore[index]
+    return changes, conflicts
+
+
+def _editors_since(services: Services, entry: ExportEntry, name: str, base: ExportBasis | None) -> str | None:
+    """Who changed the field after the export (unknown base: who changed it last), from the audit trail."""
+    if entry.draft_id is None:
+        return None
+    who: list[str] = []
+    for e in services.reviews.history(draft_id=entry.draft_id):  # newest first
+        before, after = e.before or {}, e.after or {}
+        if name not in after or before.get(name) == after.get(name) or e.version is None:
+            continue
+        if base is not None and e.version <= base.version:
+            break
+        if e.actor not in who:
+            who.insert(0, e.actor)
+        if base is None:
+            break
+    return "、".join(who) or entry.editor
 
 
 def check_review_file(path: Path) -> None:
@@ -211,7 +279,9 @@ def review_report(services: Services, path: Path, *, issue_id: str | None = None
         by_title.setdefault(_norm(e.item.title), e)
         if e.machine:
             by_title.setdefault(_norm(e.machine["title"]), e)
-    report = ReviewReport(issue=issue_id, file=str(path), view=view, pending_revisions=doc.pending)
+    basis = read_basis(Path(path))
+    report = ReviewReport(issue=issue_id, file=str(path), view=view, pending_revisions=doc.pending,
+                          base_known=basis is not None)
     used: set[str] = set()
     for found in doc.items:
         if not found.text("title", view) and not found.text("body", view):
@@ -226,9 +296,11 @@ def review_report(services: Services, path: Path, *, issue_id: str | None = None
                                      "anchor": found.anchor, "section": found.section})
             continue
         used.add(entry.key)
+        changes, conflicts = _compare(services, entry, found, view, basis)
+        report.conflicts.extend(conflicts)
         report.items.append(ItemReview(
             draft_id=entry.draft_id, key=entry.key, title=found.text("title", view) or entry.item.title,
-            position=found.position, matched_by=how, changes=_changes(entry, found, view),
+            position=found.position, matched_by=how, changes=changes, version=entry.version,
             comments=[c.as_dict() for c in found.comments], pending_revisions=found.pending,
         ))
     report.deleted = [{"draft_id": e.draft_id, "key": e.key, "title": e.item.title, "applied": None}
@@ -258,17 +330,29 @@ def _moved(issue: IssueForExport, order: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def apply_review(services: Services, report: ReviewReport, *, actor: str | None = None) -> ReviewReport:
+def apply_review(services: Services, report: ReviewReport, *, actor: str | None = None,
+                 overwrite: bool = False) -> ReviewReport:
     """Write the report back as an editor would: texts and sources saved (re-accepted into the corpus when accepted),
     deleted items moved out of the issue (kept, restorable), the file's order within each section.
 
-    Each write is versioned and audited under ``actor`` (default: the local or logged-in user, marked as a Word review).
+    Conflicts (fields edited in the browser after the export) keep the browser's text unless ``overwrite``; each write
+    is versioned and audited under ``actor`` (default: the local or logged-in user, marked as a Word review, and as
+    an overwrite where it replaced a browser edit).
     """
     from drafting.review import actor_name
 
     who = f"{actor_name(actor)}（{REVIEWER}）"
-    for item in report.changed():
-        item.applied = _apply_item(services, item, who)
+    forced = f"{actor_name(actor)}（{REVIEWER}，{OVERWRITE}）"
+    report.overwrite = overwrite
+    for item in report.items:
+        held = [c for c in report.conflicts if c.draft_id is not None and c.draft_id == item.draft_id]
+        if overwrite and held:
+            item.changes += [FieldChange(field=c.field, before=c.current, after=c.partner) for c in held]
+            item.applied = _apply_item(services, item, forced)
+        elif item.changes:
+            item.applied = _apply_item(services, item, who)
+        elif held:
+            item.applied = "导出后已在浏览器中修改，未写回（加 --overwrite 或勾选“以审阅稿为准”可覆盖）"
     _apply_deletions(services, report, who)
     if report.reordered:
         keys = [i.draft_id for i in report.items if i.draft_id is not None]
@@ -287,13 +371,18 @@ def _apply_item(services: Services, item: ItemReview, who: str) -> str:
     final = {"title": row.title, "body": row.body, "commentary": row.commentary} | text
     if not final["title"].strip() or not final["body"].strip():
         return "审阅后标题或正文为空，未写回"
-    if sources is not None:
-        services.reviews.set_sources(item.draft_id, sources.split("\n"), actor=who)
-    if row.status == "accepted":  # the corpus item follows, sources included (they live in the stored draft)
-        services.accept(item.draft_id, **final, actor=who)
-        return "accepted"
-    if text:
-        services.store.save_edit(item.draft_id, **final, actor=who)
+    # The version the report compared against: a browser save between reading and writing is not overwritten.
+    version = item.version
+    try:
+        if sources is not None:
+            version = services.reviews.set_sources(item.draft_id, sources.split("\n"), expected_version=version, actor=who)
+        if row.status == "accepted":  # the corpus item follows, sources included (they live in the stored draft)
+            services.accept(item.draft_id, **final, expected_version=version, actor=who)
+            return "accepted"
+        if text:
+            services.store.save_edit(item.draft_id, **final, expected_version=version, actor=who)
+    except ConflictError as exc:
+        return f"读取审阅稿后此条又在浏览器中被修改（{exc.stored_by}），未写回：请重新读取审阅稿"
     return "saved"
 
 
@@ -311,7 +400,7 @@ def _apply_deletions(services: Services, report: ReviewReport, who: str) -> None
 
 
 def import_review(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted",
-                  apply: bool = False, actor: str | None = None) -> ReviewReport:
-    """The review report of a DOCX; with ``apply`` its changes are written back."""
+                  apply: bool = False, actor: str | None = None, overwrite: bool = False) -> ReviewReport:
+    """The review report of a DOCX; with ``apply`` its changes are written back (conflicts too with ``overwrite``)."""
     report = review_report(services, path, issue_id=issue_id, view=view)
-    return apply_review(services, report, actor=actor) if apply else report
+    return apply_review(services, report, actor=actor, overwrite=overwrite) if apply else report

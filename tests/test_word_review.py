@@ -325,6 +325,11 @@ def test_libreoffice_renders_clean_and_tracked_exports(issue, tmp_path: Path, ou
     resaved = resaved_dir / tracked.name
     accepted = review_report(issue, resaved)
     assert len(accepted.items) == 6 and {i.matched_by for i in accepted.items} == {"bookmark"}
+    # What each item was exported from survives the re-save too (renumbered custom XML part), so no conflict is guessed.
+    from drafting.export.basis import read_basis
+
+    assert accepted.base_known is True and accepted.conflicts == []
+    assert set(read_basis(resaved) or {}) == {str(i.draft_id) for i in accepted.items}
     assert all(i.changes == [] for i in accepted.items) and accepted.deleted == []
     assert [c["text"] for i in accepted.items for c in i.comments] == ["请核实日期"]
     (reverted,) = review_report(issue, resaved, view="original").changed()

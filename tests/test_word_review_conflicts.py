@@ -94,7 +94,7 @@ def test_browser_edit_after_export_is_a_conflict_and_survives_apply(issue, tmp_p
 
     shown = _cli(services, "import-review", str(out))
     assert shown.exit_code == 0, shown.output
-    assert f"导出后已在浏览器中修改：{miit.title}（植德短评，{BROWSER}）" in shown.output
+    assert f"导出后已在浏览器中修改：{miit.title}（短评，{BROWSER}）" in shown.output
     result = _cli(services, "import-review", str(out), "--apply", "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

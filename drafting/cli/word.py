@@ -42,13 +42,20 @@ def import_review_cmd(
     apply: Annotated[bool, typer.Option("--apply", help="write the changes back (edit history, corpus, index)")] = False,
     view: Annotated[str, typer.Option("--view", help="accepted: take pending revisions as accepted; original: as rejected")] = "accepted",
     issue_id: Annotated[str | None, typer.Option("--issue", help="the issue, when the file lost its item marks")] = None,
+    overwrite: Annotated[bool, typer.Option(
+        "--overwrite", help="with --apply: write the partner's text over fields edited in the browser after the export")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Read a DOCX reviewed in Word: what changed per item, comments, deleted and unmatched items; --apply writes back."""
+    """Read a DOCX reviewed in Word: what changed per item, comments, deleted and unmatched items; --apply writes back.
+
+    A field edited in the browser after the export and changed in Word too is a conflict: reported, kept as the browser
+    has it unless --overwrite.
+    """
     from drafting.word_review import check_review_file, import_review
 
     check_review_file(file)  # before the index loads: a wrong path answers at once
-    report = import_review(core._services(), file, issue_id=issue_id, view=view, apply=apply)  # type: ignore[arg-type]
+    report = import_review(core._services(), file, issue_id=issue_id, view=view, apply=apply,  # type: ignore[arg-type]
+                           overwrite=overwrite)
     if as_json:
         _print_json(report.model_dump())
         return
@@ -76,6 +83,14 @@ def import_review_cmd(
         typer.echo(f"顺序调整：{m['title']}（{m['section']} 第 {m['before']} → {m['after']} 条）", err=True)
     if report.order_applied:
         typer.echo("已按审阅稿调整本期顺序。", err=True)
+    if not report.base_known:
+        typer.echo("导出基准未知：此审阅稿由旧版本导出，没有记录导出时的文字；以审阅稿的原稿（拒绝全部修订）代替比较。")
+    for c in report.conflicts:
+        typer.echo(f"导出后已在浏览器中修改：{c.title}（{names.get(c.field, c.field)}，{c.editor or '未知'}）")
+        for label, text in (("导出时", c.exported), ("浏览器中", c.current), ("审阅稿", c.partner)):
+            typer.echo(f"    {label}：{text}")
+        typer.echo("    → 已按审阅稿覆盖" if report.applied and report.overwrite else
+                   "    → 保留浏览器中的文字；确认以审阅稿为准请加 --apply --overwrite")
     if not apply and (report.changed() or report.deleted or report.moved):
         typer.echo("确认无误后加 --apply 写回。")
 

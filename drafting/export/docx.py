@@ -30,6 +30,7 @@ from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
 from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue, AssembledItem, split_paragraphs
+from drafting.export.basis import ExportBasis, add_basis
 from drafting.export.revisions import (
     Revision,
     RevisionIds,
@@ -281,11 +282,12 @@ def _item(doc: DocxDocument, notes: XmlPart, a: AssembledItem, base: TrackedBase
 
 
 def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None = None,
-               anchors: Mapping[str, str] | None = None) -> DocxDocument:
+               anchors: Mapping[str, str] | None = None, basis: Mapping[str, ExportBasis] | None = None) -> DocxDocument:
     """The issue as a python-docx Document (not yet saved).
 
     ``anchors`` maps item ids to the key embedded as a bookmark at each title (for importing the reviewed file);
-    ``bases`` maps item ids to the machine draft: the editor's changes then show as Word tracked changes.
+    ``bases`` maps item ids to the machine draft: the editor's changes then show as Word tracked changes;
+    ``basis`` maps those keys to what each item was exported from (kept in the file, see export/basis.py).
     """
     issue = AssembledIssue.model_validate(_xml_safe(issue.model_dump()))
     bases = {k: TrackedBase(**_xml_safe(vars(v))) for k, v in (bases or {}).items()}
@@ -325,6 +327,8 @@ def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None
                 _anchor(title, ANCHOR_PREFIX + anchors[a.item.id], ids)
     if bases:
         turn_on_tracking(doc.settings.element)
+    if basis:
+        add_basis(doc, {k: ExportBasis(**_xml_safe(vars(v))) for k, v in basis.items()})
 
     if issue.closing:
         doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
@@ -341,10 +345,10 @@ def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None
 
 
 def export_docx(issue: AssembledIssue, path: Path, *, bases: Mapping[str, TrackedBase] | None = None,
-                anchors: Mapping[str, str] | None = None) -> Path:
+                anchors: Mapping[str, str] | None = None, basis: Mapping[str, ExportBasis] | None = None) -> Path:
     """Write the issue as a Word document (atomic write); returns the path. See build_docx for the options."""
     buffer = io.BytesIO()
-    build_docx(issue, bases=bases, anchors=anchors).save(buffer)
+    build_docx(issue, bases=bases, anchors=anchors, basis=basis).save(buffer)
     atomic_write(Path(path), buffer.getvalue())
     logger.info("wrote %s", path)
     return Path(path)

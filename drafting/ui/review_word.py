@@ -30,6 +30,11 @@ def report_html(report: ReviewReport) -> str:
             f"未处理的修订 {report.pending_revisions} 处，按“{verb}”计。"
             + ("<b>已写回。</b>" if report.applied else "") + "</p>")
     parts = [head]
+    if not report.base_known:
+        parts.append('<p class="dz-findings"><b>导出基准未知：</b>此审阅稿由旧版本导出，没有记录导出时的文字；'
+                     "以审阅稿的原稿（拒绝全部修订）代替比较，与现存文字不同的栏目列为冲突。</p>")
+    if report.conflicts:
+        parts.append(conflicts_html(report))
     for item in report.items:
         if not item.changes and not item.comments:
             continue
@@ -55,6 +60,26 @@ def report_html(report: ReviewReport) -> str:
         head = "已按审阅稿调整顺序" if report.order_applied else "审阅稿调整了条目顺序（各栏目内）"
         parts.append(f'<div class="dz-findings"><b>{head}</b><ul>{lis}</ul></div>')
     return "".join(parts)
+
+
+def conflicts_html(report: ReviewReport) -> str:
+    """Fields edited in the browser after the export and changed by the partner: the three texts, what was done."""
+    if report.applied and report.overwrite:
+        note = "已按审阅稿覆盖（修改记录中标明“覆盖浏览器修改”，被替换的文字可在其中找回）。"
+    else:
+        note = "未写回，保留浏览器中的文字；确认以审阅稿为准，请勾选“以审阅稿为准，覆盖浏览器中的修改”后再确认写回。"
+    rows = []
+    for c in report.conflicts:
+        who = f"（{fmt.esc(c.editor)}）" if c.editor else ""
+        rows.append(
+            f"<tr><th colspan=\"3\">导出后已在浏览器中修改{who}：{fmt.esc(c.title)} · {FIELD_NAMES.get(c.field, fmt.esc(c.field))}</th></tr>"
+            f"<tr><td>{fmt.esc(c.exported)}</td><td>{fmt.esc(c.current)}</td><td>{fmt.esc(c.partner)}</td></tr>"
+            f'<tr><td colspan="3" class="dz-diff">{fmt.diff_html(c.current, c.partner, edit_opcodes)}</td></tr>'
+        )
+    base = "导出时（基准未知：审阅稿原稿）" if not report.base_known else "导出时"
+    return (f'<div class="dz-dup" role="alert"><b>⚠ {len(report.conflicts)} 处冲突：</b>{note}'
+            f'<table class="dz-conflict"><tr><th>{base}</th><th>浏览器中（现存）</th><th>审阅稿</th></tr>'
+            + "".join(rows) + "</table></div>")
 
 
 def _deleted_note(applied: str | None) -> str:
@@ -112,6 +137,8 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
                              elem_id="dz-word-upload", scale=3)
             with gr.Column(scale=2):
                 view = gr.Radio(VIEW_CHOICES, value="accepted", label="未处理的修订")
+                overwrite = gr.Checkbox(False, label="以审阅稿为准，覆盖浏览器中的修改（导出后在浏览器中改过的栏目）",
+                                        elem_id="dz-word-overwrite")
                 read_btn = gr.Button("读取审阅稿", elem_id="dz-word-read")
                 apply_btn = gr.Button("确认写回（保存修改、更新语料库）", variant="primary", elem_id="dz-word-apply")
         report = gr.HTML(elem_id="dz-word-report")
@@ -130,16 +157,18 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
 
     def reader(apply: bool):
         @guarded(3)
-        def read(path: str | None, review: Any, typed: str, chosen: str, request: gr.Request) -> tuple[str, Any, Any]:
+        def read(path: str | None, review: Any, typed: str, chosen: str, force: bool,
+                 request: gr.Request) -> tuple[str, Any, Any]:
             if not path:
                 raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
             issue = (typed or "").strip() or None
             result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply,  # type: ignore[arg-type]
-                                   actor=getattr(request, "username", None))
+                                   actor=getattr(request, "username", None), overwrite=bool(force))
             if apply:
                 moved_out = sum(1 for d in result.deleted if d.get("applied") == "removed")
+                held = "" if result.overwrite or not result.conflicts else f"，{len(result.conflicts)} 处冲突未写回"
                 gr.Info(f"已写回 {len(result.changed())} 条修改，移出 {moved_out} 条"
-                        + ("，已调整顺序" if result.order_applied else ""))
+                        + ("，已调整顺序" if result.order_applied else "") + held)
             return report_html(result), review, gr.update(choices=removed_choices(services, result.issue), value=None)
         return read
 
@@ -151,8 +180,9 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
 
     meta = [issue_state, issue_box, issue_title, period, editors, editor, tracked]
     export_btn.click(export, meta, exported)
-    read_btn.click(reader(False), [upload, issue_state, issue_box, view], [report, issue_state, removed])
-    applied = apply_btn.click(reader(True), [upload, issue_state, issue_box, view], [report, issue_state, removed])
+    read_btn.click(reader(False), [upload, issue_state, issue_box, view, overwrite], [report, issue_state, removed])
+    applied = apply_btn.click(reader(True), [upload, issue_state, issue_box, view, overwrite],
+                              [report, issue_state, removed])
     restored = restore_btn.click(restore_picked, [issue_state, issue_box, removed], [report, removed])
     if table is not None and rows is not None:
         def refresh(current: Any, typed: str) -> Any:
@@ -163,4 +193,4 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
             event.then(refresh, [issue_state, issue_box], [table])
     return {"word_export": export_btn, "word_download": exported, "word_upload": upload, "word_read": read_btn,
             "word_apply": apply_btn, "word_report": report, "word_tracked": tracked, "word_issue": issue_box,
-            "word_removed": removed, "word_restore": restore_btn}
+            "word_removed": removed, "word_restore": restore_btn, "word_overwrite": overwrite}
