@@ -195,11 +195,13 @@ def _find_issue(services: Services, anchors: list[str]) -> str | None:
     return None
 
 
-def _field(name: str, text: object) -> str:
-    """A field's text as compared: paragraphs normalised, sources one a line."""
-    if name == "sources":
-        return "\n".join(text if isinstance(text, list) else [])
-    return _norm(str(text or ""))
+def _texts(source: Item | ExportBasis) -> dict[str, str]:
+    """Title, body, 短评 (paragraphs normalised) and sources (one a line) of an item or an export record, as compared."""
+    return {n: _norm(getattr(source, n)) for n in TEXT_FIELDS} | {"sources": "\n".join(source.sources)}
+
+
+def _in_file(found: ReviewedItem, view: View) -> dict[str, str]:
+    return {n: found.text(n, view) for n in TEXT_FIELDS} | {"sources": "\n".join(found.sources(view))}
 
 
 def _compare(services: Services, entry: ExportEntry, found: ReviewedItem, view: View,
@@ -211,27 +213,20 @@ def _compare(services: Services, entry: ExportEntry, found: ReviewedItem, view: 
     text is not that view may overwrite a later edit, so it is held back as a conflict too.
     """
     base = basis.get(entry.key) if basis is not None else None
+    current, partner = _texts(entry.item), _in_file(found, view)
+    exported = _texts(base) if base is not None else _in_file(found, "original")
     changes: list[FieldChange] = []
     conflicts: list[FieldConflict] = []
     for name in (*TEXT_FIELDS, "sources"):
-        src = "body" if name == "sources" else name
-        current = _field(name, getattr(entry.item, name))
-        partner = _field(name, found.sources(view) if name == "sources" else found.text(src, view))  # type: ignore[arg-type]
-        if current == partner:
+        if current[name] == partner[name] or (base is not None and partner[name] == exported[name]):
+            continue  # nothing to do, or changed in the browser only: kept
+        if current[name] != exported[name]:
+            conflicts.append(FieldConflict(
+                draft_id=entry.draft_id, title=entry.item.title, field=name, exported=exported[name],
+                current=current[name], partner=partner[name], editor=_editors_since(services, entry, name, base)))
             continue
-        if base is not None:
-            exported = _field(name, getattr(base, name))
-        else:
-            exported = _field(name, found.sources("original") if name == "sources" else found.text(src, "original"))  # type: ignore[arg-type]
-        if base is not None and partner == exported:
-            continue  # changed in the browser only: kept
-        if current != exported:
-            conflicts.append(FieldConflict(draft_id=entry.draft_id, title=entry.item.title, field=name, exported=exported,
-                                           current=current, partner=partner,
-                                           editor=_editors_since(services, entry, name, base)))
-            continue
-        changes.append(FieldChange(field=name, before=current, after=partner,
-                                   author="、".join(found.authors[src]) or None))  # type: ignore[index]
+        authors = found.authors["body" if name == "sources" else name]
+        changes.append(FieldChange(field=name, before=current[name], after=partner[name], author="、".join(authors) or None))
     return changes, conflicts
 
 

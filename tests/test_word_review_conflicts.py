@@ -92,6 +92,8 @@ def test_browser_edit_after_export_is_a_conflict_and_survives_apply(issue, tmp_p
     miit_version = services.store.get(miit.id).version
     monkeypatch.chdir(tmp_path)
 
+    refused = _cli(services, "import-review", str(out), "--overwrite")  # nothing to overwrite without --apply
+    assert refused.exit_code == 1 and "--overwrite 只在写回时有意义" in str(refused.exception)
     shown = _cli(services, "import-review", str(out))
     assert shown.exit_code == 0, shown.output
     assert f"导出后已在浏览器中修改：{miit.title}（短评，{BROWSER}）" in shown.output

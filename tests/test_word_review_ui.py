@@ -53,7 +53,18 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     doc.add_comment(docx.text.paragraph.Paragraph(comm, doc._body).runs[0], text="请核实产业规模数字", author=PARTNER)
     for p in _item_paragraphs(doc, DEAL):
         p.getparent().remove(p)
+    # 四川's 短评: the partner rewrites its opening; after the export an editor added a sentence in the browser.
+    paras = _item_paragraphs(doc, SICHUAN)
+    sc_comm = paras[[_text(p) for p in paras].index("植德短评：") + 1]
+    sc_old = _text(sc_comm)
+    _tracked_edit(sc_comm, 0, 2, "据悉")
     doc.save(str(reviewed))
+    exported_sc = sichuan.commentary + "\n企业可关注申报窗口。"
+    partner_sc = exported_sc.replace(sc_old, "据悉" + sc_old[2:], 1)
+    browser_sc = exported_sc + "\n编辑在导出后补充。"
+    sc_item = services.reviews.get_issue("oct").item(sichuan.id)
+    services.reviews.save_item("oct", sichuan.id, title=sc_item.title, body=sc_item.body, commentary=browser_sc,
+                               ticked=sc_item.ticked, expected_version=sc_item.version, actor="赵编辑")
     del services
 
     app.start()
@@ -78,11 +89,19 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
             expect(report).to_contain_text(PARTNER)
             expect(report.locator(".dz-item h3")).to_contain_text("重庆")
             expect(report.locator(".dz-diff ins").first).to_be_visible()  # the change shown as a diff
+            expect(report).to_contain_text("导出后已在浏览器中修改（赵编辑）")
+            expect(report.locator(".dz-conflict")).to_contain_text("编辑在导出后补充。")
             page.locator("#dz-word-apply").click()
             expect(report).to_contain_text("已写回", timeout=60_000)
             expect(report).to_contain_text("已移出本期（可恢复）")
+            expect(report).to_contain_text("未写回，保留浏览器中的文字")
             expect(table).not_to_contain_text(DEAL, timeout=30_000)  # the item table follows the write-back
             page.screenshot(path=str(output_dir / "word_review_tab.png"), full_page=True)
+            assert DraftStore(app.data / "drafting.sqlite3").get(sichuan.id).commentary == browser_sc
+            # 以审阅稿为准: the partner's 短评 replaces the browser's.
+            page.locator("#dz-word-overwrite input").check()
+            page.locator("#dz-word-apply").click()
+            expect(report).to_contain_text("已按审阅稿覆盖", timeout=60_000)
             # The moved-out item is offered for restore; 恢复到本期 puts it back.
             picker = page.locator("#dz-word-removed input")
             picker.scroll_into_view_if_needed()
@@ -100,7 +119,7 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     assert len(exported) == 1 and "<w:ins " in _document_xml(exported[0])
     stored = DraftStore(app.data / "drafting.sqlite3").get(chongqing.id)
     assert stored.commentary == chongqing.commentary.replace(old, old[:4] + "重庆市经信委" + old[7:])
-    assert DraftStore(app.data / "drafting.sqlite3").get(sichuan.id).commentary.endswith("企业可关注申报窗口。")
+    assert DraftStore(app.data / "drafting.sqlite3").get(sichuan.id).commentary == partner_sc
     from drafting.review import ReviewStore
 
     history = ReviewStore(DraftStore(app.data / "drafting.sqlite3")).history(draft_id=deal.id)

@@ -9,6 +9,7 @@ import typer
 
 from drafting import cli as core  # core._services at call time: tests replace it
 from drafting.cli import JsonOpt, _print_json, app
+from drafting.errors import ValidationError
 
 
 @app.command("export")
@@ -53,6 +54,8 @@ def import_review_cmd(
     """
     from drafting.word_review import check_review_file, import_review
 
+    if overwrite and not apply:
+        raise ValidationError("--overwrite 只在写回时有意义：请与 --apply 一起使用（先不加 --apply 查看冲突）。")
     check_review_file(file)  # before the index loads: a wrong path answers at once
     report = import_review(core._services(), file, issue_id=issue_id, view=view, apply=apply,  # type: ignore[arg-type]
                            overwrite=overwrite)
@@ -68,8 +71,8 @@ def import_review_cmd(
         typer.echo(f"· {item.title}" + ("（按标题对上）" if item.matched_by == "title" else ""))
         for c in item.changes:
             typer.echo(f"    改{names.get(c.field, c.field)}" + (f"（{c.author}）" if c.author else "（未留修订痕迹）"))
-        for c in item.comments:
-            typer.echo(f"    批注（{c['author']}）：{c['text']}")
+        for note in item.comments:
+            typer.echo(f"    批注（{note['author']}）：{note['text']}")
         if item.applied:
             done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
             typer.echo(f"    → {done}")
@@ -85,9 +88,9 @@ def import_review_cmd(
         typer.echo("已按审阅稿调整本期顺序。", err=True)
     if not report.base_known:
         typer.echo("导出基准未知：此审阅稿由旧版本导出，没有记录导出时的文字；以审阅稿的原稿（拒绝全部修订）代替比较。")
-    for c in report.conflicts:
-        typer.echo(f"导出后已在浏览器中修改：{c.title}（{names.get(c.field, c.field)}，{c.editor or '未知'}）")
-        for label, text in (("导出时", c.exported), ("浏览器中", c.current), ("审阅稿", c.partner)):
+    for clash in report.conflicts:
+        typer.echo(f"导出后已在浏览器中修改：{clash.title}（{names.get(clash.field, clash.field)}，{clash.editor or '未知'}）")
+        for label, text in (("导出时", clash.exported), ("浏览器中", clash.current), ("审阅稿", clash.partner)):
             typer.echo(f"    {label}：{text}")
         typer.echo("    → 已按审阅稿覆盖" if report.applied and report.overwrite else
                    "    → 保留浏览器中的文字；确认以审阅稿为准请加 --apply --overwrite")

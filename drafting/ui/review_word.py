@@ -44,8 +44,8 @@ def report_html(report: ReviewReport) -> str:
             who = fmt.esc(c.author) if c.author else "未留修订痕迹"
             rows.append(f"<div><b>{FIELD_NAMES.get(c.field, fmt.esc(c.field))}</b>（{who}）"
                         f'<div class="dz-diff">{fmt.diff_html(c.before, c.after, edit_opcodes)}</div></div>')
-        for c in item.comments:
-            rows.append(f'<div class="dz-comm">批注 · {fmt.esc(c["author"])}：{fmt.esc(c["text"])}</div>')
+        for note in item.comments:
+            rows.append(f'<div class="dz-comm">批注 · {fmt.esc(note["author"])}：{fmt.esc(note["text"])}</div>')
         if item.applied:
             done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
             rows.append(f'<div class="dz-ok">→ {fmt.esc(done)}</div>')
@@ -73,7 +73,8 @@ def conflicts_html(report: ReviewReport) -> str:
         who = f"（{fmt.esc(c.editor)}）" if c.editor else ""
         rows.append(
             f"<tr><th colspan=\"3\">导出后已在浏览器中修改{who}：{fmt.esc(c.title)} · {FIELD_NAMES.get(c.field, fmt.esc(c.field))}</th></tr>"
-            f"<tr><td>{fmt.esc(c.exported)}</td><td>{fmt.esc(c.current)}</td><td>{fmt.esc(c.partner)}</td></tr>"
+            "<tr>" + "".join(f'<td style="white-space:pre-wrap">{fmt.esc(t)}</td>' for t in (c.exported, c.current, c.partner))
+            + "</tr>"
             f'<tr><td colspan="3" class="dz-diff">{fmt.diff_html(c.current, c.partner, edit_opcodes)}</td></tr>'
         )
     base = "导出时（基准未知：审阅稿原稿）" if not report.base_known else "导出时"
