@@ -14,8 +14,8 @@ import os
 import socket
 import sqlite3
 import uuid
-from collections.abc import Iterable
-from contextlib import closing
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +84,18 @@ class ItemCatalog:
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=30, isolation_level=None)
 
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write-locked transaction: readers get a snapshot, a writer's commit lands wholly or not at all."""
+        with closing(self._connect()) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
     def begin(self) -> str | None:
         """Announce a write to the index (before it touches Chroma); the token is given back to commit or abort."""
         if not self.usable:
@@ -106,31 +118,25 @@ class ItemCatalog:
             self._invalidate()
             return None
         try:
-            with closing(self._connect()) as db:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    meta = db.execute("SELECT collection_id, generation, seq, base FROM meta WHERE collection = ?",
-                                      (self.collection,)).fetchone()
-                    seq = (meta[2] if meta else 0) + 1
-                    base = seq if clear or meta is None else meta[3]
-                    if clear:
-                        db.execute("DELETE FROM items WHERE collection = ?", (self.collection,))
-                    db.executemany(
-                        "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
-                        [(self.collection, r.id, r.hash, r.profile_version, r.item_json, seq) for r in upserts])
-                    # A removal keeps a tombstone (item_json NULL) so readers following by seq see it.
-                    db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, '', '', NULL, ?)",
-                                   [(self.collection, rid, seq) for rid in removed])
-                    matched = clear or (meta is not None and meta[0] == collection_id and meta[1] == previous
-                                        and previous is not None)
-                    stamp = generation if (matched and generation) else ""
-                    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?)",
-                               (self.collection, collection_id, stamp, seq, base))
-                    db.execute("DELETE FROM pending WHERE token = ?", (token,))
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
+            with self._transaction() as db:
+                meta = db.execute("SELECT collection_id, generation, seq, base FROM meta WHERE collection = ?",
+                                  (self.collection,)).fetchone()
+                seq = (meta[2] if meta else 0) + 1
+                base = seq if clear or meta is None else meta[3]
+                if clear:
+                    db.execute("DELETE FROM items WHERE collection = ?", (self.collection,))
+                db.executemany(
+                    "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
+                    [(self.collection, r.id, r.hash, r.profile_version, r.item_json, seq) for r in upserts])
+                # A removal keeps a tombstone (item_json NULL) so readers following by seq see it.
+                db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, '', '', NULL, ?)",
+                               [(self.collection, rid, seq) for rid in removed])
+                matched = clear or (meta is not None and meta[0] == collection_id and meta[1] == previous
+                                    and previous is not None)
+                stamp = generation if (matched and generation) else ""
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?)",
+                           (self.collection, collection_id, stamp, seq, base))
+                db.execute("DELETE FROM pending WHERE token = ?", (token,))
         except sqlite3.Error:
             logger.warning("item catalog: could not record a write; it is rebuilt from the index", exc_info=True)
             self._invalidate()
@@ -162,26 +168,29 @@ class ItemCatalog:
                 busy = True
         return busy
 
+    def _matching(self, db: sqlite3.Connection, collection_id: str, generation: str) -> tuple[int, int] | None:
+        """(seq, base) when the copy matches the index at this generation and no write is in flight."""
+        busy = self._busy(db)
+        meta = db.execute("SELECT collection_id, generation, seq, base FROM meta WHERE collection = ?",
+                          (self.collection,)).fetchone()
+        if busy or meta is None or meta[0] != collection_id or meta[1] != generation:
+            return None
+        return int(meta[2]), int(meta[3])
+
     def rows(self, *, collection_id: str, generation: str, count: int) -> tuple[list[Row], int] | None:
         """Every live row and the catalog's seq, if the copy matches the index (same collection, generation marker
         and number of records, no write in flight); None when it must be rebuilt."""
         if not self.usable or not generation:
             return None
         try:
-            with closing(self._connect()) as db:
-                db.execute("BEGIN IMMEDIATE")  # a snapshot: a writer's commit lands wholly before or after
-                try:
-                    busy = self._busy(db)
-                    meta = db.execute("SELECT collection_id, generation, seq FROM meta WHERE collection = ?",
-                                      (self.collection,)).fetchone()
-                    if busy or meta is None or meta[0] != collection_id or meta[1] != generation:
-                        return None
-                    rows = [Row(*r) for r in db.execute(
-                        "SELECT id, hash, profile_version, item_json FROM items WHERE collection = ? AND item_json IS NOT NULL",
-                        (self.collection,))]
-                    seq = int(meta[2])
-                finally:
-                    db.execute("COMMIT")
+            with self._transaction() as db:
+                meta = self._matching(db, collection_id, generation)
+                if meta is None:
+                    return None
+                rows = [Row(*r) for r in db.execute(
+                    "SELECT id, hash, profile_version, item_json FROM items WHERE collection = ? AND item_json IS NOT NULL",
+                    (self.collection,))]
+                seq = meta[0]
         except sqlite3.Error:
             logger.warning("item catalog %s unreadable; reading the index instead", self.path, exc_info=True)
             return None
@@ -195,19 +204,13 @@ class ItemCatalog:
         if not self.usable or not generation:
             return None
         try:
-            with closing(self._connect()) as db:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    busy = self._busy(db)
-                    meta = db.execute("SELECT collection_id, generation, seq, base FROM meta WHERE collection = ?",
-                                      (self.collection,)).fetchone()
-                    if busy or meta is None or meta[0] != collection_id or meta[1] != generation or seq < meta[3]:
-                        return None  # seq < base: rewritten since, tombstones of that time are gone
-                    got = db.execute("SELECT id, hash, profile_version, item_json FROM items WHERE collection = ? AND seq > ?",
-                                     (self.collection, seq)).fetchall()
-                    new_seq = int(meta[2])
-                finally:
-                    db.execute("COMMIT")
+            with self._transaction() as db:
+                meta = self._matching(db, collection_id, generation)
+                if meta is None or seq < meta[1]:
+                    return None  # seq < base: rewritten since, tombstones of that time are gone
+                got = db.execute("SELECT id, hash, profile_version, item_json FROM items WHERE collection = ? AND seq > ?",
+                                 (self.collection, seq)).fetchall()
+                new_seq = meta[0]
         except sqlite3.Error:
             return None
         upserts = [Row(*r) for r in got if r[3] is not None]
@@ -220,21 +223,15 @@ class ItemCatalog:
         if not self.usable:
             return 0
         try:
-            with closing(self._connect()) as db:
-                db.execute("BEGIN IMMEDIATE")
-                try:
-                    busy = self._busy(db)
-                    meta = db.execute("SELECT seq FROM meta WHERE collection = ?", (self.collection,)).fetchone()
-                    seq = (meta[0] if meta else 0) + 1
-                    db.execute("DELETE FROM items WHERE collection = ?", (self.collection,))
-                    db.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)",
-                                   [(self.collection, r.id, r.hash, r.profile_version, r.item_json, seq) for r in rows])
-                    db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?)",
-                               (self.collection, collection_id, "" if busy else generation, seq, seq))
-                    db.execute("COMMIT")
-                except BaseException:
-                    db.execute("ROLLBACK")
-                    raise
+            with self._transaction() as db:
+                busy = self._busy(db)
+                meta = db.execute("SELECT seq FROM meta WHERE collection = ?", (self.collection,)).fetchone()
+                seq = (meta[0] if meta else 0) + 1
+                db.execute("DELETE FROM items WHERE collection = ?", (self.collection,))
+                db.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?, ?)",
+                               [(self.collection, r.id, r.hash, r.profile_version, r.item_json, seq) for r in rows])
+                db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?)",
+                           (self.collection, collection_id, "" if busy else generation, seq, seq))
         except sqlite3.Error:
             logger.warning("item catalog: could not store it; the next start reads the index again", exc_info=True)
             return 0
