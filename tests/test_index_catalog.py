@@ -173,3 +173,19 @@ def test_a_writer_killed_mid_write_leaves_the_catalog_untrusted(tmp_path: Path, 
     assert full_reads, "a catalog with a dead writer's pending write was trusted"
     titles = {i.id: i.title for i in restarted.index.items()}
     assert titles[victim] == "中途崩溃前改过的标题"  # what Chroma holds, not the catalog's older copy
+
+
+def test_reindex_from_scratch_leaves_a_catalog_of_the_new_collection(tmp_path: Path, full_reads: list[Any]) -> None:
+    from drafting import maintenance
+
+    settings = make_settings(tmp_path)
+    services = build_services(settings)
+    services.ingest()
+    before = ranked(services.retriever)
+    maintenance.reindex(services, from_scratch=True)  # drops the collection: a new id, every record written again
+
+    full_reads.clear()
+    restarted = restart(settings)
+    assert full_reads == [], "the catalog written alongside reindex --from-scratch was not trusted"
+    assert restarted.index.count() == 17 and len(restarted.index.items()) == 17
+    assert ranked(restarted) == before
