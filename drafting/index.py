@@ -495,14 +495,18 @@ class VectorIndex:
         """Ids and cosine similarities of the n nearest items to an already embedded query."""
         if n <= 0 or self.count() == 0:
             return []
+        cache = self._vectors  # the dict of this index state: a change meanwhile replaces it
         got = self._retrying(lambda: self._collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n,
             where=where_clause(filters),
-            include=["distances"],
+            include=["distances", "embeddings"],  # MMR needs them next: one Chroma call instead of two per search
         ))
         ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
+        embs = got.get("embeddings")
+        if embs is not None and len(embs) and embs[0] is not None and len(cache) <= VECTOR_CACHE_SIZE:
+            cache.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(ids, embs[0]))
         # Chroma's cosine space returns 1 - cos.
         return [(rid, 1.0 - float(d)) for rid, d in zip(ids, dists)]
 
