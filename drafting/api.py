@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from drafting.draft import request_from_input
-from drafting.errors import DraftingError, ValidationError
+from drafting.errors import BusyError, DraftingError, ValidationError
 from drafting.index import date_int
 from drafting.jsonshape import draft_json, search_json
 from drafting.models import SearchFilters
@@ -33,7 +33,8 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 MAX_TEXT_CHARS = 50_000  # a pasted policy document is a few thousand characters; more is a mistake or abuse
-BUSY_WAIT_SECONDS = 60.0  # how long a call waits for a free drafting slot before 503
+BUSY_WAIT_SECONDS = 60.0  # how long a call waits for a free drafting (or search) slot before 503
+SEARCH_BUSY = "服务繁忙：同时检索的请求已达上限（DRAFTING_SERVER__CONCURRENCY），请稍后再试"
 
 
 class DraftBody(BaseModel):
@@ -67,7 +68,8 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     """The /api/v1 app over the services; session_user reads the page's login cookie (None = Basic only)."""
     settings = services.settings
     users = {u: p.get_secret_value() for u, p in settings.server.users.items()}
-    slots = threading.BoundedSemaphore(settings.server.concurrency)  # the page's concurrency limit, for drafts too
+    # Drafts share the page's limiter (services.limiter); searches, which never call the model, have their own pool.
+    searches = threading.BoundedSemaphore(settings.server.concurrency)
     api = FastAPI(
         title="植德短评起草 API",
         version="1",
@@ -90,6 +92,10 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     async def drafting_error(request: Request, exc: DraftingError) -> JSONResponse:
         return JSONResponse({"error": str(exc), "kind": type(exc).__name__}, status_code=400)
 
+    @api.exception_handler(BusyError)
+    async def busy(request: Request, exc: BusyError) -> JSONResponse:
+        return JSONResponse({"error": str(exc), "kind": "BusyError"}, status_code=503)
+
     @api.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
@@ -100,12 +106,12 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
         return JSONResponse({"error": f"请求参数无效（{where}）：请按 /api/v1/openapi.json 的说明填写"}, status_code=422)
 
     def slot() -> Any:
-        if not slots.acquire(timeout=BUSY_WAIT_SECONDS):
-            raise HTTPException(503, "服务繁忙：同时起草的请求已达上限（DRAFTING_SERVER__CONCURRENCY），请稍后再试")
+        if not searches.acquire(timeout=BUSY_WAIT_SECONDS):
+            raise HTTPException(503, SEARCH_BUSY)
         try:
             yield
         finally:
-            slots.release()
+            searches.release()
 
     @api.get("/search", summary="先例检索（与 drafting search --json 相同）")
     def search(
@@ -126,14 +132,16 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
         return search_json(q, result, profile) | {"indexed": services.index.count()}
 
     @api.post("/draft", summary="起草短评（与 drafting draft --json 相同）")
-    def draft(body: DraftBody, _user: str = Depends(login), _slot: None = Depends(slot)) -> dict[str, Any]:
+    def draft(body: DraftBody, _user: str = Depends(login)) -> dict[str, Any]:
         if (body.item is None) == (body.text is None):
             raise ValidationError("请求须含 item（条目 JSON）或 text（原文）其中之一")
         raw = body.text is not None
         text = body.text if raw else json.dumps(body.item, ensure_ascii=False)
         request = request_from_input(text or "", raw=raw, source="请求", section=body.section, variants=body.variants,
                                      offline=body.offline, model=body.model, commentary=body.commentary)
-        drafts = services.drafter.draft(request)
+        offline = request.offline or not services.drafter.models()
+        with services.limiter.hold(offline, BUSY_WAIT_SECONDS):  # one limit with the page's drafts
+            drafts = services.drafter.draft(request)
         shaped = [draft_json(d) for d in drafts]
         if body.save:
             for d, out in zip(drafts, shaped):
@@ -146,6 +154,6 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
 
     @api.get("/health", summary="是否在运行，索引条数")
     def health(_user: str = Depends(login)) -> dict[str, Any]:
-        return {"ok": True, "indexed": services.index.count()}
+        return {"ok": True, "indexed": services.index.count(), "drafts": services.limiter.status()}
 
     return api

@@ -8,6 +8,7 @@ DraftingError
  ├── ValidationError bad user input (empty paste, oversized upload, bad batch row)
  │    └── ConflictError  a save from a stale page: the draft changed elsewhere (carries both texts)
  ├── SourceError     a link, attachment or scan could not be brought in (unreachable, too big, not a page)
+ ├── BusyError       every drafting slot stayed taken for as long as the caller waits (the API's 503)
  └── StorageError    a file could not be written (disk full, read-only folder); nothing was changed
 
 Every message is written for the person at the keyboard, in Chinese, and says what to do next;
@@ -73,3 +74,7 @@ class ConflictError(ValidationError):
 
 class StorageError(DraftingError):
     """A file could not be written (disk full, read-only folder); the old file is untouched."""
+
+
+class BusyError(DraftingError):
+    """Every drafting slot of this server stayed taken for as long as the caller was willing to wait."""

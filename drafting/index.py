@@ -8,13 +8,15 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date as _date
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel
 
+from drafting.catalog import ItemCatalog, Row
 from drafting.embeddings import Embedder
 from drafting.errors import IndexError_, ValidationError
 from drafting.models import Item, Profile, SearchFilters
@@ -136,6 +138,10 @@ def _metadata(item: Item) -> dict[str, Any]:
     }
 
 
+def _row(item: Item) -> Row:
+    return Row(item.id, _record_hash(item), PROFILE_VERSION, item.model_dump_json())
+
+
 def _profile_metadata(item: Item) -> dict[str, Any]:
     profile = profile_of(item)
     return {"profile_version": PROFILE_VERSION, "kind": profile.kind, "stance": profile.stance,
@@ -188,6 +194,9 @@ class VectorIndex:
         self._change_lock = threading.Lock()
         self._generation = self._stored_generation(self._collection)
         self._checked_at = time.monotonic()
+        # What start-up needs, kept locally by the writers below: a restart reads it instead of every Chroma record.
+        self._catalog = ItemCatalog(settings.data_dir / "index_items.sqlite3", self.name)
+        self._catalog_seq: int | None = None  # how far this process has read the catalog (to follow other writers)
 
     def _open_collection(self) -> Any:
         meta = {"embedder": self.embedder.name, "dim": int(self.embedder.dim), "passage": PASSAGE_VERSION}
@@ -205,18 +214,39 @@ class VectorIndex:
             )
         return coll
 
-    def _changed(self, *, external: bool = False, items: list[Item] | None = None, removed: list[str] | None = None) -> None:
+    def _changed(self, *, external: bool = False, items: list[Item] | None = None, removed: list[str] | None = None,
+                 token: str | None = None, clear: bool = False) -> None:
+        """Record a change (this process's write, or another's when external; items/removed None = unknown)."""
         self._items = None
         self._count = None
         self._vectors = {}
         # What changed, so the lexical side can follow in time proportional to the change; None = start over.
-        known = not external and (items is not None or removed is not None)
+        known = not clear and (items is not None or removed is not None)
         with self._change_lock:
             self._log.append((self.version + 1, (list(items or []), list(removed or [])) if known else None))
             del self._log[:-CHANGE_LOG_SIZE]
             self.version += 1  # after the log entry: a reader that sees the new version finds its change
         if not external:
-            self._bump_generation()
+            self._record(token, self._bump_generation(), items=items or [], removed=removed or [], clear=clear)
+
+    @contextmanager
+    def _writing(self) -> Iterator[str | None]:
+        """Around every Chroma write: announced to the catalog first, so a write that dies midway leaves it untrusted."""
+        token = self._catalog.begin()
+        try:
+            yield token
+        except BaseException:
+            self._catalog.abort(token)
+            raise
+
+    def _record(self, token: str | None, stamp: tuple[str, str] | None, *, items: list[Item], removed: list[str],
+                clear: bool = False) -> None:
+        """Put a finished write into the catalog, trusted only if the generation marker went from what it held to ours."""
+        previous, generation = stamp if stamp is not None else (None, None)
+        seq = self._catalog.commit(token, upserts=[_row(i) for i in items], removed=removed, clear=clear,
+                                   collection_id=str(self._collection.id), previous=previous, generation=generation)
+        if seq is not None and self._catalog_seq is not None and seq == self._catalog_seq + 1:
+            self._catalog_seq = seq  # nobody else wrote in between: this process already knows everything up to seq
 
     def changes_since(self, version: int) -> list[tuple[list[Item], list[str]]] | None:
         """Upserted items and removed ids after `version`, oldest first; None when only a full reload will do."""
@@ -238,22 +268,26 @@ class VectorIndex:
     def _stored_generation(coll: Any) -> str:
         return str((coll.metadata or {}).get(GENERATION_KEY, ""))
 
-    def _bump_generation(self) -> None:
-        """Tell other processes the index changed; if someone else had changed it too, reload from disk first."""
+    def _bump_generation(self) -> tuple[str, str] | None:
+        """Tell other processes the index changed; if someone else had changed it too, reload from disk first.
+        Returns (the marker replaced, the new one), or None when it could not be stamped."""
         with self._bump_lock:  # two writers of this process must not take each other's stamp for a foreign one
-            self._stamp()
+            return self._stamp()
 
-    def _stamp(self) -> None:
+    def _stamp(self) -> tuple[str, str] | None:
         try:
             current = self._client.get_collection(self.name, embedding_function=None)
-            if self._stored_generation(current) != self._generation or current.id != self._collection.id:
+            previous = self._stored_generation(current)
+            if previous != self._generation or current.id != self._collection.id:
                 self._reopen()
             token = uuid.uuid4().hex
             meta = {k: v for k, v in (self._collection.metadata or {}).items() if not k.startswith("hnsw:")}
             self._collection.modify(metadata={**meta, GENERATION_KEY: token})
             self._generation = token
+            return previous, token
         except Exception:  # the marker is an optimisation of freshness, never a reason to fail a write
             logger.warning("could not update the index generation marker", exc_info=True)
+            return None
 
     def _reopen(self) -> None:
         """Drop this process's cached Chroma state and read the index again from its folder or server."""
@@ -269,8 +303,25 @@ class VectorIndex:
                 self._client = chromadb.PersistentClient(path=str(self.settings.index_path), settings=self._chroma_settings)
             self._collection = self._open_collection()
             self._generation = self._stored_generation(self._collection)
-            self._changed(external=True)
-            logger.info("index changed by another process: reloaded (generation %s)", self._generation[:8])
+            change = self._catalog_changes()
+            if change is None:
+                self._changed(external=True)
+            else:
+                self._changed(external=True, items=change[0], removed=change[1])
+            logger.info("index changed by another process: reloaded (generation %s%s)", self._generation[:8],
+                        "" if change is None else f"; {len(change[0])} items written, {len(change[1])} removed")
+
+    def _catalog_changes(self) -> tuple[list[Item], list[str]] | None:
+        """What other processes wrote since this one last read the catalog, if it matches the index; else None."""
+        if self._catalog_seq is None:
+            return None
+        got = self._catalog.changes_since(self._catalog_seq, collection_id=str(self._collection.id),
+                                          generation=self._generation)
+        if got is None:
+            return None
+        rows, removed, seq = got
+        self._catalog_seq = seq
+        return [Item.model_validate_json(r.item_json) for r in rows], removed
 
     def check_fresh(self, max_age: float | None = None) -> bool:
         """Reload when another process changed the index (at most one look every max_age seconds); True if reloaded."""
@@ -301,30 +352,37 @@ class VectorIndex:
             self._reopen()
             return call()
 
-    def stored_hashes(self) -> dict[str, str]:
-        """Item id → content hash of every record, paged so 100k records stay cheap."""
-        hashes: dict[str, str] = {}
-        items: list[Item] = []
-        version = self.version
-        page = 5000
-        offset = 0
-        self._stale_profiles = set()
+    def _all_rows(self) -> list[Row]:
+        """Every record as start-up needs it: from the catalog when it matches the index, else read from Chroma
+        (paged, the slow part of start-up at 100k items) and stored in the catalog for the next start."""
+        self.check_fresh(0)
+        collection_id, generation = str(self._collection.id), self._generation  # before the read: a write meanwhile
+        got = self._catalog.rows(collection_id=collection_id, generation=generation, count=self.count())
+        if got is not None:
+            rows, self._catalog_seq = got
+            return rows
+        rows = []
+        page, offset = 5000, 0
         while True:
-            got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
-            for rid, meta in zip(got["ids"], got["metadatas"] or []):
-                hashes[rid] = str((meta or {}).get("content_hash", ""))
-                if (meta or {}).get("profile_version") != PROFILE_VERSION:
-                    self._stale_profiles.add(rid)
-                if meta:
-                    items.append(Item.model_validate_json(str(meta["item_json"])))
-            if len(got["ids"]) < page:
+            chunk = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+            rows.extend(Row(rid, str(meta.get("content_hash", "")), str(meta.get("profile_version", "")),
+                            str(meta["item_json"])) for rid, meta in zip(chunk["ids"], chunk["metadatas"] or []) if meta)
+            if len(chunk["ids"]) < page:
                 break
             offset += page
-        # Reading every record is the slow part of start-up at 100k items: keep the items for items() too,
-        # unless the index changed meanwhile.
+        self._catalog_seq = self._catalog.replace(rows, collection_id=collection_id, generation=generation) or None
+        logger.info("index read in full (%d records); item catalog rebuilt", len(rows))
+        return rows
+
+    def stored_hashes(self) -> dict[str, str]:
+        """Item id → content hash of every record (from the catalog when it matches the index)."""
+        version = self.version
+        rows = self._all_rows()
+        self._stale_profiles = {r.id for r in rows if r.profile_version != PROFILE_VERSION}
+        # Keep the items for items() too (read once at start-up), unless the index changed meanwhile.
         if self.version == version:
-            self._items = items
-        return hashes
+            self._items = [Item.model_validate_json(r.item_json) for r in rows]
+        return {r.id: r.hash for r in rows}
 
     def _hashes_of(self, ids: list[str]) -> dict[str, str]:
         """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
@@ -362,18 +420,22 @@ class VectorIndex:
                 stats.updated += 1
         if todo:
             self.upsert(todo, progress=progress)
-        for chunk in _chunks(reprofile, 5000):
-            # Profiles are computed from the stored text: only metadata changes, the vectors stay.
-            self._collection.update(ids=[i.id for i in chunk], metadatas=[_metadata(i) for i in chunk])
+        if reprofile:
+            with self._writing() as token:
+                for chunk in _chunks(reprofile, 5000):
+                    # Profiles are computed from the stored text: only metadata changes, the vectors stay.
+                    self._collection.update(ids=[i.id for i in chunk], metadatas=[_metadata(i) for i in chunk])
+            self._record(token, self._bump_generation(), items=reprofile, removed=[])
         stats.profiled = len(reprofile)
         gone: list[str] = []
         if remove_missing:
             gone = [rid for rid in stored if rid not in latest]
-            for chunk in _chunks(gone, 5000):
-                self._collection.delete(ids=chunk)
             stats.removed = len(gone)
-        if stats.removed:
-            self._changed(removed=gone)
+        if gone:
+            with self._writing() as token:
+                for chunk in _chunks(gone, 5000):
+                    self._collection.delete(ids=chunk)
+            self._changed(removed=gone, token=token)
         logger.info("index sync: %s", stats.model_dump())
         return stats
 
@@ -394,34 +456,36 @@ class VectorIndex:
 
             bar = tqdm(total=len(items), desc="嵌入", unit="条")
         try:
-            for start in range(0, len(items), batch):
-                chunk = items[start : start + batch]
-                docs = [passage_text(i) for i in chunk]
-                vecs = self.embedder.embed_passages(docs) if vectors is None else vectors[start : start + batch]
-                self._collection.upsert(
-                    ids=[i.id for i in chunk],
-                    embeddings=np.asarray(vecs, dtype=np.float32),
-                    documents=docs,
-                    metadatas=[_metadata(i) for i in chunk],
-                )
-                if bar is not None:
-                    bar.update(len(chunk))
-                if on_batch is not None:
-                    on_batch(len(chunk))
+            with self._writing() as token:
+                for start in range(0, len(items), batch):
+                    chunk = items[start : start + batch]
+                    docs = [passage_text(i) for i in chunk]
+                    vecs = self.embedder.embed_passages(docs) if vectors is None else vectors[start : start + batch]
+                    self._collection.upsert(
+                        ids=[i.id for i in chunk],
+                        embeddings=np.asarray(vecs, dtype=np.float32),
+                        documents=docs,
+                        metadatas=[_metadata(i) for i in chunk],
+                    )
+                    if bar is not None:
+                        bar.update(len(chunk))
+                    if on_batch is not None:
+                        on_batch(len(chunk))
         finally:
             if bar is not None:
                 bar.close()
-        self._changed(items=items)
+        self._changed(items=items, token=token)
 
     def reset(self) -> None:
         """Drop this model's collection and start empty (drafting reindex then re-embeds the corpus)."""
-        try:
-            self._client.delete_collection(self.name)
-        except Exception:  # already gone is fine
-            logger.debug("collection %s did not exist", self.name, exc_info=True)
-        self._collection = self._open_collection()
-        self._generation = self._stored_generation(self._collection)
-        self._changed()
+        with self._writing() as token:
+            try:
+                self._client.delete_collection(self.name)
+            except Exception:  # already gone is fine
+                logger.debug("collection %s did not exist", self.name, exc_info=True)
+            self._collection = self._open_collection()
+            self._generation = self._stored_generation(self._collection)
+        self._changed(token=token, clear=True)
 
     def dense(self, text: str, n: int, filters: SearchFilters | None = None) -> list[tuple[str, float]]:
         """Ids and cosine similarities of the n nearest items to a query text."""
@@ -431,14 +495,18 @@ class VectorIndex:
         """Ids and cosine similarities of the n nearest items to an already embedded query."""
         if n <= 0 or self.count() == 0:
             return []
+        cache = self._vectors  # the dict of this index state: a change meanwhile replaces it
         got = self._retrying(lambda: self._collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n,
             where=where_clause(filters),
-            include=["distances"],
+            include=["distances", "embeddings"],  # MMR needs them next: one Chroma call instead of two per search
         ))
         ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
+        embs = got.get("embeddings")
+        if embs is not None and len(embs) and embs[0] is not None and len(cache) <= VECTOR_CACHE_SIZE:
+            cache.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(ids, embs[0]))
         # Chroma's cosine space returns 1 - cos.
         return [(rid, 1.0 - float(d)) for rid, d in zip(ids, dists)]
 
@@ -471,17 +539,14 @@ class VectorIndex:
     def items(self) -> list[Item]:
         """Every indexed item (for the lexical index and the corpus browser)."""
         self.check_fresh()
-        if self._items is None:
-            out: list[Item] = []
-            page, offset = 5000, 0
-            while True:
-                got = self._collection.get(include=["metadatas"], limit=page, offset=offset)
-                out.extend(Item.model_validate_json(str(m["item_json"])) for m in got["metadatas"] or [] if m)
-                if len(got["ids"]) < page:
-                    break
-                offset += page
-            self._items = out
-        return list(self._items)
+        items = self._items
+        if items is None:
+            self.check_fresh(0)
+            version = self.version
+            items = [Item.model_validate_json(r.item_json) for r in self._all_rows()]
+            if self.version == version:  # not if another process's write was noticed meanwhile
+                self._items = items
+        return list(items)
 
     def profiles(self, ids: list[str]) -> dict[str, Profile]:
         """Stored profiles by id (items indexed before profiles existed have none until the next sync)."""

@@ -13,6 +13,7 @@ from drafting.draft import DraftingService
 from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
 from drafting.learning.service import Learning
+from drafting.limits import DraftLimiter
 from drafting.locking import CorpusLock
 from drafting.models import Issue, Item, StoredDraft, item_id
 from drafting.retrieve import Retriever
@@ -92,6 +93,12 @@ class Services:
                                 before={"id": old_id, **(before or {})} if before else None,
                                 after={"id": item.id, "title": item.title, "body": item.body, "commentary": item.commentary})
         return stored
+
+    @cached_property
+    def limiter(self) -> DraftLimiter:
+        """The one limit on drafts running at once in this server, shared by the page and the JSON API."""
+        server = self.settings.server
+        return DraftLimiter(model=server.concurrency, offline=server.offline_concurrency)
 
     @cached_property
     def learning(self) -> Learning:

@@ -170,6 +170,11 @@ class FakeOpenAI:
         self.fault = fault
         self.fault_interval = fault_interval
         self.requests: list[dict[str, Any]] = []
+        # A closed gate (an unset threading.Event) holds every chat request until it is set; in_flight counts the
+        # requests held or answering, max_in_flight the most at once (how many drafts really ran together).
+        self.gate: threading.Event | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.port = port
         self.url = ""
         self._server: _ThreadServer | None = None
@@ -225,6 +230,16 @@ class FakeOpenAI:
                 return self._error(401)
             if status is not None:
                 return self._error(status)
+            gate = self.gate
+            if gate is not None:
+                with self._lock:
+                    self.in_flight += 1
+                    self.max_in_flight = max(self.max_in_flight, self.in_flight)
+                try:
+                    await asyncio.to_thread(gate.wait)
+                finally:
+                    with self._lock:
+                        self.in_flight -= 1
             if latency:
                 await asyncio.sleep(latency)
             model = body.get("model", "fake-chat")

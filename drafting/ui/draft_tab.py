@@ -488,8 +488,7 @@ def wire(ctx: UIContext) -> None:
     ]
     if model_choice is not None and offline_choice is not None:
         inputs += [model_choice, offline_choice]
-    server = services.settings.server
-    slots = DraftSlots(model=server.concurrency, offline=server.offline_concurrency)
+    slots = DraftSlots(services.limiter)  # the same limiter as POST /api/v1/draft
 
     def is_offline(args: tuple[Any, ...]) -> bool:
         # Gradio inserts the gr.Request among the inputs (run's signature); the offline switch is always the last one.

@@ -1,25 +1,25 @@
-"""Draft slots: model drafts and offline drafts run under separate limits, so a slow or hanging provider never
-makes an offline draft wait (Gradio's own concurrency limit is per event, and both kinds share one button).
+"""Draft slots on the page: the server's one draft limiter (drafting/limits.py, shared with the JSON API), with a
+"still waiting" update while a draft waits. Model drafts and offline drafts have separate pools, so a slow or hanging
+provider never makes an offline draft wait (Gradio's own concurrency limit is per event, and both kinds share one
+button).
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from drafting.limits import DraftLimiter
 
 WAIT_STEP = 1.0  # seconds between "still waiting" updates to the page
 
 
 class DraftSlots:
-    """Two semaphores: one for drafts that call the model, one for offline drafts."""
+    """Generator callbacks run holding a slot of the shared limiter."""
 
-    def __init__(self, model: int, offline: int) -> None:
-        self.model = threading.BoundedSemaphore(model)
-        self.offline = threading.BoundedSemaphore(offline)
-        self._waiting = 0
-        self._lock = threading.Lock()
+    def __init__(self, limiter: DraftLimiter) -> None:
+        self.limiter = limiter
 
     def limit(
         self, run: Callable[..., Iterator[Any]], *, is_offline: Callable[[tuple[Any, ...]], bool],
@@ -29,19 +29,12 @@ class DraftSlots:
 
         @functools.wraps(run)
         def limited(*args: Any) -> Iterator[Any]:
-            slot = self.offline if is_offline(args) else self.model
-            if not slot.acquire(blocking=False):
-                with self._lock:
-                    self._waiting += 1
-                try:
-                    while not slot.acquire(timeout=WAIT_STEP):
-                        yield waiting_update(self._waiting)
-                finally:
-                    with self._lock:
-                        self._waiting -= 1
+            offline = is_offline(args)
+            for waiting in self.limiter.wait(offline, WAIT_STEP):
+                yield waiting_update(waiting)
             try:
                 yield from run(*args)
             finally:
-                slot.release()  # also when the page is closed mid-draft (the generator is closed)
+                self.limiter.release(offline)  # also when the page is closed mid-draft (the generator is closed)
 
         return limited

@@ -1,0 +1,191 @@
+"""The item catalog: a restart reads what start-up needs from SQLite, not every Chroma record, and never trusts a copy
+that another process's write, a crash mid-write or a damaged file made stale (real Chroma, real processes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_settings
+
+from drafting.embeddings import make_embedder
+from drafting.index import VectorIndex
+from drafting.models import item_id
+from drafting.retrieve import Retriever
+from drafting.services import build_services
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERY = "上海 区块链 关键技术 攻关"
+NEW_TITLE = "湖北省印发《湖北省元宇宙产业发展行动计划（2023—2025年）》"
+NEW_ISSUE = f"""# 政策速递
+
+## {NEW_TITLE}
+
+2023年10月8日，湖北省经济和信息化厅等12部门联合印发《湖北省元宇宙产业发展行动计划（2023—2025年）》。行动计划提出，到2025年，全省元宇宙核心产业规模力争达到300亿元。
+"""
+NEW_ID = item_id("政策速递", NEW_TITLE, "2023-10-08")
+
+
+@pytest.fixture
+def full_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Every Chroma `get` that reads the whole collection (no ids), counted at the Chroma boundary."""
+    from chromadb.api.models.Collection import Collection
+
+    calls: list[Any] = []
+    real = Collection.get
+
+    def spy(self: Any, ids: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if ids is None:
+            calls.append(kwargs.get("offset"))
+        return real(self, ids, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "get", spy)
+    yield calls
+
+
+def ranked(retriever: Retriever, mode: str = "hybrid") -> list[tuple[str, float]]:
+    got = retriever.search(QUERY, k=8, mode=mode)
+    return [(p.item.id, round(p.score, 6)) for p in got.precedents + got.duplicates]
+
+
+def restart(settings: Any) -> Retriever:
+    """What a restarted app builds: the index opened anew and the lexical side from its items."""
+    retriever = Retriever(settings, VectorIndex(settings, make_embedder(settings.embedding)))
+    retriever.refresh()
+    return retriever
+
+
+def cli(args: list[str], settings: Any, cwd: Path, **env: str) -> dict[str, Any]:
+    full_env = {**os.environ, "DRAFTING_CORPUS_DIR": str(settings.corpus_dir), "DRAFTING_DATA_DIR": str(settings.data_dir),
+                "PYTHONPATH": str(ROOT), **env}
+    done = subprocess.run([sys.executable, "-m", "drafting", *args, "--json"], env=full_env, cwd=cwd, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_restart_reads_the_catalog_and_ranks_like_a_read_of_chroma(tmp_path: Path, full_reads: list[Any]) -> None:
+    settings = make_settings(tmp_path)
+    build_services(settings).ingest()
+
+    full_reads.clear()
+    from_catalog = restart(settings)
+    assert from_catalog.index.count() == 17
+    assert full_reads == [], "start-up read every Chroma record although the catalog matched the index"
+    assert from_catalog.index.stored_hashes() and full_reads == []
+
+    (settings.data_dir / "index_items.sqlite3").unlink()  # no catalog: read Chroma once and write it again
+    from_chroma = restart(settings)
+    assert full_reads, "without a catalog the items must come from Chroma"
+    assert ranked(from_catalog) == ranked(from_chroma)
+    assert ranked(from_catalog, "lexical") == ranked(from_chroma, "lexical")
+    assert sorted(i.model_dump_json() for i in from_catalog.index.items()) == sorted(
+        i.model_dump_json() for i in from_chroma.index.items())
+
+    full_reads.clear()
+    restart(settings)
+    assert full_reads == [], "the catalog written by the full read is trusted at the next start"
+
+
+def test_a_damaged_catalog_file_is_rebuilt(tmp_path: Path, full_reads: list[Any]) -> None:
+    settings = make_settings(tmp_path)
+    build_services(settings).ingest()
+    expected = ranked(restart(settings))
+    (settings.data_dir / "index_items.sqlite3").write_bytes(b"not a database at all" * 100)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{settings.data_dir / 'index_items.sqlite3'}{suffix}").unlink(missing_ok=True)
+
+    full_reads.clear()
+    assert ranked(restart(settings)) == expected
+    assert full_reads
+    full_reads.clear()
+    assert ranked(restart(settings)) == expected and full_reads == []
+
+
+def test_a_write_that_bypassed_this_catalog_is_detected_at_start(tmp_path: Path, full_reads: list[Any]) -> None:
+    # Another app with its own data folder on the same index (as two servers on one Chroma would be): it cannot
+    # update this folder's catalog, so the generation marker it stamps must make the catalog stale here.
+    settings = make_settings(tmp_path / "here")
+    build_services(settings).ingest()
+    other = make_settings(tmp_path / "there")
+    new = tmp_path / "hubei.md"
+    new.write_text(NEW_ISSUE, encoding="utf-8")
+    assert cli(["ingest", str(new)], other, tmp_path, DRAFTING_INDEX__PATH=str(settings.index_path))["added"] == 1
+
+    full_reads.clear()
+    restarted = restart(settings)
+    assert full_reads, "a stale catalog was trusted"
+    found = restarted.search("湖北省 元宇宙 核心产业规模", k=5, mode="lexical")
+    assert NEW_ID in [p.item.id for p in found.precedents + found.duplicates]
+
+
+def test_a_running_index_follows_another_process_through_the_catalog(tmp_path: Path, full_reads: list[Any]) -> None:
+    settings = make_settings(tmp_path, index={"freshness_seconds": 0})
+    services = build_services(settings)
+    services.ingest()
+    services.retriever.search(QUERY, k=5)
+    new = tmp_path / "hubei.md"
+    new.write_text(NEW_ISSUE, encoding="utf-8")
+    assert cli(["ingest", str(new)], settings, tmp_path)["added"] == 1
+
+    full_reads.clear()
+    found = services.retriever.search("湖北省 元宇宙 核心产业规模", k=5, mode="lexical")
+    assert NEW_ID in [p.item.id for p in found.precedents + found.duplicates]
+    assert full_reads == [], "following another process's ingest re-read every record instead of the change"
+    assert services.index.count() == 18
+
+
+CRASH = """
+import json, os, sys
+from drafting.services import build_services
+from drafting.settings import Settings
+services = build_services(Settings())
+index = services.index
+token = index._catalog.begin()  # what every writer does first
+rid = sys.argv[1]
+meta = index._collection.get(ids=[rid], include=["metadatas"])["metadatas"][0]
+item = json.loads(meta["item_json"])
+item["title"] = "中途崩溃前改过的标题"
+index._collection.update(ids=[rid], metadatas=[{**meta, "item_json": json.dumps(item, ensure_ascii=False)}])
+os._exit(9)  # killed after writing Chroma, before the generation stamp and the catalog commit
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_the_catalog_untrusted(tmp_path: Path, full_reads: list[Any]) -> None:
+    settings = make_settings(tmp_path)
+    services = build_services(settings)
+    services.ingest()
+    victim = services.index.items()[0].id
+    env = {**os.environ, "DRAFTING_CORPUS_DIR": str(settings.corpus_dir), "DRAFTING_DATA_DIR": str(settings.data_dir),
+           "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", CRASH, victim], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 9, done.stderr[-2000:]
+
+    full_reads.clear()
+    restarted = restart(settings)
+    assert full_reads, "a catalog with a dead writer's pending write was trusted"
+    titles = {i.id: i.title for i in restarted.index.items()}
+    assert titles[victim] == "中途崩溃前改过的标题"  # what Chroma holds, not the catalog's older copy
+
+
+def test_reindex_from_scratch_leaves_a_catalog_of_the_new_collection(tmp_path: Path, full_reads: list[Any]) -> None:
+    from drafting import maintenance
+
+    settings = make_settings(tmp_path)
+    services = build_services(settings)
+    services.ingest()
+    before = ranked(services.retriever)
+    maintenance.reindex(services, from_scratch=True)  # drops the collection: a new id, every record written again
+
+    full_reads.clear()
+    restarted = restart(settings)
+    assert full_reads == [], "the catalog written alongside reindex --from-scratch was not trusted"
+    assert restarted.index.count() == 17 and len(restarted.index.items()) == 17
+    assert ranked(restarted) == before
