@@ -102,7 +102,7 @@ def test_browser_edit_after_export_is_a_conflict_and_survives_apply(issue, tmp_p
     data = json.loads(result.stdout)
     assert data["conflicts"] == [{"draft_id": miit.id, "title": miit.title, "field": "commentary",
                                   "exported": MIIT_EXPORTED, "current": MIIT_BROWSER, "partner": MIIT_PARTNER,
-                                  "editor": BROWSER}]
+                                  "editor": BROWSER, "applied": "kept"}]
     assert data["base_known"] is True
     items = {i["draft_id"]: i for i in data["items"]}
     assert items[miit.id]["changes"] == []
@@ -156,7 +156,7 @@ def test_export_from_before_the_basis_applies_with_the_base_unknown(issue, tmp_p
     # what the file started from, so the partner's change is held back as a conflict.
     assert [c.model_dump() for c in report.conflicts] == [
         {"draft_id": t[CHENGDU].id, "title": t[CHENGDU].title, "field": "commentary", "exported": CD_EXPORTED,
-         "current": CD_BROWSER, "partner": CD_PARTNER, "editor": BROWSER}]
+         "current": CD_BROWSER, "partner": CD_PARTNER, "editor": BROWSER, "applied": None}]
     html = report_html(report)
     assert "导出基准未知" in html and "导出后已在浏览器中修改" in html
     assert CD_EXPORTED in html and CD_BROWSER in html and CD_PARTNER in html
