@@ -265,17 +265,21 @@ def test_overwrite_only_of_conflicts_seen_core(issue, tmp_path: Path) -> None:
     assert [c.applied for c in report.conflicts] == ["读取审阅稿后此栏又在浏览器中被修改（钱编辑），未覆盖：请重新读取审阅稿后再确认"]
 
 
-def test_overwrite_audits_only_the_overwritten_field_as_overwrite(issue, tmp_path: Path, monkeypatch) -> None:
-    from drafting.word_review import import_review
-
-    out, t = _exported(issue, tmp_path)
-    miit = t[MIIT]
-    _save(issue, miit.id, BROWSER, commentary=MIIT_BROWSER)
+def _conflict_and_title_edit(services, tmp_path: Path, edit_title) -> tuple[Path, object]:
+    """工信部's 短评 changed in the browser after the export and by the partner; ``edit_title`` on its heading too."""
+    out, t = _exported(services, tmp_path)
+    _save(services, t[MIIT].id, BROWSER, commentary=MIIT_BROWSER)
     _partner_edits(out)
     doc = docx.Document(str(out))
-    heading = _item_paragraphs(doc, MIIT)[0]
-    _tracked_edit(heading, len(_text(heading)), 0, "（附全文）")
+    edit_title(_item_paragraphs(doc, MIIT)[0])
     doc.save(str(out))
+    return out, t[MIIT]
+
+
+def test_overwrite_audits_only_the_overwritten_field_as_overwrite(issue, tmp_path: Path) -> None:
+    from drafting.word_review import import_review
+
+    out, miit = _conflict_and_title_edit(issue, tmp_path, lambda h: _tracked_edit(h, len(_text(h)), 0, "（附全文）"))
 
     report = import_review(issue, out, apply=True, overwrite=True, actor=PARTNER)
     assert [c.applied for c in report.conflicts] == ["overwritten"]
@@ -286,15 +290,14 @@ def test_overwrite_audits_only_the_overwritten_field_as_overwrite(issue, tmp_pat
     assert by_field == {"title": f"{PARTNER}（Word 审阅）", "commentary": f"{PARTNER}（Word 审阅，覆盖浏览器修改）"}
 
 
+def _empty(heading) -> None:
+    for node in heading.iter(f"{{{NS['w']}}}t"):
+        node.text = ""
+
+
 def test_cli_does_not_say_overwritten_when_the_write_was_refused(issue, tmp_path: Path, monkeypatch) -> None:
-    out, t = _exported(issue, tmp_path)
-    miit = t[MIIT]
-    _save(issue, miit.id, BROWSER, commentary=MIIT_BROWSER)
-    _partner_edits(out)
-    doc = docx.Document(str(out))
-    for node in _item_paragraphs(doc, MIIT)[0].iter(f"{{{NS['w']}}}t"):
-        node.text = ""  # the partner empties the title (untracked): the item cannot be written back
-    doc.save(str(out))
+    # The partner empties the title (untracked): the item cannot be written back, its 短评 is not overwritten.
+    out, miit = _conflict_and_title_edit(issue, tmp_path, _empty)
 
     text = _cli_text(issue, tmp_path, monkeypatch, str(out), "--apply", "--overwrite")
     assert "已按审阅稿覆盖" not in text
