@@ -8,6 +8,7 @@ issues in progress of ``drafting.review`` (order, machine draft, editor's text a
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +18,7 @@ from drafting.assemble import DEFAULT_TITLE, split_paragraphs
 from drafting.corpus.review_import import ReviewedItem, View, read_reviewed_docx
 from drafting.errors import ConflictError, ValidationError
 from drafting.export.basis import ExportBasis, read_basis
+from drafting.export.docx import xml_safe
 from drafting.models import SECTIONS, Item
 
 if TYPE_CHECKING:
@@ -29,6 +31,9 @@ REVIEWER = "Word 审阅"  # the actor of changes written back from a reviewed fi
 MACHINE = "机器草稿"
 OVERWRITE = "覆盖浏览器修改"  # marks the actor of a write that replaced a browser edit made after the export
 TEXT_FIELDS: tuple[Literal["title", "body", "commentary"], ...] = ("title", "body", "commentary")
+NOT_IN_EXPORT = "不在此导出中（导出后加入或恢复），未改动"
+# A conflict as the user saw it: draft id, field, the browser's text, the partner's text (see conflict_keys).
+SeenConflict = tuple[int | None, str, str, str]
 
 
 class ExportEntry(BaseModel):
@@ -138,6 +143,8 @@ class FieldConflict(BaseModel):
     current: str = Field(description="the editor's text stored now")
     partner: str = Field(description="the text of the reviewed file")
     editor: str | None = Field(default=None, description="who changed it in the browser since the export")
+    applied: str | None = Field(
+        default=None, description="on apply: kept (browser text stays), overwritten, or why it was not overwritten")
 
 
 class ItemReview(BaseModel):
@@ -165,7 +172,9 @@ class ReviewReport(BaseModel):
     unmatched: list[dict[str, Any]] = Field(default_factory=list, description="items in the file not in the issue")
     deleted: list[dict[str, Any]] = Field(
         default_factory=list,
-        description="items of the issue missing from the file (in this view); applied: removed / a reason it was not")
+        description="items of the export missing from the file (in this view); applied: removed / a reason it was not")
+    not_in_export: list[dict[str, Any]] = Field(
+        default_factory=list, description="items of the issue the export did not hold (added or restored since): left alone")
     reordered: bool = False
     order: list[str] = Field(default_factory=list, description="keys of the matched items in the file's order")
     moved: list[dict[str, Any]] = Field(
@@ -196,8 +205,13 @@ def _find_issue(services: Services, anchors: list[str]) -> str | None:
 
 
 def _texts(source: Item | ExportBasis) -> dict[str, str]:
-    """Title, body, 短评 (paragraphs normalised) and sources (one a line) of an item or an export record, as compared."""
-    return {n: _norm(getattr(source, n)) for n in TEXT_FIELDS} | {"sources": "\n".join(source.sources)}
+    """Title, body, 短评 (paragraphs normalised) and sources (one a line) of an item or an export record, as compared.
+
+    Characters XML forbids are dropped first: the export drops them from the file and its record, so a stored text
+    that has them (pasted "\x0b") must not read as changed since the export.
+    """
+    texts = {n: xml_safe(getattr(source, n) or "") for n in TEXT_FIELDS}
+    return {n: _norm(t) for n, t in texts.items()} | {"sources": "\n".join(xml_safe(list(source.sources)))}
 
 
 def _in_file(found: ReviewedItem, view: View) -> dict[str, str]:
@@ -298,8 +312,13 @@ def review_report(services: Services, path: Path, *, issue_id: str | None = None
             position=found.position, matched_by=how, changes=changes, version=entry.version,
             comments=[c.as_dict() for c in found.comments], pending_revisions=found.pending,
         ))
+    # Only what the export held can have been deleted from it: an item restored or added since is left alone.
+    # Without the record (older exports) that is not knowable; the report says so (base_unknown_note).
+    missing = [e for e in issue.entries if e.key not in used]
     report.deleted = [{"draft_id": e.draft_id, "key": e.key, "title": e.item.title, "applied": None}
-                      for e in issue.entries if e.key not in used]
+                      for e in missing if basis is None or e.key in basis]
+    report.not_in_export = [{"draft_id": e.draft_id, "key": e.key, "title": e.item.title}
+                            for e in missing if basis is not None and e.key not in basis]
     report.order = [i.key for i in report.items]
     # The export prints sections in house order: compare with that order, not the batch's.
     printed = [e.key for s in SECTIONS for e in issue.entries if e.item.section == s]
@@ -325,14 +344,41 @@ def _moved(issue: IssueForExport, order: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def base_unknown_note(report: ReviewReport) -> str:
+    """What a file without the export record means for the report (empty when the record is there)."""
+    if report.base_known:
+        return ""
+    note = "导出基准未知：此审阅稿由旧版本导出，没有记录导出时的文字；以审阅稿的原稿（拒绝全部修订）代替比较，与现存文字不同的栏目列为冲突。"
+    if report.deleted:
+        note += "审阅稿中没有的条目一律按删除处理（无法分辨导出后加入或恢复的条目），写回前请核对。"
+    return note
+
+
+def conflict_keys(report: ReviewReport) -> list[SeenConflict]:
+    """The conflicts a report shows, as ``apply_review(seen=…)`` takes them: what the user decided on."""
+    return [(c.draft_id, c.field, c.current, c.partner) for c in report.conflicts if c.applied != "overwritten"]
+
+
+def _unseen(conflict: FieldConflict, seen: Collection[SeenConflict] | None) -> str | None:
+    """Why a conflict may not be overwritten: the browser text changed since the report was shown, or it was not shown."""
+    if seen is None or (conflict.draft_id, conflict.field, conflict.current, conflict.partner) in seen:
+        return None
+    if any(k[:2] == (conflict.draft_id, conflict.field) and k[3] == conflict.partner for k in seen):
+        latest = (conflict.editor or "").split("、")[-1] or "未知"
+        return f"读取审阅稿后此栏又在浏览器中被修改（{latest}），未覆盖：请重新读取审阅稿后再确认"
+    return "读取审阅稿时没有这处冲突，未覆盖：请重新读取审阅稿后再确认"
+
+
 def apply_review(services: Services, report: ReviewReport, *, actor: str | None = None,
-                 overwrite: bool = False) -> ReviewReport:
+                 overwrite: bool = False, seen: Collection[SeenConflict] | None = None) -> ReviewReport:
     """Write the report back as an editor would: texts and sources saved (re-accepted into the corpus when accepted),
     deleted items moved out of the issue (kept, restorable), the file's order within each section.
 
-    Conflicts (fields edited in the browser after the export) keep the browser's text unless ``overwrite``; each write
-    is versioned and audited under ``actor`` (default: the local or logged-in user, marked as a Word review, and as
-    an overwrite where it replaced a browser edit).
+    Conflicts (fields edited in the browser after the export) keep the browser's text unless ``overwrite``; with
+    ``seen`` (the page's last report, ``conflict_keys``) only the conflicts shown there with the same browser text are
+    overwritten, so a browser save after 读取 is refused, not replaced. Each write is versioned and audited under
+    ``actor`` (default: the local or logged-in user, marked as a Word review, and, for the fields that replaced a
+    browser edit, as an overwrite).
     """
     from drafting.review import actor_name
 
@@ -341,11 +387,17 @@ def apply_review(services: Services, report: ReviewReport, *, actor: str | None 
     report.overwrite = overwrite
     for item in report.items:
         held = [c for c in report.conflicts if c.draft_id is not None and c.draft_id == item.draft_id]
-        if overwrite and held:
-            item.changes += [FieldChange(field=c.field, before=c.current, after=c.partner) for c in held]
-            item.applied = _apply_item(services, item, forced)
-        elif item.changes:
-            item.applied = _apply_item(services, item, who)
+        taken: list[FieldConflict] = []
+        for c in held:
+            c.applied = "kept"
+            if overwrite:
+                c.applied = _unseen(c, seen) or "overwritten"
+                taken += [c] if c.applied == "overwritten" else []
+        item.changes += [FieldChange(field=c.field, before=c.current, after=c.partner) for c in taken]
+        if item.changes:
+            item.applied = _apply_item(services, item, who, forced, {c.field for c in taken})
+            for c in taken:
+                c.applied = "overwritten" if item.applied in ("saved", "accepted") else f"未覆盖：{item.applied}"
         elif held:
             item.applied = "导出后已在浏览器中修改，未写回（加 --overwrite 或勾选“以审阅稿为准”可覆盖）"
     _apply_deletions(services, report, who)
@@ -356,26 +408,39 @@ def apply_review(services: Services, report: ReviewReport, *, actor: str | None 
     return report
 
 
-def _apply_item(services: Services, item: ItemReview, who: str) -> str:
-    """One item's changed text and sources; what was done, or why not."""
+def _apply_item(services: Services, item: ItemReview, who: str, forced: str, forced_fields: set[str]) -> str:
+    """One item's changed text and sources; what was done, or why not.
+
+    The fields in ``forced_fields`` replaced a browser edit: they are written (and audited) under ``forced``, apart
+    from the partner's other changes, so the 修改记录 marks only them as overwrites.
+    """
     if item.draft_id is None:
         return "此条未经起草，没有草稿可写回"
-    text = {c.field: c.after for c in item.changes if c.field in TEXT_FIELDS}
-    sources = next((c.after for c in item.changes if c.field == "sources"), None)
     row = services.store.get(item.draft_id)
-    final = {"title": row.title, "body": row.body, "commentary": row.commentary} | text
+    text = {"title": row.title, "body": row.body, "commentary": row.commentary}
+    final = text | {c.field: c.after for c in item.changes if c.field in TEXT_FIELDS}
     if not final["title"].strip() or not final["body"].strip():
         return "审阅后标题或正文为空，未写回"
+    writes = [(a, {c.field: c.after for c in item.changes
+                   if c.field in TEXT_FIELDS and (c.field in forced_fields) == (a == forced)}) for a in (who, forced)]
+    writes = [(a, t) for a, t in writes if t]
+    sources = next((c.after for c in item.changes if c.field == "sources"), None)
+    sources_by = forced if "sources" in forced_fields else who
+    accepted = row.status == "accepted"
     # The version the report compared against: a browser save between reading and writing is not overwritten.
     version = item.version
     try:
         if sources is not None:
-            version = services.reviews.set_sources(item.draft_id, sources.split("\n"), expected_version=version, actor=who)
-        if row.status == "accepted":  # the corpus item follows, sources included (they live in the stored draft)
-            services.accept(item.draft_id, **final, expected_version=version, actor=who)
+            version = services.reviews.set_sources(item.draft_id, sources.split("\n"), expected_version=version,
+                                                   actor=sources_by)
+        for n, (by, change) in enumerate(writes):
+            text |= change
+            if accepted and n == len(writes) - 1:
+                break  # the last write is the re-accept below
+            version = services.store.save_edit(item.draft_id, **text, expected_version=version, actor=by)
+        if accepted:  # the corpus item follows, sources included (they live in the stored draft)
+            services.accept(item.draft_id, **final, expected_version=version, actor=writes[-1][0] if writes else sources_by)
             return "accepted"
-        if text:
-            services.store.save_edit(item.draft_id, **final, expected_version=version, actor=who)
     except ConflictError as exc:
         return f"读取审阅稿后此条又在浏览器中被修改（{exc.stored_by}），未写回：请重新读取审阅稿"
     return "saved"
@@ -395,7 +460,9 @@ def _apply_deletions(services: Services, report: ReviewReport, who: str) -> None
 
 
 def import_review(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted",
-                  apply: bool = False, actor: str | None = None, overwrite: bool = False) -> ReviewReport:
-    """The review report of a DOCX; with ``apply`` its changes are written back (conflicts too with ``overwrite``)."""
+                  apply: bool = False, actor: str | None = None, overwrite: bool = False,
+                  seen: Collection[SeenConflict] | None = None) -> ReviewReport:
+    """The review report of a DOCX; with ``apply`` its changes are written back (conflicts too with ``overwrite``:
+    all of them, or with ``seen`` only those the user was shown)."""
     report = review_report(services, path, issue_id=issue_id, view=view)
-    return apply_review(services, report, actor=actor, overwrite=overwrite) if apply else report
+    return apply_review(services, report, actor=actor, overwrite=overwrite, seen=seen) if apply else report

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import docx
-from test_word_review import CHENGDU, HONGKOU, MIIT, NS, PARTNER, _item_paragraphs, _text, _tracked_edit
+from test_word_review import CHENGDU, DEAL, HONGKOU, MIIT, NS, PARTNER, _item_paragraphs, _text, _tracked_edit
 from test_word_review import issue as _issue_fixture
 from test_word_review_apply import _titles
 from typer.testing import CliRunner
@@ -102,7 +102,7 @@ def test_browser_edit_after_export_is_a_conflict_and_survives_apply(issue, tmp_p
     data = json.loads(result.stdout)
     assert data["conflicts"] == [{"draft_id": miit.id, "title": miit.title, "field": "commentary",
                                   "exported": MIIT_EXPORTED, "current": MIIT_BROWSER, "partner": MIIT_PARTNER,
-                                  "editor": BROWSER}]
+                                  "editor": BROWSER, "applied": "kept"}]
     assert data["base_known"] is True
     items = {i["draft_id"]: i for i in data["items"]}
     assert items[miit.id]["changes"] == []
@@ -156,7 +156,7 @@ def test_export_from_before_the_basis_applies_with_the_base_unknown(issue, tmp_p
     # what the file started from, so the partner's change is held back as a conflict.
     assert [c.model_dump() for c in report.conflicts] == [
         {"draft_id": t[CHENGDU].id, "title": t[CHENGDU].title, "field": "commentary", "exported": CD_EXPORTED,
-         "current": CD_BROWSER, "partner": CD_PARTNER, "editor": BROWSER}]
+         "current": CD_BROWSER, "partner": CD_PARTNER, "editor": BROWSER, "applied": None}]
     html = report_html(report)
     assert "导出基准未知" in html and "导出后已在浏览器中修改" in html
     assert CD_EXPORTED in html and CD_BROWSER in html and CD_PARTNER in html
@@ -179,3 +179,217 @@ def test_basis_is_in_the_file_and_keyed_by_draft_id(issue, tmp_path: Path) -> No
     assert (basis[str(miit.id)].commentary, basis[str(miit.id)].title) == (MIIT_EXPORTED, miit.title)
     assert set(basis) == {str(i.draft_id) for i in issue.reviews.get_issue("oct").items}
     assert len([p for p in docx.Document(str(out)).element.body.iter(f"{{{NS['w']}}}bookmarkStart")]) == 6
+
+
+# ---------------------------------------------------------------- write-back review findings
+
+def _cli_text(services, tmp_path: Path, monkeypatch, *args: str) -> str:
+    monkeypatch.chdir(tmp_path)
+    result = _cli(services, "import-review", *args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_item_restored_after_the_export_is_not_moved_out(issue, tmp_path: Path, monkeypatch) -> None:
+    from drafting.word_review import export_issue, import_review
+
+    t = _titles(issue)
+    hongkou, deal = t[HONGKOU], t[DEAL]
+    issue.reviews.remove_item("oct", hongkou.id, actor=EDITOR)
+    out = tmp_path / "oct.docx"
+    export_issue(issue, "oct", out)
+    issue.reviews.restore_item("oct", hongkou.id, actor=EDITOR)  # back in the issue, but not in the file
+    doc = docx.Document(str(out))
+    for p in _item_paragraphs(doc, DEAL):  # the partner deletes the deal: that one is a deletion
+        p.getparent().remove(p)
+    doc.save(str(out))
+
+    text = _cli_text(issue, tmp_path, monkeypatch, str(out))
+    assert f"不在此导出中（导出后加入或恢复），未改动：#{hongkou.id}" in text
+    report = import_review(issue, out, apply=True, actor=PARTNER)
+    assert [d["draft_id"] for d in report.deleted] == [deal.id]
+    assert report.not_in_export == [{"draft_id": hongkou.id, "key": str(hongkou.id), "title": hongkou.title}]
+    kept = issue.reviews.get_issue("oct")
+    assert hongkou.id in [i.draft_id for i in kept.items]
+    assert [i.draft_id for i in kept.removed] == [deal.id]
+    assert issue.reviews.history(draft_id=hongkou.id, limit=1)[0].action == "restore"
+
+
+def test_browser_save_after_read_is_not_overwritten_by_the_page(issue, tmp_path: Path, monkeypatch) -> None:
+    """读取 → another editor saves the conflicting 短评 → 确认写回 with 以审阅稿为准: the later save is kept."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from drafting.ui.app import build_app
+
+    monkeypatch.setattr(gr, "Info", lambda *a, **k: None)
+    warnings: list[str] = []
+    monkeypatch.setattr(gr, "Warning", lambda message="", *a, **k: warnings.append(str(message)))
+    out, t = _exported(issue, tmp_path)
+    miit = t[MIIT]
+    _save(issue, miit.id, BROWSER, commentary=MIIT_BROWSER)
+    _partner_edits(out)
+    fns = list(build_app(issue).fns.values())
+    read = next(f.fn for f in fns if f.fn and f.fn.__name__ == "read_review")
+    write_back = next(f.fn for f in fns if f.fn and f.fn.__name__ == "write_back")
+    request = SimpleNamespace(username=None)
+
+    html, _, _, seen, _ = read(str(out), "oct", "", "accepted", False, None, request)
+    assert MIIT_BROWSER in html and warnings == []
+    later = "征求意见稿释放了明确而积极的监管信号。"
+    _save(issue, miit.id, "钱编辑", commentary=later)  # after 读取, before 确认写回
+    html, _, _, seen, force = write_back(str(out), "oct", "", "accepted", True, seen, request)
+    assert warnings == []
+    assert issue.store.get(miit.id).commentary == later
+    assert "读取审阅稿后此栏又在浏览器中被修改（钱编辑），未覆盖" in html
+    assert force == gr.update(value=False)  # 以审阅稿为准 cleared after the write
+    # Read again: the conflict now shows the later text; 以审阅稿为准 then overwrites what was seen.
+    html, _, _, seen, _ = read(str(out), "oct", "", "accepted", False, seen, request)
+    assert later in html
+    html, *_ = write_back(str(out), "oct", "", "accepted", True, seen, request)
+    assert issue.store.get(miit.id).commentary == MIIT_PARTNER and "已按审阅稿覆盖" in html
+
+
+def test_overwrite_only_of_conflicts_seen_core(issue, tmp_path: Path) -> None:
+    from drafting.word_review import conflict_keys, import_review, review_report
+
+    out, t = _exported(issue, tmp_path)
+    miit = t[MIIT]
+    _save(issue, miit.id, BROWSER, commentary=MIIT_BROWSER)
+    _partner_edits(out)
+    seen = conflict_keys(review_report(issue, out))
+    _save(issue, miit.id, "钱编辑", commentary=MIIT_BROWSER + "又改")
+    report = import_review(issue, out, apply=True, overwrite=True, seen=seen, actor=PARTNER)
+    assert issue.store.get(miit.id).commentary == MIIT_BROWSER + "又改"
+    assert [c.applied for c in report.conflicts] == ["读取审阅稿后此栏又在浏览器中被修改（钱编辑），未覆盖：请重新读取审阅稿后再确认"]
+
+
+def _conflict_and_title_edit(services, tmp_path: Path, edit_title) -> tuple[Path, object]:
+    """工信部's 短评 changed in the browser after the export and by the partner; ``edit_title`` on its heading too."""
+    out, t = _exported(services, tmp_path)
+    _save(services, t[MIIT].id, BROWSER, commentary=MIIT_BROWSER)
+    _partner_edits(out)
+    doc = docx.Document(str(out))
+    edit_title(_item_paragraphs(doc, MIIT)[0])
+    doc.save(str(out))
+    return out, t[MIIT]
+
+
+def test_overwrite_audits_only_the_overwritten_field_as_overwrite(issue, tmp_path: Path) -> None:
+    from drafting.word_review import import_review
+
+    out, miit = _conflict_and_title_edit(issue, tmp_path, lambda h: _tracked_edit(h, len(_text(h)), 0, "（附全文）"))
+
+    report = import_review(issue, out, apply=True, overwrite=True, actor=PARTNER)
+    assert [c.applied for c in report.conflicts] == ["overwritten"]
+    row = issue.store.get(miit.id)
+    assert (row.title, row.commentary) == (miit.title + "（附全文）", MIIT_PARTNER)
+    saves = [e for e in issue.reviews.history(draft_id=miit.id) if e.action == "save"][:2]
+    by_field = {f: e.actor for e in saves for f in ("title", "commentary") if e.before[f] != e.after[f]}
+    assert by_field == {"title": f"{PARTNER}（Word 审阅）", "commentary": f"{PARTNER}（Word 审阅，覆盖浏览器修改）"}
+
+
+def _empty(heading) -> None:
+    for node in heading.iter(f"{{{NS['w']}}}t"):
+        node.text = ""
+
+
+def test_cli_does_not_say_overwritten_when_the_write_was_refused(issue, tmp_path: Path, monkeypatch) -> None:
+    # The partner empties the title (untracked): the item cannot be written back, its 短评 is not overwritten.
+    out, miit = _conflict_and_title_edit(issue, tmp_path, _empty)
+
+    text = _cli_text(issue, tmp_path, monkeypatch, str(out), "--apply", "--overwrite")
+    assert "已按审阅稿覆盖" not in text
+    assert "→ 未覆盖：审阅后标题或正文为空，未写回" in text
+    assert issue.store.get(miit.id).commentary == MIIT_BROWSER
+
+
+def test_control_character_in_the_commentary_is_no_conflict(issue, tmp_path: Path) -> None:
+    from drafting.word_review import export_issue, import_review
+
+    miit = _titles(issue)[MIIT]
+    _save(issue, miit.id, EDITOR, commentary="征求意见稿释放了\x0b监管信号。")  # pasted with a vertical tab
+    out = tmp_path / "oct.docx"
+    export_issue(issue, "oct", out)
+    doc = docx.Document(str(out))
+    _tracked_edit(_commentary_paragraph(doc, MIIT), 8, 2, "合规")
+    doc.save(str(out))
+
+    report = import_review(issue, out, apply=True, actor=PARTNER)
+    assert report.conflicts == []
+    assert issue.store.get(miit.id).commentary == MIIT_PARTNER
+
+
+# ---------------------------------------------------------------- the export record, hand-built
+
+def _record_docx(path: Path, version: str = "3") -> Path:
+    from drafting.export.basis import ExportBasis, add_basis
+
+    doc = docx.Document()
+    doc.add_paragraph("正文")
+    add_basis(doc, {"7": ExportBasis(version=3, title="标题", body="正文", commentary="短评")})
+    doc.save(str(path))
+    if version != "3":
+        _rewrite(path, lambda name, blob: blob.replace(b'version="3"', f'version="{version}"'.encode())
+                 if b"zhide" in blob else blob)
+    return path
+
+
+def _rewrite(path: Path, change, extra: dict[str, bytes] | None = None) -> None:
+    from zipfile import ZIP_DEFLATED, ZipFile
+
+    with ZipFile(path) as z:
+        entries = [(n, z.read(n)) for n in z.namelist()]
+    with ZipFile(path, "w", ZIP_DEFLATED) as z:
+        for name, blob in [*entries, *(extra or {}).items()]:
+            z.writestr(name, change(name, blob))
+
+
+def _patch_entry(path: Path, name: str, *, flag: int | None = None, method: int | None = None) -> None:
+    """Set the general-purpose flags or the compression method of one zip entry, in both its headers."""
+    import struct
+
+    data = bytearray(path.read_bytes())
+    raw = name.encode()
+    for sig, flag_at, name_len_at, name_at in ((b"PK\x03\x04", 6, 26, 30), (b"PK\x01\x02", 8, 28, 46)):
+        at = data.find(sig)
+        while at != -1:
+            (n,) = struct.unpack_from("<H", data, at + name_len_at)
+            if bytes(data[at + name_at:at + name_at + n]) == raw:
+                if flag is not None:
+                    struct.pack_into("<H", data, at + flag_at, struct.unpack_from("<H", data, at + flag_at)[0] | flag)
+                if method is not None:
+                    struct.pack_into("<H", data, at + flag_at + 2, method)
+            at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_record_with_a_non_decimal_version_reads(tmp_path: Path) -> None:
+    from drafting.export.basis import read_basis
+
+    assert read_basis(_record_docx(tmp_path / "ok.docx"))["7"].version == 3
+    basis = read_basis(_record_docx(tmp_path / "sup.docx", "²"))
+    assert basis is not None and basis["7"].version == 0 and basis["7"].commentary == "短评"
+
+
+def test_record_in_an_unreadable_zip_entry_is_the_base_unknown(tmp_path: Path) -> None:
+    from zipfile import ZipFile
+
+    from drafting.export.basis import read_basis
+
+    path = _record_docx(tmp_path / "enc.docx")
+    with ZipFile(path) as z:
+        (record,) = [n for n in z.namelist() if n.startswith("customXml/item") and "Props" not in n
+                     and b"zhide" in z.read(n)]
+    _patch_entry(path, record, flag=0x1)  # encrypted
+    assert read_basis(path) is None
+    path = _record_docx(tmp_path / "lzma.docx")
+    _patch_entry(path, record, method=99)  # AES / unsupported compression
+    assert read_basis(path) is None
+    # Another custom XML part that cannot be read does not hide the record.
+    path = tmp_path / "other.docx"
+    _record_docx(path)
+    _rewrite(path, lambda name, blob: blob, {"customXml/item9.xml": b"<x/>"})
+    _patch_entry(path, "customXml/item9.xml", method=99)
+    assert read_basis(path)["7"].version == 3

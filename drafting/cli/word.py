@@ -52,7 +52,7 @@ def import_review_cmd(
     A field edited in the browser after the export and changed in Word too is a conflict: reported, kept as the browser
     has it unless --overwrite.
     """
-    from drafting.word_review import check_review_file, import_review
+    from drafting.word_review import NOT_IN_EXPORT, base_unknown_note, check_review_file, import_review
 
     if overwrite and not apply:
         raise ValidationError("--overwrite 只在写回时有意义：请与 --apply 一起使用（先不加 --apply 查看冲突）。")
@@ -80,6 +80,8 @@ def import_review_cmd(
         done = {"removed": f"已移出本期（drafting restore-item {report.issue} {d['draft_id']} 可恢复）"}.get(
             d["applied"], d["applied"])
         typer.echo(f"审阅稿中已删除：#{d['draft_id']} {d['title']}" + (f" → {done}" if done else ""), err=True)
+    for n in report.not_in_export:
+        typer.echo(f"{NOT_IN_EXPORT}：#{n['draft_id']} {n['title']}", err=True)
     for u in report.unmatched:
         typer.echo(f"无法对应到本期条目：{u['title']}", err=True)
     for m in report.moved:
@@ -87,13 +89,17 @@ def import_review_cmd(
     if report.order_applied:
         typer.echo("已按审阅稿调整本期顺序。", err=True)
     if not report.base_known:
-        typer.echo("导出基准未知：此审阅稿由旧版本导出，没有记录导出时的文字；以审阅稿的原稿（拒绝全部修订）代替比较。")
+        typer.echo(base_unknown_note(report))
     for clash in report.conflicts:
         typer.echo(f"导出后已在浏览器中修改：{clash.title}（{names.get(clash.field, clash.field)}，{clash.editor or '未知'}）")
         for label, text in (("导出时", clash.exported), ("浏览器中", clash.current), ("审阅稿", clash.partner)):
             typer.echo(f"    {label}：{text}")
-        typer.echo("    → 已按审阅稿覆盖" if report.applied and report.overwrite else
-                   "    → 保留浏览器中的文字；确认以审阅稿为准请加 --apply --overwrite")
+        if clash.applied == "overwritten":
+            typer.echo("    → 已按审阅稿覆盖")
+        elif clash.applied and clash.applied != "kept":
+            typer.echo(f"    → {clash.applied}")  # overwrite asked for, the write refused: why
+        else:
+            typer.echo("    → 保留浏览器中的文字；确认以审阅稿为准请加 --apply --overwrite")
     if not apply and (report.changed() or report.deleted or report.moved):
         typer.echo("确认无误后加 --apply 写回。")
 

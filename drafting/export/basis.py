@@ -70,10 +70,16 @@ def add_basis(doc: DocxDocument, basis: Mapping[str, ExportBasis]) -> None:
 def read_basis(path: Path) -> dict[str, ExportBasis] | None:
     """The record of a reviewed file by item key; None when the file has none (an export from before it existed)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    blobs: list[bytes] = []
     try:
         with zipfile.ZipFile(path) as z:
-            names = [n for n in z.namelist() if n.startswith("customXml/") and n.endswith(".xml")]
-            blobs = [z.read(n) for n in names]
+            for name in (n for n in z.namelist() if n.startswith("customXml/") and n.endswith(".xml")):
+                try:
+                    blobs.append(z.read(name))
+                except (RuntimeError, NotImplementedError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+                    # Encrypted or unsupported-compression entry (re-saved by another tool): skip it; when it
+                    # was our record, the import goes on with the base unknown.
+                    logger.warning("unreadable part %s in %s: %s", name, path, exc)
     except (OSError, zipfile.BadZipFile):
         return None
     for blob in blobs:
@@ -89,9 +95,14 @@ def read_basis(path: Path) -> dict[str, ExportBasis] | None:
         out: dict[str, ExportBasis] = {}
         for item in root.findall(_q("item")):
             texts = {name: item.findtext(_q(name)) or "" for name in TEXTS}
-            version = item.get("version") or ""
             out[item.get("key") or ""] = ExportBasis(
-                version=int(version) if version.isdigit() else 0, **texts,
+                version=_version(item.get("version")), **texts,
                 sources=[s.text or "" for s in item.findall(_q("source"))])
         return out
     return None
+
+
+def _version(value: str | None) -> int:
+    """The recorded version; 0 (unknown) for anything but plain ASCII digits ("²".isdigit() is True, int() fails)."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdecimal() else 0

@@ -210,13 +210,14 @@ def _plain(doc: DocxDocument, text: str, *, size: float | None = None, bold: boo
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml_safe(value: Any) -> Any:
+def xml_safe(value: Any) -> Any:
+    """Text (or lists/dicts of it) without the characters XML 1.0 forbids: what an export can hold."""
     if isinstance(value, str):
         return _NOT_XML.sub("", value)
     if isinstance(value, list):
-        return [_xml_safe(v) for v in value]
+        return [xml_safe(v) for v in value]
     if isinstance(value, dict):
-        return {k: _xml_safe(v) for k, v in value.items()}
+        return {k: xml_safe(v) for k, v in value.items()}
     return value
 
 
@@ -289,8 +290,8 @@ def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None
     ``bases`` maps item ids to the machine draft: the editor's changes then show as Word tracked changes;
     ``basis`` maps those keys to what each item was exported from (kept in the file, see export/basis.py).
     """
-    issue = AssembledIssue.model_validate(_xml_safe(issue.model_dump()))
-    bases = {k: TrackedBase(**_xml_safe(vars(v))) for k, v in (bases or {}).items()}
+    issue = AssembledIssue.model_validate(xml_safe(issue.model_dump()))
+    bases = {k: TrackedBase(**xml_safe(vars(v))) for k, v in (bases or {}).items()}
     doc = Document()
     _setup_styles(doc)
     _page_setup(doc)
@@ -328,7 +329,7 @@ def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None
     if bases:
         turn_on_tracking(doc.settings.element)
     if basis:
-        add_basis(doc, {k: ExportBasis(**_xml_safe(vars(v))) for k, v in basis.items()})
+        add_basis(doc, {k: ExportBasis(**xml_safe(vars(v))) for k, v in basis.items()})
 
     if issue.closing:
         doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)

@@ -15,7 +15,14 @@ from drafting.export.revisions import edit_opcodes
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui.app import guarded
-from drafting.word_review import ReviewReport, export_issue, import_review
+from drafting.word_review import (
+    NOT_IN_EXPORT,
+    ReviewReport,
+    base_unknown_note,
+    conflict_keys,
+    export_issue,
+    import_review,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +38,8 @@ def report_html(report: ReviewReport) -> str:
             + ("<b>已写回。</b>" if report.applied else "") + "</p>")
     parts = [head]
     if not report.base_known:
-        parts.append('<p class="dz-findings"><b>导出基准未知：</b>此审阅稿由旧版本导出，没有记录导出时的文字；'
-                     "以审阅稿的原稿（拒绝全部修订）代替比较，与现存文字不同的栏目列为冲突。</p>")
+        label, _, rest = base_unknown_note(report).partition("：")
+        parts.append(f'<p class="dz-findings"><b>{label}：</b>{fmt.esc(rest)}</p>')
     if report.conflicts:
         parts.append(conflicts_html(report))
     for item in report.items:
@@ -50,7 +57,8 @@ def report_html(report: ReviewReport) -> str:
             done = {"saved": "已保存", "accepted": "已保存并更新语料库"}.get(item.applied, item.applied)
             rows.append(f'<div class="dz-ok">→ {fmt.esc(done)}</div>')
         parts.append(f'<div class="dz-item"><h3>{fmt.esc(item.title)}{how}</h3>{"".join(rows)}</div>')
-    for label, entries in (("审阅稿中已删除", report.deleted), ("无法对应到本期条目", report.unmatched)):
+    for label, entries in (("审阅稿中已删除", report.deleted), (NOT_IN_EXPORT, report.not_in_export),
+                           ("无法对应到本期条目", report.unmatched)):
         if entries:
             lis = "".join(f"<li>{fmt.esc(e['title'])}{_deleted_note(e.get('applied'))}</li>" for e in entries)
             parts.append(f'<div class="dz-findings"><b>{label}（{len(entries)}）</b><ul>{lis}</ul></div>')
@@ -64,15 +72,18 @@ def report_html(report: ReviewReport) -> str:
 
 def conflicts_html(report: ReviewReport) -> str:
     """Fields edited in the browser after the export and changed by the partner: the three texts, what was done."""
-    if report.applied and report.overwrite:
-        note = "已按审阅稿覆盖（修改记录中标明“覆盖浏览器修改”，被替换的文字可在其中找回）。"
-    else:
-        note = "未写回，保留浏览器中的文字；确认以审阅稿为准，请勾选“以审阅稿为准，覆盖浏览器中的修改”后再确认写回。"
+    keep = "未写回，保留浏览器中的文字；确认以审阅稿为准，请勾选“以审阅稿为准，覆盖浏览器中的修改”后再确认写回。"
+    done = "已按审阅稿覆盖（修改记录中标明“覆盖浏览器修改”，被替换的文字可在其中找回）。"
+    overwritten = [c for c in report.conflicts if c.applied == "overwritten"]
+    note = done if overwritten and len(overwritten) == len(report.conflicts) else keep
     rows = []
     for c in report.conflicts:
         who = f"（{fmt.esc(c.editor)}）" if c.editor else ""
+        outcome = {"overwritten": "已按审阅稿覆盖", "kept": "保留浏览器中的文字", None: ""}.get(c.applied, c.applied)
+        outcome = f" → {fmt.esc(outcome)}" if outcome else ""
         rows.append(
-            f"<tr><th colspan=\"3\">导出后已在浏览器中修改{who}：{fmt.esc(c.title)} · {FIELD_NAMES.get(c.field, fmt.esc(c.field))}</th></tr>"
+            f"<tr><th colspan=\"3\">导出后已在浏览器中修改{who}：{fmt.esc(c.title)} · {FIELD_NAMES.get(c.field, fmt.esc(c.field))}"
+            f"{outcome}</th></tr>"
             "<tr>" + "".join(f'<td style="white-space:pre-wrap">{fmt.esc(t)}</td>' for t in (c.exported, c.current, c.partner))
             + "</tr>"
             f'<tr><td colspan="3" class="dz-diff">{fmt.diff_html(c.current, c.partner, edit_opcodes)}</td></tr>'
@@ -156,22 +167,36 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
                      period=per.strip() or None, editors=eds.strip() or None, editor=who.strip() or None)
         return str(path)
 
-    def reader(apply: bool):
-        @guarded(3)
-        def read(path: str | None, review: Any, typed: str, chosen: str, force: bool,
-                 request: gr.Request) -> tuple[str, Any, Any]:
-            if not path:
-                raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
-            issue = (typed or "").strip() or None
-            result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply,  # type: ignore[arg-type]
-                                   actor=getattr(request, "username", None), overwrite=bool(force))
-            if apply:
-                moved_out = sum(1 for d in result.deleted if d.get("applied") == "removed")
-                held = "" if result.overwrite or not result.conflicts else f"，{len(result.conflicts)} 处冲突未写回"
-                gr.Info(f"已写回 {len(result.changed())} 条修改，移出 {moved_out} 条"
-                        + ("，已调整顺序" if result.order_applied else "") + held)
-            return report_html(result), review, gr.update(choices=removed_choices(services, result.issue), value=None)
-        return read
+    def run(path: str | None, review: Any, typed: str, chosen: str, force: bool, seen: Any, request: gr.Request,
+            apply: bool) -> tuple[str, Any, Any, list[Any], Any]:
+        if not path:
+            raise ValidationError("请先上传审阅后的 Word 文件（.docx）")
+        issue = (typed or "").strip() or None
+        # 以审阅稿为准 overwrites only the conflicts of the report on screen (``seen``), with the browser text shown
+        # there: a browser save after 读取 is refused and named in the report, not replaced.
+        result = import_review(services, Path(path), issue_id=issue, view=chosen, apply=apply,  # type: ignore[arg-type]
+                               actor=getattr(request, "username", None), overwrite=bool(force) and apply,
+                               seen=[tuple(k) for k in seen or []])
+        if apply:
+            moved_out = sum(1 for d in result.deleted if d.get("applied") == "removed")
+            left = sum(1 for c in result.conflicts if c.applied != "overwritten")
+            gr.Info(f"已写回 {len(result.changed())} 条修改，移出 {moved_out} 条"
+                    + ("，已调整顺序" if result.order_applied else "") + (f"，{left} 处冲突未写回" if left else ""))
+        return (report_html(result), review, gr.update(choices=removed_choices(services, result.issue), value=None),
+                conflict_keys(result), gr.update(value=False) if apply else gr.skip())
+
+    @guarded(5)
+    def read_review(path: str | None, review: Any, typed: str, chosen: str, force: bool, seen: Any,
+                    request: gr.Request) -> tuple[str, Any, Any, list[Any], Any]:
+        return run(path, review, typed, chosen, force, seen, request, apply=False)
+
+    @guarded(5)
+    def write_back(path: str | None, review: Any, typed: str, chosen: str, force: bool, seen: Any,
+                   request: gr.Request) -> tuple[str, Any, Any, list[Any], Any]:
+        return run(path, review, typed, chosen, force, seen, request, apply=True)
+
+    def new_upload(_: Any) -> tuple[list[Any], Any]:
+        return [], gr.update(value=False)  # another file: nothing of it seen yet, nothing to overwrite
 
     @guarded(2)
     def restore_picked(review: Any, typed: str, picked: str | None, request: gr.Request) -> tuple[str, Any]:
@@ -181,9 +206,11 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
 
     meta = [issue_state, issue_box, issue_title, period, editors, editor, tracked]
     export_btn.click(export, meta, exported)
-    read_btn.click(reader(False), [upload, issue_state, issue_box, view, overwrite], [report, issue_state, removed])
-    applied = apply_btn.click(reader(True), [upload, issue_state, issue_box, view, overwrite],
-                              [report, issue_state, removed])
+    seen = gr.State([])  # the conflicts of the report on screen (conflict_keys): what 以审阅稿为准 may overwrite
+    inputs, outputs = [upload, issue_state, issue_box, view, overwrite, seen], [report, issue_state, removed, seen, overwrite]
+    read_btn.click(read_review, inputs, outputs)
+    applied = apply_btn.click(write_back, inputs, outputs)
+    upload.change(new_upload, upload, [seen, overwrite])
     restored = restore_btn.click(restore_picked, [issue_state, issue_box, removed], [report, removed])
     if table is not None and rows is not None:
         def refresh(current: Any, typed: str) -> Any:
