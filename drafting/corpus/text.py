@@ -50,7 +50,7 @@ _FOOTNOTE_RE = re.compile(
     r"""^\s*
     (?:
         \[\^?(?P<md>\d{1,3})\]\s*:?         # [^1]: url   or   [1] url
-      | \$?\s*(?:\^\s*\{\s*)+(?P<tex>\d{1,3})[\s}\\]*   # $^{^{12}}\} url  (LaTeX-ish glitch)
+      | \$?\s*(?:\^\s*\{\s*)+(?P<tex>\d{1,3})[\s}\\]*\$?   # $^{^{12}}\} url, $^{3}$ url  (LaTeX-ish glitch)
       | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})            # ¹⁰ url
       | 注\s*(?P<zhu>\d{1,3})\s*[:：]?        # 注1：url
       | (?P<num>\d{1,3})\s*[.、:：)）]?        # 1 url   1. url
