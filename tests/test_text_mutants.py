@@ -266,3 +266,244 @@ def test_extract_date(body: str, expected: tuple[str | None, bool]) -> None:
 )
 def test_guess_section(text: str, expected: str) -> None:
     assert guess_section(text) == expected
+
+
+# --- whole issues: items, footnotes, dates and the problems reported -----------------------------------------
+
+from drafting.corpus import parse_text  # noqa: E402
+from drafting.corpus.text import Block, parse_blocks  # noqa: E402
+
+
+def _issue(*paragraphs: str):
+    return parse_text("\n\n".join(paragraphs), issue_id="mutants")
+
+
+def test_a_small_issue_item_by_item_with_every_problem_named() -> None:
+    issue = _issue(
+        "植德元宇宙月刊 2024年第1期",
+        "政策速递",
+        "某市印发元宇宙产业扶持办法",
+        "2023年12月28日，某市经信委印发《元宇宙产业扶持办法》。¹",
+        "植德短评：",
+        "该办法明确了扶持方向。",
+        "这也为企业提供了指引。",
+        "某部委印发元宇宙产业指导意见",
+        "1月5日，某部委印发《元宇宙产业指导意见》，提出培育一批骨干企业。",
+        "植德短评：",
+        "该意见明确了发展方向。",
+        "某区发布数据要素方案",
+        "2024年1月8日，某区发布数据要素方案。³",
+        "行业新闻",
+        "某市举办元宇宙大会",
+        "2024年1月9日，某市举办元宇宙大会。",
+        "某公司发布新款头显",
+        "2024年1月10日，某公司发布新款头显。",
+        "¹ https://a.example/1",
+        "² https://b.example/2",
+        "³ https://c.example/3",
+        "⁴ https://d.example/4",
+        "⁵ https://e.example/5",
+    )
+    assert (issue.title, issue.period) == ("植德元宇宙月刊 2024年第1期", "2024年第1期")
+    got = [(i.section, i.title, i.date, i.commentary, i.sources) for i in issue.items]
+    assert got == [
+        ("政策速递", "某市印发元宇宙产业扶持办法", "2023-12-28", "该办法明确了扶持方向。\n这也为企业提供了指引。",
+         ["https://a.example/1"]),
+        # no year: the issue's most frequent year (2024, three items against one) completes it
+        ("政策速递", "某部委印发元宇宙产业指导意见", "2024-01-05", "该意见明确了发展方向。", ["https://b.example/2"]),
+        ("政策速递", "某区发布数据要素方案", "2024-01-08", None, ["https://c.example/3"]),
+        # two marker-less items compete for footnotes 4 and 5: neither gets a guessed source
+        ("行业新闻", "某市举办元宇宙大会", "2024-01-09", None, []),
+        ("行业新闻", "某公司发布新款头显", "2024-01-10", None, []),
+    ]
+    assert issue.items[0].body == "2023年12月28日，某市经信委印发《元宇宙产业扶持办法》。"
+    assert issue.problems == [
+        "「某部委印发元宇宙产业指导意见」的脚注标记丢失，按顺序对应脚注 2",
+        "脚注 4 没有对应的条目：https://d.example/4",
+        "脚注 5 没有对应的条目：https://e.example/5",
+        "「某部委印发元宇宙产业指导意见」的日期没有年份，按本期其他条目推断为 2024-01-05",
+        "政策速递条目「某区发布数据要素方案」没有植德短评",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markers", "footnotes", "expected", "problem"),
+    [
+        # (markers per item, footnote numbers, sources per item as footnote numbers, the guess reported)
+        (["¹", "", "³"], [1, 2, 3], [[1], [2], [3]], "「乙」的脚注标记丢失，按顺序对应脚注 2"),
+        (["", "²"], [1, 2], [[1], [2]], "「甲」的脚注标记丢失，按顺序对应脚注 1"),  # before the first marker
+        (["¹", ""], [1, 2], [[1], [2]], "「乙」的脚注标记丢失，按顺序对应脚注 2"),  # after the last marker
+        (["¹", "", "⁴"], [1, 2, 3, 4], [[1], [2, 3], [4]], "「乙」的脚注标记丢失，按顺序对应脚注 2, 3"),
+        (["¹", "²", ""], [1, 2], [[1], [2], []], None),  # nothing left to guess
+    ],
+)
+def test_marker_less_items_take_the_free_footnotes_of_their_gap(
+    markers: list[str], footnotes: list[int], expected: list[list[int]], problem: str | None
+) -> None:
+    names = "甲乙丙"
+    paragraphs = ["行业新闻"]
+    for n, mark in enumerate(markers):
+        paragraphs += [f"{names[n]}公司发布元宇宙新品", f"2024年1月{n + 2}日，{names[n]}公司发布元宇宙新品。{mark}"]
+    sup = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+    paragraphs += [f"{sup[k]} https://x.example/{k}" for k in footnotes]
+    issue = _issue(*paragraphs)
+    assert [i.sources for i in issue.items] == [[f"https://x.example/{k}" for k in ks] for ks in expected]
+    guesses = [p for p in issue.problems if "脚注标记丢失" in p]
+    assert guesses == ([problem.replace("「甲」", "「甲公司发布元宇宙新品」").replace("「乙」", "「乙公司发布元宇宙新品」")]
+                       if problem else [])
+
+
+def test_footnote_numbers_lost_spaced_and_repeated() -> None:
+    issue = _issue(
+        "政策速递",
+        "某市印发元宇宙产业扶持办法", "2024年1月2日，某市印发扶持办法。¹", "植德短评：", "该办法明确了扶持方向。",
+        "某区印发元宇宙行动计划", "2024年1月3日，某区印发行动计划。²", "植德短评：", "该计划明确了目标。",
+        "某县印发数据要素方案", "2024年1月4日，某县印发数据方案。³", "植德短评：", "该方案值得关注。",
+        "https://a.example/1",  # the first footnote lost its number: it is 1
+        "² https://b.example/a b",  # extraction turned "_" into a space
+        "https://c.example/3",  # after 2 comes 3
+        "² https://b.example/a_b",  # the same footnote twice: nothing to report
+        "² https://z.example/9",  # a second, different footnote 2: the first one stays
+    )
+    assert [i.sources for i in issue.items] == [
+        ["https://a.example/1"], ["https://b.example/a_b"], ["https://c.example/3"]]
+    assert issue.problems == [
+        "脚注编号丢失，按位置推断为 1：https://a.example/1",
+        "脚注网址中的空格已按下划线修复：https://b.example/a_b",
+        "脚注编号丢失，按位置推断为 3：https://c.example/3",
+        "脚注 2 重复出现，保留第一个：https://b.example/a_b",
+    ]
+
+
+def test_a_lost_number_that_another_footnote_holds_is_not_guessed() -> None:
+    """¹, then a footnote without number, then ²: the orphan cannot be 2, and item 2 keeps its own source."""
+    issue = _issue(
+        "行业新闻",
+        "甲公司发布元宇宙新品", "2024年1月2日，甲公司发布元宇宙新品。¹",
+        "乙公司发布元宇宙新品", "2024年1月3日，乙公司发布元宇宙新品。²",
+        "¹ https://a.example/1",
+        "https://orphan.example/",
+        "² https://b.example/2",
+    )
+    assert [i.sources for i in issue.items] == [["https://a.example/1"], ["https://b.example/2"]]
+    assert issue.problems == ["脚注编号丢失且无法按位置推断：https://orphan.example/"]
+
+
+def test_empty_commentary_unknown_footnote_and_text_before_the_first_title() -> None:
+    issue = _issue(
+        "政策速递",
+        "这一段在任何条目标题之前。",
+        "某市印发元宇宙产业扶持办法",
+        "2024年1月2日，某市印发扶持办法。⁷",
+        "植德短评：",
+        "¹ https://a.example/1",
+    )
+    assert [(i.title, i.body, i.commentary) for i in issue.items] == [
+        ("某市印发元宇宙产业扶持办法", "2024年1月2日，某市印发扶持办法。", None),
+    ]
+    assert issue.problems == [
+        "条目标题之前的文字被忽略：这一段在任何条目标题之前。",
+        "脚注 1 没有对应的条目：https://a.example/1",
+        "「某市印发元宇宙产业扶持办法」的植德短评为空",
+        "政策速递条目「某市印发元宇宙产业扶持办法」没有植德短评",
+        "「某市印发元宇宙产业扶持办法」引用的脚注 7 不存在",
+    ]
+
+
+def test_a_month_and_day_past_the_first_60_characters_is_not_the_items_date() -> None:
+    lead = "某公司发布元宇宙新品，" * 5 + "发布会"  # 58 characters before the date
+    issue = _issue("行业新闻", "甲公司发布元宇宙新品", "2024年1月2日，甲公司发布元宇宙新品。",
+                   "乙公司发布元宇宙新品", f"据报道，{lead[:56]}1月3日举行。")
+    assert issue.items[1].date is None
+    assert "「乙公司发布元宇宙新品」的正文开头没有日期" in issue.problems
+
+
+def test_blocks_from_word_or_markdown_keep_their_headings_markers_and_end() -> None:
+    blocks = [
+        Block("植德元宇宙月刊", kind="doc_title"),
+        Block("政策速递", kind="section"),
+        Block("某市印发元宇宙产业扶持办法", kind="title", markers=[1]),
+        Block("2024年1月2日，某市印发扶持办法。", markers=[2]),
+        Block("植德短评："),
+        Block("该办法明确了扶持方向。"),
+        Block("某区印发元宇宙行动计划", kind="title"),
+        Block("植德短评：该计划明确了目标。"),
+        Block("市场观察", kind="section"),
+        Block("某公司完成数亿元融资", kind="title"),
+        Block("2024年1月3日，某公司完成数亿元融资。", markers=[3]),
+        Block("特别声明", kind="title"),
+        Block("本刊内容仅供参考，不构成法律意见。"),
+        Block("https://a.example/1", kind="footnote", number=1),
+        Block("https://a.example/2", kind="footnote", number=2),
+        Block("https://a.example/3", kind="footnote", number=3),
+    ]
+    issue = parse_blocks(blocks, issue_id="word", source_file="word.docx")
+    assert (issue.title, issue.source_file) == ("植德元宇宙月刊", "word.docx")
+    assert [(i.section, i.title, i.body, i.commentary, i.sources) for i in issue.items] == [
+        ("政策速递", "某市印发元宇宙产业扶持办法", "2024年1月2日，某市印发扶持办法。", "该办法明确了扶持方向。",
+         ["https://a.example/1", "https://a.example/2"]),
+        ("政策速递", "某区印发元宇宙行动计划", "", "该计划明确了目标。", []),
+        ("交易资讯", "某公司完成数亿元融资", "2024年1月3日，某公司完成数亿元融资。", None, ["https://a.example/3"]),
+    ]
+    assert issue.problems == [
+        "未知栏目「市场观察」，按正文推断栏目",
+        "「某区印发元宇宙行动计划」的正文开头没有日期",
+        "「某区印发元宇宙行动计划」没有正文",
+        "「某公司完成数亿元融资」不在任何栏目标题下，推断为交易资讯",
+    ]
+
+
+LONG_NEXT = "该意见提出，到2026年培育一批具有国际竞争力的骨干企业，打造一批典型应用场景，形成较为完善的产业生态和标准体系，推动元宇宙与实体经济深度融合。"
+
+
+def test_a_short_line_before_a_long_paragraph_is_a_title_unless_a_page_break_or_a_toc_says_otherwise() -> None:
+    assert len(LONG_NEXT) >= 60
+    first = "2024年3月5日，某部委印发《元宇宙产业指导意见》。"
+    head = ["政策速递", "某部委印发元宇宙产业指导意见", first]
+    # without a ToC and on the same page: a new item
+    same_page = _issue(*head, "某部委还提出推进举措", LONG_NEXT)
+    assert [i.title for i in same_page.items] == ["某部委印发元宇宙产业指导意见", "某部委还提出推进举措"]
+    # across a page break: the short line is part of the body
+    across = _issue(*head, "某部委还提出推进举措", "\n", LONG_NEXT)
+    assert [i.title for i in across.items] == ["某部委印发元宇宙产业指导意见"]
+    assert across.items[0].body == f"{first}\n某部委还提出推进举措\n{LONG_NEXT}"
+    # with a table of contents, only its titles (or a dated next line) make a title
+    toc = _issue("目录", "政策速递", "某部委印发元宇宙产业指导意见3", "\n", *head, "某部委还提出推进举措", LONG_NEXT)
+    assert [i.title for i in toc.items] == ["某部委印发元宇宙产业指导意见"]
+
+
+@pytest.mark.parametrize(
+    ("line", "is_title"),
+    [
+        ("元宇宙大", True),  # four characters: the shortest title
+        ("元宇宙", False),
+        ("某" * 80, True),
+        ("某" * 81, False),
+        ("某部委印发元宇宙产业指导意见，", False),  # ends like half a sentence
+        ("某部委印发元宇宙产业指导意见：", False),
+        ("近日某部委印发元宇宙产业指导意见", False),  # opens like a body
+        ("详见https://a.example/", False),
+    ],
+)
+def test_title_shape(line: str, is_title: bool) -> None:
+    issue = _issue("行业新闻", "某市举办元宇宙大会", "2024年1月2日，某市举办元宇宙大会。", line, "2024年1月3日，另一件事发生。")
+    assert (line in [i.title for i in issue.items]) is is_title
+
+
+@pytest.mark.parametrize(
+    ("next_line", "is_title"),
+    [
+        ("甲" * 60, True),  # a long paragraph after a short line: loose title rule (no ToC)
+        ("甲" * 59, False),
+    ],
+)
+def test_loose_title_needs_a_60_character_paragraph(next_line: str, is_title: bool) -> None:
+    issue = _issue("行业新闻", "某市举办元宇宙大会", "2024年1月2日，某市举办元宇宙大会。", "某公司发布头显", next_line)
+    assert ("某公司发布头显" in [i.title for i in issue.items]) is is_title
+
+
+@pytest.mark.parametrize(("length", "is_title"), [(40, True), (41, False)])
+def test_loose_title_is_at_most_40_characters(length: int, is_title: bool) -> None:
+    line = "某" * length
+    issue = _issue("行业新闻", "某市举办元宇宙大会", "2024年1月2日，某市举办元宇宙大会。", line, "甲" * 60)
+    assert (line in [i.title for i in issue.items]) is is_title
