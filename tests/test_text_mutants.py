@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from drafting.corpus import parse_text
 from drafting.corpus.text import (
+    Block,
     commentary_label,
     compact,
     extract_date,
@@ -16,6 +18,7 @@ from drafting.corpus.text import (
     is_end_heading,
     is_terminal,
     join_text,
+    parse_blocks,
     parse_footnote,
     section_of,
     text_to_blocks,
@@ -77,6 +80,7 @@ def test_section_of(text: str, expected: str | None) -> None:
         ("重点任务如下；", True),
         ("他说：“这是开始。”", True),  # the full stop sits inside the closing quote
         ("（详见附件。）", True),
+        ("提升标准应用的有效性。 ", True),  # trailing space from the extraction
         ("并在", False),
         ("提出以下要求：", False),
         ("包括：", False),
@@ -124,6 +128,10 @@ def test_commentary_label(text: str, expected: str | None) -> None:
         ("x", "é", "xé"),
         ("", "abc", "abc"),
         ("abc", "", "abc"),
+        ("发布Vision", "Pro", "发布Vision Pro"),  # only the two characters at the break decide
+        ("型号X", "1", "型号X 1"),
+        ("U.S", "SEC", "U.S SEC"),
+        ("PICO", "4，售价2499元", "PICO 4，售价2499元"),
     ],
 )
 def test_join_text(a: str, b: str, expected: str) -> None:
@@ -185,6 +193,8 @@ def _shape(text: str) -> list[str]:
         ("甲\n\n\n", ["甲", "|"]),  # a page break at the very end
         ("甲\n\n", ["甲", "|"]),  # the text ends on two blank lines: a page ends there too
         ("甲\n", ["甲"]),
+        ("\n甲", ["甲"]),  # one blank line at the start is no page
+        ("甲\f\n乙", ["甲", "|", "乙"]),  # the form feed already counted the page
         ("  甲  \n乙\t", ["  甲", "乙"]),  # right side trimmed, the indent kept for the heuristics
         ("", []),
     ],
@@ -208,6 +218,7 @@ def test_text_to_blocks(text: str, expected: list[str]) -> None:
         ("特 别 声 明", True),
         ("特别声明本刊内容仅供参考", True),  # 12 characters
         ("特别声明本刊内容仅供参考。", False),  # 13: a sentence that starts with the words
+        ("特别声明本刊内容仅供参考：", True),  # the closing colon does not count
         ("本刊特别声明", False),
         ("目录", False),
     ],
@@ -269,9 +280,6 @@ def test_guess_section(text: str, expected: str) -> None:
 
 
 # --- whole issues: items, footnotes, dates and the problems reported -----------------------------------------
-
-from drafting.corpus import parse_text  # noqa: E402
-from drafting.corpus.text import Block, parse_blocks  # noqa: E402
 
 
 def _issue(*paragraphs: str):
@@ -507,3 +515,68 @@ def test_loose_title_is_at_most_40_characters(length: int, is_title: bool) -> No
     line = "某" * length
     issue = _issue("行业新闻", "某市举办元宇宙大会", "2024年1月2日，某市举办元宇宙大会。", line, "甲" * 60)
     assert (line in [i.title for i in issue.items]) is is_title
+
+
+@pytest.mark.parametrize(
+    ("cover", "title", "period"),
+    [
+        ("植德元宇宙月刊（2024年3月）", "植德元宇宙月刊（2024年3月）", "2024-03"),
+        ("月刊 2024 年 12 月", "月刊 2024 年 12 月", "2024-12"),
+        ("植德元宇宙月刊 2024年 第 12 期", "植德元宇宙月刊 2024年第 12 期", "2024年第12期"),  # wrap spaces between Chinese go
+        ("月刊", "月刊", None),  # two characters make a title
+        ("刊", "", None),
+        ("植德" + "甲" * 39, "", None),  # 41 characters: a sentence, not a cover title
+        ("植德" + "甲" * 38, "植德" + "甲" * 38, None),
+    ],
+)
+def test_cover_gives_the_issue_title_and_period(cover: str, title: str, period: str | None) -> None:
+    issue = _issue(cover, "政策速递", "某部委印发元宇宙产业指导意见", "2024年3月5日，某部委印发《元宇宙产业指导意见》。")
+    assert (issue.title, issue.period) == (title, period)
+
+
+def test_running_heads_need_three_pages_and_at_most_40_characters() -> None:
+    def body_with(head: str, pages: int) -> str:
+        paragraphs = ["行业新闻", "某市举办元宇宙大会", "2024年1月2日，某市举办元宇宙大会。"]
+        for n in range(pages):  # each page opens with the running head
+            paragraphs += ["\n", head, f"第{n + 1}页的正文继续记述大会的情况。"]
+        return _issue(*paragraphs).items[0].body
+
+    assert "植德元宇宙月刊" not in body_with("植德元宇宙月刊", 3)
+    assert "植德元宇宙月刊" in body_with("植德元宇宙月刊", 2)  # twice may be the text itself
+    forty = "植德" + "甲" * 38
+    assert forty not in body_with(forty, 3)
+    assert "植德" + "甲" * 39 in body_with("植德" + "甲" * 39, 3)  # a long line is text, not a header
+
+
+TOC_TITLE = "工信部公开征求对元宇宙标准化工作组筹建方案的意见"
+
+
+@pytest.mark.parametrize(
+    ("body_title", "found"),
+    [
+        (TOC_TITLE, True),
+        ("工信部公开征求对元宇宙标准化工作组筹建方案的建议", True),  # one character differs: ratio ≥ 0.9
+        ("工信部公开征求关于元宇宙标准工作组筹建方案之意见", False),  # several differ
+    ],
+)
+def test_toc_titles_guide_the_body_even_when_damaged(body_title: str, found: bool) -> None:
+    """The body title is followed by a line without a date, so only the ToC can make it a title."""
+    issue = _issue(
+        "目录", "政策\t速递2", f"\t{TOC_TITLE}3", "\n",
+        "政策速递", body_title, "意见提出，按照急用先行的原则，重点加快研制元宇宙术语等基础通用标准。",
+        "行业新闻", "某市举办元宇宙大会", "2024年1月2日，某市举办元宇宙大会。",
+    )
+    assert (body_title in [i.title for i in issue.items]) is found
+    missing = f"目录中的标题在正文中未找到：{TOC_TITLE}3"
+    assert (missing in issue.problems) is not found
+
+
+def test_toc_ends_where_a_section_is_named_the_second_time() -> None:
+    issue = _issue(
+        "目 录", "政策\t速递2", "\t某部委印发元宇宙产业指导意见3", "12", "行业\t新闻4", "\t某市举办元宇宙大会5",
+        "政策速递", "某部委印发元宇宙产业指导意见", "2024年3月5日，某部委印发《元宇宙产业指导意见》。",
+        "行业新闻", "某市举办元宇宙大会", "2024年3月6日，某市举办元宇宙大会。",
+    )
+    assert [(i.section, i.title) for i in issue.items] == [
+        ("政策速递", "某部委印发元宇宙产业指导意见"), ("行业新闻", "某市举办元宇宙大会")]
+    assert not [p for p in issue.problems if "目录" in p]
