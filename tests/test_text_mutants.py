@@ -273,6 +273,7 @@ def test_extract_date(body: str, expected: tuple[str | None, bool]) -> None:
         ("甲" * 200 + "融资", "行业新闻"),  # only the first 200 characters count
         ("甲" * 198 + "融资", "交易资讯"),
         ("甲" * 199 + "监管", "行业新闻"),
+        ("甲" * 199 + "融资", "行业新闻"),
     ],
 )
 def test_guess_section(text: str, expected: str) -> None:
@@ -343,6 +344,7 @@ def test_a_small_issue_item_by_item_with_every_problem_named() -> None:
         (["¹", ""], [1, 2], [[1], [2]], "「乙」的脚注标记丢失，按顺序对应脚注 2"),  # after the last marker
         (["¹", "", "⁴"], [1, 2, 3, 4], [[1], [2, 3], [4]], "「乙」的脚注标记丢失，按顺序对应脚注 2, 3"),
         (["¹", "²", ""], [1, 2], [[1], [2], []], None),  # nothing left to guess
+        (["²", "", "⁴"], [1, 2, 3, 4], [[2], [3], [4]], "「乙」的脚注标记丢失，按顺序对应脚注 3"),  # 1 is before 甲's marker
     ],
 )
 def test_marker_less_items_take_the_free_footnotes_of_their_gap(
@@ -419,9 +421,11 @@ def test_empty_commentary_unknown_footnote_and_text_before_the_first_title() -> 
 
 
 def test_a_month_and_day_past_the_first_60_characters_is_not_the_items_date() -> None:
-    lead = "某公司发布元宇宙新品，" * 5 + "发布会"  # 58 characters before the date
+    lead = "某公司发布元宇宙新品，" * 5 + "发布会"
+    opening = f"据报道，{lead[:53]}"  # 57 characters: "1月3日" would end at the 61st
+    assert len(opening) == 57
     issue = _issue("行业新闻", "甲公司发布元宇宙新品", "2024年1月2日，甲公司发布元宇宙新品。",
-                   "乙公司发布元宇宙新品", f"据报道，{lead[:56]}1月3日举行。")
+                   "乙公司发布元宇宙新品", f"{opening}1月3日举行。")
     assert issue.items[1].date is None
     assert "「乙公司发布元宇宙新品」的正文开头没有日期" in issue.problems
 
@@ -580,3 +584,60 @@ def test_toc_ends_where_a_section_is_named_the_second_time() -> None:
     assert [(i.section, i.title) for i in issue.items] == [
         ("政策速递", "某部委印发元宇宙产业指导意见"), ("行业新闻", "某市举办元宇宙大会")]
     assert not [p for p in issue.problems if "目录" in p]
+
+
+def test_markers_inline_alone_and_on_both_halves_of_a_broken_paragraph() -> None:
+    issue = _issue(
+        "行业新闻",
+        "甲公司发布元宇宙新品",
+        "2024年1月2日，甲公司发布元宇宙新品，$^{1}$并宣布开放开发者平台，首批合作伙伴包括多家内容公司和",
+        "\n",
+        "硬件厂商。²",
+        "乙公司发布元宇宙新品",
+        "2024年1月3日，乙公司发布元宇宙新品。",
+        "³",  # a marker that lost its line: it belongs to the paragraph above
+        "¹ https://a.example/1", "² https://a.example/2", "³ https://a.example/3",
+    )
+    first, second = issue.items
+    assert first.body == "2024年1月2日，甲公司发布元宇宙新品，并宣布开放开发者平台，首批合作伙伴包括多家内容公司和硬件厂商。"
+    assert first.sources == ["https://a.example/1", "https://a.example/2"]
+    assert second.sources == ["https://a.example/3"]
+    assert not [p for p in issue.problems if "脚注" in p]
+
+
+def test_a_footnote_between_pages_is_a_page_break_for_the_title_rule() -> None:
+    first = "2024年3月5日，某部委印发《元宇宙产业指导意见》。¹"
+    issue = _issue("政策速递", "某部委印发元宇宙产业指导意见", first, "某部委还提出推进举措",
+                   "¹ https://a.example/1", LONG_NEXT)
+    assert [i.title for i in issue.items] == ["某部委印发元宇宙产业指导意见"]
+
+
+def test_an_item_before_any_section_heading_gets_a_guessed_section() -> None:
+    ignored = "本期导读：本期收录的政策、新闻与交易信息均来自公开渠道，仅供参考之用。"
+    issue = _issue(
+        "植德元宇宙月刊",
+        "某公司完成数亿元融资",
+        "2024年1月3日，某公司完成数亿元融资。",
+        "政策速递",
+        ignored,
+        "某部委印发元宇宙产业指导意见",
+        "2024年3月5日，某部委印发《元宇宙产业指导意见》。",
+        "植德短评：",
+        "该意见明确了方向。",
+    )
+    assert [(i.section, i.title) for i in issue.items] == [
+        ("交易资讯", "某公司完成数亿元融资"), ("政策速递", "某部委印发元宇宙产业指导意见")]
+    assert issue.problems == [
+        f"条目标题之前的文字被忽略：{ignored[:30]}",  # the first 30 characters name it
+        "「某公司完成数亿元融资」不在任何栏目标题下，推断为交易资讯",
+    ]
+
+
+def test_a_wrapped_seed_title_leaves_no_issue_title_behind(seed_path) -> None:
+    """The seed has no cover line: its issue title is empty, also when a title wrapped onto two lines is mended."""
+    text = seed_path.read_text(encoding="utf-8").replace(
+        "\n\n上海市黄浦区印发鼓励元宇宙等科技企业集聚发展的扶持办法\n\n",
+        "\n\n上海市黄浦区印发鼓励元宇宙等科技\n\n企业集聚发展的扶持办法\n\n",
+    )
+    issue = parse_text(text, issue_id="wrapped")
+    assert (issue.title, issue.period) == ("", None)
