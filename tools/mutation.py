@@ -34,7 +34,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "offline": ("drafting/offline.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
                                         "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
     "assemble": ("drafting/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
-    "export": ("drafting/export/*", ["tests/test_export.py", "-k", "not render"]),
+    "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
 }
 COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
 
