@@ -10,6 +10,8 @@ import pytest
 
 from drafting.models import Item, Precedent
 from drafting.offline import (
+    Facts,
+    _lead,
     draft_commentary,
     extract_facts,
     find_date,
@@ -198,3 +200,74 @@ def test_raw_text_without_a_sentence_end_keeps_its_words() -> None:
     item = item_from_raw("Apple unveils Vision Pro headset at WWDC", "行业新闻")
     assert item.body == "Apple unveils Vision Pro headset at WWDC"
     assert item.title == "Apple unveils Vision Pro headset at WWDC"
+
+
+# --- the body window of an item made from raw text: whole sentences, else a cut at a comma -----------------
+
+FIRST = "2023年9月22日，某市提出行动计划。"
+
+
+def _sentence(k: int) -> str:
+    s = f"计划提出第{k}项措施" + "甲" * 10 + "。"
+    assert len(s) == 20
+    return s
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "kept"),
+    [
+        (30, 60, 3),  # three sentences fill 60 characters exactly
+        (30, 59, 2),  # the third would pass 59 and two already reach 30
+        (40, 50, 2),  # two sentences are exactly the 40 asked for: stop there
+    ],
+)
+def test_whole_sentences_up_to_the_window(lo: int, hi: int, kept: int) -> None:
+    assert len(FIRST) == 20
+    sentences = [FIRST, _sentence(2), _sentence(3), _sentence(4)]
+    item = item_from_raw("".join(sentences), "行业新闻", min_body=lo, max_body=hi)
+    assert item.body == "".join(sentences[:kept])
+
+
+def test_a_sentence_too_long_for_the_window_is_cut_at_its_last_comma() -> None:
+    base = "2023年9月22日，重庆市经济和信息化委员会印发行动计划"
+    assert len(base) == 29
+    item = item_from_raw(base + "，提出措施甲" * 10 + "。", "政策速递", min_body=30, max_body=60)
+    assert item.body == base + "，提出措施甲" * 5 + "。"  # the sixth comma sits at character 60: past the window
+
+
+def test_a_sentence_without_a_comma_is_cut_at_the_window() -> None:
+    item = item_from_raw("某市元宇宙大会" + "甲" * 100 + "。", "行业新闻", min_body=30, max_body=60)
+    assert item.body == "某市元宇宙大会" + "甲" * 52 + "。"
+
+
+def test_a_too_long_sentence_after_enough_text_is_left_out() -> None:
+    long = "计划提出" + "甲" * 80 + "。"
+    item = item_from_raw(FIRST + _sentence(2) + long, "行业新闻", min_body=40, max_body=60)
+    assert item.body == FIRST + _sentence(2)
+    short = item_from_raw(FIRST + _sentence(2) + "计划提出乙，" + "甲" * 80 + "。", "行业新闻", min_body=41, max_body=60)
+    assert short.body == FIRST + _sentence(2) + "计划提出乙。"  # below the minimum: the next sentence is cut at its comma
+
+
+LONG_DOC = "某市关于加快推进元宇宙产业创新发展和应用场景建设的若干项扶持办法"  # 32 characters
+LONGER_DOC = "某市关于加快推进元宇宙产业创新发展和应用场景建设的若干项专项扶持办法"
+
+
+@pytest.mark.parametrize(
+    ("facts", "expected"),
+    [
+        (Facts(doc="重庆市元宇宙产业发展行动计划(2023—2025年)", short="行动计划", kind="行动计划", issuer="重庆市经信委", verb="印发"),
+         ("重庆市经信委印发《行动计划》", "《行动计划》", "该行动计划")),
+        (Facts(doc=LONG_DOC, kind="办法", issuer="某市经信委", verb="发布"),
+         (f"某市经信委发布《{LONG_DOC}》", f"《{LONG_DOC}》", "该办法")),  # 32 characters: named in full
+        (Facts(doc=LONGER_DOC, kind="办法", issuer="某市经信委", verb="发布"),
+         ("某市经信委发布《办法》", "《办法》", "该办法")),  # longer: by its kind
+        (Facts(doc=LONGER_DOC), ("该文件的发布", "该文件", "该文件")),  # no kind, no issuer
+        (Facts(doc="元宇宙标准化工作组筹建方案", kind="方案", issuer="工信部科技司", verb="征求意见"),
+         ("工信部科技司就《元宇宙标准化工作组筹建方案》公开征求意见", "《元宇宙标准化工作组筹建方案》", "该方案")),
+        (Facts(doc="元宇宙标准化工作组筹建方案", kind="方案", verb="征求意见"),
+         ("《元宇宙标准化工作组筹建方案》的征求意见", "《元宇宙标准化工作组筹建方案》", "该方案")),
+    ],
+)
+def test_the_opening_names_issuer_verb_and_document(facts: Facts, expected: tuple[str, str, str]) -> None:
+    assert (len(LONG_DOC), len(LONGER_DOC)) == (32, 34)
+    assert _lead(facts) == expected
