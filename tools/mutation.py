@@ -68,6 +68,9 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
         f'also_copy = ["prompts", "corpus", "app.py"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        # workers fork from a clean server, not from the process that ran the suite: Chroma's Rust runtime
+        # (tokio, sqlx threads) does not survive a fork, and every mutant building an index hung until timeout
+        'process_isolation = "forkserver"\n'
     )
     (here / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     # the folder must exist before Python starts: a missing PYTHONPATH entry is cached as absent, and
