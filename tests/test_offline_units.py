@@ -271,3 +271,46 @@ LONGER_DOC = "某市关于加快推进元宇宙产业创新发展和应用场景
 def test_the_opening_names_issuer_verb_and_document(facts: Facts, expected: tuple[str, str, str]) -> None:
     assert (len(LONG_DOC), len(LONGER_DOC)) == (32, 34)
     assert _lead(facts) == expected
+
+
+def test_the_slogan_is_the_clause_around_the_longest_quoted_phrase() -> None:
+    assert extract_facts(CHONGQING).slogan == "打造一批元宇宙领域“满天星”示范楼宇"
+
+
+def test_a_target_written_with_extraction_spaces_is_read_whole() -> None:
+    item = Item(section="政策速递", title="某市印发行动计划",
+                body="《行动计划》提出，到 2025 年，全市元宇宙相关产业规模达到 1000 亿元。")
+    assert extract_facts(item).target == "到2025年全市元宇宙相关产业规模达到1000亿元"
+
+
+@pytest.mark.parametrize(
+    ("body", "issuer", "region"),
+    [
+        ("近日上海市科学技术委员会印发《上海区块链关键技术攻关专项行动方案》。", "上海市科学技术委员会", "上海市"),
+        ("2023年9月18日，四川省 经济和信息化厅印发《四川省元宇宙产业发展行动计划》。", "四川省经济和信息化厅", "四川省"),
+        ("2024年1月2日，北京经信局印发《北京元宇宙行动计划》。", "北京经信局", "北京"),
+    ],
+)
+def test_issuer_prefixes_spaces_and_bare_province_names(body: str, issuer: str, region: str) -> None:
+    f = extract_facts(Item(section="政策速递", title="某政策", body=body))
+    assert (f.issuer, f.region) == (issuer, region)
+
+
+@pytest.mark.parametrize(
+    ("body", "doc"),
+    [
+        ("根据《网络安全法》，某部印发《数字藏品管理办法》。", "数字藏品管理办法"),  # the legal basis is not the document
+        ("依据《某条例》制定本办法。", "某条例"),  # nothing else to name
+        ("某市经信委关于印发元宇宙产业发展行动计划的通知。", "元宇宙产业发展行动计划"),
+        ("《人民日报》报道了元宇宙大会。", "人民日报"),
+        ("某市举办元宇宙大会。", None),
+    ],
+)
+def test_the_document_an_item_is_about(body: str, doc: str | None) -> None:
+    assert extract_facts(Item(section="政策速递", title="某条目", body=body)).doc == doc
+
+
+def test_the_document_may_come_from_the_pasted_source() -> None:
+    item = Item(section="政策速递", title="某市发布行动计划", body="2024年1月2日，某市发布行动计划。")
+    f = extract_facts(item, raw_text="某市关于印发《某市元宇宙产业发展行动计划》的通知")
+    assert f.doc == "某市元宇宙产业发展行动计划"
