@@ -65,6 +65,8 @@ def _found(result: SearchResult) -> set[str]:
         (SearchFilters(date_from="2023-10"), {"hk"}),  # a month covers its first day …
         (SearchFilters(date_to="2023-09"), {"cq", "sc", "sh", "cd", "ls"}),  # … and as an end, its last
         (SearchFilters(section="行业新闻", date_from="2023-09-01", date_to="2023-09-30"), {"cd"}),
+        (SearchFilters(section="行业新闻", has_commentary=True), set()),  # both must hold, not the last one alone
+        (SearchFilters(date_from="2023-09-15", date_to="2023-09"), {"cq", "sc", "sh", "cd", "ls"}),  # to month's end
     ],
 )
 @pytest.mark.parametrize("mode", MODES)
@@ -103,10 +105,23 @@ def test_reversed_dates_are_refused_but_one_day_is_fine(retriever: Retriever) ->
         retriever.search(WIDE, filters=SearchFilters(date_from="2023-02-30"))
 
 
-@pytest.mark.parametrize(("text", "mode"), [("", "hybrid"), ("   \n", "hybrid"), ("元宇宙", "bm25"), ("元宇宙", "")])
-def test_empty_text_or_unknown_mode_is_refused(retriever: Retriever, text: str, mode: str) -> None:
-    with pytest.raises(ValidationError):
+@pytest.mark.parametrize(
+    ("text", "mode", "message"),
+    [
+        ("", "hybrid", "检索文本为空：请粘贴新条目的标题或正文"),
+        ("   \n", "hybrid", "检索文本为空：请粘贴新条目的标题或正文"),
+        ("元宇宙", "bm25", "未知的检索模式 'bm25'：可选 hybrid, dense, lexical"),
+        ("元宇宙", "", "未知的检索模式 ''：可选 hybrid, dense, lexical"),
+    ],
+)
+def test_empty_text_or_unknown_mode_is_refused(retriever: Retriever, text: str, mode: str, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
         retriever.search(text, mode=mode)
+    assert message in str(caught.value)
+
+
+def test_lexical_search_returns_only_items_that_share_a_word(retriever: Retriever) -> None:
+    assert _found(retriever.search("区块链", k=7, mode="lexical")) == {"sh", "ls"}
 
 
 def test_rrf_scores_and_evidence(retriever: Retriever) -> None:
