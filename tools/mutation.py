@@ -29,6 +29,7 @@ _OFFLINE_SLOW = "seed_corpus or same_kind or few_shot or model_setting or stored
 MODULES: dict[str, tuple[str, list[str]]] = {
     "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py"]),
     "text": ("drafting/corpus/text.py", ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py",
+                                         "tests/test_text_issues.py",
                                          "-k", "not pdf and not cli"]),
     "retrieve": ("drafting/retrieve.py", ["tests/test_retrieve_units.py"]),
     "offline": ("drafting/offline.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
