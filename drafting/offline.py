@@ -122,6 +122,7 @@ def _issuer(text: str, doc: str | None) -> str | None:
         if m:
             issuer = re.sub(r"\s+", "", m.group(1))
             issuer = re.sub(r"^(?:近日|日前|此前|今日)[，,]?", "", issuer)
+            issuer = issuer.removesuffix("关于")  # 某委员会关于印发《…》的通知: the body is the issuer, not 某委员会关于
             if "、" in issuer:  # several bodies: name the first "等部门", as the house does
                 issuer = issuer.split("、")[0] + "等部门"
             if 2 <= len(issuer) <= 40:

@@ -23,13 +23,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # module key → (file glob mutmut mutates, the narrowest tests that cover it)
+# Each selection runs in-process in seconds per mutant: no test here builds the seeded index (embedding the seed
+# costs ~12 s, paid again by every mutant) or starts a server. The tests that do are covered by CI.
+_OFFLINE_SLOW = "seed_corpus or same_kind or few_shot or model_setting or stored_in_the_index or json or refines or eval_profiles"
 MODULES: dict[str, tuple[str, list[str]]] = {
     "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py"]),
-    "text": ("drafting/corpus/text.py", ["tests/test_parse.py", "tests/test_text_repairs.py", "-k", "not pdf and not cli"]),
-    "retrieve": ("drafting/retrieve.py", ["tests/test_retrieve.py"]),
-    "offline": ("drafting/offline.py", ["tests/test_offline.py"]),
+    "text": ("drafting/corpus/text.py", ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py",
+                                         "tests/test_text_issues.py",
+                                         "-k", "not pdf and not cli"]),
+    "retrieve": ("drafting/retrieve.py", ["tests/test_retrieve_units.py"]),
+    "offline": ("drafting/offline.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
+                                        "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
     "assemble": ("drafting/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
-    "export": ("drafting/export/*", ["tests/test_export.py", "-k", "not render"]),
+    "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
 }
 COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
 
@@ -63,6 +69,9 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
         f'also_copy = ["prompts", "corpus", "app.py"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        # workers fork from a clean server, not from the process that ran the suite: Chroma's Rust runtime
+        # (tokio, sqlx threads) does not survive a fork, and every mutant building an index hung until timeout
+        'process_isolation = "forkserver"\n'
     )
     (here / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     # the folder must exist before Python starts: a missing PYTHONPATH entry is cached as absent, and
@@ -96,7 +105,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants of each module")
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "drafting-mutation")
+    # one scratch folder per checkout: two worktrees measuring at once must not share (and wipe) mutants/
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / f"drafting-mutation-{ROOT.name}")
     args = parser.parse_args()
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:

@@ -50,7 +50,7 @@ _FOOTNOTE_RE = re.compile(
     r"""^\s*
     (?:
         \[\^?(?P<md>\d{1,3})\]\s*:?         # [^1]: url   or   [1] url
-      | \$?\s*(?:\^\s*\{\s*)+(?P<tex>\d{1,3})[\s}\\]*   # $^{^{12}}\} url  (LaTeX-ish glitch)
+      | \$?\s*(?:\^\s*\{\s*)+(?P<tex>\d{1,3})[\s}\\]*\$?   # $^{^{12}}\} url, $^{3}$ url  (LaTeX-ish glitch)
       | (?P<sup>[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})            # ¹⁰ url
       | 注\s*(?P<zhu>\d{1,3})\s*[:：]?        # 注1：url
       | (?P<num>\d{1,3})\s*[.、:：)）]?        # 1 url   1. url
@@ -352,7 +352,7 @@ def parse_blocks(
     footnotes: dict[int, str] = {}
     flow: list[Block] = []
     prev_number = 0
-    explicit = {b.number for b in blocks if b.kind == "footnote" and b.number is not None}
+    read: list[Block] = []
     for b in blocks:
         if b.kind == "line":
             fn = parse_footnote(b.text)
@@ -360,6 +360,10 @@ def parse_blocks(
                 b = Block(text=fn[1], kind="footnote", number=fn[0])
             elif _JUNK_RE.match(b.text.strip()):
                 continue
+        read.append(b)
+    # numbers held by a footnote anywhere, in extracted text as in Word: a lost number is never guessed as one of them
+    explicit = {b.number for b in read if b.kind == "footnote" and b.number is not None}
+    for b in read:
         if b.kind == "footnote":
             url = b.text.strip()
             if " " in url:
