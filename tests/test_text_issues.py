@@ -1,6 +1,6 @@
 """Whole issues parsed from text or from Word/Markdown blocks: every item and every problem written out by hand.
 
-Split from test_text_mutants.py (the helpers' tables); together they kill the mutants of corpus/text.py.
+Split from test_text_mutants.py (the helpers' tables); together they kill the mutants of corpus/text.py and corpus/lines.py.
 """
 
 from __future__ import annotations

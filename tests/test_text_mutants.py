@@ -1,4 +1,4 @@
-"""The small repairs of corpus/text.py one by one, with hand-written answers (they kill mutants the seed misses).
+"""The small repairs of corpus/lines.py and corpus/text.py one by one, with hand-written answers (they kill mutants the seed misses).
 
 Each table row is a line as a PDF extraction, a Word file or a Markdown export gives it, and what a lawyer
 reading the issue would say it means.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.corpus.text import (
+from drafting.corpus.lines import (
     commentary_label,
     compact,
     extract_date,
@@ -18,9 +18,9 @@ from drafting.corpus.text import (
     join_text,
     parse_footnote,
     section_of,
-    text_to_blocks,
     tidy,
 )
+from drafting.corpus.text import text_to_blocks
 
 # --- character helpers -------------------------------------------------------------------------
 

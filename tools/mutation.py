@@ -22,15 +22,15 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# module key → (file glob mutmut mutates, the narrowest tests that cover it)
+# module key → (file globs mutmut mutates, the narrowest tests that cover it)
 # Each selection runs in-process in seconds per mutant: no test here builds the seeded index (embedding the seed
 # costs ~12 s, paid again by every mutant) or starts a server. The tests that do are covered by CI.
 _OFFLINE_SLOW = "seed_corpus or same_kind or few_shot or model_setting or stored_in_the_index or json or refines or eval_profiles"
-MODULES: dict[str, tuple[str, list[str]]] = {
+MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py"]),
-    "text": ("drafting/corpus/text.py", ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py",
-                                         "tests/test_text_issues.py",
-                                         "-k", "not pdf and not cli"]),
+    "text": (["drafting/corpus/text.py", "drafting/corpus/lines.py"],
+             ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py", "tests/test_text_issues.py",
+              "-k", "not pdf and not cli"]),
     "retrieve": ("drafting/retrieve.py", ["tests/test_retrieve_units.py"]),
     "offline": ("drafting/offline.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
                                         "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
@@ -47,6 +47,8 @@ def _toml_list(values: list[str]) -> str:
 def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts."""
     pattern, tests = MODULES[key]
+    patterns = [pattern] if isinstance(pattern, str) else pattern
+    label = " ".join(patterns)
     tests = [t for t in tests if not t.startswith("tests/") or (ROOT / t).exists()]
     here = work / key
     shutil.rmtree(here, ignore_errors=True)
@@ -65,7 +67,7 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     pyproject += (
         "\n[tool.mutmut]\n"
         'source_paths = ["drafting"]\n'
-        f"only_mutate = {_toml_list([pattern])}\n"
+        f"only_mutate = {_toml_list(patterns)}\n"
         f'also_copy = ["prompts", "corpus", "app.py"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
@@ -87,12 +89,12 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
                        stderr=subprocess.STDOUT, check=False)
     stats_file = here / "mutants" / "mutmut-cicd-stats.json"
     if not stats_file.exists():
-        return {"module": pattern, "error": f"mutmut did not finish: see {log}"}
+        return {"module": label, "error": f"mutmut did not finish: see {log}"}
     stats = json.loads(stats_file.read_text(encoding="utf-8"))
     killed = stats.get("killed", 0)
     survived = stats.get("survived", 0)
     judged = killed + survived + stats.get("timeout", 0) + stats.get("suspicious", 0)
-    row: dict[str, object] = {"module": pattern, **stats,
+    row: dict[str, object] = {"module": label, **stats,
                               "score": round(100 * (killed + stats.get("timeout", 0)) / judged, 1) if judged else None}
     if survivors:
         listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True,

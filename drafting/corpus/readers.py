@@ -11,7 +11,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from drafting.corpus.text import URL_RE, Block, compact, extract_date, is_end_heading, join_text, section_of
+from drafting.corpus.lines import URL_RE, compact, extract_date, is_end_heading, join_text, section_of
+from drafting.corpus.text import Block
 from drafting.errors import ParseError
 from drafting.models import SECTIONS, Issue, Item
 
