@@ -354,7 +354,11 @@ def guess_section(text: str) -> Section:
 
 
 def _trim(text: str, lo: int, hi: int) -> str:
-    """Whole sentences up to hi characters; cut at a comma when even the first sentence is too long."""
+    """Whole sentences up to hi characters; cut at a comma when even the first sentence is too long.
+
+    A comma cut must still reach lo characters: a cut at the comma after the date alone (2023年9月22日。)
+    would leave a body that says nothing, so without a later comma the sentence is cut at the window.
+    """
     out = ""
     for s in _sentences(text):
         if len(out) + len(s) > hi:
@@ -362,7 +366,7 @@ def _trim(text: str, lo: int, hi: int) -> str:
                 break
             room = hi - len(out)
             cut = max((s.rfind(p, 0, room) for p in "，,；;"), default=-1)
-            out += (s[:cut] + "。") if cut > 0 else s[: room - 1] + "。"
+            out += (s[:cut] + "。") if cut > 0 and len(out) + cut >= lo else s[: room - 1] + "。"
             break
         out += s
     return out

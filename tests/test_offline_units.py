@@ -240,6 +240,19 @@ def test_a_sentence_without_a_comma_is_cut_at_the_window() -> None:
     assert item.body == "某市元宇宙大会" + "甲" * 52 + "。"
 
 
+def test_a_comma_cut_that_would_keep_only_the_date_is_a_cut_at_the_window() -> None:
+    # A policy text whose first sentence runs past the window and whose only comma follows the date:
+    # cutting there would leave "2023年9月22日。", a body that says nothing.
+    opening = "2023年9月22日，重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划》"
+    rest = "提出到2025年全市元宇宙产业规模力争达到500亿元并培育引进元宇宙领域创新型企业100家以上打造10个元宇宙特色产业园区"
+    raw = opening + rest + "建成一批示范应用场景" * 5 + "。"
+    item = item_from_raw(raw, "政策速递", min_body=60, max_body=120)
+    assert item.body != "2023年9月22日。"
+    assert item.body.startswith(opening + "提出到2025年")
+    assert 60 <= len(item.body) <= 120 and item.body.endswith("。")
+    assert item.body == raw[:119] + "。"  # no usable comma: the hard cut at the window, as for a sentence without one
+
+
 def test_a_too_long_sentence_after_enough_text_is_left_out() -> None:
     long = "计划提出" + "甲" * 80 + "。"
     item = item_from_raw(FIRST + _sentence(2) + long, "行业新闻", min_body=40, max_body=60)
