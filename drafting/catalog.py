@@ -131,15 +131,20 @@ class ItemCatalog:
                 # A removal keeps a tombstone (item_json NULL) so readers following by seq see it.
                 db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, '', '', NULL, ?)",
                                [(self.collection, rid, seq) for rid in removed])
-                matched = clear or (meta is not None and meta[0] == collection_id and meta[1] == previous
-                                    and previous is not None)
+                # Another write in flight may land in Chroma before or after this one while stamping in the other
+                # order, so the rows could end up older than the index: only a writer alone keeps the copy trusted.
+                others = db.execute("SELECT count(*) FROM pending WHERE collection = ? AND token != ?",
+                                    (self.collection, token)).fetchone()[0]
+                # An empty marker means "untrusted" as well as "never stamped": it never vouches for the copy.
+                matched = not others and (clear or (meta is not None and meta[0] == collection_id
+                                                    and meta[1] == previous and bool(previous)))
                 stamp = generation if (matched and generation) else ""
                 db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?, ?, ?, ?)",
                            (self.collection, collection_id, stamp, seq, base))
                 db.execute("DELETE FROM pending WHERE token = ?", (token,))
         except sqlite3.Error:
             logger.warning("item catalog: could not record a write; it is rebuilt from the index", exc_info=True)
-            self._invalidate()
+            self._invalidate(token)  # the rollback restored our pending row: left there, it would stall every reader
             return None
         return seq
 

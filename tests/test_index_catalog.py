@@ -189,3 +189,50 @@ def test_reindex_from_scratch_leaves_a_catalog_of_the_new_collection(tmp_path: P
     assert full_reads == [], "the catalog written alongside reindex --from-scratch was not trusted"
     assert restarted.index.count() == 17 and len(restarted.index.items()) == 17
     assert ranked(restarted) == before
+
+
+# The interleavings below are driven at the catalog's own boundary (begin/commit as drafting/index.py calls them),
+# because two real writers cannot be made to overlap on cue.
+def _row(rid: str, text: str) -> Any:
+    from drafting.catalog import Row
+
+    return Row(id=rid, hash=text, profile_version="1", item_json=json.dumps({"text": text}, ensure_ascii=False))
+
+
+def test_a_writer_alone_keeps_the_catalog_trusted(tmp_path: Path) -> None:
+    from drafting.catalog import ItemCatalog
+
+    cat = ItemCatalog(tmp_path / "c.sqlite3", "items")
+    cat.replace([_row("x0", "旧")], collection_id="cid", generation="G")
+    token = cat.begin()
+    cat.commit(token, upserts=[_row("x1", "新")], collection_id="cid", previous="G", generation="G2")
+    got = cat.rows(collection_id="cid", generation="G2", count=2)
+    assert got is not None
+    assert sorted(r.hash for r in got[0]) == ["新", "旧"]
+
+
+def test_overlapping_writers_leave_the_catalog_untrusted(tmp_path: Path) -> None:
+    """A CLI reindex writes x0 from an old snapshot, the app accepts x0 meanwhile and stamps first, the CLI stamps
+    last: Chroma holds the app's text, the catalog the CLI's. Trusting it would serve the old text after a restart."""
+    from drafting.catalog import ItemCatalog
+
+    cat = ItemCatalog(tmp_path / "c.sqlite3", "items")
+    cat.replace([_row("x0", "原文")], collection_id="cid", generation="G")
+    cli = cat.begin()
+    app = cat.begin()
+    cat.commit(app, upserts=[_row("x0", "采纳稿")], collection_id="cid", previous="G", generation="GA")
+    cat.commit(cli, upserts=[_row("x0", "旧快照")], collection_id="cid", previous="GA", generation="GC")
+    assert cat.rows(collection_id="cid", generation="GC", count=1) is None
+    assert cat.rows(collection_id="cid", generation="GA", count=1) is None
+
+
+def test_an_untrusted_catalog_is_not_trusted_again_by_an_unstamped_write(tmp_path: Path) -> None:
+    """An empty marker means untrusted; a writer that replaced an empty marker (a failed stamp) must not vouch for it."""
+    from drafting.catalog import ItemCatalog
+
+    cat = ItemCatalog(tmp_path / "c.sqlite3", "items")
+    cat.replace([_row("x0", "原文")], collection_id="cid", generation="G")
+    cat.abort(cat.begin())  # a write failed midway: the copy is untrusted
+    token = cat.begin()
+    cat.commit(token, upserts=[_row("x1", "新")], collection_id="cid", previous="", generation="G2")
+    assert cat.rows(collection_id="cid", generation="G2", count=2) is None
