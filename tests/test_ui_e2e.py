@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,19 @@ def page(browser: Any) -> Iterator[Page]:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+@contextmanager
+def restarted(browser: Any, app: AppProcess) -> Iterator[Page]:
+    """The server stopped and started again, then a fresh browser context in Chinese: only the server's data
+    carries over (the caller closes its own tab first, as an editor closing the browser would)."""
+    app.stop()
+    app.start()
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def box(page: Page, elem_id: str) -> Any:
@@ -329,12 +343,7 @@ def test_autosaved_edit_survives_restart(page: Page, browser: Any, app_llm: AppP
     wait_status(page, "已自动保存草稿")
     page.context.close()  # the editor closes the browser tab
 
-    app_llm.stop()
-    app_llm.start()
-
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    fresh = context.new_page()
-    try:
+    with restarted(browser, app_llm) as fresh:
         open_page(fresh, app_llm.url)
         expect(fresh.locator("#dz-resume-md")).to_contain_text("未完成的草稿", timeout=30_000)
         expect(fresh.locator("#dz-resume-md")).to_contain_text("湖南")
@@ -352,8 +361,6 @@ def test_autosaved_edit_survives_restart(page: Page, browser: Any, app_llm: AppP
         fresh.locator("#dz-hist-open").click()
         expect(fresh.get_by_role("tab", name="起草")).to_have_attribute("aria-selected", "true")
         expect(box(fresh, "dz-comm")).to_have_value(unsaved)
-    finally:
-        context.close()
 
 
 # --- without a model ------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import test_ui_e2e as harness
-from test_ui_e2e import ANHUI, HUBEI, AppProcess, box, draft, open_page, shot, tab, wait_status
+from test_ui_e2e import ANHUI, HUBEI, AppProcess, box, draft, open_page, restarted, shot, tab, wait_status
 
 # The harness's fixtures, by the names the tests ask for; app_offline is this module's own app process (module scope),
 # restarted by the restart test.
@@ -152,11 +152,7 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app_of
     shot(page, output_dir, "review_01_batch_after_reload.png")
 
     page.context.close()
-    app_offline.stop()
-    app_offline.start()
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN")
-    fresh = context.new_page()
-    try:
+    with restarted(browser, app_offline) as fresh:
         open_page(fresh, app_offline.url)
         tab(fresh, "批量")
         table = batch_table(fresh)
@@ -170,8 +166,6 @@ def test_batch_edits_survive_reload_and_restart(page: Page, browser: Any, app_of
         shot(fresh, output_dir, "review_02_batch_after_restart.png")
         docx = export(fresh, app_offline, "docx")
         md = export(fresh, app_offline, "md")
-    finally:
-        context.close()
     assert "第9期" in docx.name
     md_text = md.read_text(encoding="utf-8")
     assert "2023年第9期" in md_text and EDITED in md_text
