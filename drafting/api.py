@@ -23,10 +23,10 @@ from pydantic import BaseModel, Field
 
 from drafting.draft import request_from_input
 from drafting.errors import BusyError, DraftingError, ValidationError
-from drafting.index import date_int
 from drafting.jsonshape import draft_json, search_json
 from drafting.models import SearchFilters
 from drafting.profile import query_profile
+from drafting.records import date_int
 from drafting.services import Services
 
 logger = logging.getLogger(__name__)

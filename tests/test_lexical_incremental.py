@@ -53,7 +53,7 @@ def test_accepts_while_searches_run_never_lose_or_repeat_an_item(tmp_path: Path)
                     problems.append(f"{mode}: replaced {gone & set(ids)} still found")
                 searches[0] += 1
 
-    threads = [threading.Thread(target=searcher, args=(m,)) for m in ("lexical", "hybrid")]
+    threads = [threading.Thread(target=searcher, args=(m,)) for m in ("lexical", "dense", "hybrid")]
     for t in threads:
         t.start()
     try:

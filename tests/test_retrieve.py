@@ -7,9 +7,10 @@ import pytest
 from drafting.errors import ValidationError
 from drafting.evaluation import evaluate_retrieval, load_cases
 from drafting.evaluation.retrieval import ndcg_at, recall_at, reciprocal_rank, resolve_labels
-from drafting.index import VectorIndex, passage_text
+from drafting.index import VectorIndex
 from drafting.lexical import LexicalIndex, tokenize
 from drafting.models import Item, SearchFilters
+from drafting.records import passage_text
 from drafting.retrieve import Retriever, is_text_duplicate
 
 HENAN = "河南省印发元宇宙产业发展行动计划"
