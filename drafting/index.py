@@ -28,9 +28,9 @@ logger = logging.getLogger(__name__)
 # (CLI ingest, a second app) changing the index shows up as a different token on the next check.
 GENERATION_KEY = "generation"
 VECTOR_PAGE = 5000  # records per Chroma read when loading the vectors into memory
-# Below this many items the first search loads the vectors itself (well under a second); above, a thread does while
-# searches ask Chroma.
-VECTOR_SYNC_LOAD_MAX = 5000
+# Below this many items a full read or rebuild (the vectors into memory, the lexical side after a change nobody
+# described) runs on the search that needs it, well under a second; above, a thread does it while searches go on.
+INLINE_REBUILD_MAX = 5000
 CHANGE_LOG_SIZE = 256  # changes kept for readers that follow incrementally; one further behind reloads fully
 
 
@@ -81,7 +81,10 @@ class VectorIndex:
         self.name = collection_name(cfg.collection, embedder.name)
         self._chroma_settings = chroma_settings
         self._collection = self._open_collection()
-        self._items: list[Item] | None = None  # cache of items(); dropped on every change
+        # items() by id at _items_version, followed change by change like the lexical side; None = read in full.
+        self._items: dict[str, Item] | None = None
+        self._items_version = 0
+        self._items_lock = threading.Lock()  # one full read at a time: a second caller waits for the first's result
         self._stale_profiles: set[str] = set()  # ids read by the last hash scan whose stored profile is outdated
         self.version = 0  # bumped on every change so the retriever knows to rebuild BM25
         self._log: list[tuple[int, tuple[list[Item], list[str]] | None]] = []
@@ -92,7 +95,7 @@ class VectorIndex:
         self._table_version = 0  # the index version the table has caught up with
         self._table_stale: dict[str, Columns] = {}  # ids written since the table's rows were read: fetch these
         self._table_complete = False  # its live rows match Chroma's count at _table_version: exact search may use it
-        self._table_checked = -1  # the version whose count mismatch already caused a reload (never loop)
+        self._table_forced = False  # a count mismatch already forced a reload since the table last matched (never loop)
         self._table_loader: threading.Thread | None = None
         self._table_lock = threading.Lock()
         self._reopen_lock = threading.Lock()
@@ -123,7 +126,6 @@ class VectorIndex:
     def _changed(self, *, external: bool = False, items: list[Item] | None = None, removed: list[str] | None = None,
                  token: str | None = None, clear: bool = False) -> None:
         """Record a change (this process's write, or another's when external; items/removed None = unknown)."""
-        self._items = None
         self._count = None
         # What changed, so the lexical side can follow in time proportional to the change; None = start over.
         known = not clear and (items is not None or removed is not None)
@@ -265,6 +267,8 @@ class VectorIndex:
         """Every record as start-up needs it: from the catalog when it matches the index, else read from Chroma
         (paged, the slow part of start-up at 100k items) and stored in the catalog for the next start."""
         self.check_fresh(0)
+        if not self._generation:  # a collection never written to: an empty marker cannot vouch for the copy made below
+            self._bump_generation()
         collection_id, generation = str(self._collection.id), self._generation  # before the read: a write meanwhile
         got = self._catalog.rows(collection_id=collection_id, generation=generation, count=self.count())
         if got is not None:
@@ -290,7 +294,9 @@ class VectorIndex:
         self._stale_profiles = {r.id for r in rows if r.profile_version != PROFILE_VERSION}
         # Keep the items for items() too (read once at start-up), unless the index changed meanwhile.
         if self.version == version:
-            self._items = [Item.model_validate_json(r.item_json) for r in rows]
+            items = {r.id: Item.model_validate_json(r.item_json) for r in rows}
+            with self._items_lock:
+                self._items, self._items_version = items, version
         return {r.id: r.hash for r in rows}
 
     def _hashes_of(self, ids: list[str]) -> dict[str, str]:
@@ -442,7 +448,7 @@ class VectorIndex:
         with self._table_lock:
             loader = self._start_loading() if self._table is None else None
         if loader is not None:
-            if not (wait or self.count() <= VECTOR_SYNC_LOAD_MAX):
+            if not (wait or self.count() <= INLINE_REBUILD_MAX):
                 return None, False
             loader.join()
         with self._table_lock:
@@ -467,12 +473,16 @@ class VectorIndex:
                 self._fetch_stale(table)
             if not self._table_complete and self.version == version:
                 self._table_complete = table.view().count == self.count()
-                if not self._table_complete and self._table_checked != version:
-                    # Chroma holds rows the table lacks (a write the change log never saw): read everything again.
+                if self._table_complete:
+                    self._table_forced = False
+                elif not self._table_forced:
+                    # Chroma holds rows the table lacks (a write the change log never saw): everything derived from
+                    # the index reads it again, once (if that does not help, searches keep asking Chroma).
                     logger.warning("item vectors in memory (%d) differ from the index (%d): reloading",
                                    table.view().count, self.count())
-                    self._table_checked = version
+                    self._table_forced = True
                     self._table = None
+                    self._changed(external=True)
                     self._start_loading()
             return table.view(), self._table_complete
 
@@ -531,16 +541,29 @@ class VectorIndex:
         }
 
     def items(self) -> list[Item]:
-        """Every indexed item (for the lexical index and the corpus browser)."""
+        """Every indexed item (for the lexical index and the corpus browser): a full read only at start and after a
+        change nobody described (another instance's write, a reset); other changes are applied one by one."""
         self.check_fresh()
-        items = self._items
-        if items is None:
-            self.check_fresh(0)
+        with self._items_lock:
             version = self.version
-            items = [Item.model_validate_json(r.item_json) for r in self._all_rows()]
-            if self.version == version:  # not if another process's write was noticed meanwhile
-                self._items = items
-        return list(items)
+            if self._items is not None and self._items_version != version:
+                changes = self.changes_since(self._items_version)
+                if changes is None:
+                    self._items = None
+                else:
+                    for upserted, removed in changes:
+                        for rid in removed:
+                            self._items.pop(rid, None)
+                        self._items.update((i.id, i) for i in upserted)
+                    self._items_version = version
+            if self._items is None:
+                self.check_fresh(0)
+                version = self.version
+                items = {r.id: Item.model_validate_json(r.item_json) for r in self._all_rows()}
+                if self.version != version:  # another process's write was noticed meanwhile: use it, keep nothing
+                    return list(items.values())
+                self._items, self._items_version = items, version
+            return list(self._items.values())
 
     def profiles(self, ids: list[str]) -> dict[str, Profile]:
         """Stored profiles by id (items indexed before profiles existed have none until the next sync)."""

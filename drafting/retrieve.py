@@ -8,11 +8,12 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from drafting import index as index_module
 from drafting.errors import ValidationError
 from drafting.index import VectorIndex
 from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
@@ -88,6 +89,17 @@ DENSE_QUERY_CHARS = 256  # eval set (mean 177 chars) unchanged at 256; a 128 cap
 MAX_K = 100  # precedents one search may return
 
 
+def _passing(items: dict[str, Item], filters: SearchFilters | None) -> dict[str, Item]:
+    """The items that pass the filters (for items read from the index, not from the lexical side's columns)."""
+    if filters is None or not items:
+        return items
+    rows = list(items.values())
+    ok = filter_mask(np.array([SECTIONS.index(i.section) for i in rows], dtype=np.int8),
+                     np.array([date_int(i.date) if i.date else 0 for i in rows], dtype=np.int64),
+                     np.array([bool(i.commentary) for i in rows], dtype=bool), filters)
+    return {i.id: i for i, keep in zip(rows, ok) if keep}
+
+
 def check_search(k: int | None, filters: SearchFilters | None) -> None:
     """Refuse, in Chinese, what would silently give a default or nothing: k < 1, impossible or reversed dates."""
     if k is not None and not 1 <= k <= MAX_K:
@@ -111,6 +123,7 @@ class Retriever:
         self._lex: _Lexical | None = None
         self._lock = threading.Lock()
         self._lex_lock = threading.Lock()  # apart from _lock: a rebuild must not hold up query embeddings
+        self._rebuilding: threading.Thread | None = None
         self._tokens = TokenCache(settings.data_dir / "lexical_tokens.sqlite3")
         self._main_store = MainStore(settings.data_dir / "lexical_main")
         self._merge_at = 2000
@@ -221,23 +234,53 @@ class Retriever:
             by_id=by_id,
         )
 
-    def _lexical(self) -> _Lexical:
+    def _lexical(self) -> tuple[_Lexical, bool]:
+        """The lexical side at the index's version, and whether it is current. After a change it cannot follow (a
+        write by an instance with another data folder, a reset) on a large index it stays on its last state while a
+        thread rebuilds it, instead of holding up searches for a full read (~50 s at 100k items)."""
         self.index.check_fresh()  # another process (CLI ingest, a second app) may have changed the index
         lex = self._lex
         if lex is not None and lex.version == self.index.version:
-            return lex
+            return lex, True
         with self._lex_lock:
             lex = self._lex
             version = self.index.version
             if lex is not None and lex.version == version:
-                return lex
+                return lex, True
             changes = self.index.changes_since(lex.version) if lex is not None else None
             if lex is not None and changes is not None:
                 self._lex = self._follow(lex, version, changes)
-            else:
-                self._lex = self._build(version, self.index.items())
-                logger.info("lexical index rebuilt: %d items", len(self._lex.items))
-            return self._lex
+                return self._lex, True
+            if lex is not None and len(lex.by_id) > index_module.INLINE_REBUILD_MAX:
+                self._start_rebuild()
+                return lex, False
+            self._lex = self._build(version, self.index.items())
+            logger.info("lexical index rebuilt: %d items", len(self._lex.items))
+            return self._lex, True
+
+    def _start_rebuild(self) -> None:
+        """Rebuild the lexical side in a thread unless one is running (call with _lex_lock)."""
+        if self._rebuilding is None or not self._rebuilding.is_alive():
+            self._rebuilding = threading.Thread(target=self._rebuild, name="lexical-rebuild", daemon=True)
+            self._rebuilding.start()
+
+    def _rebuild(self) -> None:
+        try:
+            version = self.index.version  # before reading: what is written meanwhile is followed afterwards
+            lex = self._build(version, self.index.items())
+        except Exception:  # searches go on with the last state and ask again
+            logger.warning("lexical index rebuild failed", exc_info=True)
+            return
+        with self._lex_lock:
+            if self._lex is None or self._lex.version <= lex.version:
+                self._lex = lex
+        logger.info("lexical index rebuilt in the background: %d items", len(lex.items))
+
+    def wait_rebuilt(self, timeout: float | None = None) -> None:
+        """Wait for a background rebuild of the lexical side, if one is running (tests, benchmarks)."""
+        thread = self._rebuilding
+        if thread is not None:
+            thread.join(timeout)
 
     def search(
         self,
@@ -259,7 +302,7 @@ class Retriever:
         k = k or cfg.k
         n = max(cfg.candidates, k)
         exclude = exclude_ids or set()
-        lex = self._lexical()
+        lex, current = self._lexical()
 
         qvec: np.ndarray | None = None
         dense: list[tuple[str, float]] = []
@@ -290,8 +333,14 @@ class Retriever:
 
         dense_at = {rid: (r, s) for r, (rid, s) in enumerate(dense, 1)}
         lex_at = {rid: (r, s) for r, (rid, s) in enumerate(lexical, 1)}
-        missing = [rid for rid in fused if rid not in lex.by_id]
-        found = self.index.get(missing) if missing else {}
+        if current:
+            missing = [rid for rid in fused if rid not in lex.by_id]
+            found = self.index.get(missing) if missing else {}
+        else:
+            # The lexical side is behind while it rebuilds: every candidate comes from the index itself, so an item
+            # removed or changed elsewhere is never shown from the old state, and the filters are checked again.
+            found = _passing(self.index.get(list(fused)), filters)
+            lex = replace(lex, by_id={})
 
         pool: list[Precedent] = []
         duplicates: list[Precedent] = []

@@ -164,7 +164,7 @@ def test_vectors_load_in_the_background_and_searches_ask_chroma_meanwhile(tmp_pa
     settings = make_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
-    monkeypatch.setattr(index_module, "VECTOR_SYNC_LOAD_MAX", 0)  # as if the archive were large
+    monkeypatch.setattr(index_module, "INLINE_REBUILD_MAX", 0)  # as if the archive were large
     index = VectorIndex(settings, services.index.embedder)  # a restart
     gate = threading.Event()
     real = index._load_table
