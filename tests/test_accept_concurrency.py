@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -186,7 +187,9 @@ def test_reindex_and_repair_wait_for_an_accept_in_another_process(tmp_path: Path
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         lock = settings.data_dir / "corpus.lock"
         # Either it blocks on the lock (fixed) or it runs to the end while the lock is held (the defect).
+        give_up = time.monotonic() + 300  # only so a broken run cannot hang the suite
         while runner.poll() is None and not waiting_for_flock(lock, runner.pid):
+            assert time.monotonic() < give_up, "neither finished nor seen waiting on the corpus lock"
             threading.Event().wait(0.05)
         finished_while_held = runner.poll() is not None
         (flags / "go").write_text("go")
