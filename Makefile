@@ -21,6 +21,7 @@ bench: $(BIN)/drafting
 
 lint: $(BIN)/drafting
 	$(BIN)/ruff check drafting tests
+	$(BIN)/mypy drafting
 
 # Mutation score per module (mutmut, slow, not in CI): guard, corpus/text, retrieve, offline, assemble, export.
 # `make mutation MODULES="guard text"` for some; survivors are listed with --survivors.

@@ -21,6 +21,10 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
+# How long opening waits for another connection's lock (sqlite's busy timeout) before this process does without the
+# catalog: a start-up should not stall behind a long write, and a locked file is not a damaged one.
+OPEN_BUSY_SECONDS = 5.0
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (collection TEXT NOT NULL, id TEXT NOT NULL, hash TEXT NOT NULL,
     profile_version TEXT NOT NULL, item_json TEXT, seq INTEGER NOT NULL, PRIMARY KEY (collection, id));
@@ -58,17 +62,26 @@ class ItemCatalog:
         self.path = path
         self.collection = collection
         self.host = socket.gethostname()
-        self.usable = self._open() or (self._discard() and self._open())
+        self.usable = self._open()
 
-    def _open(self) -> bool:
+    def _open(self, *, again: bool = True) -> bool:
+        """Create or check the file. Only a damaged file is discarded; a locked one is left for its holder."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(self._connect()) as db:
+            with closing(sqlite3.connect(self.path, timeout=OPEN_BUSY_SECONDS, isolation_level=None)) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
                 db.execute("SELECT count(*) FROM meta").fetchone()
             return True
-        except (OSError, sqlite3.Error):  # a read-only data folder: start-up reads Chroma as before
+        except sqlite3.OperationalError:
+            # Locked or busy past the timeout (another process mid-write, an exclusive lock), or a read-only folder:
+            # the file may be valid, and rebuilding it costs a full read of the index, so it stays for the others.
+            logger.warning("item catalog %s unavailable; this process reads the index instead", self.path, exc_info=True)
+            return False
+        except sqlite3.DatabaseError:  # not a database, malformed: derived data, so removed and rebuilt
+            logger.warning("item catalog %s damaged; it is rebuilt from the index", self.path, exc_info=True)
+            return again and self._discard() and self._open(again=False)
+        except (OSError, sqlite3.Error):
             logger.warning("item catalog %s unusable; start-up reads the index instead", self.path, exc_info=True)
             return False
 

@@ -8,7 +8,7 @@ DRAFTING_SERVER__CONCURRENCY model drafts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 
 from drafting.errors import BusyError
@@ -37,7 +37,7 @@ class DraftLimiter:
             self._running[kind] += 1
         return True
 
-    def wait(self, offline: bool, step: float) -> Iterator[int]:
+    def wait(self, offline: bool, step: float) -> Generator[int, None, None]:
         """Wait for a slot, yielding the number of drafts waiting every `step` seconds until it is taken
         (for a page that shows 排队中 meanwhile). Closing the iterator early gives up the wait."""
         kind = self._kind(offline)

@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 
 class CorpusLock:
@@ -21,7 +22,7 @@ class CorpusLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
-        self._fh: object | None = None
+        self._fh: BinaryIO | None = None
 
     @contextmanager
     def hold(self) -> Iterator[None]:
@@ -37,6 +38,6 @@ class CorpusLock:
             finally:
                 self._depth -= 1
                 if self._depth == 0 and self._fh is not None:
-                    fh, self._fh = self._fh, None
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)  # type: ignore[attr-defined]
-                    fh.close()  # type: ignore[attr-defined]
+                    held, self._fh = self._fh, None
+                    fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+                    held.close()

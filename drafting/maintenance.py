@@ -128,12 +128,15 @@ def reindex(
 ) -> ReindexReport:
     """Bring the configured index (embedded or server) in line with the corpus files; optionally start empty."""
     index = services.index
-    if from_scratch:
-        index.reset()
-    items = services.corpus.items()
-    copied = _copy_vectors(services, Path(from_path), items) if from_path else 0
-    stats = index.sync(items, remove_missing=True, progress=progress)
-    services.retriever.refresh()
+    # Like an ingest: a snapshot synced with removal must not miss an accept that lands meanwhile (the app's, or another
+    # process's). An accept made during a long reindex waits for it.
+    with services.corpus_lock.hold():
+        if from_scratch:
+            index.reset()
+        items = services.corpus.items()
+        copied = _copy_vectors(services, Path(from_path), items) if from_path else 0
+        stats = index.sync(items, remove_missing=True, progress=progress)
+        services.retriever.refresh()
     return ReindexReport(
         collection=index.name, embedder=index.embedder.name, mode=services.settings.index.mode,
         from_scratch=from_scratch, copied=copied, indexed=index.count(), stats=stats,
@@ -146,6 +149,15 @@ def _text(item: Item) -> tuple[str, str, str]:
 
 def check(services: Services, *, repair: bool = False) -> DriftReport:
     """Compare corpus files, index and store; with repair, fix the corpus from the store and the index from the corpus."""
+    # Under the writers' lock: read mid-accept, the store would show an accept the corpus does not hold yet, and a
+    # repair synced from that snapshot with removal could drop an item accepted meanwhile.
+    with services.corpus_lock.hold():
+        report = _compare(services, repair=repair)
+    logger.info("check: %s", report.summary())
+    return report
+
+
+def _compare(services: Services, *, repair: bool) -> DriftReport:
     unsaved: list[int] = []
     differs: list[int] = []
     # A published batch item lives in its issue file, not in corpus/accepted/: any corpus item counts.
@@ -178,5 +190,4 @@ def check(services: Services, *, repair: bool = False) -> DriftReport:
         services.retriever.refresh()
         report.repaired = True
         report.index_items = services.index.count()
-    logger.info("check: %s", report.summary())
     return report

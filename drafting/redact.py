@@ -60,25 +60,25 @@ def _safe_end(text: str, secrets: list[str]) -> int:
 
 def redact_stream(tokens: Iterable[str], extra: Iterable[str | None] = ()) -> Iterator[str]:
     """Tokens with secrets masked even when a secret is split across tokens: only a possible secret's start waits."""
-    extra = [e for e in extra if e]
+    given = [e for e in extra if e]
     with _lock:
-        secrets = [s for s in {*_secrets, *extra} if len(s) >= 4]
+        secrets = [s for s in {*_secrets, *given} if len(s) >= 4]
     pending = ""
     try:
         for token in tokens:
             pending += token
             end = _safe_end(pending, secrets)  # on the raw text: a half-arrived key is never half-masked
             if end:
-                yield redact(pending[:end], extra)
+                yield redact(pending[:end], given)
                 pending = pending[end:]
     except BaseException:
         # the stream failed: what was safe to show is shown (the caller decides what the failure means)
         end = _safe_end(pending, secrets)
         if end:
-            yield redact(pending[:end], extra)
+            yield redact(pending[:end], given)
         raise
     if pending:
-        yield redact(pending, extra)
+        yield redact(pending, given)
 
 
 class RedactingFilter(logging.Filter):

@@ -225,7 +225,7 @@ class ReviewStore:
                 duplicates=json.loads(link["duplicates_json"] or "[]"), machine=stored.draft,
                 removed_at=link["removed_at"], removed_by=link["removed_by"],
             ))
-        order = {s: n for n, s in enumerate(SECTIONS)}
+        order: dict[str, int] = {s: n for n, s in enumerate(SECTIONS)}
         items.sort(key=lambda i: (order.get(i.section, 9), i.position))
         removed = [i for i in items if i.removed_at]
         items = [i for i in items if not i.removed_at]
@@ -459,7 +459,8 @@ class ReviewStore:
 
     def history(self, *, draft_id: int | None = None, issue_id: str | None = None, limit: int = 200) -> list[AuditEntry]:
         """Recorded changes, newest first, for one draft, one issue, or everything."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[int | str] = []
         if draft_id is not None:
             where.append("draft_id=?")
             params.append(draft_id)

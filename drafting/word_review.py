@@ -421,7 +421,7 @@ def _apply_item(services: Services, item: ItemReview, who: str, forced: str, for
     final = text | {c.field: c.after for c in item.changes if c.field in TEXT_FIELDS}
     if not final["title"].strip() or not final["body"].strip():
         return "审阅后标题或正文为空，未写回"
-    writes = [(a, {c.field: c.after for c in item.changes
+    writes: list[tuple[str, dict[str, str]]] = [(a, {c.field: c.after for c in item.changes
                    if c.field in TEXT_FIELDS and (c.field in forced_fields) == (a == forced)}) for a in (who, forced)]
     writes = [(a, t) for a, t in writes if t]
     sources = next((c.after for c in item.changes if c.field == "sources"), None)

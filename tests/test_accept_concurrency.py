@@ -1,4 +1,5 @@
-"""Two accepts at the same moment (threads, then processes) never drop each other's item; drift after an accept is reported."""
+"""Two accepts at the same moment (threads, then processes) never drop each other's item; reindex and check --repair wait
+for an accept in another process; drift after an accept is reported."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
+import pytest
 from conftest import make_settings
 from typer.testing import CliRunner
 
@@ -133,6 +136,77 @@ def test_two_processes_accepting_at_once_keep_both_items(tmp_path: Path) -> None
     indexed = after.index.stored_hashes()
     assert item_id("政策速递", "乙市发布区块链方案", DATE) in indexed, "the other process's accept vanished from the index"
     assert item_id("政策速递", "甲市印发元宇宙三年方案", DATE) in indexed
+
+
+HOLDER = r'''
+import sys, time
+from pathlib import Path
+from drafting.settings import Settings
+from drafting.services import build_services
+draft_id, flags = int(sys.argv[1]), Path(sys.argv[2])
+services = build_services(Settings(_env_file=None))
+stored = services.store.get(draft_id)
+with services.corpus_lock.hold():  # what the app does around an accept, held until the test says go
+    (flags / "held").write_text("held")
+    while not (flags / "go").exists():
+        time.sleep(0.05)
+    services.accept(draft_id, title=stored.title, body=stored.body, commentary=stored.commentary)
+print("ok", flush=True)
+'''
+
+
+def waiting_for_flock(lock: Path, pid: int) -> bool:
+    """True when process pid is blocked in flock on this file (Linux /proc/locks: '->' marks a waiter)."""
+    inode = f":{lock.stat().st_ino} "
+    return any(line.split()[1] == "->" and f" {pid} " in line and inode in line
+               for line in Path("/proc/locks").read_text().splitlines())
+
+
+@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks to see a process wait on flock")
+@pytest.mark.parametrize("command", [["reindex"], ["check", "--repair"]])
+def test_reindex_and_repair_wait_for_an_accept_in_another_process(tmp_path: Path, command: list[str]) -> None:
+    settings = make_settings(tmp_path)
+    services = build_services(settings)
+    services.ingest()
+    drift = new_draft("丁市发布元宇宙方案").item
+    services.corpus.add_item(drift)  # in the corpus, not yet indexed: something for the repair to write
+    d = new_draft("戊市发布区块链方案")
+    draft_id = services.store.create(d)
+    del services
+    env = {**os.environ, "DRAFTING_CORPUS_DIR": str(settings.corpus_dir), "DRAFTING_DATA_DIR": str(settings.data_dir),
+           "PYTHONPATH": str(ROOT)}
+    flags = tmp_path / "flags"
+    flags.mkdir()
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(draft_id), str(flags)], env=env, cwd=tmp_path)
+    runner: subprocess.Popen[str] | None = None
+    try:
+        while not (flags / "held").exists():
+            assert holder.poll() is None, "the lock holder exited early"
+            threading.Event().wait(0.05)
+        runner = subprocess.Popen([sys.executable, "-m", "drafting", *command, "--json"], env=env, cwd=tmp_path,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lock = settings.data_dir / "corpus.lock"
+        # Either it blocks on the lock (fixed) or it runs to the end while the lock is held (the defect).
+        give_up = time.monotonic() + 300  # only so a broken run cannot hang the suite
+        while runner.poll() is None and not waiting_for_flock(lock, runner.pid):
+            assert time.monotonic() < give_up, "neither finished nor seen waiting on the corpus lock"
+            threading.Event().wait(0.05)
+        finished_while_held = runner.poll() is not None
+        (flags / "go").write_text("go")
+        assert holder.wait(timeout=300) == 0
+        out, err = runner.communicate(timeout=300)
+    finally:
+        for proc in (holder, runner):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+    assert not finished_while_held, f"drafting {' '.join(command)} wrote while another process held the corpus lock"
+    assert runner.returncode == 0, err[-2000:]
+    after = build_services(settings)
+    accepted = item_id("政策速递", d.item.title, DATE)
+    assert {accepted, drift.id} <= set(after.index.stored_hashes())
+    # Its snapshot was read after the accept: the count it reports includes the accepted item.
+    report = json.loads(out)
+    assert report["indexed" if command == ["reindex"] else "index_items"] == after.index.count()
 
 
 def test_check_reports_an_accepted_draft_whose_text_left_the_corpus(tmp_path: Path) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from conftest import make_settings
 
 import drafting.index as index_module
+from drafting import catalog
 from drafting.embeddings import make_embedder
 from drafting.index import VectorIndex
 from drafting.models import Item, item_id
@@ -117,6 +120,33 @@ def test_a_damaged_catalog_file_is_rebuilt(tmp_path: Path, full_reads: list[Any]
     assert full_reads
     full_reads.clear()
     assert ranked(restart(settings)) == expected and full_reads == []
+
+
+def test_a_locked_catalog_file_is_left_in_place(tmp_path: Path, full_reads: list[Any],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(tmp_path)
+    build_services(settings).ingest()
+    expected = ranked(restart(settings))
+    path = settings.data_dir / "index_items.sqlite3"
+    inode = path.stat().st_ino
+    monkeypatch.setattr(catalog, "OPEN_BUSY_SECONDS", 0.2)  # the wait is sqlite's; the test need not sit through 5 s
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        # Exclusive locking mode: in WAL mode a plain BEGIN EXCLUSIVE still lets readers (and this open) in.
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE meta SET seq = seq")
+        full_reads.clear()
+        assert ranked(restart(settings)) == expected, "a locked catalog must not stop a start: it reads Chroma"
+        assert full_reads
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert path.stat().st_ino == inode, "a valid catalog was deleted because another connection held a lock"
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("SELECT count(*) FROM items WHERE item_json IS NOT NULL").fetchone()[0] == 17
+    full_reads.clear()
+    assert ranked(restart(settings)) == expected and full_reads == [], "the catalog kept in place is trusted again"
 
 
 def test_a_write_that_bypassed_this_catalog_is_detected_at_start(tmp_path: Path, full_reads: list[Any]) -> None:

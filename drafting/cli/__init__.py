@@ -214,7 +214,7 @@ def issues(
     if not found:
         typer.echo("还没有进行中的期刊：用 drafting batch 或「批量」页开始一期。")
     for issue in found:
-        states = {}
+        states: dict[str, int] = {}
         for it in issue.items:
             states[it.state_label] = states.get(it.state_label, 0) + 1
         period = issue.period or f"（未填，建议 {issue.suggested_period or '—'}）"
@@ -262,8 +262,8 @@ def check(
         for label, ids in (("缺少", report.missing), ("多出", report.stale), ("已变", report.changed)):
             for rid in ids[:20]:
                 typer.echo(f"  {label} {rid}")
-        for rid in report.accepted_differs[:20]:
-            typer.echo(f"  已采纳草稿 #{rid} 的文字与语料库不同")
+        for draft_id in report.accepted_differs[:20]:
+            typer.echo(f"  已采纳草稿 #{draft_id} 的文字与语料库不同")
     if (not report.ok and (not report.repaired or report.unreadable)) or report.accepted_differs:
         raise typer.Exit(2)
 
