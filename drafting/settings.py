@@ -43,7 +43,7 @@ class IndexSettings(BaseModel):
         1.0, ge=0, description="how often a search checks whether another process changed the index (0 = every search)"
     )
     exact_search_max: int = Field(
-        50_000, ge=0, description="up to this many items dense search scans the vectors held in memory exactly "
+        40_000, ge=0, description="up to this many items dense search scans the vectors held in memory exactly "
         "(faster and exact); above it Chroma's HNSW answers (0 = always Chroma)"
     )
 
