@@ -186,6 +186,16 @@ class ItemCatalog:
                 busy = True
         return busy
 
+    def writing(self) -> bool:
+        """A write to the index is in flight (this process's or another's on this data folder); True when unknown."""
+        if not self.usable:
+            return True
+        try:
+            with self._transaction() as db:
+                return self._busy(db)
+        except sqlite3.Error:
+            return True
+
     def _matching(self, db: sqlite3.Connection, collection_id: str, generation: str) -> tuple[int, int] | None:
         """(seq, base) when the copy matches the index at this generation and no write is in flight."""
         busy = self._busy(db)

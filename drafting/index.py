@@ -31,6 +31,7 @@ VECTOR_PAGE = 5000  # records per Chroma read when loading the vectors into memo
 # Below this many items a full read or rebuild (the vectors into memory, the lexical side after a change nobody
 # described) runs on the search that needs it, well under a second; above, a thread does it while searches go on.
 INLINE_REBUILD_MAX = 5000
+RETRY_AFTER_FAILURE = 30.0  # seconds before a failed full read or rebuild is tried again (not on every search)
 CHANGE_LOG_SIZE = 256  # changes kept for readers that follow incrementally; one further behind reloads fully
 
 
@@ -50,6 +51,10 @@ def _row(item: Item) -> Row:
 
 def _columns(item: Item) -> Columns:
     return Columns.of(item.section, item.date, bool(item.commentary))
+
+
+def _columns_of(meta: dict[str, Any]) -> Columns:
+    return Columns.of(str(meta["section"]), int(meta.get("date_int") or 0), bool(meta.get("has_commentary")))
 
 
 class VectorIndex:
@@ -95,7 +100,9 @@ class VectorIndex:
         self._table_version = 0  # the index version the table has caught up with
         self._table_stale: dict[str, Columns] = {}  # ids written since the table's rows were read: fetch these
         self._table_complete = False  # its live rows match Chroma's count at _table_version: exact search may use it
+        self._table_short_at: int | None = None  # the version at which the table was first seen short of Chroma
         self._table_forced = False  # a count mismatch already forced a reload since the table last matched (never loop)
+        self._table_failed_at = -1e9  # monotonic time of the last failed load: not retried on every search
         self._table_loader: threading.Thread | None = None
         self._table_lock = threading.Lock()
         self._reopen_lock = threading.Lock()
@@ -126,13 +133,13 @@ class VectorIndex:
     def _changed(self, *, external: bool = False, items: list[Item] | None = None, removed: list[str] | None = None,
                  token: str | None = None, clear: bool = False) -> None:
         """Record a change (this process's write, or another's when external; items/removed None = unknown)."""
-        self._count = None
         # What changed, so the lexical side can follow in time proportional to the change; None = start over.
         known = not clear and (items is not None or removed is not None)
         with self._change_lock:
             self._log.append((self.version + 1, (list(items or []), list(removed or [])) if known else None))
             del self._log[:-CHANGE_LOG_SIZE]
             self.version += 1  # after the log entry: a reader that sees the new version finds its change
+        self._count = None  # after the version: count() keeps a number only if the version did not move meanwhile
         if not external:
             self._record(token, self._bump_generation(), items=items or [], removed=removed or [], clear=clear)
 
@@ -446,9 +453,10 @@ class VectorIndex:
         are all of the index's, so exact search may use them."""
         self.check_fresh()
         with self._table_lock:
-            loader = self._start_loading() if self._table is None else None
-        if loader is not None:
-            if not (wait or self.count() <= INLINE_REBUILD_MAX):
+            missing = self._table is None
+            loader = self._start_loading() if missing else None
+        if missing:
+            if loader is None or not (wait or self.count() <= INLINE_REBUILD_MAX):
                 return None, False
             loader.join()
         with self._table_lock:
@@ -472,19 +480,27 @@ class VectorIndex:
             if self._table_stale:
                 self._fetch_stale(table)
             if not self._table_complete and self.version == version:
-                self._table_complete = table.view().count == self.count()
-                if self._table_complete:
-                    self._table_forced = False
-                elif not self._table_forced:
-                    # Chroma holds rows the table lacks (a write the change log never saw): everything derived from
-                    # the index reads it again, once (if that does not help, searches keep asking Chroma).
-                    logger.warning("item vectors in memory (%d) differ from the index (%d): reloading",
-                                   table.view().count, self.count())
-                    self._table_forced = True
-                    self._table = None
-                    self._changed(external=True)
-                    self._start_loading()
+                self._check_complete(table, version)
             return table.view(), self._table_complete
+
+    def _check_complete(self, table: VectorTable, version: int) -> None:
+        """Exact search may use the table only while it holds as many rows as Chroma (call with _table_lock)."""
+        have, count = table.view().count, self.count()
+        self._table_complete = have == count
+        if self._table_complete:
+            self._table_short_at, self._table_forced = None, False
+            return
+        # Short: most often a write in flight (an ingest writes Chroma batch by batch before it logs its change), so
+        # searches ask Chroma meanwhile and nothing is reloaded. Still short at a later version with no write in
+        # flight means rows the change log never saw (a writer that died mid-write, a load that paged past a row
+        # removed meanwhile): the vectors are read again, once until they match.
+        if self._table_short_at is None:
+            self._table_short_at = version
+        elif self._table_short_at < version and not self._table_forced and not self._catalog.writing():
+            logger.warning("item vectors in memory (%d) differ from the index (%d): reading them again", have, count)
+            self._table_forced = True
+            self._table = None
+            self._start_loading()
 
     def _fetch_stale(self, table: VectorTable) -> None:
         """Read the vectors of items written since the table was read (a handful per accept or ingest)."""
@@ -498,9 +514,10 @@ class VectorIndex:
         for rid in stale:
             self._table_stale.pop(rid, None)
 
-    def _start_loading(self) -> threading.Thread:
+    def _start_loading(self) -> threading.Thread | None:
         """Start reading every vector into a new table, unless a read is already running (call with _table_lock)."""
-        if self._table_loader is None or not self._table_loader.is_alive():
+        if (self._table_loader is None or not self._table_loader.is_alive()) and \
+                time.monotonic() - self._table_failed_at > RETRY_AFTER_FAILURE:
             self._table_loader = threading.Thread(target=self._load_table, name="vector-load", daemon=True)
             self._table_loader.start()
         return self._table_loader
@@ -514,6 +531,10 @@ class VectorIndex:
             while True:
                 got = self._get(include=["embeddings"], limit=VECTOR_PAGE, offset=offset)
                 ids = list(got["ids"])
+                unknown = [rid for rid in ids if rid not in columns]
+                if unknown:  # written after the item list was read, or never logged: its own metadata says
+                    meta = self._get(ids=unknown, include=["metadatas"])
+                    columns.update((rid, _columns_of(m)) for rid, m in zip(meta["ids"], meta["metadatas"] or []) if m)
                 keep = [n for n, rid in enumerate(ids) if rid in columns]
                 if keep and got["embeddings"] is not None:
                     embs = np.asarray(got["embeddings"], dtype=np.float32)[keep]
@@ -523,6 +544,7 @@ class VectorIndex:
                 offset += VECTOR_PAGE
         except Exception:  # an optimisation: searches keep asking Chroma
             logger.warning("could not load the item vectors into memory; searches ask the index", exc_info=True)
+            self._table_failed_at = time.monotonic()
             return
         with self._table_lock:
             self._table, self._table_version = table, version
@@ -578,5 +600,8 @@ class VectorIndex:
         self.check_fresh()
         count = self._count
         if count is None:
-            count = self._count = int(self._collection.count())
+            version = self.version
+            count = int(self._collection.count())
+            if self.version == version:  # not a number read before a write that finished meanwhile
+                self._count = count
         return count

@@ -166,9 +166,15 @@ class MainStore:
 
     def __init__(self, folder: Path | None) -> None:
         self.folder = folder
+        # A background merge saves while a rebuild loads: the segment and its row hashes must come from one save.
+        self._lock = threading.Lock()
 
     def load(self) -> tuple[Any, list[str]] | None:
         """(bm25s segment, row hashes), or None when there is none or it is unreadable."""
+        with self._lock:
+            return self._load()
+
+    def _load(self) -> tuple[Any, list[str]] | None:
         if self.folder is None or not (self.folder / "rows.json").exists():
             return None
         import bm25s
@@ -185,6 +191,11 @@ class MainStore:
         """Replace the stored segment (a failure only costs a rebuild at the next start)."""
         if self.folder is None:
             return
+        with self._lock:
+            self._save(bm25, hashes)
+
+    def _save(self, bm25: Any, hashes: list[str]) -> None:
+        assert self.folder is not None
         tmp = self.folder.with_name(self.folder.name + ".tmp")
         try:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -6,6 +6,7 @@ import functools
 import logging
 import re
 import threading
+import time
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
@@ -124,6 +125,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._lex_lock = threading.Lock()  # apart from _lock: a rebuild must not hold up query embeddings
         self._rebuilding: threading.Thread | None = None
+        self._rebuild_failed_at = -1e9
         self._tokens = TokenCache(settings.data_dir / "lexical_tokens.sqlite3")
         self._main_store = MainStore(settings.data_dir / "lexical_main")
         self._merge_at = 2000
@@ -260,7 +262,8 @@ class Retriever:
 
     def _start_rebuild(self) -> None:
         """Rebuild the lexical side in a thread unless one is running (call with _lex_lock)."""
-        if self._rebuilding is None or not self._rebuilding.is_alive():
+        if (self._rebuilding is None or not self._rebuilding.is_alive()) and \
+                time.monotonic() - self._rebuild_failed_at > index_module.RETRY_AFTER_FAILURE:
             self._rebuilding = threading.Thread(target=self._rebuild, name="lexical-rebuild", daemon=True)
             self._rebuilding.start()
 
@@ -268,8 +271,9 @@ class Retriever:
         try:
             version = self.index.version  # before reading: what is written meanwhile is followed afterwards
             lex = self._build(version, self.index.items())
-        except Exception:  # searches go on with the last state and ask again
+        except Exception:  # searches go on with the last state; tried again after a pause
             logger.warning("lexical index rebuild failed", exc_info=True)
+            self._rebuild_failed_at = time.monotonic()
             return
         with self._lex_lock:
             if self._lex is None or self._lex.version <= lex.version:

@@ -21,7 +21,7 @@ import drafting.index as index_module
 from drafting import catalog
 from drafting.embeddings import make_embedder
 from drafting.index import VectorIndex
-from drafting.models import Item, item_id
+from drafting.models import Item, SearchFilters, item_id
 from drafting.retrieve import Retriever
 from drafting.services import build_services
 
@@ -295,13 +295,17 @@ def test_a_change_nobody_described_is_rebuilt_in_the_background(tmp_path: Path, 
 
     other = VectorIndex(make_settings(tmp_path / "there", index={"path": settings.index_path}), services.index.embedder)
     new = new_items()
-    other.sync([i for i in services.index.items() if i.id != removed.id] + new, remove_missing=True)
+    plain = next(i for i in services.index.items() if not i.commentary and i.id != removed.id)
+    commented = plain.model_copy(update={"commentary": "该报道值得关注。"})  # same id, now with a 短评
+    kept = [commented if i.id == plain.id else i for i in services.index.items() if i.id != removed.id]
+    other.sync(kept + new, remove_missing=True)
 
     got: dict[str, Any] = {}
 
     def search() -> None:
         got["lexical"] = retriever.search(QUERY, k=10, mode="lexical")
         got["dense"] = retriever.search("湖北省 元宇宙 核心产业规模", k=5, mode="dense")
+        got["uncommented"] = retriever.search(plain.title, k=10, mode="lexical", filters=SearchFilters(has_commentary=False))
 
     try:
         searching = threading.Thread(target=search)
@@ -312,6 +316,9 @@ def test_a_change_nobody_described_is_rebuilt_in_the_background(tmp_path: Path, 
         assert shown and removed.id not in shown
         dense = got["dense"]
         assert NEW_ID in [p.item.id for p in dense.precedents + dense.duplicates]  # the index itself has it at once
+        # The old lexical state says "no 短评"; the index says otherwise, and the filter follows the index.
+        uncommented = got["uncommented"]
+        assert uncommented.precedents and plain.id not in [p.item.id for p in uncommented.precedents + uncommented.duplicates]
     finally:
         gate.set()
     retriever.wait_rebuilt(120)

@@ -184,11 +184,84 @@ def test_a_write_the_change_log_missed_is_caught_by_the_count(tmp_path: Path, ca
     assert index.wait_vectors()
     new = item(3)
     vec = index.embedder.embed_passages([passage_text(new)])
+    # A write Chroma has but no change describes (as a writer that died before logging it would leave).
     index._collection.upsert(ids=[new.id], embeddings=vec, documents=[passage_text(new)], metadatas=[metadata(new)])
-    index._changed(external=True, items=[], removed=[])  # a change reported with nothing in it
     with caplog.at_level(logging.WARNING, logger="drafting.index"):
+        index._changed(external=True, items=[], removed=[])  # the next change, describing nothing of it
         hits = index.dense("数字藏品平台合规指引", 3)
+        assert new.id in [rid for rid, _ in hits]  # short of Chroma: Chroma answers, nothing is reloaded yet
+        assert index._table is not None and not any("differ" in r.message for r in caplog.records)
+        index._changed(external=True, items=[], removed=[])  # still short a change later, no write in flight
+        index.dense("数字藏品平台合规指引", 3)
     assert any("differ from the index" in r.message for r in caplog.records)
-    assert new.id in [rid for rid, _ in hits]  # Chroma answered while the vectors reload
     assert index.wait_vectors()
     assert new.id in exact_ids(index, "数字藏品平台合规指引")[:3]
+
+
+def test_a_write_in_flight_reloads_nothing(tmp_path: Path, caplog) -> None:
+    # An ingest writes Chroma batch by batch and logs its change at the end: meanwhile Chroma counts more items
+    # than the vectors in memory. An accept landing then must not make anything read the index again.
+    services = build_services(make_settings(tmp_path, embedding={"batch_size": 1}))
+    services.ingest()
+    index, retriever = services.index, services.retriever
+    retriever.search("元宇宙产业发展行动计划", k=3)
+    assert index.wait_vectors()
+    lexical_version = retriever._lex.version
+    batch_written, release = threading.Event(), threading.Event()
+    real_embed = index.embedder.embed_passages
+    calls = [0]
+
+    def held_embed(texts: list[str]) -> np.ndarray:
+        if threading.current_thread().name == "ingest":
+            calls[0] += 1
+            if calls[0] == 2:  # batch 1 is in Chroma, batch 2 waits
+                batch_written.set()
+                release.wait(120)
+        return real_embed(texts)
+
+    index.embedder.embed_passages = held_embed  # type: ignore[method-assign]
+    ingest = threading.Thread(target=lambda: index.upsert([item(100), item(101), item(102)]), name="ingest")
+    ingest.start()
+    try:
+        assert batch_written.wait(120)
+        accepted = item(1)
+        index.upsert([accepted])  # a lawyer's accept meanwhile
+        with caplog.at_level(logging.WARNING, logger="drafting.index"):
+            found = retriever.search("数字藏品平台合规指引", k=5)
+            index.upsert([item(2)])  # and another: the table is still short, at a later version
+            retriever.search("数字藏品平台合规指引", k=5)
+        assert accepted.id in [p.item.id for p in found.precedents + found.duplicates]
+        assert not any("differ" in r.message for r in caplog.records)
+        assert index.changes_since(lexical_version) is not None, "an unknown change was logged"
+        assert retriever._lexical()[1]
+    finally:
+        release.set()
+        ingest.join(120)
+    assert exact_ids(index, "数字藏品平台合规指引", 40)
+    assert index._vector_view()[0].count == index._collection.count() == 17 + 5
+
+
+def test_a_count_read_before_a_write_is_not_kept(tmp_path: Path, monkeypatch) -> None:
+    from chromadb.api.models.Collection import Collection
+
+    index = build_services(make_settings(tmp_path)).index  # empty, never ingested
+    answered, release = threading.Event(), threading.Event()
+    real = Collection.count
+
+    def slow_count(self) -> int:
+        n = real(self)
+        if threading.current_thread().name == "search":
+            answered.set()
+            release.wait(60)  # descheduled right after Chroma answered 0
+        return n
+
+    monkeypatch.setattr(Collection, "count", slow_count)
+    searching = threading.Thread(target=index.count, name="search")
+    searching.start()
+    assert answered.wait(60)
+    new = item(4)
+    index.upsert([new])
+    release.set()
+    searching.join(60)
+    assert index.count() == 1
+    assert new.id in [rid for rid, _ in index.dense(new.title, 5)]
