@@ -162,7 +162,6 @@ def waiting_for_flock(lock: Path, pid: int) -> bool:
                for line in Path("/proc/locks").read_text().splitlines())
 
 
-@pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux /proc/locks to see a process wait on flock")
 @pytest.mark.parametrize("command", [["reindex"], ["check", "--repair"]])
 def test_reindex_and_repair_wait_for_an_accept_in_another_process(tmp_path: Path, command: list[str]) -> None:
     settings = make_settings(tmp_path)
