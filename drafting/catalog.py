@@ -68,7 +68,7 @@ class ItemCatalog:
         """Create or check the file. Only a damaged file is discarded; a locked one is left for its holder."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self.path, timeout=OPEN_BUSY_SECONDS, isolation_level=None)) as db:
+            with closing(self._connect(timeout=OPEN_BUSY_SECONDS)) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
                 db.execute("SELECT count(*) FROM meta").fetchone()
@@ -94,8 +94,8 @@ class ItemCatalog:
             return False
         return True
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+    def _connect(self, timeout: float = 30) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 # Collection-metadata key every writer sets to a fresh token: the cross-process generation marker. Another process
 # (CLI ingest, a second app) changing the index shows up as a different token on the next check.
 GENERATION_KEY = "generation"
-VECTOR_PAGE = 5000  # records per Chroma read when loading the vectors into memory
+READ_PAGE = 5000  # records per Chroma call when reading or writing many (full reads, batched writes)
 # Below this many items a full read or rebuild (the vectors into memory, the lexical side after a change nobody
 # described) runs on the search that needs it, well under a second; above, a thread does it while searches go on.
 INLINE_REBUILD_MAX = 5000
@@ -270,6 +270,17 @@ class VectorIndex:
         """Collection.get with one reload and retry (the collection is looked up again for the retry)."""
         return self._retrying(lambda: self._collection.get(**kwargs))
 
+    @staticmethod
+    def _pages(read: Callable[..., Any], include: list[str]) -> Iterator[Any]:
+        """The whole collection, READ_PAGE records per `read` (Collection.get, or _get to reload and retry once)."""
+        offset = 0
+        while True:
+            got = read(include=include, limit=READ_PAGE, offset=offset)
+            yield got
+            if len(got["ids"]) < READ_PAGE:
+                return
+            offset += READ_PAGE
+
     def _all_rows(self) -> list[Row]:
         """Every record as start-up needs it: from the catalog when it matches the index, else read from Chroma
         (paged, the slow part of start-up at 100k items) and stored in the catalog for the next start."""
@@ -282,14 +293,9 @@ class VectorIndex:
             rows, self._catalog_seq = got
             return rows
         rows = []
-        page, offset = 5000, 0
-        while True:
-            chunk = self._collection.get(include=["metadatas"], limit=page, offset=offset)
+        for chunk in self._pages(self._collection.get, ["metadatas"]):
             rows.extend(Row(rid, str(meta.get("content_hash", "")), str(meta.get("profile_version", "")),
                             str(meta["item_json"])) for rid, meta in zip(chunk["ids"], chunk["metadatas"] or []) if meta)
-            if len(chunk["ids"]) < page:
-                break
-            offset += page
         self._catalog_seq = self._catalog.replace(rows, collection_id=collection_id, generation=generation) or None
         logger.info("index read in full (%d records); item catalog rebuilt", len(rows))
         return rows
@@ -310,7 +316,7 @@ class VectorIndex:
         """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
         hashes: dict[str, str] = {}
         self._stale_profiles = set()
-        for chunk in chunks(ids, 5000):
+        for chunk in chunks(ids, READ_PAGE):
             got = self._collection.get(ids=chunk, include=["metadatas"])
             for rid, meta in zip(got["ids"], got["metadatas"] or []):
                 hashes[rid] = str((meta or {}).get("content_hash", ""))
@@ -344,7 +350,7 @@ class VectorIndex:
             self.upsert(todo, progress=progress)
         if reprofile:
             with self._writing() as token:
-                for chunk in chunks(reprofile, 5000):
+                for chunk in chunks(reprofile, READ_PAGE):
                     # Profiles are computed from the stored text: only metadata changes, the vectors stay.
                     self._collection.update(ids=[i.id for i in chunk], metadatas=[metadata(i) for i in chunk])
             self._record(token, self._bump_generation(), items=reprofile, removed=[])
@@ -355,7 +361,7 @@ class VectorIndex:
             stats.removed = len(gone)
         if gone:
             with self._writing() as token:
-                for chunk in chunks(gone, 5000):
+                for chunk in chunks(gone, READ_PAGE):
                     self._collection.delete(ids=chunk)
             self._changed(removed=gone, token=token)
         logger.info("index sync: %s", stats.model_dump())
@@ -371,7 +377,7 @@ class VectorIndex:
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
         """Embed (unless vectors are given) and write items in batches of embedding.batch_size."""
-        batch = self.settings.embedding.batch_size if vectors is None else 5000
+        batch = self.settings.embedding.batch_size if vectors is None else READ_PAGE
         bar = None
         if progress:
             from tqdm import tqdm
@@ -505,12 +511,13 @@ class VectorIndex:
     def _fetch_stale(self, table: VectorTable) -> None:
         """Read the vectors of items written since the table was read (a handful per accept or ingest)."""
         stale = dict(self._table_stale)
-        for chunk in chunks(list(stale), VECTOR_PAGE):
+        for chunk in chunks(list(stale), READ_PAGE):
             got = self._get(ids=chunk, include=["embeddings"])
             ids = list(got["ids"])
             if ids and got["embeddings"] is not None:
                 table.put(ids, np.asarray(got["embeddings"], dtype=np.float32), [stale[rid] for rid in ids])
-            table.remove([rid for rid in chunk if rid not in set(ids)])  # gone from Chroma meanwhile
+            found = set(ids)
+            table.remove([rid for rid in chunk if rid not in found])  # gone from Chroma meanwhile
         for rid in stale:
             self._table_stale.pop(rid, None)
 
@@ -527,9 +534,7 @@ class VectorIndex:
             version = self.version  # before reading: what is written meanwhile is followed from the change log
             columns = {i.id: _columns(i) for i in self.items()}
             table = VectorTable(int(self.embedder.dim), capacity=len(columns) + 1024)
-            offset = 0
-            while True:
-                got = self._get(include=["embeddings"], limit=VECTOR_PAGE, offset=offset)
+            for got in self._pages(self._get, ["embeddings"]):
                 ids = list(got["ids"])
                 unknown = [rid for rid in ids if rid not in columns]
                 if unknown:  # written after the item list was read, or never logged: its own metadata says
@@ -539,9 +544,6 @@ class VectorIndex:
                 if keep and got["embeddings"] is not None:
                     embs = np.asarray(got["embeddings"], dtype=np.float32)[keep]
                     table.put([ids[n] for n in keep], embs, [columns[ids[n]] for n in keep])
-                if len(ids) < VECTOR_PAGE:
-                    break
-                offset += VECTOR_PAGE
         except Exception:  # an optimisation: searches keep asking Chroma
             logger.warning("could not load the item vectors into memory; searches ask the index", exc_info=True)
             self._table_failed_at = time.monotonic()

@@ -18,10 +18,10 @@ from drafting import index as index_module
 from drafting.errors import ValidationError
 from drafting.index import VectorIndex
 from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
-from drafting.models import SECTIONS, Item, Precedent, Profile, SearchFilters, SearchResult
+from drafting.models import Item, Precedent, Profile, SearchFilters, SearchResult
 from drafting.records import date_int, passage_text
 from drafting.settings import Settings
-from drafting.vectors import filter_mask
+from drafting.vectors import column_arrays, filter_mask
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,7 @@ def _passing(items: dict[str, Item], filters: SearchFilters | None) -> dict[str,
     if filters is None or not items:
         return items
     rows = list(items.values())
-    ok = filter_mask(np.array([SECTIONS.index(i.section) for i in rows], dtype=np.int8),
-                     np.array([date_int(i.date) if i.date else 0 for i in rows], dtype=np.int64),
-                     np.array([bool(i.commentary) for i in rows], dtype=bool), filters)
+    ok = filter_mask(*column_arrays(rows), filters)
     return {i.id: i for i, keep in zip(rows, ok) if keep}
 
 
@@ -165,15 +163,16 @@ class Retriever:
             corpus = tokenize_all(texts, self._tokens)
             bm25, rows = IncrementalLexicalIndex(corpus, hashes=hashes, store=self._main_store), list(items)
         live = bm25.snapshot().live
+        section, date, commentary = column_arrays(rows)
         return _Lexical(
             version=version,
             items=rows,
             bm25=bm25,
             view=bm25.snapshot(),
             pos={it.id: n for n, it in enumerate(rows) if live[n]},
-            section=np.array([SECTIONS.index(i.section) for i in rows], dtype=np.int8),
-            date=np.array([date_int(i.date) if i.date else 0 for i in rows], dtype=np.int64),
-            commentary=np.array([bool(i.commentary) for i in rows], dtype=bool),
+            section=section,
+            date=date,
+            commentary=commentary,
             by_id={i.id: i for i in items},
         )
 
@@ -224,15 +223,16 @@ class Retriever:
         for row, it in zip(rows, new):
             pos[it.id] = row
             by_id[it.id] = it
+        section, date, commentary = column_arrays(new)
         return _Lexical(
             version=version,
             items=lex.items + new,
             bm25=lex.bm25,
             view=view,
             pos=pos,
-            section=np.append(lex.section, np.array([SECTIONS.index(i.section) for i in new], dtype=np.int8)),
-            date=np.append(lex.date, np.array([date_int(i.date) if i.date else 0 for i in new], dtype=np.int64)),
-            commentary=np.append(lex.commentary, np.array([bool(i.commentary) for i in new], dtype=bool)),
+            section=np.append(lex.section, section),
+            date=np.append(lex.date, date),
+            commentary=np.append(lex.commentary, commentary),
             by_id=by_id,
         )
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from drafting.models import SECTIONS, SearchFilters
+from drafting.models import SECTIONS, Item, SearchFilters
 from drafting.records import date_int
 
 
@@ -37,6 +37,13 @@ def filter_mask(section: np.ndarray, date: np.ndarray, commentary: np.ndarray, f
         if filters.date_to:
             ok &= date <= date_int(filters.date_to, end=True)
     return ok
+
+
+def column_arrays(items: list[Item]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Section index, YYYYMMDD (0 = undated) and has-commentary of these items, as filter_mask reads them."""
+    return (np.array([SECTIONS.index(i.section) for i in items], dtype=np.int8),
+            np.array([date_int(i.date) if i.date else 0 for i in items], dtype=np.int64),
+            np.array([bool(i.commentary) for i in items], dtype=bool))
 
 
 @dataclass(frozen=True)
