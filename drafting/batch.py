@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from langchain_core.rate_limiters import InMemoryRateLimiter
 from pydantic import BaseModel, Field
 
 from drafting.assemble import DEFAULT_TITLE, AssembledIssue, assemble, load_closing
@@ -41,38 +42,12 @@ DraftFn = Callable[[DraftRequest], list[Draft]]
 SearchFn = Callable[[str], SearchResult]
 
 
-class RateLimiter:
-    """Token bucket: at most ``rpm`` request starts per minute, ``burst`` at once; thread-safe; 0 = unlimited."""
-
-    def __init__(
-        self,
-        rpm: int,
-        burst: int = 1,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.rate = rpm / 60.0
-        self.burst = max(1, burst)
-        self._tokens = float(self.burst)
-        self._clock, self._sleep = clock, sleep
-        self._last = clock()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Block until a request may start; returns the seconds waited."""
-        if self.rate <= 0:
-            return 0.0
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            # Reserve a token even when the bucket is empty: each caller gets its own slot in the future.
-            self._tokens -= 1
-            wait_s = 0.0 if self._tokens >= 0 else -self._tokens / self.rate
-        if wait_s > 0:
-            self._sleep(wait_s)
-        return wait_s
+def rate_limiter(rpm: int) -> InMemoryRateLimiter | None:
+    """At most ``rpm`` model requests started per minute across the workers (LangChain's limiter); 0 = unlimited."""
+    if rpm <= 0:
+        return None
+    rate = rpm / 60.0
+    return InMemoryRateLimiter(requests_per_second=rate, check_every_n_seconds=min(0.1, 0.5 / rate), max_bucket_size=1)
 
 
 class BatchResult(BaseModel):
@@ -234,7 +209,7 @@ class BatchRunner:
         self.draft_fn = draft_fn
         self.data_dir = Path(data_dir)
         self.concurrency = concurrency
-        self.limiter = RateLimiter(rpm)
+        self.limiter = rate_limiter(rpm)
         self.offline = offline
         self.all_sections = all_sections
         self.store = store
@@ -351,7 +326,7 @@ class BatchRunner:
         result.drafted = True
         self._started.add(entry.key)
         try:
-            if not self.offline:
+            if not self.offline and self.limiter is not None:
                 self.limiter.acquire()
             if self._stop:
                 result.error = self._stop

@@ -103,7 +103,7 @@ class DraftingService:
         """The approved house rules, read at every draft so an approval reaches the next draft at once."""
         if request is not None and not request.use_rules:
             return RuleBook()
-        return load_rules(self.settings.prompts_dir)
+        return load_rules(self.settings.rules_file, legacy=self.settings.legacy_rules_file)
 
     def models(self) -> list[str]:
         """Configured model names the user may pick (empty when only offline)."""

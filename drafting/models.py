@@ -198,7 +198,7 @@ class DraftRequest(BaseModel):
     exclude_ids: list[str] = Field(default_factory=list, description="items not to use as precedents")
     profile: Profile | None = Field(default=None, description="the editor's corrected profile; computed when None")
     profile_fields: list[str] = Field(default_factory=list, description="fields of profile the editor set; empty = all")
-    use_rules: bool = Field(default=True, description="apply the approved house rules (prompts/house_rules.md)")
+    use_rules: bool = Field(default=True, description="apply the approved house rules (house_rules.md beside the corpus)")
 
 
 class DraftEvent(BaseModel):

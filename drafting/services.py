@@ -9,6 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from drafting.corpus import CorpusFiles
+from drafting.corpus.files import seed_corpus
 from drafting.draft import DraftingService
 from drafting.embeddings import make_embedder
 from drafting.index import SyncStats, VectorIndex
@@ -18,7 +19,7 @@ from drafting.locking import CorpusLock
 from drafting.models import Issue, Item, StoredDraft, item_id
 from drafting.retrieve import Retriever
 from drafting.review import ReviewStore, actor_name
-from drafting.settings import Settings
+from drafting.settings import HOME, IN_CHECKOUT, SEED_CORPUS, Settings
 from drafting.store import DraftStore
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,8 @@ def build_services(settings: Settings | None = None) -> Services:
     # Chroma's anonymous telemetry must stay off: the firm's texts never leave the machine.
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not IN_CHECKOUT and settings.corpus_dir == HOME / "corpus":
+        seed_corpus(settings.corpus_dir, SEED_CORPUS)
     embedder = make_embedder(settings.embedding)
     index = VectorIndex(settings, embedder)
     retriever = Retriever(settings, index)

@@ -5,13 +5,23 @@ Nested fields use a double underscore: ``DRAFTING_LLM__BASE_URL``, ``DRAFTING_IN
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run from a source checkout (make run, pip install -e .): corpus/, data/ and prompts/ beside the code, as before.
+# Installed (pip install ., pipx): the prompts and the seed issue ship inside the package as read-only defaults, and
+# the firm's own data (corpus, approved rules, index, drafts) lives in the user's data folder, never in site-packages.
+IN_CHECKOUT = (ROOT / "pyproject.toml").is_file() and (ROOT / "prompts").is_dir()
+PACKAGED = Path(str(files("drafting") / "defaults"))
+HOME = ROOT if IN_CHECKOUT else Path(platformdirs.user_data_dir("drafting", appauthor=False))
+DEFAULT_PROMPTS = ROOT / "prompts" if IN_CHECKOUT else PACKAGED / "prompts"
+SEED_CORPUS = ROOT / "corpus" / "issues" if IN_CHECKOUT else PACKAGED / "corpus"
 
 
 class EmbeddingSettings(BaseModel):
@@ -160,9 +170,18 @@ class Settings(BaseSettings):
         env_prefix="DRAFTING_", env_nested_delimiter="__", env_file=".env", extra="ignore"
     )
 
-    corpus_dir: Path = Field(ROOT / "corpus", description="system of record: originals and parsed JSON")
-    data_dir: Path = Field(ROOT / "data", description="derived state: index folder, SQLite database")
-    prompts_dir: Path = Field(ROOT / "prompts", description="house-style guide and templates")
+    corpus_dir: Path = Field(
+        HOME / "corpus", description="system of record: originals, parsed JSON, approved house rules "
+        "(default: corpus/ of the checkout, else the user's data folder)"
+    )
+    data_dir: Path = Field(
+        HOME / "data", description="derived state: index folder, SQLite database (default: data/ of the checkout, "
+        "else the user's data folder)"
+    )
+    prompts_dir: Path = Field(
+        DEFAULT_PROMPTS, description="house-style guide and templates (default: prompts/ of the checkout, else the "
+        "copy shipped inside the package)"
+    )
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
@@ -180,6 +199,16 @@ class Settings(BaseSettings):
     def index_path(self) -> Path:
         """Folder of the embedded Chroma index."""
         return self.index.path or self.data_dir / "chroma"
+
+    @property
+    def rules_file(self) -> Path:
+        """The approved house rules: the firm's data, kept with the corpus."""
+        return self.corpus_dir / "house_rules.md"
+
+    @property
+    def legacy_rules_file(self) -> Path:
+        """Where approved rules were kept before they moved to the corpus; read until the first new approval."""
+        return self.prompts_dir / "house_rules.md"
 
     @property
     def db_path(self) -> Path:

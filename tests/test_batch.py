@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from drafting.batch import BatchRunner, Checkpoint, RateLimiter
+from drafting.batch import BatchRunner, Checkpoint, rate_limiter
 from drafting.batch_input import BatchInput, read_items, validate_rows
 from drafting.errors import ModelError
 from drafting.models import Draft, DraftRequest, Item
@@ -86,21 +86,27 @@ def checkpoint_lines(folder: Path) -> list[dict]:
     return [json.loads(line) for line in (folder / "checkpoint.jsonl").read_text(encoding="utf-8").splitlines()]
 
 
-def test_rate_limiter_spaces_requests() -> None:
-    now = [100.0]
-    slept: list[float] = []
+def test_rate_limiter_spaces_requests_across_threads() -> None:
+    """600 rpm = one start per 0.1 s whatever the threads: six starts take at least half a second (a lower bound only)."""
+    assert rate_limiter(0) is None
+    limiter = rate_limiter(600)
+    assert limiter is not None
+    starts: list[float] = []
+    lock = threading.Lock()
 
-    def sleep(s: float) -> None:
-        slept.append(s)
+    def start() -> None:
+        limiter.acquire()
+        with lock:
+            starts.append(time.monotonic())
 
-    limiter = RateLimiter(60, clock=lambda: now[0], sleep=sleep)  # one per second
-    waits = [limiter.acquire() for _ in range(4)]
-    assert waits == pytest.approx([0.0, 1.0, 2.0, 3.0])
-    now[0] += 10  # idle time refills at most `burst` tokens
-    assert limiter.acquire() == pytest.approx(0.0)
-    assert limiter.acquire() == pytest.approx(1.0)
-    assert RateLimiter(0).acquire() == 0.0
-    assert slept == pytest.approx([1.0, 2.0, 3.0, 1.0])
+    began = time.monotonic()
+    threads = [threading.Thread(target=start) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert len(starts) == 6
+    assert max(starts) - began >= 0.5, "requests started faster than the configured rate"
 
 
 def test_concurrency_limit_order_and_checkpoint(tmp_path: Path) -> None:

@@ -100,7 +100,7 @@ def test_approving_changes_the_next_offline_draft_and_records_the_rules_version(
 
     proposal = _proposal(services, clause)
     book = services.learning.approve(proposal.id, actor="editor")
-    assert book.version == 1 and load_rules(services.settings.prompts_dir).rules[0].id == proposal.id
+    assert book.version == 1 and load_rules(services.settings.rules_file).rules[0].id == proposal.id
     after = services.drafter.draft(request)[0]
     assert clause not in after.commentary
     assert not re.search(r"[，、；][。！？]|[。！？][，、；]|，，", after.commentary), after.commentary
@@ -112,7 +112,7 @@ def test_approving_changes_the_next_offline_draft_and_records_the_rules_version(
 
     # Undo: the rule leaves the file (a new version), the next draft is as before, and it is not proposed again.
     services.learning.remove(proposal.id)
-    assert load_rules(services.settings.prompts_dir).version == 2
+    assert load_rules(services.settings.rules_file).version == 2
     assert clause in services.drafter.draft(request)[0].commentary
     assert _proposal(services, clause) is None
 
@@ -167,7 +167,7 @@ def test_a_rejected_proposal_never_comes_back(services, history_dir) -> None:
     services.accept(draft_id, title=d.item.title + "（二）", body=d.item.body, commentary=d.commentary.replace(clause, ""))
     again = build_services(services.settings)
     assert _proposal(again, clause) is None
-    assert load_rules(services.settings.prompts_dir).rules == []
+    assert load_rules(services.settings.rules_file).rules == []
     with pytest.raises(ValidationError, match="drafting rules"):
         again.learning.approve(proposal.id)
 
@@ -177,7 +177,7 @@ def test_rule_text_with_template_marks_is_refused_and_the_file_is_untouched(serv
     proposal = _proposal(services, clause)
     with pytest.raises(ValidationError, match="不能包含"):
         services.learning.edit(proposal.id, "删除 {{ 套话 }}")
-    assert load_rules(services.settings.prompts_dir).version == 0
+    assert load_rules(services.settings.rules_file).version == 0
     assert _proposal(services, clause) is not None
 
 
@@ -324,3 +324,20 @@ def test_usage_counts_the_raw_text_to_item_call_too(seeded_services, fake_openai
     prompt_chars = sum(len("\n".join(m["content"] for m in r["messages"])) for r in fake_openai.requests)
     assert draft.usage is not None and draft.usage.prompt_tokens == prompt_chars
     assert draft.usage.cost is None, "no price configured for this model"
+
+
+def test_rules_approved_before_the_move_are_read_from_prompts_until_the_next_approval(tmp_path: Path) -> None:
+    """An upgrade keeps the firm's rules (once in prompts/house_rules.md); the next write goes to the corpus."""
+    from drafting.learning.rules import Rule, save_rules
+
+    settings = _settings(tmp_path)
+    old = Rule(id="r0ld0000", kind="note", text="不写“我们认为”")
+    save_rules(settings.legacy_rules_file, [old], previous=2)
+    assert not settings.rules_file.exists()
+    assert [r.id for r in load_rules(settings.rules_file, legacy=settings.legacy_rules_file).rules] == ["r0ld0000"]
+    services = build_services(settings)
+    assert services.drafter.house_rules().version == 3
+    services.learning.rules.edit("r0ld0000", "不写“我们认为”“本所认为”", [], actor="editor")
+    book = load_rules(settings.rules_file)
+    assert book.version == 4 and book.rules[0].text == "不写“我们认为”“本所认为”"
+    assert load_rules(settings.legacy_rules_file).version == 3, "the old file is left as it was"

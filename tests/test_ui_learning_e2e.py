@@ -52,7 +52,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AppProcess, 
 
     tmp = tmp_path_factory.mktemp("learning_app")
     prompts = tmp / "prompts"
-    shutil.copytree(ROOT / "prompts", prompts)  # approving a rule must not write into the repository
+    shutil.copytree(ROOT / "prompts", prompts)  # a copy, so the test can show approving writes nothing here
     proc = AppProcess(tmp, {"DRAFTING_PROMPTS_DIR": str(prompts)})
     services = build_services(Settings(_env_file=None, corpus_dir=proc.corpus, data_dir=proc.data, prompts_dir=prompts))  # type: ignore[call-arg]
     services.ingest()
@@ -130,7 +130,9 @@ def test_feedback_stats_and_rules_in_the_browser(page: Page, app: tuple[AppProce
     expect(page.locator("#dz-rules-approved")).to_contain_text(clause)
     expect(page.locator("#dz-rules-version")).to_contain_text("第 1 版")
     shot(page, output_dir, "ui_learning_02_rules.png")
-    assert clause in (Path(proc.env["DRAFTING_PROMPTS_DIR"]) / "house_rules.md").read_text(encoding="utf-8")
+    # Approved rules are the firm's data: written beside the corpus, never into the prompts shipped with the code.
+    assert clause in (proc.corpus / "house_rules.md").read_text(encoding="utf-8")
+    assert not (Path(proc.env["DRAFTING_PROMPTS_DIR"]) / "house_rules.md").exists()
 
     tab(page, "起草")
     draft(page, raw_with_clause)

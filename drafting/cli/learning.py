@@ -80,7 +80,7 @@ def _print_rules(learning: Any, as_json: bool) -> None:
     if as_json:
         _print_json(data)
         return
-    typer.echo(f"已批准的规则（prompts/house_rules.md 第 {data['version']} 版）：" + ("" if data["rules"] else "暂无"))
+    typer.echo(f"已批准的规则（house_rules.md 第 {data['version']} 版）：" + ("" if data["rules"] else "暂无"))
     for r in data["rules"]:
         typer.echo(f"  {r['id']}  {r['text']}")
     typer.echo("待定的建议：" + ("" if data["proposals"] else "暂无（同一修改需在至少 "
@@ -112,7 +112,7 @@ def _rules_changed(learning: Any, message: str, as_json: bool) -> None:
 @rules_app.command("approve")
 def rules_approve(rule_id: str, text: Annotated[str | None, typer.Option(help="the rule in your own words")] = None,
                   as_json: JsonOpt = False) -> None:
-    """Approve a proposal: written to prompts/house_rules.md as a new version."""
+    """Approve a proposal: written to house_rules.md beside the corpus as a new version."""
     learning = core._services().learning
     book = learning.approve(rule_id, text=text, actor="cli")
     _rules_changed(learning, f"已批准规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from pathlib import Path
 
 from drafting.corpus.parse import SUFFIXES, parse_file
@@ -278,3 +279,16 @@ def _short(exc: BaseException) -> str:
         return "嵌套层数过深"
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return "；".join(lines[:3])[:400]
+
+
+def seed_corpus(corpus_dir: Path, seed: Path) -> bool:
+    """A first run outside a checkout: start the corpus with the issue shipped in the package (never over a corpus)."""
+    if corpus_dir.exists() or not seed.is_dir():
+        return False
+    issues = corpus_dir / "issues"
+    issues.mkdir(parents=True)
+    for path in sorted(seed.iterdir()):
+        if path.suffix in (".txt", ".json"):
+            shutil.copy2(path, issues / path.name)
+    logger.info("corpus started at %s with the shipped seed issue", corpus_dir)
+    return True

@@ -1,4 +1,4 @@
-"""House rules mined from recurring edits: proposals with evidence, approved into prompts/house_rules.md.
+"""House rules mined from recurring edits: proposals with evidence, approved into house_rules.md beside the corpus.
 
 The rules file is a versioned prompt file. Each rule is one Markdown list line the model reads, followed by a
 jinja comment holding its machine form (kind, phrase, replacement), which the model never sees and the offline
@@ -78,14 +78,19 @@ def rule_id(kind: str, before: str | None, after: str | None) -> str:
 
 # --- the file ---------------------------------------------------------------------------------------------------
 
-def rules_path(prompts_dir: Path) -> Path:
-    """Where the approved rules live."""
-    return Path(prompts_dir) / RULES_FILE
+def rules_path(folder: Path) -> Path:
+    """The rules file in a folder (the corpus folder: approved rules are the firm's data)."""
+    return Path(folder) / RULES_FILE
 
 
-def load_rules(prompts_dir: Path) -> RuleBook:
-    """The approved rules (version 0 and none when the file does not exist)."""
-    path = rules_path(prompts_dir)
+def load_rules(path: Path, *, legacy: Path | None = None) -> RuleBook:
+    """The approved rules in `path` (version 0 and none when there is no file).
+
+    `legacy` is where rules were kept before they moved to the corpus (prompts/house_rules.md): read while `path`
+    does not exist yet, so an upgrade keeps the firm's rules; the next approval writes them to `path`.
+    """
+    if not path.is_file() and legacy is not None and legacy.is_file():
+        path = legacy
     if not path.is_file():
         return RuleBook()
     text = path.read_text(encoding="utf-8")
@@ -120,7 +125,7 @@ def _check_text(text: str) -> str:
     return text
 
 
-def save_rules(prompts_dir: Path, rules: list[Rule], *, previous: int) -> RuleBook:
+def save_rules(path: Path, rules: list[Rule], *, previous: int) -> RuleBook:
     """Write the rules as the next version (atomically: a crash leaves the old file whole)."""
     book = RuleBook(version=previous + 1, rules=rules)
     lines = [
@@ -131,7 +136,6 @@ def save_rules(prompts_dir: Path, rules: list[Rule], *, previous: int) -> RuleBo
     for r in rules:
         data = r.model_dump(include={"id", "kind", "before", "after", "target", "evidence", "count"}, exclude_none=True)
         lines.append(f"- {r.text} {{# {json.dumps(data, ensure_ascii=False)} #}}")
-    path = rules_path(prompts_dir)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".house_rules.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -227,12 +231,13 @@ class RuleService:
     """Propose, approve, edit, reject and remove house rules."""
 
     db: LearningDB
-    prompts_dir: Path
+    path: Path
+    legacy: Path | None = None
     min_support: int = 3
 
     def book(self) -> RuleBook:
         """The approved rules as on disk."""
-        return load_rules(self.prompts_dir)
+        return load_rules(self.path, legacy=self.legacy)
 
     def decided(self) -> dict[str, str]:
         """Rule id → last decision."""
@@ -265,7 +270,7 @@ class RuleService:
         if text is not None:
             rule = rule.model_copy(update={"text": _check_text(text)})
         book = self.book()
-        new = save_rules(self.prompts_dir, [*book.rules, rule], previous=book.version)
+        new = save_rules(self.path, [*book.rules, rule], previous=book.version)
         self._decide(rule, "approved", actor)
         logger.info("house rule %s approved (%s)", rule.id, new.label)
         return new
@@ -283,7 +288,7 @@ class RuleService:
             return self.approve(rule_id_, records, text=text, actor=actor)
         text = _check_text(text)
         rules = [r.model_copy(update={"text": text}) if r.id == rule_id_ else r for r in book.rules]
-        new = save_rules(self.prompts_dir, rules, previous=book.version)
+        new = save_rules(self.path, rules, previous=book.version)
         self._decide(next(r for r in rules if r.id == rule_id_), "approved", actor)
         return new
 
@@ -294,6 +299,6 @@ class RuleService:
         if rule is None:
             ids = "、".join(r.id for r in book.rules) or "（暂无）"
             raise ValidationError(f"没有编号为 {rule_id_} 的已批准规则：现有规则 {ids}。")
-        new = save_rules(self.prompts_dir, [r for r in book.rules if r.id != rule_id_], previous=book.version)
+        new = save_rules(self.path, [r for r in book.rules if r.id != rule_id_], previous=book.version)
         self._decide(rule, "removed", actor)
         return new

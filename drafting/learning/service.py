@@ -17,7 +17,7 @@ class Learning:
         self.settings = settings
         self.store = store
         db = LearningDB(store)
-        self.rules = RuleService(db, settings.prompts_dir, settings.learning.min_support)
+        self.rules = RuleService(db, settings.rules_file, settings.legacy_rules_file, settings.learning.min_support)
         self.feedback = FeedbackStore(db)
 
     def history(self) -> list[EditRecord]:
@@ -33,7 +33,7 @@ class Learning:
         return self.rules.propose(self.history())
 
     def approve(self, rule_id: str, *, text: str | None = None, actor: str | None = None) -> RuleBook:
-        """Approve a proposal into prompts/house_rules.md."""
+        """Approve a proposal into house_rules.md beside the corpus."""
         return self.rules.approve(rule_id, self.history(), text=text, actor=actor)
 
     def reject(self, rule_id: str, *, actor: str | None = None) -> Rule:

@@ -32,7 +32,7 @@ def build(ctx: UIContext) -> None:
     learning = ctx.services.learning
     gr.Markdown(
         "编辑在多篇已采纳草稿中反复做的同一修改，会在这里成为**规则建议**（附依据草稿）。批准后写入 "
-        "`prompts/house_rules.md`（每次修改版本号加一），之后的模型提示词和离线草稿都会遵守；拒绝的建议不再出现；"
+        "与语料库一起保存的规则文件（每次修改版本号加一），之后的模型提示词和离线草稿都会遵守；拒绝的建议不再出现；"
         "已批准的规则可随时撤销。"
     )
     approved_md = gr.Markdown(elem_id="dz-rules-version")
