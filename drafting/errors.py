@@ -9,6 +9,7 @@ DraftingError
  │    └── ConflictError  a save from a stale page: the draft changed elsewhere (carries both texts)
  ├── SourceError     a link, attachment or scan could not be brought in (unreachable, too big, not a page)
  ├── BusyError       every drafting slot stayed taken for as long as the caller waits (the API's 503)
+ ├── ExportError     a publishing format could not be made (LibreOffice missing or failing for the PDF)
  └── StorageError    a file could not be written (disk full, read-only folder); nothing was changed
 
 Every message is written for the person at the keyboard, in Chinese, and says what to do next;
@@ -78,3 +79,7 @@ class StorageError(DraftingError):
 
 class BusyError(DraftingError):
     """Every drafting slot of this server stayed taken for as long as the caller was willing to wait."""
+
+
+class ExportError(DraftingError):
+    """A publishing format could not be written (the PDF needs LibreOffice); the other formats are unaffected."""

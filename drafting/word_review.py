@@ -19,6 +19,7 @@ from drafting.corpus.review_import import ReviewedItem, View, read_reviewed_docx
 from drafting.errors import ConflictError, ValidationError
 from drafting.export.basis import ExportBasis, read_basis
 from drafting.export.docx import xml_safe
+from drafting.export.pdf import export_publishable
 from drafting.models import SECTIONS, Item
 
 if TYPE_CHECKING:
@@ -93,10 +94,11 @@ def export_issue(
     period: str | None = None,
     editors: str | None = None,
     editor: str | None = None,
+    pdf: Path | None = None,
+    wechat: Path | None = None,
 ) -> dict[str, Any]:
-    """Write the issue as DOCX (and Markdown); with ``tracked`` the editor's changes show as Word revisions."""
+    """Write the issue as DOCX (and Markdown, PDF, 公众号 HTML); with ``tracked`` the editor's changes show as Word revisions."""
     from drafting.batch import build_issue
-    from drafting.export import export_docx, export_markdown
     from drafting.export.revisions import TrackedBase
 
     issue = load_issue_for_export(services, issue_id, editor=editor)
@@ -115,13 +117,14 @@ def export_issue(
     basis = {e.key: ExportBasis(version=e.version, title=e.item.title, body=e.item.body,
                                 commentary=e.item.commentary or "", sources=list(e.item.sources))
              for e in issue.entries if e.version is not None}
-    export_docx(assembled, Path(output), bases=bases, anchors={e.item.id: e.key for e in issue.entries}, basis=basis)
-    if md:
-        export_markdown(assembled, Path(md))
+    # The PDF (clean, never tracked) is made first: the Word file then carries its 目录 page numbers.
+    export_publishable(assembled, docx=Path(output), pdf=pdf, md=md, wechat=wechat,
+                       docx_options={"bases": bases, "anchors": {e.item.id: e.key for e in issue.entries}, "basis": basis})
     edited = sum(1 for e in issue.entries if e.machine and any(
         _norm(e.machine[f]) != _norm(getattr(e.item, f)) for f in TEXT_FIELDS))
     return {"issue": issue_id, "heading": assembled.heading, "items": len(issue.entries), "edited": edited,
-            "tracked": tracked, "docx": str(output), "md": str(md) if md else None}
+            "tracked": tracked, "docx": str(output), "md": str(md) if md else None, "pdf": str(pdf) if pdf else None,
+            "wechat": str(wechat) if wechat else None}
 
 
 class FieldChange(BaseModel):

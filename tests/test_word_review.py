@@ -37,6 +37,11 @@ DEAL = "零数科技获国家信息中心"
 def issue(tmp_path: Path):
     """Services with the offline batch of tests/data/batch/items.jsonl drafted as issue "oct", and the editor's work:
     四川 edited (title, body, 短评), 重庆 accepted as drafted."""
+    return oct_issue(tmp_path)
+
+
+def oct_issue(tmp_path: Path):
+    """The `issue` fixture's work, for other test modules."""
     from conftest import make_settings
 
     from drafting.batch import run_batch

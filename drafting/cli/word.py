@@ -17,6 +17,8 @@ def export_cmd(
     issue_id: Annotated[str, typer.Argument(help="the issue in progress (the batch id shown by `drafting batch` / 批量)")],
     output: Annotated[Path, typer.Option("-o", "--output", help="the issue as Word (.docx)")],
     md: Annotated[Path | None, typer.Option("--md", help="also write the issue as Markdown")] = None,
+    pdf: Annotated[Path | None, typer.Option("--pdf", help="also write the issue as PDF, 目录 with page numbers (LibreOffice)")] = None,
+    wechat: Annotated[Path | None, typer.Option("--wechat", help="also write HTML to paste into the WeChat 公众号 editor")] = None,
     tracked: Annotated[bool, typer.Option("--tracked", help="show the editor's changes to the machine draft as Word tracked changes")] = False,
     editor: Annotated[str | None, typer.Option("--editor", help="author of the tracked changes (default: who last edited each item)")] = None,
     title: Annotated[str | None, typer.Option(help="issue title (default: the issue's, else 元宇宙/Web3 月刊)")] = None,
@@ -28,13 +30,13 @@ def export_cmd(
     from drafting.word_review import export_issue
 
     summary = export_issue(core._services(), issue_id, output, md=md, tracked=tracked, title=title, period=period,
-                           editors=editors, editor=editor)
+                           editors=editors, editor=editor, pdf=pdf, wechat=wechat)
     if as_json:
         _print_json(summary)
         return
     kind = "带修订痕迹" if tracked else "清稿"
-    typer.echo(f"{summary['heading']}：{summary['items']} 条（编辑改动 {summary['edited']} 条），已导出{kind} {output}"
-               + (f"、{md}" if md else ""))
+    others = "".join(f"、{p}" for p in (md, pdf, wechat) if p)
+    typer.echo(f"{summary['heading']}：{summary['items']} 条（编辑改动 {summary['edited']} 条），已导出{kind} {output}{others}")
 
 
 @app.command("import-review")

@@ -49,6 +49,7 @@ HEADING_FONT = "黑体"  # SimHei: headings
 LATIN_FONT = "Times New Roman"
 ACCENT = RGBColor(0x1F, 0x4E, 0x3D)  # dark green of the firm's headings
 FIRM = "北京植德律师事务所"
+TOC_PREFIX = "_Toc_dz_"  # bookmarks the 目录's page numbers point at: s<section>, <section>_<item>
 
 _W = nsdecls("w")
 _EXTRA_STYLES = [
@@ -66,12 +67,14 @@ _EXTRA_STYLES = [
     (
         f'<w:style {_W} w:type="paragraph" w:styleId="TOC1"><w:name w:val="toc 1"/><w:basedOn w:val="Normal"/>'
         '<w:next w:val="Normal"/><w:uiPriority w:val="39"/><w:pPr><w:spacing w:before="120" w:after="60"/>'
+        '<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="8500"/></w:tabs>'
         '<w:ind w:firstLine="0"/></w:pPr><w:rPr><w:rFonts w:ascii="Times New Roman" w:hAnsi="Times New Roman" '
         'w:eastAsia="黑体"/><w:b/><w:color w:val="1F4E3D"/><w:sz w:val="24"/></w:rPr></w:style>'
     ),
     (
         f'<w:style {_W} w:type="paragraph" w:styleId="TOC2"><w:name w:val="toc 2"/><w:basedOn w:val="Normal"/>'
-        '<w:next w:val="Normal"/><w:uiPriority w:val="39"/><w:pPr><w:spacing w:before="0" w:after="40"/>'
+        '<w:next w:val="Normal"/><w:uiPriority w:val="39"/><w:pPr>'
+        '<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="8500"/></w:tabs><w:spacing w:before="0" w:after="40"/>'
         '<w:ind w:left="420" w:firstLine="0"/><w:jc w:val="left"/></w:pPr></w:style>'
     ),
 ]
@@ -224,6 +227,17 @@ def xml_safe(value: Any) -> Any:
 ANCHOR_PREFIX = "dz_draft_"  # bookmark name = prefix + the item's key; Word and LibreOffice keep bookmarks
 
 
+def _toc_line(paragraph: Paragraph, bookmark: str, pages: Mapping[str, int]) -> None:
+    """A 目录 line: the title, a dot leader and a PAGEREF field to the heading's bookmark (cached page when known)."""
+    paragraph.add_run("\t")
+    cached = str(pages.get(bookmark, ""))
+    for xml in (
+        '<w:fldChar w:fldCharType="begin"/>', f'<w:instrText xml:space="preserve"> PAGEREF {bookmark} \\h </w:instrText>',
+        '<w:fldChar w:fldCharType="separate"/>', f'<w:t>{cached}</w:t>', '<w:fldChar w:fldCharType="end"/>',
+    ):
+        paragraph._p.append(parse_xml(f"<w:r {_W}>{xml}</w:r>"))
+
+
 def _anchor(paragraph: Paragraph, name: str, ids: RevisionIds) -> None:
     """A point bookmark at the start of the item's title: the stable id the review import matches on."""
     bid = str(ids.next())
@@ -283,9 +297,11 @@ def _item(doc: DocxDocument, notes: XmlPart, a: AssembledItem, base: TrackedBase
 
 
 def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None = None,
-               anchors: Mapping[str, str] | None = None, basis: Mapping[str, ExportBasis] | None = None) -> DocxDocument:
+               anchors: Mapping[str, str] | None = None, basis: Mapping[str, ExportBasis] | None = None,
+               toc_pages: Mapping[str, int] | None = None) -> DocxDocument:
     """The issue as a python-docx Document (not yet saved).
 
+    ``toc_pages`` maps the 目录's bookmarks to page numbers known from a rendering (see export/pdf.py).
     ``anchors`` maps item ids to the key embedded as a bookmark at each title (for importing the reviewed file);
     ``bases`` maps item ids to the machine draft: the editor's changes then show as Word tracked changes;
     ``basis`` maps those keys to what each item was exported from (kept in the file, see export/basis.py).
@@ -313,19 +329,23 @@ def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None
     toc = doc.add_paragraph(TOC_HEADING, style=toc_style)
     toc.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     toc.paragraph_format.first_line_indent = Pt(0)
-    for section in issue.sections:
-        doc.add_paragraph(section.name, style=doc.styles["toc 1"])
-        for a in section.items:
-            doc.add_paragraph(a.item.title, style=doc.styles["toc 2"])
+    pages = toc_pages or {}
+    for i, section in enumerate(issue.sections):
+        _toc_line(doc.add_paragraph(section.name, style=doc.styles["toc 1"]), f"{TOC_PREFIX}s{i}", pages)
+        for j, a in enumerate(section.items):
+            _toc_line(doc.add_paragraph(a.item.title, style=doc.styles["toc 2"]), f"{TOC_PREFIX}{i}_{j}", pages)
     doc.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
 
     ids = RevisionIds(doc.element)
-    for section in issue.sections:
-        doc.add_heading(section.name, level=1)
-        for a in section.items:
+    for i, section in enumerate(issue.sections):
+        _anchor(doc.add_heading(section.name, level=1), f"{TOC_PREFIX}s{i}", ids)
+        for j, a in enumerate(section.items):
             title = _item(doc, notes, a, bases.get(a.item.id), ids)
+            _anchor(title, f"{TOC_PREFIX}{i}_{j}", ids)
             if anchors and a.item.id in anchors:
                 _anchor(title, ANCHOR_PREFIX + anchors[a.item.id], ids)
+    # Word fills the 目录's page numbers when the file opens (LibreOffice computes them while laying out the PDF).
+    doc.settings.element.append(parse_xml(f'<w:updateFields {_W} w:val="true"/>'))
     if bases:
         turn_on_tracking(doc.settings.element)
     if basis:
@@ -346,10 +366,11 @@ def build_docx(issue: AssembledIssue, *, bases: Mapping[str, TrackedBase] | None
 
 
 def export_docx(issue: AssembledIssue, path: Path, *, bases: Mapping[str, TrackedBase] | None = None,
-                anchors: Mapping[str, str] | None = None, basis: Mapping[str, ExportBasis] | None = None) -> Path:
+                anchors: Mapping[str, str] | None = None, basis: Mapping[str, ExportBasis] | None = None,
+                toc_pages: Mapping[str, int] | None = None) -> Path:
     """Write the issue as a Word document (atomic write); returns the path. See build_docx for the options."""
     buffer = io.BytesIO()
-    build_docx(issue, bases=bases, anchors=anchors, basis=basis).save(buffer)
+    build_docx(issue, bases=bases, anchors=anchors, basis=basis, toc_pages=toc_pages).save(buffer)
     atomic_write(Path(path), buffer.getvalue())
     logger.info("wrote %s", path)
     return Path(path)

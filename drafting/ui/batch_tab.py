@@ -16,6 +16,8 @@ from drafting.batch import BatchReport, publish_issue, run_batch
 from drafting.batch_input import SUFFIXES, prepare_sources, read_items
 from drafting.errors import ConflictError, ValidationError
 from drafting.export import export_docx, export_markdown
+from drafting.export.pdf import export_pdf, has_libreoffice
+from drafting.export.wechat import export_wechat
 from drafting.review import IssueInProgress, actor_name, export_name
 from drafting.services import Services
 from drafting.ui import format as fmt
@@ -118,6 +120,8 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     with gr.Row():
         docx_btn = gr.Button("导出 Word", elem_id="dz-batch-docx")
         md_btn = gr.Button("导出 Markdown", elem_id="dz-batch-md")
+        pdf_btn = gr.Button("导出 PDF", elem_id="dz-batch-pdf")
+        wechat_btn = gr.Button("导出公众号 HTML", elem_id="dz-batch-wechat")
         acceptors = gr.Checkbox(False, label="导出时列出每条的采纳人", elem_id="dz-batch-acceptors")
         publish_btn = gr.Button("定稿并发布到语料库", variant="stop", elem_id="dz-batch-publish")
         confirm_btn = gr.Button("仍然发布（含未审核条目）", variant="stop", visible=False, elem_id="dz-batch-publish-confirm")
@@ -296,9 +300,15 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
             if not issue.items:
                 raise ValidationError("还没有可导出的条目：请先运行批量起草")
             assembled = issue.assemble(settings.prompts_dir, with_acceptors=bool(with_names))
-            path = settings.data_dir / "batches" / issue.id / f"{export_name(issue)}.{kind}"
+            name = f"{export_name(issue)}_公众号.html" if kind == "wechat" else f"{export_name(issue)}.{kind}"
+            path = settings.data_dir / "batches" / issue.id / name
             path.parent.mkdir(parents=True, exist_ok=True)
-            (export_docx if kind == "docx" else export_markdown)(assembled, path)
+            if kind == "docx":
+                # The Word 目录's page numbers come from a LibreOffice layout where it is installed; else Word fills them.
+                pages = export_pdf(assembled, path.with_suffix(".pdf")) if has_libreoffice() else None
+                export_docx(assembled, path, toc_pages=pages)
+            else:
+                {"md": export_markdown, "pdf": export_pdf, "wechat": export_wechat}[kind](assembled, path)
             return str(path)
         return export
 
@@ -348,6 +358,8 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
           status, show_progress="hidden", concurrency_limit=None)
     docx_btn.click(exporter("docx"), [*meta, acceptors], download)
     md_btn.click(exporter("md"), [*meta, acceptors], download)
+    pdf_btn.click(exporter("pdf"), [*meta, acceptors], download)
+    wechat_btn.click(exporter("wechat"), [*meta, acceptors], download)
     publish_btn.click(publish, meta, [report, confirm_btn, table])
     confirm_btn.click(publish_anyway, meta, [report, confirm_btn, table])
     if demo is not None:
