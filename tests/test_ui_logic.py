@@ -38,11 +38,11 @@ def test_duplicate_warning() -> None:
     assert fmt.duplicates_html([]) == ""
 
 
-def test_diff_is_character_level_and_escaped() -> None:
+def test_diff_is_by_word_and_escaped() -> None:
     html = fmt.diff_html("规模达到500亿元。", "规模达到<b>800</b>亿元。")
-    assert "<del>5</del>" in html
-    assert "<ins>&lt;b&gt;8</ins>" in html
-    assert "&lt;/b&gt;" in html and "<b>" not in html
+    assert "<del>500</del>" in html, "a number changes whole, never digit by digit"
+    assert "<ins>&lt;b&gt;800&lt;/b&gt;</ins>" in html
+    assert "<b>" not in html
     assert fmt.diff_html("同样", "同样") == "同样"
     assert fmt.diff_html("", "新增") == "<ins>新增</ins>"
     assert fmt.diff_html("删掉", "") == "<del>删掉</del>"

@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from drafting import textdiff
+
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -121,31 +123,12 @@ def _pieces(p: Any) -> tuple[list[_Text], dict[int, list[Any]], Any | None]:
 
 
 def edit_opcodes(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
-    """Character diff, with one-character islands of sameness folded into the edits around them.
+    """The revisions Word shows: sentence-aligned, word-level changes (drafting/textdiff.py), never a character mosaic.
 
-    Chinese shares many single characters between unrelated phrases; a revision like 删“的”留“的”插“的” is
-    noise to a reviewer, so an equal run of one character between two edits becomes part of the edit.
+    A reworded phrase becomes one deletion and one insertion; a sentence reworded through and through is replaced
+    whole; a shared 的 or comma between two changes is folded into them.
     """
-    ops = difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes()
-    merged: list[list[Any]] = []
-    for n, (tag, i1, i2, j1, j2) in enumerate(ops):
-        island = tag == "equal" and 0 < n < len(ops) - 1 and i2 - i1 == 1
-        if island or tag != "equal":
-            if merged and merged[-1][0] != "equal":
-                merged[-1][0] = "replace"
-                merged[-1][2], merged[-1][4] = i2, j2
-                continue
-            merged.append(["replace" if island else tag, i1, i2, j1, j2])
-        else:
-            merged.append([tag, i1, i2, j1, j2])
-    out = []
-    for tag, i1, i2, j1, j2 in merged:
-        if tag == "replace" and i1 == i2:
-            tag = "insert"
-        elif tag == "replace" and j1 == j2:
-            tag = "delete"
-        out.append((tag, i1, i2, j1, j2))
-    return out
+    return list(textdiff.opcodes(before, after))
 
 
 def track_paragraph(p: Any, after: str, rev: Revision, ids: RevisionIds) -> int:

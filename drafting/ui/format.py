@@ -5,12 +5,12 @@ No gradio import, so these helpers are unit-tested without a browser.
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
+from drafting import textdiff
 from drafting.errors import ValidationError
 from drafting.models import SECTIONS, Draft, DraftRequest, Finding, Issue, Item, Precedent, SearchFilters, StoredDraft
 from drafting.profile import KINDS, STANCES, Profile
@@ -224,13 +224,12 @@ def findings_html(findings: Sequence[Finding]) -> str:
 
 
 def diff_html(before: str, after: str, opcodes: Callable[[str, str], Sequence[tuple[str, int, int, int, int]]] | None = None) -> str:
-    """Character-level diff: deletions struck through, insertions underlined; all text escaped.
+    """Word- and sentence-level diff (drafting/textdiff.py): deletions struck through, insertions underlined; escaped.
 
-    ``opcodes`` replaces difflib's (e.g. the Word export's edit spans, so a report shows what Word shows).
+    ``opcodes`` replaces the default (e.g. the Word export's edit spans, so a report shows what Word shows).
     """
     out: list[str] = []
-    ops = opcodes(before or "", after or "") if opcodes else difflib.SequenceMatcher(
-        None, before or "", after or "", autojunk=False).get_opcodes()
+    ops = (opcodes or textdiff.opcodes)(before or "", after or "")
     for op, a0, a1, b0, b1 in ops:
         if op == "equal":
             out.append(esc(before[a0:a1]))
