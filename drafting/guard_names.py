@@ -1,0 +1,104 @@
+"""Names for the fact check: official short forms, organisations and places named without a suffix, persons after a title.
+
+jieba's tags alone miss most of these (华为 is tagged a person, 苹果 a noun, 亦庄 nothing useful), so known short
+names come from drafting/data/names.tsv and equivalent forms of a body from drafting/data/short_forms.tsv.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+# Titles after which the next two or three characters are a person's name (市长殷勇, 董事长姜滨).
+_TITLES = ("副市长", "市长", "副省长", "省长", "副区长", "区长", "副局长", "局长", "副部长", "部长", "厅长", "副主任", "主任",
+           "书记", "联合创始人", "创始人", "董事长", "副总裁", "总裁", "总经理", "首席执行官", "常务董事", "董事", "CEO", "负责人",
+           "院长", "司长", "处长", "行长", "主席", "秘书长", "会长", "理事长", "合伙人")
+_TITLE_NAME = re.compile(
+    rf"(?:{'|'.join(sorted(_TITLES, key=len, reverse=True))})\s*([\u4e00-\u9fff]{{2,3}}?)"
+    r"(?=表示|称|指出|认为|介绍|说|宣布|发布|推出|一同|一行|牵头|带队|到|赴|在|出席|主持|调研|走访|强调|透露|等|、|，|,|。|与|和)"
+)
+# Words after a title that are not a name (局长表示, 董事长在会上).
+_NOT_NAMES = frozenset(["表示", "指出", "认为", "介绍", "一行", "带队", "出席", "主持", "调研", "走访", "强调", "等人"])
+# Capitalised Latin words that are terms, not names (a 短评 may use them freely).
+_LATIN_TERMS = frozenset(
+    w.lower() for w in ["AI", "AR", "VR", "XR", "MR", "NFT", "DAO", "Web3", "IP", "App", "APP", "API", "GPU", "CPU", "AIGC", "IoT",
+                        "5G", "6G", "GDP", "ESG", "IPO", "CEO", "A", "B", "C", "D", "PE", "VC", "DeFi", "RWA", "USDT", "Token",
+                        "STO", "ICO", "VASP", "OTC", "KYC", "AML", "SaaS", "B2B", "B2C", "ID", "LLM", "GPT", "ChatGPT"]
+)
+_LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:[A-Z][A-Za-z0-9]*)*(?![A-Za-z0-9])")
+
+
+def _rows(name: str) -> list[list[str]]:
+    rows = []
+    for line in (_DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append([c.strip() for c in line.split("\t") if c.strip()])
+    return rows
+
+
+@cache
+def short_form_groups() -> tuple[tuple[str, ...], ...]:
+    """Each body's forms, full form first (国家发展改革委, 国家发改委, …)."""
+    return tuple(tuple(r) for r in _rows("short_forms.tsv"))
+
+
+@cache
+def known_names() -> dict[str, str]:
+    """Organisations and places named without a suffix: name → 'org' | 'place'."""
+    return {r[0]: r[1] for r in _rows("names.tsv") if len(r) >= 2}
+
+
+@cache
+def _known_names_pattern() -> re.Pattern[str]:
+    names = sorted(known_names(), key=len, reverse=True)
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
+def expand_short_forms(text: str) -> list[str]:
+    """text, plus text with each body written in each of its other forms: what the source may be quoted as."""
+    variants = [text]
+    for forms in short_form_groups():
+        present = [f for f in forms if f in text]
+        if not present:
+            continue
+        for have in present:
+            for other in forms:
+                if other != have:
+                    variants.append(text.replace(have, other))
+    return variants
+
+
+def known_name_mentions(folded: str) -> list[tuple[int, int, str, str]]:
+    """Known short names (华为, 红杉中国, 亦庄) in folded text: (start, end, name, kind)."""
+    found = []
+    for m in _known_names_pattern().finditer(folded):
+        kind = known_names()[m.group(0)]
+        # 歌尔集团 is not 歌尔股份: an org is checked with the company word after it
+        start, end = org_before_suffix(folded, m.start(), m.end()) if kind == "org" else (m.start(), m.end())
+        found.append((start, end, folded[start:end], kind))
+    return found
+
+
+def persons_after_titles(folded: str) -> list[tuple[int, int, str]]:
+    """Names right after a title (市长殷勇, 董事长姜滨): (start, end, name)."""
+    found = []
+    for m in _TITLE_NAME.finditer(folded):
+        name = m.group(1)
+        if name in _NOT_NAMES or name[:2] in _NOT_NAMES:
+            continue
+        found.append((m.start(1), m.end(1), name))
+    return found
+
+
+def latin_names(folded: str) -> list[tuple[int, int, str]]:
+    """Capitalised Latin words that are names, not terms (Meta, OPPO, IDG)."""
+    return [(m.start(), m.end(), m.group(0)) for m in _LATIN_NAME.finditer(folded) if m.group(0).lower() not in _LATIN_TERMS]
+
+
+def org_before_suffix(folded: str, start: int, end: int) -> tuple[int, int]:
+    """A Latin or known name followed by 资本/集团/中国 (IDG资本, 经纬中国) read as one name."""
+    m = re.match(r"(资本|集团|中国|科技|创投|股份|控股|基金)", folded[end:])
+    return (start, end + m.end()) if m else (start, end)
