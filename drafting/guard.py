@@ -245,9 +245,10 @@ def _entities(folded: str) -> list[tuple[int, int, str, str]]:
             for k in range(j, i + 1):
                 used[k] = True
             found.append((tokens[j][0], end, text, kind))
-        elif flag == "ns" and (len(word) >= 3 or word in known_names()):  # jieba tags 入口, 普及, 维度 ns
+        elif flag == "ns" and len(word) >= 2:
             used[i] = True
-            found.append((start, end, word, "place"))
+            if len(word) >= 3 or word in known_names():  # jieba also tags 入口, 普及, 维度 ns
+                found.append((start, end, word, "place"))
         elif word in _COMPANY_TAILS and i > 0 and not used[i - 1] and tokens[i - 1][3] in _MERGE_FLAGS | {"nr", "nrt", "nz", "eng"} \
                 and len(tokens[i - 1][2]) >= 2 and tokens[i - 1][2] not in _GENERIC_HEADS:
             used[i - 1] = used[i] = True
