@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from drafting.guard_documents import fragments, wrong_documents
-from drafting.guard_names import expand_short_forms, known_name_mentions, known_names, latin_names, org_before_suffix, persons_after_titles
+from drafting.guard_names import (
+    association_names,
+    expand_short_forms,
+    known_name_mentions,
+    known_names,
+    latin_names,
+    org_before_suffix,
+    persons_after_titles,
+)
 from drafting.guard_numbers import Counted, date_parts, enumeration_counts, is_known, unit_after
 from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
@@ -271,6 +279,7 @@ def _named_without_suffix(folded: str) -> list[tuple[int, int, str, str]]:
         s, e = org_before_suffix(folded, start, end)
         found.append((s, e, folded[s:e], "org"))
     found += [(s, e, name, "person") for s, e, name in persons_after_titles(folded)]
+    found += [(s, e, name, "org") for s, e, name in association_names(folded)]
     return found
 
 

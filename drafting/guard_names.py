@@ -93,6 +93,15 @@ def persons_after_titles(folded: str) -> list[tuple[int, int, str]]:
     return found
 
 
+# jieba reads 支付/清算 as verbs, so a national association's name never reaches the suffix rule in guard.py.
+_ASSOCIATION = re.compile(r"(?:中国|全国|国际|亚洲|世界)[\u4e00-\u9fff]{2,10}?(?:联合会|研究会|基金会|协会|学会|商会|联盟)")
+
+
+def association_names(folded: str) -> list[tuple[int, int, str]]:
+    """Associations named in full (中国支付清算协会): (start, end, name)."""
+    return [(m.start(), m.end(), m.group(0)) for m in _ASSOCIATION.finditer(folded)]
+
+
 def latin_names(folded: str) -> list[tuple[int, int, str]]:
     """Capitalised Latin words that are names, not terms (Meta, OPPO, IDG)."""
     return [(m.start(), m.end(), m.group(0)) for m in _LATIN_NAME.finditer(folded) if m.group(0).lower() not in _LATIN_TERMS]
