@@ -164,3 +164,13 @@ def test_eval_guard_command_json(files: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["clean"] >= 30 and {k["kind"] for k in data["kinds"]} >= {"org", "number", "fragment"}
+
+
+def test_the_page_highlights_the_new_kinds_with_chinese_labels() -> None:
+    from drafting.ui import format as fmt
+
+    text = "主管部门印发的《规划》按照“2522”整体框架布局。根据《规划》，均须建立工作机制。"
+    segments = fmt.highlight_segments(text, check(text, PLAN, GuardSettings()))
+    assert ("主管部门", "文件或机关不符") in segments and ("均须", "残句") in segments
+    assert "".join(s for s, _ in segments) == text
+    assert {"残句", "文件或机关不符"} <= set(fmt.FINDING_COLORS)
