@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from drafting.guard_documents import fragments, wrong_documents
 from drafting.guard_names import (
     association_names,
+    context_names,
     expand_short_forms,
     known_name_mentions,
     known_names,
@@ -280,6 +281,7 @@ def _named_without_suffix(folded: str) -> list[tuple[int, int, str, str]]:
         found.append((s, e, folded[s:e], "org"))
     found += [(s, e, name, "person") for s, e, name in persons_after_titles(folded)]
     found += [(s, e, name, "org") for s, e, name in association_names(folded)]
+    found += [(s, e, name, "org") for s, e, name in context_names(folded)]
     return found
 
 

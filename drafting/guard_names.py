@@ -102,6 +102,38 @@ def association_names(folded: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in _ASSOCIATION.finditer(folded)]
 
 
+# Contexts that only a name fills: an investor before 领投/跟投, a list of companies before 等…企业/厂商.
+_INVESTOR = re.compile(r"联合领投|领投|跟投|参投")
+_BEFORE_INVESTOR = re.compile(r"[，,。；;、\s由与和及的]|获得|得到|获|完成|宣布|老股东|股东")
+_LISTED = re.compile(
+    r"((?:[^，,。；;、\s]{1,10}、)+[^，,。；;、\s]{1,10}?)等(?:[\d一二三四五六七八九十余多几]+家)?[\u4e00-\u9fff]{0,4}?"
+    r"(?:企业|厂商|公司|机构|平台|品牌|厂家|投资方|基金)"
+)
+_LEAD_WORDS = re.compile(r"^(?:.*?(?:联合|携手|包括|例如|比如|继|与|和|同|由|如|对|向|走访|投资|收购|推出))")
+
+
+def context_names(folded: str) -> list[tuple[int, int, str]]:
+    """Names known to be names by where they stand (X领投; A、B等企业), whatever jieba tags them."""
+    found = []
+    for m in _INVESTOR.finditer(folded):
+        before = folded[max(0, m.start() - 12):m.start()]
+        name = _BEFORE_INVESTOR.split(before)[-1]
+        if 2 <= len(name) <= 8:
+            found.append((m.start() - len(name), m.start(), name))
+    for m in _LISTED.finditer(folded):
+        pos = m.start(1)
+        for n, part in enumerate(m.group(1).split("、")):
+            start = pos
+            if n == 0:  # the first item carries the clause's verb: 联合荣耀 → 荣耀
+                lead = _LEAD_WORDS.match(part)
+                if lead:
+                    part, start = part[lead.end():], start + lead.end()
+            if len(part) >= 2:
+                found.append((start, start + len(part), part))
+            pos += len(m.group(1).split("、")[n]) + 1
+    return found
+
+
 def latin_names(folded: str) -> list[tuple[int, int, str]]:
     """Capitalised Latin words that are names, not terms (Meta, OPPO, IDG)."""
     return [(m.start(), m.end(), m.group(0)) for m in _LATIN_NAME.finditer(folded) if m.group(0).lower() not in _LATIN_TERMS]
