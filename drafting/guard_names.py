@@ -106,9 +106,15 @@ def association_names(folded: str) -> list[tuple[int, int, str]]:
 _INVESTOR = re.compile(r"联合领投|领投|跟投|参投")
 _BEFORE_INVESTOR = re.compile(r"[，,。；;、\s由与和及的]|获得|得到|获|完成|宣布|老股东|股东")
 _LISTED = re.compile(
-    r"((?:[^，,。；;、\s]{1,10}、)+[^，,。；;、\s]{1,10}?)等(?:[\d一二三四五六七八九十余多几]+家)?[\u4e00-\u9fff]{0,4}?"
+    r"((?:[^，,。；;、\s]{1,10}、)+[^，,。；;、\s]{1,10}?)等(?:[\d一二三四五六七八九十余多几]+家)?"
+    # a few words may qualify the noun (终端厂商, 支付机构), but not a new clause (等方面为企业…)
+    r"(?:(?!方面|领域|环节|为|对|向|在|给|与|和|的)[\u4e00-\u9fffA-Z]){0,4}?"
     r"(?:企业|厂商|公司|机构|平台|品牌|厂家|投资方|基金)"
 )
+# List items that are sectors, not companies (区块链、人工智能等企业): skipped, the list names no one.
+_SECTOR = re.compile(r"链|智能|数字|藏品|宇宙|互联网|数据|计算|文旅|旅游|教育|医疗|游戏|电商|银行|券商|保险|金融|制造|能源|芯片|半导体|"
+                     r"机器人|无人机|直播|视频|产业|技术|服务|平台|应用|场景|硬件|软件|终端|设备|内容|消费|零售|汽车|通信|网络|科研|"
+                     r"高校|院所|中小|初创|头部|龙头|国有|民营|外资|上市")
 _LEAD_WORDS = re.compile(r"^(?:.*?(?:联合|携手|包括|例如|比如|继|与|和|同|由|如|对|向|走访|投资|收购|推出))")
 
 
@@ -128,7 +134,7 @@ def context_names(folded: str) -> list[tuple[int, int, str]]:
                 lead = _LEAD_WORDS.match(part)
                 if lead:
                     part, start = part[lead.end():], start + lead.end()
-            if len(part) >= 2:
+            if len(part) >= 2 and not _SECTOR.search(part):
                 found.append((start, start + len(part), part))
             pos += len(m.group(1).split("、")[n]) + 1
     return found
