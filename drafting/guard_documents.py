@@ -20,7 +20,9 @@ _TYPE_WORDS = "白皮书|蓝皮书|报告|倡议|行动计划|行动方案|实�
 _TYPE_REF = re.compile(rf"(?:该|此|这一|本)({_TYPE_WORDS})|《({_TYPE_WORDS})》")
 _BY = re.compile(rf"由([^，,。；;由《》]{{2,40}}?){_ISSUE_VERB}")
 _PRESENTS = re.compile(r"^(?:提出|明确|要求|规定|指出|强调|显示|自|以|对|将|为)")
-_CITES = re.compile(rf"(?:{_ISSUE_VERB}|依据|根据|按照)的?$")
+_ISSUED = re.compile(rf"{_ISSUE_VERB}的?$")
+# 根据《…》 opening a sentence frames the sentence as that document's rule; mid-sentence (须根据《条例》申领牌照) it cites.
+_OPENS_WITH = re.compile(r"(?:^|[。！？!?\n])\s*(?:根据|依据|按照)$")
 _LEAD = re.compile(r"^(?:此次|近日|日前|该|由)+")
 
 
@@ -68,7 +70,8 @@ def wrong_documents(folded: str, title: str, body: str, short_names: set[str]) -
         name = _squash(m.group(1))
         before = folded[max(0, m.start() - 6):m.start()]
         if own and _cited(name, cited) and not _is_own(name, own, short_names):
-            if _CITES.search(before) or _PRESENTS.match(folded[m.end():]):
+            opening = _OPENS_WITH.search(folded[max(0, m.start() - 4):m.start()]) is not None
+            if opening or _ISSUED.search(before) or _PRESENTS.match(folded[m.end():]):
                 found.append(DocumentProblem((m.start(), m.end()), f"《{m.group(1)}》是条目引用的文件，不是本条目所评的文件"
                                              f"《{own[0]}》：请改为所评文件的名称或简称"))
             continue

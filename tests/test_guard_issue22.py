@@ -97,6 +97,7 @@ def test_each_example_of_the_issue_is_found(text: str, item: Item, kind: str, ex
     ("该措施由成都市新经济办印发，以高新区为产业园区载体。", CHENGDU),
     ("三家协会联合发布的《倡议》以行业自律方式遏制NFT金融化证券化倾向，该倡议虽非部门规章，但值得重视。", ASSOCIATIONS),
     ("香港证监会的《指引》自2023年6月1日起施行，中心化平台均须申领牌照。", HK),
+    ("该指引明确，中心化平台须根据《打击洗钱及恐怖分子资金筹集条例》向证监会申领牌照。", HK),  # cited, not presented as own
     ("东城区的《行动计划》提出到2026年集聚元宇宙相关企业50家以上、建设5个示范应用场景。", DONGCHENG),
 ])
 def test_official_short_forms_raise_no_finding(text: str, item: Item) -> None:
