@@ -9,16 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from drafting.guard_documents import fragments, wrong_documents
-from drafting.guard_names import (
-    association_names,
-    context_names,
-    expand_short_forms,
-    known_name_mentions,
-    known_names,
-    latin_names,
-    org_before_suffix,
-    persons_after_titles,
-)
+from drafting.guard_names import expand_short_forms, known_names, named_without_suffix
 from drafting.guard_numbers import Counted, date_parts, enumeration_counts, is_known, unit_after
 from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
@@ -273,18 +264,6 @@ def _entities(folded: str) -> list[tuple[int, int, str, str]]:
     return [f for f in found if f[2] not in _GENERIC_PLACES]
 
 
-def _named_without_suffix(folded: str) -> list[tuple[int, int, str, str]]:
-    """Known short names (华为, 亦庄), capitalised Latin names (OPPO, IDG资本) and persons after a title (市长殷勇)."""
-    found = known_name_mentions(folded)
-    for start, end, _ in latin_names(folded):
-        s, e = org_before_suffix(folded, start, end)
-        found.append((s, e, folded[s:e], "org"))
-    found += [(s, e, name, "person") for s, e, name in persons_after_titles(folded)]
-    found += [(s, e, name, "org") for s, e, name in association_names(folded)]
-    found += [(s, e, name, "org") for s, e, name in context_names(folded)]
-    return found
-
-
 def _entity_known(text: str, facts: _Facts) -> bool:
     if text in facts.text:
         return True
@@ -321,7 +300,7 @@ def check_facts(text: str, source: Item, *, source_text: str | None = None, fiel
             continue
         label = {"place": "地名", "person": "人名"}.get(kind, "机构")
         add(kind, start, end, f"{label}“{name}”未见于来源条目，请核对或删除")
-    for start, end, name, kind in _named_without_suffix(folded):
+    for start, end, name, kind in named_without_suffix(folded):
         if any(f.span and f.span[0] < where[end - 1] + 1 and where[start] < f.span[1] for f in findings):
             continue  # already flagged as a whole (歌尔集团 by its suffix)
         if not _entity_known(name, facts) and name.lower() not in facts.text.lower():

@@ -149,3 +149,16 @@ def org_before_suffix(folded: str, start: int, end: int) -> tuple[int, int]:
     """A Latin or known name followed by 资本/集团/中国 (IDG资本, 经纬中国) read as one name."""
     m = re.match(r"(资本|集团|中国|科技|创投|股份|控股|基金)", folded[end:])
     return (start, end + m.end()) if m else (start, end)
+
+
+def named_without_suffix(folded: str) -> list[tuple[int, int, str, str]]:
+    """Known short names (华为, 亦庄), Latin names (OPPO, IDG资本), associations in full, names by context (X领投) and
+    persons after a title (市长殷勇): (start, end, name, 'org' | 'place' | 'person')."""
+    found = known_name_mentions(folded)
+    for start, end, _ in latin_names(folded):
+        s, e = org_before_suffix(folded, start, end)
+        found.append((s, e, folded[s:e], "org"))
+    found += [(s, e, name, "person") for s, e, name in persons_after_titles(folded)]
+    found += [(s, e, name, "org") for s, e, name in association_names(folded)]
+    found += [(s, e, name, "org") for s, e, name in context_names(folded)]
+    return found
