@@ -20,15 +20,36 @@ _TITLE_NAME = re.compile(
     rf"(?:{'|'.join(sorted(_TITLES, key=len, reverse=True))})\s*([\u4e00-\u9fff]{{2,3}}?)"
     r"(?=表示|称|指出|认为|介绍|说|宣布|发布|推出|一同|一行|牵头|带队|到|赴|在|出席|主持|调研|走访|强调|透露|等|、|，|,|。|与|和)"
 )
+# Common surnames (single and compound): after a title, only a name that starts with one is read as a person, so
+# "董事长在会上表示" names no one.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪"
+             "范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜"
+             "倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲"
+             "房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商"
+             "刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+_COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "尉迟", "公孙", "长孙", "宇文", "司徒", "夏侯")
+# Surnames that also open a clause after a title (于会上, 在此, 和…): such a name is not trusted.
+_FUNCTION_CHARS = frozenset("于和时全应成明向将也还则已曾都亦又再并与及")
+
 # Words after a title that are not a name (局长表示, 董事长在会上).
 _NOT_NAMES = frozenset(["表示", "指出", "认为", "介绍", "一行", "带队", "出席", "主持", "调研", "走访", "强调", "等人"])
 # Capitalised Latin words that are terms, not names (a 短评 may use them freely).
 _LATIN_TERMS = frozenset(
     w.lower() for w in ["AI", "AR", "VR", "XR", "MR", "NFT", "DAO", "Web3", "IP", "App", "APP", "API", "GPU", "CPU", "AIGC", "IoT",
                         "5G", "6G", "GDP", "ESG", "IPO", "CEO", "A", "B", "C", "D", "PE", "VC", "DeFi", "RWA", "USDT", "Token",
-                        "STO", "ICO", "VASP", "OTC", "KYC", "AML", "SaaS", "B2B", "B2C", "ID", "LLM", "GPT", "ChatGPT"]
+                        "STO", "ICO", "VASP", "OTC", "KYC", "AML", "SaaS", "B2B", "B2C", "ID", "LLM", "GPT", "ChatGPT", "CBDC", "DID",
+                        "GameFi", "SocialFi", "DePIN", "ZK", "L1", "L2", "Layer2", "PoS", "PoW", "ETF", "Web2", "KOL", "UGC",
+                        "PGC", "SDK", "OS", "UI", "IT", "ICT", "BIM", "CIM", "GIS", "HDR", "OLED", "LCD", "SoC", "TOKEN"]
 )
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9])[A-Z][A-Za-z0-9]*(?:[A-Z][A-Za-z0-9]*)*(?![A-Za-z0-9])")
+
+
+@cache
+def _tags() -> dict[str, str]:
+    """jieba's dictionary, word → part of speech."""
+    import jieba.posseg as pseg  # loads the tag table (slow): only when a draft is checked, as in guard._entities
+
+    return pseg.dt.word_tag_tab  # type: ignore[no-any-return]
 
 
 def _rows(name: str) -> list[list[str]]:
@@ -87,8 +108,10 @@ def persons_after_titles(folded: str) -> list[tuple[int, int, str]]:
     found = []
     for m in _TITLE_NAME.finditer(folded):
         name = m.group(1)
-        if name in _NOT_NAMES or name[:2] in _NOT_NAMES:
+        if name in _NOT_NAMES or name[:2] in _NOT_NAMES or not (name[0] in _SURNAMES or name.startswith(_COMPOUND_SURNAMES)):
             continue
+        if name[0] in _FUNCTION_CHARS or any(_tags().get(w, "nr")[:2] != "nr" for w in (name, name[:2])):
+            continue  # 董事长明确表示, 局长于会上: a word of the dictionary that is not a name
         found.append((m.start(1), m.end(1), name))
     return found
 
@@ -104,6 +127,7 @@ def association_names(folded: str) -> list[tuple[int, int, str]]:
 
 # Contexts that only a name fills: an investor before 领投/跟投, a list of companies before 等…企业/厂商.
 _INVESTOR = re.compile(r"联合领投|领投|跟投|参投")
+_NOT_INVESTOR = re.compile(r"机构|多家|数家|投资方|投资人|股东|基金们|资本方|产业方")
 _BEFORE_INVESTOR = re.compile(r"[，,。；;、\s由与和及的]|获得|得到|获|完成|宣布|老股东|股东")
 _LISTED = re.compile(
     r"((?:[^，,。；;、\s]{1,10}、)+[^，,。；;、\s]{1,10}?)等(?:[\d一二三四五六七八九十余多几]+家)?"
@@ -124,7 +148,7 @@ def context_names(folded: str) -> list[tuple[int, int, str]]:
     for m in _INVESTOR.finditer(folded):
         before = folded[max(0, m.start() - 12):m.start()]
         name = _BEFORE_INVESTOR.split(before)[-1]
-        if 2 <= len(name) <= 8:
+        if 2 <= len(name) <= 8 and not _NOT_INVESTOR.search(name):
             found.append((m.start() - len(name), m.start(), name))
     for m in _LISTED.finditer(folded):
         pos = m.start(1)

@@ -175,3 +175,14 @@ def test_the_page_highlights_the_new_kinds_with_chinese_labels() -> None:
     assert ("主管部门", "文件或机关不符") in segments and ("均须", "残句") in segments
     assert "".join(s for s, _ in segments) == text
     assert {"残句", "文件或机关不符"} <= set(fmt.FINDING_COLORS)
+
+
+@pytest.mark.parametrize("text", [
+    "董事长明确表示，将持续投入XR研发。",
+    "相关负责人表示，平台将完善合规体系。",
+    "本轮由多家机构联合领投，老股东跟投。",
+    "为区块链、人工智能等相关企业提供支持，并围绕资金扶持、产业集聚等方面为企业发展提供保障。",
+    "该政策鼓励企业拓展应用场景，让人联想到早期的互联网发展阶段。",
+])
+def test_words_in_name_positions_that_name_no_one(text: str) -> None:
+    assert [f for f in _facts(text, DEAL) if f.kind in ("org", "person")] == []
