@@ -232,7 +232,9 @@ def _entities(folded: str) -> list[tuple[int, int, str, str]]:
         if is_suffix or ends_org:
             # Merge the nouns right before the suffix: 工信 + 部, 黄浦 + 区, 科学技术 + 委员会.
             j = i
-            while j > 0 and i - j < 4 and tokens[j - 1][3] in _MERGE_FLAGS and not used[j - 1]:
+            # a whole name (中国证券业协会, nt) takes only a place before it, never a verb (约束中国证券业协会)
+            allowed = _MERGE_FLAGS if is_suffix else {"ns"}
+            while j > 0 and i - j < 4 and tokens[j - 1][3] in allowed and not used[j - 1]:
                 j -= 1
             head = [t[2] for t in tokens[j:i]]
             while head and head[0] in _GENERIC_ORG_PARTS:

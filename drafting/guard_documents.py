@@ -125,6 +125,8 @@ def _foreign_issuers(folded: str, start: int, phrase: str, issuers: str) -> list
 
 
 def _issuer_problem(part: str, issuers: str) -> str | None:
+    part = part.split("等")[0]  # 中国互联网金融协会等协会, 湖北省经信厅等12部门: the named body counts
+    part = re.split(r"提出|明确|要求|显示|指出|表明|是|系", part)[-1]  # 该计划提出国家数据局…: the body after the verb
     if part in ("、", "与", "会同", "及") or len(part) < 2:
         return None
     if re.match(r"^[\d一二两三四五六七八九十多]+[家个]", part):
