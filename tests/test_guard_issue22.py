@@ -189,3 +189,18 @@ def test_the_page_highlights_the_new_kinds_with_chinese_labels() -> None:
 ])
 def test_words_in_name_positions_that_name_no_one(text: str) -> None:
     assert [f for f in _facts(text, DEAL) if f.kind in ("org", "person")] == []
+
+
+def test_guard_command_reads_the_item_from_stdin(files: Path) -> None:
+    (files / "c.txt").write_text("香港证监会的《指引》自2023年6月10日起施行。", encoding="utf-8")
+    result = CliRunner().invoke(cli.app, ["guard", "-", "--commentary", "c.txt", "--json"], input=HK.model_dump_json())
+    assert result.exit_code == 3, result.output
+    assert [f["text"] for f in json.loads(result.stdout)["findings"] if f["kind"] == "date"] == ["2023年6月10日"]
+
+
+def test_eval_guard_bad_data_is_a_chinese_error(files: Path) -> None:
+    missing = CliRunner().invoke(cli.app, ["eval", "guard", "--data", "nope.jsonl"])
+    (files / "bad.jsonl").write_text('{"id": "x"}\n', encoding="utf-8")
+    bad = CliRunner().invoke(cli.app, ["eval", "guard", "--data", "bad.jsonl"])
+    assert "找不到事实核查评测数据" in str(missing.exception)
+    assert "第 1 行" in str(bad.exception)

@@ -82,7 +82,9 @@ def _item(data: dict[str, Any]) -> Item:
 
 
 def load_guard_cases(path: Path = DEFAULT_GUARD_EVAL_PATH) -> list[GuardCase]:
-    """The labelled set; a bad line is a clear error naming the line."""
+    """The labelled set; a missing file or a bad line is a clear error naming it."""
+    if not path.is_file():
+        raise ValidationError(f"找不到事实核查评测数据 {path}：用 --data 指定 JSONL 文件")
     cases = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
