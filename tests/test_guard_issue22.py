@@ -156,9 +156,11 @@ def test_guard_command_text_output_and_clean_exit(files: Path) -> None:
 
 def test_guard_command_bad_input_is_a_chinese_error(files: Path) -> None:
     (files / "c.txt").write_text("", encoding="utf-8")
+    (files / "bad.json").write_text("{bad", encoding="utf-8")
     empty = CliRunner().invoke(cli.app, ["guard", "item.json", "--commentary", "c.txt"])
     missing = CliRunner().invoke(cli.app, ["guard", "nope.json", "--commentary", "c.txt"])
-    for result, words in ((empty, "短评文件为空"), (missing, "找不到条目文件")):
+    broken = CliRunner().invoke(cli.app, ["guard", "bad.json", "--commentary", "c.txt"])
+    for result, words in ((empty, "短评文件为空"), (missing, "找不到条目文件"), (broken, "不是有效的 JSON（第 1 行")):
         assert result.exit_code != 0 and result.exit_code != 3
         assert words in str(result.exception)
 

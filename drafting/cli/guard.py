@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -43,7 +44,12 @@ def guard_command(
 
     if item_json == "-" and commentary == "-":
         raise ValidationError("条目 JSON 与短评不能同时从标准输入读取：请把其中之一写入文件")
-    item = request_from_input(_read(item_json, "条目文件"), raw=False, source="条目文件").item
+    item_text = _read(item_json, "条目文件")
+    try:
+        json.loads(item_text)
+    except json.JSONDecodeError as exc:  # said here: request_from_input's hint (--raw) is for `drafting draft`
+        raise ValidationError(f"条目文件不是有效的 JSON（第 {exc.lineno} 行：{exc.msg}）：需要 {{section, title, date, body, sources}}") from exc
+    item = request_from_input(item_text, raw=False, source="条目文件").item
     text = _read(commentary, "短评文件").strip()
     if not text:
         raise ValidationError("短评文件为空：请提供要核查的短评文字")
