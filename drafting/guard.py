@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from drafting.guard_documents import fragments, wrong_documents
 from drafting.guard_names import expand_short_forms, known_names, named_without_suffix
-from drafting.guard_numbers import Counted, date_parts, enumeration_counts, is_known, unit_after
+from drafting.guard_numbers import Counted, counts_named_places, date_parts, enumeration_counts, is_known, unit_after
 from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
 
@@ -289,7 +289,9 @@ def check_facts(text: str, source: Item, *, source_text: str | None = None, fiel
             add("date", start, end, f"日期“{shown.strip()}”未见于来源条目，请核对或删除")
     for start, end, shown, value, pct in numbers:
         unit = "%" if pct else unit_after(folded, end)
-        if not is_known(value, unit, facts.counted, chinese=not shown[:1].isdigit(), lists=facts.lists):
+        chinese = not shown[:1].isdigit()
+        if not is_known(value, unit, facts.counted, chinese=chinese, lists=facts.lists) and not (
+                chinese and counts_named_places(folded, start, value, unit, facts.text)):
             label = "百分比" if pct else "数字"
             add("number", start, end, f"{label}“{shown.strip()}”未见于来源条目，请核对或删除")
     for m in _TITLE.finditer(folded):

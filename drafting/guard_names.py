@@ -164,6 +164,24 @@ def context_names(folded: str) -> list[tuple[int, int, str]]:
     return found
 
 
+# The one who acts at the start of a sentence (度小满发布…, 蚂蚁数科于9月6日推出…) and where something is set up
+# (对在河套设立的…): names by their place in the sentence. Generic subjects and places are not names.
+_AGENT = re.compile(r"(?:^|[。！？；;\n])\s*([\u4e00-\u9fffA-Za-z0-9]{2,6}?)(?:于\d{1,2}月\d{1,2}日|在[\u4e00-\u9fff]{2,4})?"
+                    r"(?=发布|推出|宣布|上线|携手|牵头)")
+_SITE = re.compile(r"(?:在|落户|位于)([\u4e00-\u9fff]{2,3}?)(?=设立|建设|落地|注册|布局|举办|发布|打造)")
+_GENERIC_AGENT = re.compile(r"该|此|这|其|本|上述|相关|有关|平台|企业|公司|机构|部门|方$|政府|监管|行业|市场|多家|双方|各方|近日|日前|此前|"
+                            r"今年|目前|同时|此外|随后|未来|今后|其中|对此|方案|政策|计划|办法|文件|项目|产品|用户|消费者|投资者|会员|"
+                            r"不|得|应|须|可|将|已|的|境内|境外|海外|国内|全国|各地|当地|本地|内地|线上|线下|园区|区内|联合|共同|"
+                            r"[一二两三四五六七八九十\d]+家|正式|会上|大会|会议|期间|此次|本次|同期|现场")
+
+
+def agents_and_sites(folded: str) -> list[tuple[int, int, str, str]]:
+    """Names standing as the subject of 发布/推出/宣布 (org) or as the site of 设立/建设 (place)."""
+    found = [(m.start(1), m.end(1), m.group(1), "org") for m in _AGENT.finditer(folded)]
+    found += [(m.start(1), m.end(1), m.group(1), "place") for m in _SITE.finditer(folded)]
+    return [f for f in found if not _GENERIC_AGENT.search(f[2]) and not _SECTOR.search(f[2])]
+
+
 def latin_names(folded: str) -> list[tuple[int, int, str]]:
     """Capitalised Latin words that are names, not terms (Meta, OPPO, IDG)."""
     return [(m.start(), m.end(), m.group(0)) for m in _LATIN_NAME.finditer(folded) if m.group(0).lower() not in _LATIN_TERMS]
@@ -185,4 +203,5 @@ def named_without_suffix(folded: str) -> list[tuple[int, int, str, str]]:
     found += [(s, e, name, "person") for s, e, name in persons_after_titles(folded)]
     found += [(s, e, name, "org") for s, e, name in association_names(folded)]
     found += [(s, e, name, "org") for s, e, name in context_names(folded)]
+    found += agents_and_sites(folded)
     return found

@@ -61,3 +61,13 @@ def is_known(value: Decimal, unit: str, counted: set[Counted], *, chinese: bool 
     if unit:
         return (value, unit) in counted or (value, "") in counted
     return any(v == value and u != "%" for v, u in counted)
+
+
+def counts_named_places(folded: str, start: int, value: Decimal, unit: str, source_text: str) -> bool:
+    """深港两地, 京津冀三地: a Chinese numeral counting the one-character place names right before it, as the source
+    writes them."""
+    n = int(value)
+    if unit not in ("地", "国", "岸", "省", "市") or not 2 <= n <= 4 or start < n:
+        return False
+    names = folded[start - n:start]
+    return bool(re.fullmatch(r"[\u4e00-\u9fff]+", names)) and names in source_text
