@@ -276,6 +276,18 @@ class DraftStore:
             row = conn.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
         return self._row(row)
 
+    def text_at(self, draft_id: int, version: int) -> dict[str, str] | None:
+        """Title, body and 短评 as they were at ``version`` (from the audit trail); None when not recorded."""
+        with self._connect() as conn:
+            row = conn.execute("SELECT after_json FROM audit WHERE draft_id=? AND version=? AND after_json IS NOT NULL"
+                               " ORDER BY id DESC LIMIT 1", (draft_id, version)).fetchone()
+        if row is None:
+            return None
+        data = json.loads(row["after_json"])
+        if not isinstance(data, dict) or not {"title", "body", "commentary"} <= set(data):
+            return None
+        return {k: str(data[k] or "") for k in ("title", "body", "commentary")}
+
     def accepted_text(self, draft_id: int) -> dict[str, str] | None:
         """Title, body and 短评 as last accepted (autosaves after an accept do not change it); None if never accepted."""
         with self._connect() as conn:

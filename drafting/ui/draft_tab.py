@@ -11,6 +11,7 @@ import gradio as gr
 
 from drafting import guard
 from drafting.errors import ConflictError, DraftingError, ValidationError
+from drafting.merge import merge
 from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
 from drafting.profile import query_profile
 from drafting.review import actor_name
@@ -104,6 +105,8 @@ def build(ctx: UIContext) -> None:
                 with gr.Row():
                     conflict_reload = gr.Button("载入最新版本", size="sm", elem_id="dz-conflict-reload")
                     conflict_keep = gr.Button("保留我的文字为新版本", size="sm", variant="primary", elem_id="dz-conflict-keep")
+                    conflict_merge = gr.Button("合并双方修改（重叠段落用我的文字）", size="sm", visible=False,
+                                               elem_id="dz-conflict-merge")
 
         with gr.Column(scale=3, min_width=280):
             highlight = gr.HighlightedText(
@@ -191,7 +194,8 @@ def build(ctx: UIContext) -> None:
 
     # --- autosave + live fact check + diff, on every edit (debounced: only the last pending edit runs)
     edit_outputs = [highlight, findings_out, diff_out, count_md, status_md, draft_version, conflict_box, conflict_out,
-                    conflict_version, model_md]
+                    conflict_version, model_md, conflict_merge, title_out, body_out, comm_out]
+    keep_boxes = (gr.skip(), gr.skip(), gr.skip(), gr.skip())  # merge button and the three text boxes, as they are
 
     def save_text(current_id: Any, version: Any, title: str, body: str, commentary: str, who: str, *,
                   force_version: int | None = None) -> tuple[Any, ...]:
@@ -200,7 +204,7 @@ def build(ctx: UIContext) -> None:
         stored = services.store.get(_id(current_id))  # type: ignore[arg-type]
         expected = force_version if force_version is not None else _id(version)
         if (stored.title, stored.body, stored.commentary) == (title, body, commentary) and expected in (None, stored.version):
-            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), *keep_boxes
         try:
             if stored.status == "accepted":
                 if not title.strip() or not commentary.strip():
@@ -216,8 +220,19 @@ def build(ctx: UIContext) -> None:
                 note, label = f"已自动保存草稿 #{stored.id}（第 {new_version} 版，{_now()}）", gr.skip()
         except ConflictError as exc:
             yours = {"title": title, "body": body, "commentary": commentary}
+            # Both started from the version this page loaded: changes to different paragraphs merge by themselves.
+            base = services.store.text_at(stored.id, expected) if expected is not None else None
+            if base == yours:  # a late event of a page with nothing typed since it loaded: nothing to save or merge
+                return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(6)), *keep_boxes
+            merged = merge(base, yours, exc.stored) if base is not None else None
+            if merged is not None and merged.clean and stored.status != "accepted":
+                note = (f"已与别处的修改（{exc.stored_by or '另一页面'}，第 {exc.stored_version} 版）自动合并：双方改动的段落"
+                        "不重叠，合并后的文字已保存（第 {version} 版）")
+                return merged_outputs(current_id, merged.text, note, who, exc.stored_version)
+            can_merge = merged is not None and stored.status != "accepted"
             return (gr.skip(), gr.skip(), gr.skip(), count, f"✗ 未保存：草稿 #{stored.id} 已在别处被修改，请在下方选择",
-                    gr.skip(), gr.update(visible=True), rfmt.conflict_html(exc, yours), exc.stored_version, gr.skip())
+                    gr.skip(), gr.update(visible=True), rfmt.conflict_html(exc, yours, merged), exc.stored_version, gr.skip(),
+                    gr.update(visible=can_merge), gr.skip(), gr.skip(), gr.skip())
         logger.info("autosave draft %s (version %s)", stored.id, new_version)
         findings = check_text(stored.draft, title, body, commentary, services.store.source_text(stored.id))
         return (
@@ -231,14 +246,27 @@ def build(ctx: UIContext) -> None:
             "",
             None,
             label,
+            *keep_boxes,
         )
+
+    def merged_outputs(current_id: Any, text: dict[str, str], note: str, who: str, theirs_version: int) -> tuple[Any, ...]:
+        """Save a merge over the stored version and put the merged text into the page's boxes."""
+        saved = save_text(current_id, None, text["title"], text["body"], text["commentary"], who,
+                          force_version=theirs_version)
+        st = services.store.get(_id(current_id))  # type: ignore[arg-type]
+        findings = check_text(st.draft, st.title, st.body, st.commentary, services.store.source_text(st.id))
+        return (fmt.highlight_segments(st.commentary, findings), fmt.findings_html(findings),
+                fmt.draft_diff_html(st.draft, st.title, st.body, st.commentary),
+                fmt.char_count(st.commentary, gs.min_chars, gs.max_chars), note.format(version=st.version),
+                str(st.version), gr.update(visible=False), "", None, saved[9], gr.update(visible=False),
+                st.title, st.body, st.commentary)
 
     @guarded(len(edit_outputs))
     def on_edit(current_id: Any, version: Any, title: str, body: str, commentary: str,
                 request: gr.Request) -> tuple[Any, ...]:
         count = fmt.char_count(commentary, gs.min_chars, gs.max_chars)
         if _id(current_id) is None:  # nothing drafted yet, or a draft is streaming in
-            return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(6))
+            return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(6)), *keep_boxes
         return save_text(current_id, version, title or "", body or "", commentary or "", _user(request))
 
     @guarded(len(edit_outputs))
@@ -263,6 +291,23 @@ def build(ctx: UIContext) -> None:
 
     conflict_keep.click(on_keep, [draft_id, title_out, body_out, comm_out, conflict_version], edit_outputs,
                         concurrency_limit=None)
+
+    @guarded(len(edit_outputs))
+    def on_merge(current_id: Any, version: Any, title: str, body: str, commentary: str, theirs: Any,
+                 request: gr.Request) -> tuple[Any, ...]:
+        draft = _id(current_id)
+        base = services.store.text_at(draft, _id(version) or 0) if draft is not None else None
+        if draft is None or theirs is None or base is None:
+            raise ValidationError("没有可合并的冲突：请选择「载入最新版本」或「保留我的文字为新版本」。")
+        stored = services.store.get(draft)
+        merged = merge(base, {"title": title or "", "body": body or "", "commentary": commentary or ""},
+                       {"title": stored.title, "body": stored.body, "commentary": stored.commentary}, prefer="mine")
+        note = (f"已合并双方修改（第 {{version}} 版）：{len(merged.conflicts)} 处重叠的段落用了您的文字，对方的文字留在修改记录中；"
+                "可继续修改")
+        return merged_outputs(current_id, merged.text, note, _user(request), stored.version)
+
+    conflict_merge.click(on_merge, [draft_id, draft_version, title_out, body_out, comm_out, conflict_version],
+                         edit_outputs, concurrency_limit=None)
     conflict_reload.click(ctx["draft_open"], [draft_id], open_outputs, concurrency_limit=None)
 
     # --- pick one of N variants

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drafting.errors import ConflictError
+from drafting.merge import Merged
 from drafting.models import StoredDraft
 from drafting.review import ACTION_LABELS, AuditEntry, IssueInProgress
 from drafting.ui.format import diff_html, esc, local_time
@@ -25,8 +26,21 @@ def draft_state(stored: StoredDraft, accepted_text: dict[str, str] | None = None
     return {"pending": "待定", "edited": "已修改", "reviewed": "已审核", "published": "已发布"}.get(stored.review_state, "待定")
 
 
-def conflict_html(exc: ConflictError, yours: dict[str, str]) -> str:
-    """Both texts side by side with what differs, and what the two buttons do."""
+def merge_note_html(merged: Merged | None) -> str:
+    """The paragraphs both sides changed differently, side by side; what merging does with them."""
+    if merged is None or not merged.conflicts:
+        return ""
+    rows = "".join(
+        f"<tr><th>{FIELD_LABELS.get(c.field, c.field)}</th><td>{esc(chr(10).join(c.theirs))}</td>"
+        f"<td>{esc(chr(10).join(c.mine))}</td></tr>" for c in merged.conflicts
+    )
+    return (f"<p>双方都改动了以下 {len(merged.conflicts)} 处段落；其余改动互不重叠，可以合并。"
+            "「合并双方修改」保留双方不重叠的改动，重叠的段落先用您的文字（之后可以继续修改）。</p>"
+            f'<table class="dz-conflict dz-merge"><tr><th></th><th>对方的段落</th><th>您的段落</th></tr>{rows}</table>')
+
+
+def conflict_html(exc: ConflictError, yours: dict[str, str], merged: Merged | None = None) -> str:
+    """Both texts side by side with what differs, what the buttons do, and the overlapping paragraphs of a merge."""
     rows = []
     for key, label in FIELD_LABELS.items():
         theirs, mine = exc.stored.get(key, ""), yours.get(key, "")
@@ -43,7 +57,7 @@ def conflict_html(exc: ConflictError, yours: dict[str, str]) -> str:
         "「载入最新版本」放弃本页的文字、显示现存文字；「保留我的文字为新版本」以本页文字保存为新一版"
         "（被替换的文字留在修改记录中）。</p>"
         '<table class="dz-conflict"><tr><th></th><th>现存版本</th><th>您的文字</th></tr>'
-        + "".join(rows) + "</table></div>"
+        + "".join(rows) + "</table>" + merge_note_html(merged) + "</div>"
     )
 
 
