@@ -23,6 +23,10 @@ try:
 except ImportError:  # pragma: no cover - the harness module skips these tests then
     pass
 
+def lines(*paragraphs: str) -> str:
+    return "\n".join(paragraphs)
+
+
 P1, P2, P3 = "第一段：安徽的行动方案重在场景开放。", "第二段：企业可关注申报节点。", "第三段：后续细则值得期待。"
 
 
@@ -33,21 +37,21 @@ def test_changes_to_different_paragraphs_merge_and_overlaps_are_shown_side_by_si
     try:
         open_page(a, app_offline.url)
         draft(a, ANHUI)
-        box(a, "dz-comm").fill("\n".join((P1, P2, P3)))
+        box(a, "dz-comm").fill(lines(P1, P2, P3))
         wait_status(a, "已自动保存草稿")
         open_page(b, app_offline.url)
         history_pick(b, "安徽")
         b.locator("#dz-hist-open").click()
-        expect(box(b, "dz-comm")).to_have_value("\n".join((P1, P2, P3)))
+        expect(box(b, "dz-comm")).to_have_value(lines(P1, P2, P3))
 
         # A rewrites the first paragraph, B (still on the older version) the third: both changes are kept.
         a_p1 = "第一段：安徽的行动方案重在场景开放与算力建设（甲）。"
-        box(a, "dz-comm").fill("\n".join((a_p1, P2, P3)))
+        box(a, "dz-comm").fill(lines(a_p1, P2, P3))
         wait_status(a, "已自动保存草稿")
         b_p3 = "第三段：建议企业结合自身业务关注后续细则（乙）。"
-        box(b, "dz-comm").fill("\n".join((P1, P2, b_p3)))
+        box(b, "dz-comm").fill(lines(P1, P2, b_p3))
         expect(b.locator("#dz-status")).to_contain_text("自动合并", timeout=30_000)
-        expect(box(b, "dz-comm")).to_have_value("\n".join((a_p1, P2, b_p3)))
+        expect(box(b, "dz-comm")).to_have_value(lines(a_p1, P2, b_p3))
         expect(b.locator("#dz-conflict-box")).to_be_hidden()
         shot(b, output_dir, "merge_01_auto.png")
 
@@ -55,12 +59,12 @@ def test_changes_to_different_paragraphs_merge_and_overlaps_are_shown_side_by_si
         a.reload()
         history_pick(a, "安徽")
         a.locator("#dz-hist-open").click()
-        expect(box(a, "dz-comm")).to_have_value("\n".join((a_p1, P2, b_p3)))
+        expect(box(a, "dz-comm")).to_have_value(lines(a_p1, P2, b_p3))
         box(a, "dz-title").fill(box(a, "dz-title").input_value() + "（甲改标题）")
-        box(a, "dz-comm").fill("\n".join((a_p1, "第二段：甲认为应关注资金支持。", b_p3)))
+        box(a, "dz-comm").fill(lines(a_p1, "第二段：甲认为应关注资金支持。", b_p3))
         wait_status(a, "已自动保存草稿")
         mine = "第二段：乙认为应关注数据合规。"
-        box(b, "dz-comm").fill("\n".join((a_p1, mine, b_p3)))
+        box(b, "dz-comm").fill(lines(a_p1, mine, b_p3))
         expect(b.locator("#dz-status")).to_contain_text("已在别处被修改", timeout=30_000)
         expect(b.locator("#dz-conflict")).to_contain_text("双方都改动了以下 1 处段落")
         expect(b.locator("#dz-conflict .dz-merge")).to_contain_text("甲认为应关注资金支持")
@@ -68,10 +72,10 @@ def test_changes_to_different_paragraphs_merge_and_overlaps_are_shown_side_by_si
         shot(b, output_dir, "merge_02_overlap.png")
         b.locator("#dz-conflict-merge").click()
         expect(b.locator("#dz-status")).to_contain_text("已合并双方修改", timeout=30_000)
-        expect(box(b, "dz-comm")).to_have_value("\n".join((a_p1, mine, b_p3)))
+        expect(box(b, "dz-comm")).to_have_value(lines(a_p1, mine, b_p3))
         expect(box(b, "dz-title")).to_have_value(box(a, "dz-title").input_value())  # A's title change kept
         # The next keystroke of B saves without a new conflict: the page is on the merged version.
-        box(b, "dz-comm").fill("\n".join((a_p1, mine, b_p3)) + "完")
+        box(b, "dz-comm").fill(lines(a_p1, mine, b_p3) + "完")
         wait_status(b, "已自动保存草稿")
     finally:
         for c in contexts:
