@@ -24,6 +24,7 @@ from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
 from drafting.ui.access import AccessGuard, LoginThrottle
+from drafting.ui.request_guard import RequestGuard, guard_settings
 
 logger = logging.getLogger(__name__)
 
@@ -233,7 +234,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
     issues, stats = services.ingest()
     # An accept killed between the database and the corpus write is finished here, before anyone drafts.
     drift = maintenance.check(services, repair=True)
-    if drift.repaired or drift.unreadable:  # a bad corpus file is named at start-up, never fatal
+    if drift.repaired or drift.unreadable or drift.not_reparsed:  # a bad corpus file is named at start-up, never fatal
         print(f"启动检查：{drift.summary()}", flush=True)
     print(f"语料库：{len(issues)} 期，索引 {services.index.count()} 条（新增 {stats.added}，更新 {stats.updated}）", flush=True)
     demo = build_app(services)
@@ -245,6 +246,11 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         AccessGuard, login_required=bool(auth),
         throttle=LoginThrottle(max_failures=server.login_max_failures, window=server.login_window_s),
     )
+    # Host, Origin and body size are checked before anything else reads the request (outermost of ours)
+    limits = Middleware(RequestGuard, **guard_settings(server))
+    # uvicorn believes X-Forwarded-For from FORWARDED_ALLOW_IPS (default: loopback, i.e. any local client could
+    # rotate its address past the login throttle): only the configured proxies, none by default
+    os.environ["FORWARDED_ALLOW_IPS"] = server.forwarded_allow_ips
     url = f"http://{server.host}:{server.port}"
     print(f"植德短评起草：{url}" + ("（需登录）" if auth else ""), flush=True)
     demo.launch(
@@ -261,7 +267,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
         i18n=gradio_i18n(),
         prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
-        app_kwargs={"middleware": [guard]},
+        app_kwargs={"middleware": [limits, guard]},
         head=CHINESE_MESSAGES_JS,
     )
     mount_api(demo, services)
