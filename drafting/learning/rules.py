@@ -270,9 +270,10 @@ class RuleService:
 
     def approve(self, rule_id_: str, records: list[EditRecord], *, text: str | None = None, actor: str | None = None) -> RuleBook:
         """Approve a proposal (optionally in the editor's words): written to the rules file as a new version."""
+        checked = _check_text(text) if text is not None else None  # a bad text is refused before any lookup
         rule = self._find(rule_id_, records)
-        if text is not None:
-            rule = rule.model_copy(update={"text": _check_text(text)})
+        if checked is not None:
+            rule = rule.model_copy(update={"text": checked})
         book = self.book()
         new = save_rules(self.prompts_dir, [*book.rules, rule], previous=book.version)
         self._decide(rule, "approved", actor)
