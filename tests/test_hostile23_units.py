@@ -197,7 +197,11 @@ def test_bidi_issue_id_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [("accept", "12345678901234567890123", "--commentary", "短评"),
                                   ("restore-item", "2023-10", "12345678901234567890123")])
 def test_huge_draft_ids_get_a_chinese_error(tmp_path: Path, args: tuple[str, ...]) -> None:
-    make_settings(tmp_path)
+    settings = make_settings(tmp_path)
+    reviews = build_services(settings).reviews  # an issue in progress, so restore-item reaches the draft id
+    with reviews.store._transaction() as conn:
+        conn.execute("INSERT INTO issues (id, source, created_at, updated_at, updated_by) VALUES ('2023-10', 'x.csv', "
+                     "'2023-10-01', '2023-10-01', 'test')")
     env = {**os.environ, "DRAFTING_CORPUS_DIR": str(tmp_path / "corpus"), "DRAFTING_DATA_DIR": str(tmp_path / "data"),
            "ANONYMIZED_TELEMETRY": "False"}
     env.pop("DRAFTING_LLM__BASE_URL", None)
