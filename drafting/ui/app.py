@@ -24,7 +24,7 @@ from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
 from drafting.ui.access import AccessGuard, LoginThrottle
-from drafting.ui.request_guard import RequestGuard, guard_settings
+from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
 
 logger = logging.getLogger(__name__)
 
@@ -271,6 +271,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         head=CHINESE_MESSAGES_JS,
     )
     mount_api(demo, services)
+    put_in_front(demo.server_app, server)
     print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
     if block:
         demo.block_thread()

@@ -17,8 +17,8 @@ MB = 1024 * 1024
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-class BodyTooLarge(Exception):
-    """The streamed body passed its limit."""
+class BodyTooLarge(BaseException):
+    """The streamed body passed its limit (a BaseException: FastAPI's body parser turns any Exception into a 400)."""
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -66,8 +66,9 @@ class RequestGuard:
     """ASGI middleware: refuse foreign Host names and Origins, and bodies over their path's limit."""
 
     def __init__(self, app: ASGIApp, *, hosts: set[str], origins: set[str], limits: list[tuple[str, int]],
-                 default_limit: int) -> None:
+                 default_limit: int, check_bodies: bool = True) -> None:
         self.app = app
+        self.check_bodies = check_bodies
         self.hosts = hosts
         self.origins = origins
         self.limits = sorted(limits, key=lambda pl: -len(pl[0]))  # longest prefix first
@@ -91,7 +92,7 @@ class RequestGuard:
             await _refuse(send, 403, f"拒绝来自其他网站（{origin[:60]}）的请求：只有本服务自己的页面可以调用"
                                      "（如需放行，请设置 DRAFTING_SERVER__ALLOWED_ORIGINS）")
             return
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self.check_bodies:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope.get("path", ""))
@@ -143,3 +144,10 @@ def guard_settings(server: Any) -> dict[str, Any]:
         "limits": [("/login", 16 * 1024), ("/api/v1/", server.max_api_body_kb * 1024), ("/gradio_api/upload", upload)],
         "default_limit": server.max_body_mb * MB,
     }
+
+
+def put_in_front(app: Any, server: Any) -> None:
+    """Host and Origin checked before Gradio's own CORS layer too, which answers any localhost origin with
+    credentials allowed: the built middleware stack of the started server gets the check in front of it."""
+    stack = app.middleware_stack or app.build_middleware_stack()
+    app.middleware_stack = RequestGuard(stack, **guard_settings(server), check_bodies=False)
