@@ -84,7 +84,7 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     # Drafts share the page's limiter (services.limiter); searches, which never call the model, have their own line
     # on the event loop (a waiting search holds no worker thread).
     searches = FairGate(settings.server.concurrency, wait=settings.server.search_wait_s,
-                        max_waiting=settings.server.concurrency * 16, label="检索")
+                        max_waiting=max(64, settings.server.concurrency * 16), label="检索")
     api = FastAPI(
         title="植德短评起草 API",
         version="1",

@@ -26,6 +26,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     import bench_load
 
     with bench_load.running_app(tmp_path_factory.mktemp("hostile23_app"), users={USER: PASSWORD, LOCKED: LOCKED_PASSWORD},
+                                concurrency=1,  # one search slot: 49 of 50 requests must wait in line
                                 extra_env={"DRAFTING_SERVER__LOGIN_MAX_FAILURES": "5"}) as running:
         yield running
 
