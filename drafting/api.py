@@ -85,6 +85,9 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     # on the event loop (a waiting search holds no worker thread).
     searches = FairGate(settings.server.concurrency, wait=settings.server.search_wait_s,
                         max_waiting=max(64, settings.server.concurrency * 16), label="检索")
+    # API drafts: as many in threads as the limiter has slots; the rest wait in line holding no thread
+    drafts = FairGate(settings.server.concurrency + settings.server.offline_concurrency, wait=BUSY_WAIT_SECONDS,
+                      max_waiting=max(64, settings.server.concurrency * 16), label="起草")
     api = FastAPI(
         title="植德短评起草 API",
         version="1",
@@ -161,7 +164,12 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
         return await run_in_threadpool(run)  # only a request holding a slot takes a worker thread
 
     @api.post("/draft", summary="起草短评（与 drafting draft --json 相同）")
-    def draft(body: DraftBody, _user: str = Depends(login)) -> dict[str, Any]:
+    async def draft(body: DraftBody, _user: str = Depends(login)) -> dict[str, Any]:
+        # in line on the event loop first (no thread held while waiting), then the page's shared draft limiter
+        async with drafts.slot():
+            return await run_in_threadpool(draft_now, body)
+
+    def draft_now(body: DraftBody) -> dict[str, Any]:
         if (body.item is None) == (body.text is None):
             raise ValidationError("请求须含 item（条目 JSON）或 text（原文）其中之一")
         if body.item is not None:

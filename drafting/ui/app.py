@@ -109,6 +109,8 @@ CHINESE_MESSAGES_JS = r"""<script>
     [/Queue is full! Please try again\.?/g, "当前排队人数已满，请稍候片刻再试（您的文字未受影响）。"],
     [/This application is currently busy\. Please try again\.?/g, "系统正忙，请稍候片刻再试（您的文字未受影响）。"],
     [/Connection errored out\.?/g, "与服务器的连接中断，请稍后重试。"],
+    [/File\(s\) exceed the maximum allowed size of ([\d.]+) ?Mb:?\s*(.*)/g,
+     (_, mb, names) => `文件过大，未上传：${names.trim()} 超过单个文件上限 ${parseFloat(mb)} MB，请拆分或压缩后重试。`],
   ];
   const fix = (node) => {
     const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);

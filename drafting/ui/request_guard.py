@@ -8,6 +8,7 @@ rebinding) or called from another site's script (any Origin not configured) gets
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,7 +42,19 @@ def allowed_hosts(host: str, extra: Iterable[str] = ()) -> set[str]:
     names = {host.lower(), *(_host_name(h) for h in extra)}
     if host in LOOPBACK or host in ("0.0.0.0", "::"):
         names |= set(LOOPBACK)
+    if host in ("0.0.0.0", "::"):
+        names |= _own_names()  # a server on every interface answers to this machine's own names and addresses
     return {n for n in names if n}
+
+
+def _own_names() -> set[str]:
+    name = socket.gethostname()
+    names = {name.lower(), socket.getfqdn().lower()}
+    try:
+        names |= set(socket.gethostbyname_ex(name)[2])
+    except OSError:
+        pass  # a machine whose name does not resolve: its names only
+    return names
 
 
 def allowed_origins(host: str, port: int, hosts: Iterable[str], extra: Iterable[str] = ()) -> set[str]:
