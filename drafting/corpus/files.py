@@ -305,12 +305,15 @@ class CorpusFiles:
             candidate = issue if n == 1 else issue.model_copy(update={
                 "id": f"{issue.id}-{n}", "items": [i.model_copy(update={"issue": f"{issue.id}-{n}"}) for i in issue.items]})
             path = _inside(self.issues_dir, candidate.id)
-            if not path.exists() and not any(self.issues_dir.glob(f"{candidate.id}.*")):
+            if not path.exists() and not any(p.stem == candidate.id for p in self._files()):
                 atomic_write(path, _issue_bytes(candidate))
                 return path, candidate
             if path.is_file() and path.read_bytes() == _issue_bytes(candidate):
                 return path, candidate  # this very issue was published already
         raise ValidationError(f"期刊「{issue.id}」已有过多同名版本，未写入：请修改本期标题或期号后再发布")
+
+    def _files(self) -> list[Path]:
+        return [p for p in self.issues_dir.iterdir() if p.is_file()] if self.issues_dir.is_dir() else []
 
     def save_issue(self, issue: Issue) -> Path:
         """Write corpus/issues/<issue.id>.json (atomic write)."""
