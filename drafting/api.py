@@ -12,7 +12,6 @@ import binascii
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -20,21 +19,35 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from drafting.draft import request_from_input
+from drafting.draft import MAX_SOURCE_CHARS, request_from_input
 from drafting.errors import BusyError, DraftingError, ValidationError
+from drafting.errors_zh import field_errors
 from drafting.jsonshape import draft_json, search_json
 from drafting.models import SearchFilters
 from drafting.profile import query_profile
+from drafting.queueing import Busy, FairGate
 from drafting.records import date_int
 from drafting.services import Services
+from drafting.sources.convert import for_drafting
+from drafting.sources.document import condense
+from drafting.sources.fetch import fetch, is_url
+from drafting.textlimits import MAX_SOURCES, check_lengths
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 MAX_TEXT_CHARS = 50_000  # a pasted policy document is a few thousand characters; more is a mistake or abuse
-BUSY_WAIT_SECONDS = 60.0  # how long a call waits for a free drafting (or search) slot before 503
-SEARCH_BUSY = "服务繁忙：同时检索的请求已达上限（DRAFTING_SERVER__CONCURRENCY），请稍后再试"
+BUSY_WAIT_SECONDS = 60.0  # how long a call waits for a free drafting slot before 503
+MAX_JSON_DEPTH = 20  # an item is two levels deep; a thousand nested lists is an attack on the parser
+# Starlette's and FastAPI's own English details, as the API's callers should read them
+_HTTP_ZH = {
+    404: "没有这个接口：可用的接口见 /api/v1/openapi.json",
+    405: "该接口不接受这种请求方法：见 /api/v1/openapi.json",
+    400: "请求正文无法解析：应为 UTF-8 编码的 JSON 对象",
+}
 
 
 class DraftBody(BaseModel):
@@ -68,8 +81,13 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     """The /api/v1 app over the services; session_user reads the page's login cookie (None = Basic only)."""
     settings = services.settings
     users = {u: p.get_secret_value() for u, p in settings.server.users.items()}
-    # Drafts share the page's limiter (services.limiter); searches, which never call the model, have their own pool.
-    searches = threading.BoundedSemaphore(settings.server.concurrency)
+    # Drafts share the page's limiter (services.limiter); searches, which never call the model, have their own line
+    # on the event loop (a waiting search holds no worker thread).
+    searches = FairGate(settings.server.concurrency, wait=settings.server.search_wait_s,
+                        max_waiting=max(64, settings.server.concurrency * 16), label="检索")
+    # API drafts: as many in threads as the limiter has slots; the rest wait in line holding no thread
+    drafts = FairGate(settings.server.concurrency + settings.server.offline_concurrency, wait=BUSY_WAIT_SECONDS,
+                      max_waiting=max(64, settings.server.concurrency * 16), label="起草")
     api = FastAPI(
         title="植德短评起草 API",
         version="1",
@@ -94,27 +112,37 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
 
     @api.exception_handler(BusyError)
     async def busy(request: Request, exc: BusyError) -> JSONResponse:
-        return JSONResponse({"error": str(exc), "kind": "BusyError"}, status_code=503)
+        retry = str(exc.retry_after if isinstance(exc, Busy) else 5)
+        return JSONResponse({"error": str(exc), "kind": "BusyError"}, status_code=503, headers={"Retry-After": retry})
 
-    @api.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else _HTTP_ZH.get(
+            exc.status_code, f"请求无法处理（HTTP {exc.status_code}）")
+        return JSONResponse({"error": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @api.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        where = "；".join(f"{'.'.join(str(x) for x in e.get('loc', ()))}：{e.get('msg', '')}" for e in exc.errors())
-        return JSONResponse({"error": f"请求参数无效（{where}）：请按 /api/v1/openapi.json 的说明填写"}, status_code=422)
+        return JSONResponse({"error": f"请求参数无效（{field_errors(exc.errors())}）：请按 /api/v1/openapi.json 的说明填写"},
+                            status_code=422)
 
-    def slot() -> Any:
-        if not searches.acquire(timeout=BUSY_WAIT_SECONDS):
-            raise HTTPException(503, SEARCH_BUSY)
-        try:
+    @api.exception_handler(RecursionError)
+    async def too_deep(request: Request, exc: RecursionError) -> JSONResponse:
+        return JSONResponse({"error": f"请求 JSON 嵌套过深：条目最多 {MAX_JSON_DEPTH} 层"}, status_code=422)
+
+    @api.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # a bug or a broken file on the server: Chinese JSON like every other answer, the traceback in the log only
+        logger.exception("unexpected error in %s", request.url.path)
+        return JSONResponse({"error": f"服务器内部错误（{type(exc).__name__}），请求未完成，未改动任何数据；"
+                                      "详情见服务器日志，请联系管理员", "kind": "InternalError"}, status_code=500)
+
+    async def slot() -> Any:
+        async with searches.slot():
             yield
-        finally:
-            searches.release()
 
     @api.get("/search", summary="先例检索（与 drafting search --json 相同）")
-    def search(
+    async def search(
         q: str = Query(..., min_length=1, max_length=MAX_TEXT_CHARS, description="新条目的标题或正文"),
         k: int = Query(5, ge=1, le=20, description="返回的先例数"),
         section: Literal["政策速递", "行业新闻", "交易资讯"] | None = Query(None),
@@ -126,16 +154,33 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     ) -> dict[str, Any]:
         for value in (date_from, date_to):
             date_int(value)  # a bad date is a 400 naming the expected format
-        filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)
-        profile = query_profile(q, section)  # ranked like the CLI: same kind and stance first
-        result = services.retriever.search_profiled(q, profile, k, filters, section=section)
-        return search_json(q, result, profile) | {"indexed": services.index.count()}
+
+        def run() -> dict[str, Any]:
+            filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)
+            profile = query_profile(q, section)  # ranked like the CLI: same kind and stance first
+            result = services.retriever.search_profiled(q, profile, k, filters, section=section)
+            return search_json(q, result, profile) | {"indexed": services.index.count()}
+
+        return await run_in_threadpool(run)  # only a request holding a slot takes a worker thread
 
     @api.post("/draft", summary="起草短评（与 drafting draft --json 相同）")
-    def draft(body: DraftBody, _user: str = Depends(login)) -> dict[str, Any]:
+    async def draft(body: DraftBody, _user: str = Depends(login)) -> dict[str, Any]:
+        # in line on the event loop first (no thread held while waiting), then the page's shared draft limiter
+        async with drafts.slot():
+            return await run_in_threadpool(draft_now, body)
+
+    def draft_now(body: DraftBody) -> dict[str, Any]:
         if (body.item is None) == (body.text is None):
             raise ValidationError("请求须含 item（条目 JSON）或 text（原文）其中之一")
+        if body.item is not None:
+            _check_item(body.item)
         raw = body.text is not None
+        if raw and is_url((body.text or "").strip()):
+            # a link alone is what the page's 来源链接 box and `drafting draft --raw URL` fetch: the same here
+            page = fetch((body.text or "").strip(), settings.sources, cache_dir=settings.sources_cache_path)
+            keep = settings.sources.keep_quoted_titles
+            body = body.model_copy(update={"text": condense(for_drafting(page.raw_text(), keep_quoted_titles=keep).text,
+                                                             MAX_SOURCE_CHARS)})
         text = body.text if raw else json.dumps(body.item, ensure_ascii=False)
         request = request_from_input(text or "", raw=raw, source="请求", section=body.section, variants=body.variants,
                                      offline=body.offline, model=body.model, commentary=body.commentary)
@@ -157,3 +202,22 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
         return {"ok": True, "indexed": services.index.count(), "drafts": services.limiter.status()}
 
     return api
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of a JSON value, stopping once past ``limit``."""
+    if limit < 0 or not isinstance(value, (dict, list)):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(v, limit - 1) for v in children), default=0)
+
+
+def _check_item(item: dict[str, Any]) -> None:
+    """An API item: as deep, long and many-sourced as a real one at most (the page's paste limits, for scripts)."""
+    if _depth(item, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise ValidationError(f"item 嵌套过深：最多 {MAX_JSON_DEPTH} 层")
+    texts = {f: item.get(f) for f in ("title", "body", "commentary")}
+    check_lengths("item", **{f: v for f, v in texts.items() if isinstance(v, str)})
+    sources = item.get("sources")
+    if isinstance(sources, list) and len(sources) > MAX_SOURCES:
+        raise ValidationError(f"item 的来源过多（{len(sources)} 个）：最多 {MAX_SOURCES} 个")

@@ -530,8 +530,9 @@ def publish(
             # Edited titles change the stable id: recompute it from the final text.
             a.item = Item.model_validate({**a.item.model_dump(), "id": ""})
     with services.corpus_lock.hold():
-        path = services.corpus.save_issue(final.to_issue())
-        services.reviews.record("corpus", actor=actor, after={"issue": final.id, "path": str(path),
+        # never over an issue of the same heading (same title and month): a new name instead
+        path, stored = services.corpus.publish_issue(final.to_issue())
+        services.reviews.record("corpus", actor=actor, after={"issue": stored.id, "path": str(path),
                                                               "items": [i.title for i in final.items()]})
         for draft_id, item in accepted or []:
             services.store.accept(draft_id, title=item.title, body=item.body, commentary=item.commentary or "", actor=actor,

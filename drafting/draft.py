@@ -14,6 +14,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
 from drafting.errors import DraftingError, ModelError, ValidationError
+from drafting.errors_zh import field_errors
 from drafting.learning.rules import RuleBook, apply_rules, load_rules
 from drafting.llm import ChatModel, model_names, variant_temperatures
 from drafting.models import (
@@ -57,7 +58,7 @@ def source_block(item: Item, raw_text: str | None = None) -> str:
     lines = [f"标题：{item.title}", f"日期：{item.date or '近日'}", f"正文：{item.body}"]
     if raw_text:
         lines.append(f"原文节选：{raw_text[:MAX_EXCERPT_CHARS]}")
-    return fence("\n".join(lines))
+    return fence("\n".join(lines), "source")  # capped like every source (an API item may be megabytes)
 
 
 def rough_item(request: DraftRequest) -> Item | None:
@@ -183,9 +184,10 @@ class DraftingService:
         precedents = [p for p in precedents if (p.profile or profile_of(p.item)).stance == profile.stance]
         if rules is not None and rules.rules:
             style = style.rstrip() + "\n\n" + rules.prompt()
+        # An accepted 短评 is text someone typed: capped and fenced like a source (drafting/fence.py).
         shots = [
-            {"section": p.item.section, "date": p.item.date, "title": p.item.title, "body": p.item.body,
-             "commentary": p.item.commentary}
+            {"section": p.item.section, "date": p.item.date, "title": fence(p.item.title, "precedent"),
+             "body": fence(p.item.body, "precedent"), "commentary": fence(p.item.commentary, "precedent")}
             for p in precedents if p.item.commentary
         ]
         user = self.prompts["commentary"].render(
@@ -354,6 +356,6 @@ def request_from_input(text: str, *, raw: bool, source: str = "输入", section:
     try:
         item = Item.model_validate({k: v for k, v in data.items() if k in Item.model_fields and k != "id"})
     except PydanticValidationError as exc:
-        fields = "、".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-        raise ValidationError(f"{source}中的条目字段有误（{fields}）：需要 section（政策速递/行业新闻/交易资讯）、title、body") from exc
+        raise ValidationError(f"{source}中的条目字段有误：{field_errors(exc.errors())}"
+                              "（条目需要 section（政策速递/行业新闻/交易资讯）、title、body，date 可留空）") from exc
     return DraftRequest(item=item.model_copy(update={"commentary": None}), **options)

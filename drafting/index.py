@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from drafting.catalog import ItemCatalog, Row
 from drafting.embeddings import Embedder
 from drafting.errors import IndexError_
+from drafting.errors_zh import DISK_FULL, is_disk_full
 from drafting.models import Item, Profile, SearchFilters
 from drafting.profile import PROFILE_VERSION
 from drafting.records import PASSAGE_VERSION, chunks, collection_name, metadata, passage_text, record_hash, where_clause
@@ -79,6 +80,8 @@ class VectorIndex:
                 self._client = chromadb.PersistentClient(path=str(settings.index_path), settings=chroma_settings)
         except Exception as exc:  # chromadb raises ValueError/ConnectionError/its own errors
             where = f"{cfg.host}:{cfg.port}" if cfg.mode == "server" else str(settings.index_path)
+            if is_disk_full(exc):  # deleting the index would be the wrong advice: it is whole, the disk is full
+                raise IndexError_(f"无法打开向量索引（{where}）：{DISK_FULL}") from exc
             raise IndexError_(
                 f"无法打开向量索引（{cfg.mode}，{where}）：{exc}。检查 DRAFTING_INDEX__* 设置；"
                 "embedded 模式下可删除该文件夹后运行 drafting reindex 重建"
@@ -121,6 +124,8 @@ class VectorIndex:
                 self.name, metadata=meta, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
             )
         except Exception as exc:
+            if is_disk_full(exc):
+                raise IndexError_(f"无法打开索引集合 {self.name}：{DISK_FULL}") from exc
             raise IndexError_(f"无法打开索引集合 {self.name}：{exc}。运行 drafting reindex 重建索引") from exc
         found = coll.metadata or {}
         if found.get("embedder") != self.embedder.name or int(found.get("dim", -1)) != int(self.embedder.dim):

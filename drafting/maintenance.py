@@ -55,18 +55,23 @@ class DriftReport(BaseModel):
     unreadable: dict[str, str] = Field(
         default_factory=dict, description="corpus files that cannot be read (stem → reason); their last items stay indexed"
     )
+    not_reparsed: dict[str, str] = Field(
+        default_factory=dict, description="originals changed under a hand-corrected JSON (stem → what to do); the JSON is kept"
+    )
     repaired: bool = False
 
     @property
     def ok(self) -> bool:
         """True when nothing drifted and every corpus file is readable."""
         return not (self.missing or self.stale or self.changed or self.unsaved_accepts or self.accepted_differs
-                    or self.unreadable)
+                    or self.unreadable or self.not_reparsed)
 
     def summary(self) -> str:
         """One Chinese line for the CLI."""
         if self.ok:
             return f"一致：语料库 {self.corpus_items} 条，索引 {self.index_items} 条"
+        if self.not_reparsed and self.model_copy(update={"not_reparsed": {}}).ok:
+            return f"语料库 {self.corpus_items} 条，索引 {self.index_items} 条；" + "；".join(self.not_reparsed.values())
         parts = [
             f"索引缺少 {len(self.missing)} 条",
             f"索引多出 {len(self.stale)} 条（语料库中已不存在）",
@@ -83,6 +88,8 @@ class DriftReport(BaseModel):
             # --repair cannot mend a file a person broke: say which, and that its items are still indexed
             names = "；".join(self.unreadable.values())
             line += f"。无法读取 {len(self.unreadable)} 个语料文件（其原有条目仍保留在索引中，请修正后重新运行）：{names}"
+        if self.not_reparsed:
+            line += "。" + "；".join(self.not_reparsed.values())
         return line
 
 
@@ -184,6 +191,7 @@ def _compare(services: Services, *, repair: bool) -> DriftReport:
         unsaved_accepts=sorted(unsaved),
         accepted_differs=sorted(differs),
         unreadable=dict(services.corpus.broken),
+        not_reparsed=dict(services.corpus.reparse_refused),
     )
     if repair and (report.missing or report.stale or report.changed or report.unsaved_accepts):
         services.index.sync(items, remove_missing=True)

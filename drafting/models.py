@@ -86,6 +86,10 @@ class Issue(BaseModel):
     )
     items: list[Item] = Field(default_factory=list)
     problems: list[str] = Field(default_factory=list, description="non-fatal parse warnings")
+    parsed_sha1: str | None = Field(
+        default=None,
+        description="SHA-1 of the items as the parser wrote them; differs once a person corrected the JSON by hand",
+    )
 
     @field_validator("id")
     @classmethod

@@ -14,6 +14,13 @@ import unicodedata
 # Most Linux/macOS file systems cap one name at 255 bytes; leave room for a suffix, a hash and a temp prefix.
 MAX_NAME_BYTES = 180
 _FORBIDDEN = re.compile(r"[/\\\x00-\x1f\x7f:*?\"<>|]")
+# Invisible or direction-changing characters (U+202E turns "x\u202egnp.exe" into what looks like "xexe.png"):
+# format, control, separator, private-use and unpaired-surrogate categories.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs"})
+
+
+def _has_invisible(name: str) -> bool:
+    return any(unicodedata.category(ch) in _INVISIBLE for ch in name)
 
 
 def name_problem(name: str) -> str | None:
@@ -26,7 +33,9 @@ def name_problem(name: str) -> str | None:
         return "不能以“.”开头（会成为隐藏文件或指向上级目录）"
     if _FORBIDDEN.search(name):
         return "不能含有 / \\ : * ? \" < > | 或控制字符（会被当作路径）"
-    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+    if _has_invisible(name):
+        return "不能含有不可见字符或改变文字方向的控制字符（如 U+202E，会让文件名显示成别的样子）"
+    if len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         return f"过长（超过 {MAX_NAME_BYTES} 字节）"
     return None
 
@@ -42,7 +51,8 @@ def check_name(name: str, what: str) -> str:
 def safe_stem(stem: str, *, limit: int = MAX_NAME_BYTES) -> str:
     """A file stem made safe and short: forbidden characters replaced, long names cut with a hash kept."""
     stem = unicodedata.normalize("NFC", stem)
-    cleaned = _FORBIDDEN.sub("_", stem).strip().lstrip(".") or "file"
+    cleaned = "".join("_" if unicodedata.category(ch) in _INVISIBLE else ch for ch in _FORBIDDEN.sub("_", stem))
+    cleaned = cleaned.strip().lstrip(".") or "file"
     if len(cleaned.encode("utf-8")) <= limit:
         return cleaned
     digest = hashlib.sha1(stem.encode("utf-8", "surrogatepass")).hexdigest()[:8]

@@ -13,13 +13,14 @@ import jinja2
 from jinja2 import meta
 
 from drafting.errors import ConfigError
+from drafting.fence import fence, neutralise
+
+__all__ = ["Prompt", "fence", "load_prompt", "load_prompts", "neutralise"]
 
 logger = logging.getLogger(__name__)
 
 PROMPT_NAMES = ("style_guide", "commentary", "item_from_raw", "profile")
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
-# Any opening or closing <source ...> tag, however spaced or cased, inside pasted text.
-_TAG = re.compile(r"<\s*(/?)\s*source\b[^>]*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,3 @@ def load_prompt(prompts_dir: Path, name: str) -> Prompt:
 def load_prompts(prompts_dir: Path) -> dict[str, Prompt]:
     """All prompt files the drafter uses, by name."""
     return {name: load_prompt(prompts_dir, name) for name in PROMPT_NAMES}
-
-
-def neutralise(text: str) -> str:
-    """Pasted text made safe to fence: any <source> / </source> tag inside it loses its angle brackets."""
-    return _TAG.sub(lambda m: f"［{m.group(1)}source］", text)
-
-
-def fence(text: str) -> str:
-    """The text as it goes between <source> and </source>: tags neutralised, nothing else changed."""
-    return neutralise(text).strip()

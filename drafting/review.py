@@ -30,6 +30,7 @@ from drafting.assemble import DEFAULT_TITLE, AssembledIssue, default_period
 from drafting.errors import ValidationError
 from drafting.models import SECTIONS, Draft, Item, StoredDraft
 from drafting.store import DraftStore, _now, local_user
+from drafting.textlimits import check_draft_id
 
 if TYPE_CHECKING:
     from drafting.batch import BatchReport
@@ -371,6 +372,7 @@ class ReviewStore:
         return self.get_issue(issue_id)
 
     def _set_removed(self, issue_id: str, draft_id: int, removed: bool, actor: str | None) -> None:
+        check_draft_id(draft_id)
         self.get_issue(issue_id)  # an unknown issue gets its own message
         who = actor_name(actor)
         with self.store._transaction() as conn:

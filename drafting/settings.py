@@ -120,6 +120,23 @@ class ServerSettings(BaseModel):
     offline_concurrency: int = Field(
         4, ge=1, description="offline drafts running at once; they never wait behind model drafts (own slots)"
     )
+    forwarded_allow_ips: str = Field(
+        "", description="addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, e.g. "
+        "\"10.0.0.5\"); empty = none, so the login throttle always counts the real peer address"
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list, description="extra Host names the server answers to (besides its bind address; "
+        "loopback names when local), e.g. [\"drafting.firm.lan\"]"
+    )
+    allowed_origins: list[str] = Field(
+        default_factory=list, description="extra origins whose scripts may call the server (CORS), e.g. "
+        "[\"https://intranet.firm.lan\"]; the page's own address is always allowed"
+    )
+    max_body_mb: int = Field(5, ge=1, description="largest request body to the page's own routes (uploads: max_upload_mb)")
+    max_api_body_kb: int = Field(1024, ge=16, description="largest request body to /api/v1 (a JSON item or text)")
+    search_wait_s: float = Field(
+        15.0, gt=0, description="how long an API search waits in line for a slot before a quick 503 with Retry-After"
+    )
 
 
 class BatchSettings(BaseModel):

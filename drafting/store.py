@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from drafting.errors import ConflictError, ValidationError
+from drafting.errors import ConflictError, StorageError, ValidationError
+from drafting.errors_zh import DISK_FULL, is_disk_full
 from drafting.models import Draft, StoredDraft
+from drafting.textlimits import check_draft_id, check_lengths
 
 logger = logging.getLogger(__name__)
 
@@ -154,10 +156,15 @@ class DraftStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.commit()
+            except sqlite3.OperationalError as exc:
+                conn.rollback()
+                if is_disk_full(exc):  # SQLite's English "database or disk is full", said so the user can act
+                    raise StorageError(f"无法保存到数据库 {self.path.name}：{DISK_FULL}；本次修改未保存") from exc
+                raise
             except BaseException:
                 conn.rollback()
                 raise
-            conn.commit()
 
     @staticmethod
     def _row(row: sqlite3.Row) -> StoredDraft:
@@ -185,6 +192,7 @@ class DraftStore:
         A write of the very text already stored loses nothing, so it is let through whatever the version (a page's
         own autosave may land just before its 保存/采纳 click, which still carries the older version).
         """
+        check_draft_id(draft_id)
         row = conn.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
         if row is None:
             raise ValidationError(f"草稿 #{draft_id} 不存在（可能已被删除）：请在「历史」页重新打开一份草稿，或重新起草。")
@@ -259,6 +267,7 @@ class DraftStore:
     def accept(self, draft_id: int, *, title: str, body: str, commentary: str, expected_version: int | None = None,
                actor: str | None = None, action: str = "accept") -> StoredDraft:
         """Mark accepted with the final text (idempotent); refused from a stale page like save_edit."""
+        check_lengths(f"草稿 #{draft_id}", title=title, body=body, commentary=commentary)
         now = _now()
         who = actor or local_user()
         accepted = json.dumps({"title": title, "body": body, "commentary": commentary, "accepted_at": now,
@@ -299,6 +308,7 @@ class DraftStore:
 
     def get(self, draft_id: int) -> StoredDraft:
         """One draft; ValidationError when it does not exist."""
+        check_draft_id(draft_id)
         with self._connect() as conn:
             row = conn.execute("SELECT * FROM drafts WHERE id=?", (draft_id,)).fetchone()
         if row is None:

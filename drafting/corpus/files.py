@@ -6,11 +6,15 @@ import hashlib
 import json
 import logging
 import shutil
+import time
 from pathlib import Path
+
+from pydantic import ValidationError as PydanticValidationError
 
 from drafting.corpus.parse import SUFFIXES, parse_file
 from drafting.corpus.readers import check_unique_items, is_issue_json
 from drafting.errors import ParseError, ValidationError
+from drafting.errors_zh import field_errors
 from drafting.fileio import atomic_write
 from drafting.models import Issue, Item
 from drafting.names import name_problem, safe_stem
@@ -18,11 +22,22 @@ from drafting.names import name_problem, safe_stem
 logger = logging.getLogger(__name__)
 
 ACCEPTED = "accepted"
+BACKUP = "backup"  # corpus/backup/: copies of parsed JSON taken before any re-parse (never read as corpus)
 MAX_STEM_BYTES = 160  # room for "_<hash>", a suffix and the atomic-write temp prefix within 255 bytes
 
 
 def _issue_bytes(issue: Issue) -> bytes:
     return (json.dumps(issue.model_dump(mode="json"), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def items_digest(issue: Issue) -> str:
+    """SHA-1 of an issue's items: recorded when parsed, so a later hand correction shows."""
+    data = json.dumps([i.model_dump(mode="json") for i in issue.items], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(data.encode("utf-8")).hexdigest()
+
+
+class HandCorrected(ValidationError):
+    """The original changed but its JSON holds a person's corrections: not re-parsed (the JSON was backed up)."""
 
 
 def _sha1(path: Path) -> str:
@@ -44,6 +59,8 @@ class CorpusFiles:
         self.root = Path(root)
         # files skipped by the last read, name → reason: `check` reports them and the index keeps their items
         self.broken: dict[str, str] = {}
+        # originals changed under a hand-corrected JSON at the last read, name → Chinese message (JSON kept)
+        self.reparse_refused: dict[str, str] = {}
 
     @property
     def issues_dir(self) -> Path:
@@ -61,6 +78,7 @@ class CorpusFiles:
         """Every parsed issue, accepted items grouped as issue 'accepted'."""
         issues: list[Issue] = []
         broken: dict[str, str] = {}
+        self.reparse_refused = {}
         folder = self.issues_dir
         if folder.is_dir():
             for stem, original, parsed in self._entries():
@@ -133,7 +151,12 @@ class CorpusFiles:
             if recorded.source_sha1 == digest:
                 # the JSON is the system of record: a person may have corrected it
                 return recorded
-            self._warn_replacing(original, parsed, recorded)
+            try:
+                self._before_reparse(original, parsed, recorded)
+            except HandCorrected as exc:
+                # the corrections stay the record; `check` and start-up name the file and what to do
+                self.reparse_refused[stem] = str(exc)
+                return recorded
         issue = self._parse_as(original, original, digest)
         self.save_issue(issue)
         return issue
@@ -141,7 +164,7 @@ class CorpusFiles:
     def _parse_as(self, src: Path, target: Path, digest: str | None) -> Issue:
         """Parse ``src`` as the issue stored under ``target``'s name, recording the original's hash."""
         issue = parse_file(src)
-        return issue.model_copy(
+        issue = issue.model_copy(
             update={
                 "id": safe_stem(target.stem),
                 "source_file": target.name,
@@ -149,15 +172,33 @@ class CorpusFiles:
                 "items": [i.model_copy(update={"issue": safe_stem(target.stem)}) for i in issue.items],
             }
         )
+        return issue.model_copy(update={"parsed_sha1": items_digest(issue)})
 
-    @staticmethod
-    def _warn_replacing(original: Path, parsed: Path, recorded: Issue) -> None:
+    def backup(self, path: Path) -> Path:
+        """Copy a parsed JSON to corpus/backup/<name>.<UTC time>.json before it is replaced."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        target = self.root / BACKUP / f"{path.stem}.{stamp}.json"
+        n = 1
+        while target.exists():
+            n += 1
+            target = self.root / BACKUP / f"{path.stem}.{stamp}-{n}.json"
+        atomic_write(target, path.read_bytes())
+        return target
+
+    def _before_reparse(self, original: Path, parsed: Path, recorded: Issue) -> None:
+        """Back up the JSON about to be replaced; HandCorrected when it holds a person's corrections."""
+        saved = self.backup(parsed)
         if recorded.source_sha1 is None:
-            logger.warning("%s records no hash of %s: parsing the original again and replacing it",
-                           parsed.name, original.name)
-        else:
-            logger.warning("%s changed since %s was written: parsing it again and replacing the JSON",
-                           original.name, parsed.name)
+            logger.warning("%s 未记录原件 %s 的哈希：按原件重新解析（原 JSON 已备份到 %s）", parsed.name, original.name, saved)
+            return
+        if recorded.parsed_sha1 is not None and recorded.parsed_sha1 == items_digest(recorded):
+            logger.warning("原件 %s 已修改：重新解析并替换 %s（该 JSON 未经人工修改，已备份到 %s）", original.name, parsed.name, saved)
+            return
+        raise HandCorrected(
+            f"原件 {original.name} 在 {parsed.name} 写入后被修改，而 {parsed.name} 含有（或可能含有）人工更正："
+            f"未重新解析，仍以 {parsed.name} 为准，更正未丢失（已备份到 {BACKUP}/{saved.name}）。"
+            f"若要按新原件重新解析，请把更正移到原件中后删除 {parsed.name}；若原件的修改无关紧要，可把原件改回原样"
+        )
 
     def _read_issue(self, path: Path) -> Issue:
         try:
@@ -193,7 +234,7 @@ class CorpusFiles:
             recorded = self._read_issue(json_path)
             if recorded.source_sha1 == digest:
                 return recorded  # already ingested (and maybe corrected by hand)
-            self._warn_replacing(target, json_path, recorded)
+            self._before_reparse(target, json_path, recorded)  # HandCorrected: refused, nothing replaced
         issue = self._parse_as(src, target, digest if keep_original else None)
         if keep_original and not target.exists():
             atomic_write(target, src.read_bytes())
@@ -255,6 +296,26 @@ class CorpusFiles:
         path.unlink()
         return True
 
+    def publish_issue(self, issue: Issue) -> tuple[Path, Issue]:
+        """Write a newly published issue under a name no other issue holds: never replaces an existing file.
+
+        Two issues may share a heading (same title and month, hence the same id): the later one is stored as
+        ``<id>-2.json`` (``-3`` …) with its items tagged accordingly. Publishing the very same issue again is a no-op.
+        """
+        for n in range(1, 1000):
+            candidate = issue if n == 1 else issue.model_copy(update={
+                "id": f"{issue.id}-{n}", "items": [i.model_copy(update={"issue": f"{issue.id}-{n}"}) for i in issue.items]})
+            path = _inside(self.issues_dir, candidate.id)
+            if not path.exists() and not any(p.stem == candidate.id for p in self._files()):
+                atomic_write(path, _issue_bytes(candidate))
+                return path, candidate
+            if path.is_file() and path.read_bytes() == _issue_bytes(candidate):
+                return path, candidate  # this very issue was published already
+        raise ValidationError(f"期刊「{issue.id}」已有过多同名版本，未写入：请修改本期标题或期号后再发布")
+
+    def _files(self) -> list[Path]:
+        return [p for p in self.issues_dir.iterdir() if p.is_file()] if self.issues_dir.is_dir() else []
+
     def save_issue(self, issue: Issue) -> Path:
         """Write corpus/issues/<issue.id>.json (atomic write)."""
         path = _inside(self.issues_dir, issue.id)
@@ -277,6 +338,8 @@ def _short(exc: BaseException) -> str:
     """A validation error's first lines: enough to find the field, not a page of pydantic output."""
     if isinstance(exc, RecursionError):
         return "嵌套层数过深"
+    if isinstance(exc, PydanticValidationError):
+        return field_errors(exc.errors(), limit=3)  # never pydantic's English ("2 validation errors for Issue")
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     return "；".join(lines[:3])[:400]
 

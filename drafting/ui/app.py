@@ -24,6 +24,7 @@ from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
 from drafting.ui.access import AccessGuard, LoginThrottle
+from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,8 @@ CHINESE_MESSAGES_JS = r"""<script>
     [/Queue is full! Please try again\.?/g, "当前排队人数已满，请稍候片刻再试（您的文字未受影响）。"],
     [/This application is currently busy\. Please try again\.?/g, "系统正忙，请稍候片刻再试（您的文字未受影响）。"],
     [/Connection errored out\.?/g, "与服务器的连接中断，请稍后重试。"],
+    [/File\(s\) exceed the maximum allowed size of ([\d.]+) ?Mb:?\s*(.*)/g,
+     (_, mb, names) => `文件过大，未上传：${names.trim()} 超过单个文件上限 ${parseFloat(mb)} MB，请拆分或压缩后重试。`],
   ];
   const fix = (node) => {
     const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
@@ -233,7 +236,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
     issues, stats = services.ingest()
     # An accept killed between the database and the corpus write is finished here, before anyone drafts.
     drift = maintenance.check(services, repair=True)
-    if drift.repaired or drift.unreadable:  # a bad corpus file is named at start-up, never fatal
+    if drift.repaired or drift.unreadable or drift.not_reparsed:  # a bad corpus file is named at start-up, never fatal
         print(f"启动检查：{drift.summary()}", flush=True)
     print(f"语料库：{len(issues)} 期，索引 {services.index.count()} 条（新增 {stats.added}，更新 {stats.updated}）", flush=True)
     demo = build_app(services)
@@ -245,6 +248,11 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         AccessGuard, login_required=bool(auth),
         throttle=LoginThrottle(max_failures=server.login_max_failures, window=server.login_window_s),
     )
+    # Host, Origin and body size are checked before anything else reads the request (outermost of ours)
+    limits = Middleware(RequestGuard, **guard_settings(server))
+    # uvicorn believes X-Forwarded-For from FORWARDED_ALLOW_IPS (default: loopback, i.e. any local client could
+    # rotate its address past the login throttle): only the configured proxies, none by default
+    os.environ["FORWARDED_ALLOW_IPS"] = server.forwarded_allow_ips
     url = f"http://{server.host}:{server.port}"
     print(f"植德短评起草：{url}" + ("（需登录）" if auth else ""), flush=True)
     demo.launch(
@@ -261,10 +269,11 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
         i18n=gradio_i18n(),
         prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
-        app_kwargs={"middleware": [guard]},
+        app_kwargs={"middleware": [limits, guard]},
         head=CHINESE_MESSAGES_JS,
     )
     mount_api(demo, services)
+    put_in_front(demo.server_app, server)
     print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
     if block:
         demo.block_thread()

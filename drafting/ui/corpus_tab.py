@@ -81,7 +81,8 @@ def build(ctx: UIContext) -> None:
 
     def ingest(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - gradio's idiom
         if not paths:
-            gr.Warning("请先选择要上传的往期文件。")
+            # also what follows a file the browser refused as too large: say the limit, not just "choose a file"
+            gr.Warning(f"没有已上传的文件可导入：请选择往期文件（单个不超过 {max_mb} MB；超过的文件不会上传）后再点「导入语料库」。")
             return gr.skip()  # type: ignore[return-value]
         rows: list[tuple[str, Issue | None, str | None]] = []
         for n, p in enumerate(progress.tqdm(paths, desc="正在解析并索引"), 1):
