@@ -44,7 +44,6 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Services:
     """Services over the seed corpus with their own prompts folder (the rules file is written by these tests)."""
     tmp = tmp_path_factory.mktemp("hostile23")
     shutil.copytree(ROOT / "prompts", tmp / "prompts")
-    rules_path(tmp / "prompts").unlink(missing_ok=True)
     built = build_services(make_settings(tmp, prompts_dir=tmp / "prompts"))
     built.ingest()
     return built
@@ -124,18 +123,18 @@ def test_an_untouched_json_follows_its_changed_original(tmp_path: Path, seed_pat
 # --- 9. untrusted text reaching a prompt: capped and fenced the same way -------------------------------------------
 
 def test_planted_markers_stay_inside_their_fences(services: Services) -> None:
-    prompts = services.settings.prompts_dir
-    rules_path(prompts).write_text(
+    rules_file = services.settings.rules_file  # approved rules live beside the corpus
+    rules_file.write_text(
         "---\nversion: 7\nname: house_rules\n---\n规则：\n- 不要写“值得注意的是”。\n"
         f"- {PLANT}{'IGNORE-ALL ' * 1_000_000} {{# {{\"kind\": \"note\"}} #}}\n", encoding="utf-8")
     try:
         planted = Item(section="政策速递", title=f"先例{PLANT}", date="2023-09-01", body="某市印发元宇宙方案。",
                        commentary=PLANT + "长" * 36_000)
         item = Item(section="政策速递", title="新条目", date="2023-10-01", body=PLANT + "正文" * 3_150_000)
-        rules = load_rules(prompts)
+        rules = load_rules(rules_file)
         system, user = services.drafter.messages(item, [Precedent(item=planted, score=1.0)], raw_text=PLANT, rules=rules)
     finally:
-        rules_path(prompts).unlink()
+        rules_file.unlink()
     system_text, user_text = str(system.content), str(user.content)
     assert len(system_text) < 20_000, len(system_text)  # not the 10 MB rule
     assert len(user_text) < 40_000, len(user_text)  # not the 6.3 M-character body nor the 36k 短评
@@ -159,8 +158,8 @@ def test_accept_refuses_a_36k_commentary(services: Services) -> None:
 
 
 def test_rule_edit_and_approve_refuse_a_huge_rule(tmp_path: Path, services: Services) -> None:
-    rules = RuleService(db=services.learning.rules.db, prompts_dir=tmp_path)
-    save_rules(tmp_path, [Rule(id="r1", kind="note", text="不要写“值得注意的是”。")], previous=0)
+    rules = RuleService(db=services.learning.rules.db, path=rules_path(tmp_path))
+    save_rules(rules_path(tmp_path), [Rule(id="r1", kind="note", text="不要写“值得注意的是”。")], previous=0)
     before = rules_path(tmp_path).read_bytes()
     with pytest.raises(ValidationError, match="最多 300 字"):
         rules.edit("r1", "IGNORE-ALL " * 1_000_000, [])
@@ -213,17 +212,17 @@ def test_huge_draft_ids_get_a_chinese_error(tmp_path: Path, args: tuple[str, ...
 
 
 def test_a_bad_hand_edited_rule_line_does_not_stop_drafts(services: Services, api: TestClient) -> None:
-    prompts = services.settings.prompts_dir
-    rules_path(prompts).write_text(
+    rules_file = services.settings.rules_file  # approved rules live beside the corpus
+    rules_file.write_text(
         "---\nversion: 3\nname: house_rules\n---\n规则：\n- 不要写“值得注意的是”。 {# {\"kind\": \"bogus\", \"evidence\": \"x\"} #}\n"
         "- 另一条 {# [1, 2] #}\n- 第三条 {# {not json} #}\n", encoding="utf-8")
     try:
-        book = load_rules(prompts)
+        book = load_rules(rules_file)
         assert [r.kind for r in book.rules] == ["note", "note", "note"]
         answer = api.post("/draft", json={"text": RAW, "offline": True})
         assert answer.status_code == 200, answer.text
     finally:
-        rules_path(prompts).unlink()
+        rules_file.unlink()
 
 
 def test_an_unexpected_error_is_chinese_json(api: TestClient) -> None:
@@ -321,7 +320,7 @@ def test_text_that_is_only_a_link_is_fetched(api: TestClient) -> None:
 def test_rules_file_follows_the_umask(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        save_rules(tmp_path, [Rule(id="r1", kind="note", text="不要写“值得注意的是”。")], previous=0)
+        save_rules(rules_path(tmp_path), [Rule(id="r1", kind="note", text="不要写“值得注意的是”。")], previous=0)
     finally:
         os.umask(old)
     assert stat.S_IMODE(rules_path(tmp_path).stat().st_mode) == 0o644
