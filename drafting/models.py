@@ -199,6 +199,9 @@ class DraftRequest(BaseModel):
     profile: Profile | None = Field(default=None, description="the editor's corrected profile; computed when None")
     profile_fields: list[str] = Field(default_factory=list, description="fields of profile the editor set; empty = all")
     use_rules: bool = Field(default=True, description="apply the approved house rules (prompts/house_rules.md)")
+    avoid_sentences: list[str] = Field(
+        default_factory=list, description="sentences already used twice in this issue: the offline drafter words them otherwise"
+    )
 
 
 class DraftEvent(BaseModel):

@@ -7,16 +7,17 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from drafting import genres
+from drafting import clauses, genres, moves, voice
 from drafting.errors import ValidationError
 from drafting.guard import short_names
 from drafting.models import Item, Precedent, Profile, Section
 from drafting.profile import EVENT_KINDS, profile_of
+from drafting.sentences import problems
 from drafting.sources.cleanup import clean_raw, clean_title
 
 logger = logging.getLogger(__name__)
 
-OFFLINE_VERSION = "offline@1"
+OFFLINE_VERSION = "offline@2"
 OFFLINE_LABEL = "离线草稿"
 
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
@@ -124,13 +125,18 @@ def _issuer(text: str, doc: str | None) -> str | None:
             issuer = re.sub(r"^(?:近日|日前|此前|今日)[，,]?", "", issuer)
             issuer = issuer.removesuffix("关于")  # 某委员会关于印发《…》的通知: the body is the issuer, not 某委员会关于
             if "、" in issuer:  # several bodies: name the first "等部门", as the house does
-                issuer = issuer.split("、")[0] + "等部门"
+                parts = issuer.split("、")
+                same = "协会" if all(x.endswith("协会") for x in parts) else "单位" if any(_ASSOCIATION.search(x) for x in parts) else "部门"
+                issuer = parts[0] + f"等{same}"  # three associations are not 部门
             if 2 <= len(issuer) <= 40:
                 return issuer
     return None
 
 
 def _region(issuer: str | None, text: str) -> str | None:
+    m = re.search(r"(?<=[省市])([\u4e00-\u9fff]{2,3}?[区县])", issuer or "")
+    if m and not m.group(1).endswith("块链"):
+        return m.group(1)
     for source in (issuer or "", text[:200]):
         m = re.search(r"(?:^|(?<=[省市]))([\u4e00-\u9fff]{2,3}?区)(?=[\u4e00-\u9fff]{0,8}" + _ISSUER_SUFFIX + ")", source)
         if m and source is issuer:
@@ -159,7 +165,9 @@ def extract_facts(item: Item, raw_text: str | None = None) -> Facts:
     elif generic and f"《{generic}》" in text:
         facts.short = generic
     facts.kind = generic or "文件"
-    facts.issuer = _issuer(text, facts.doc)
+    facts.issuer = _issuer(_fold(item.body), facts.doc) or _issuer(text, facts.doc)
+    if facts.issuer and re.match(r"中共中央国务院", facts.issuer) and "中共中央 国务院" in item.body:
+        facts.issuer = facts.issuer.replace("中共中央国务院", "中共中央 国务院")
     m = re.search(r"征求意见|印发|发布|出台|公布", text)
     facts.verb = m.group(0) if m else "发布"
     facts.region = _region(facts.issuer, text)
@@ -229,7 +237,7 @@ def _lead(f: Facts) -> tuple[str, str, str]:
 def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
     """Core sentences (always kept) and optional ones (dropped first when too long)."""
     lead, _, this = _lead(f)
-    region = f.region or "主管部门"
+    region = f.region or (f.issuer or "").removesuffix("等部门") or "发布方"
     where = f"在{f.region}" if f.region else ""
     distinct = []
     if f.target:
@@ -259,9 +267,9 @@ def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
         optional = [f"{d}。" for d in distinct[1:2]]
     elif shape == "issuer_first":
         core = [
-            f"{lead}，显示了对{f.topic}的高度关注与前瞻性思考。",
-            f"{distinct[0]}，围绕{measures}等方面作出部署，有助于推动产业健康、有序发展。",
-            f"同时，这一举措也为相关企业提供了明确方向，有助于其把握{f.topic}领域的发展机遇。",
+            f"{lead}，将{f.topic}列为{f.region or '当地'}着力发展的方向。",
+            f"{distinct[0]}，围绕{measures}等方面作出部署。",
+            f"对拟在{f.region or '当地'}布局{f.topic}业务的企业而言，可对照{this}梳理可申报的支持事项。",
         ]
         optional = [f"{d}。" for d in distinct[1:2]]
     else:
@@ -274,7 +282,13 @@ def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
     return core, optional
 
 
-def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str], list[str]]:
+_VISIT = re.compile(r"调研|走访|考察|座谈|视察")
+_PEOPLE = re.compile(r"任命|履新|出任|辞任|辞职|卸任|当选|接任")
+_TOP = re.compile(r"^(?:中共中央|国务院|全国人大|中央办公厅|中办)")
+_ASSOCIATION = re.compile(r"协会|联合会|学会|联盟|委员会(?=.*(?:公约|倡议))")
+
+
+def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[moves.Move], list[moves.Move]]:
     """News and deals: what happened, what it signals for the market, what a client should watch."""
     subject = house_punct(clean_title(item.title)).rstrip("。！？；，")
     if len(subject) > 40:  # long headline: its first clause
@@ -282,17 +296,32 @@ def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str],
     core_topic = re.sub(r"(产业|技术)$", "", f.topic) if f.topic != "相关产业" else "相关"
     if item.section == "交易资讯" or profile.kind in ("融资", "并购", "战略投资"):
         return genres.deal(subject, profile, core_topic)
-    return genres.news(subject, profile, item.body, core_topic if core_topic != "相关" else "相关")
+    said = clauses.statement(item.body, 40, skip=subject)
+    if _VISIT.search(item.title):
+        return moves.visit(subject, said, core_topic)
+    if _PEOPLE.search(item.title + item.body[:80]):
+        return moves.personnel(subject, said, profile.issuer, core_topic)
+    return genres.news(subject, profile, item.body, core_topic)
 
 
-def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str], list[str]]:
-    """Warnings, regulations, rules and licence regimes: each its own moves, never praise of foresight."""
+def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[moves.Move], list[moves.Move]]:
+    """Warnings, regulations, rules, licence regimes, reports, consultations and top-level documents: each its own moves."""
     lead, ref, this = _lead(f)
     if not f.doc:  # no 《title》 to name: call it what it is, never 该文件
         name = {"风险提示": "倡议" if "倡议" in item.title + item.body else "风险提示", "许可": "发牌制度",
                 "规则": "规则"}.get(profile.stance, "监管框架" if profile.kind == "境外监管制度" else "规定")
         ref = this = f"该{name}"
         lead = f"{profile.issuer}{f.verb}{name}" if profile.issuer else f"近日发布的{name}"
+    issuer = f.issuer or profile.issuer
+    own = re.search(r"(倡议|公约|公告|声明|白皮书|报告|蓝皮书)$", f.doc or "")
+    if own and f.kind == "文件":  # 关于防范…的倡议 is 该倡议, not 该文件
+        this = f"该{own.group(1)}"
+    if profile.kind == "白皮书/报告":
+        return moves.report(lead, this if f.kind != "文件" else "该报告", item.body, f.topic)
+    if profile.kind == "征求意见稿" or f.verb == "征求意见":
+        return moves.consultation(lead, this, item.body)
+    if profile.level == "行业协会" or (issuer and _ASSOCIATION.search(issuer) and profile.stance == "风险提示"):
+        return moves.association(lead, ref, this, item.body, f.topic, re.sub(r"等(?:部门|协会|单位)$", "", issuer or "") or None)
     if profile.stance == "风险提示":
         return genres.warning(lead, ref, item.body, f.topic)
     if profile.stance == "规则":
@@ -300,6 +329,15 @@ def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str],
     if profile.stance == "许可":
         return genres.licensing(lead, ref, item.body, f.region)
     return genres.regulation(lead, ref, item.body, this)
+
+
+def _pick(move: moves.Move, used: set[str], *, keep: bool = False) -> str:
+    """The first wording of a move that the issue has not used twice; keep: the last wording rather than none."""
+    options = (move,) if isinstance(move, str) else move
+    for option in options:
+        if voice.stock_key(option) not in used:
+            return option
+    return options[-1] if keep else ""
 
 
 def _fit(core: list[str], optional: list[str], lo: int, hi: int, pads: tuple[str, ...] = _PADS) -> str:
@@ -319,23 +357,81 @@ def _fit(core: list[str], optional: list[str], lo: int, hi: int, pads: tuple[str
     return "".join(chosen)
 
 
+def _with_voice(core: list[str], precedents: list[Precedent], profile: Profile, f: Facts, item: Item,
+                raw_text: str | None, used: set[str]) -> list[str]:
+    """The opening and closing moves of the nearest accepted precedents of the same kind, edited to this item."""
+    same = voice.moves(precedents, profile)
+    if not same or not core:
+        return core
+    _, ref, this = _lead(f)
+    subs = {"ref": ref, "this": this, "issuer": f.issuer or profile.issuer or "", "place": f.region or ""}
+    out = list(core)
+    for slot, pick in ((0, 0), (len(out) - 1, -1)):
+        if slot == 0 and len(out) < 1 or slot != 0 and len(out) < 2:
+            continue
+        for p in same:
+            said = voice.sentences(p.item.commentary or "")
+            if len(said) < 2:
+                continue
+            adapted = voice.adapt(said[pick], p, subs, item, raw_text)
+            if adapted and voice.stock_key(adapted) not in used and clauses.whole(adapted.rstrip("。")) \
+                    and adapted not in out:
+                if slot == 0 and not (subs["issuer"] and adapted.startswith(subs["issuer"])) and ref not in adapted:
+                    continue  # an opening must still name the item's own document or issuer
+                out[slot] = adapted
+                break
+    return out
+
+
+def _whole_only(text: str, lead: str) -> str:
+    """Sentences that are not whole are dropped; a broken opening becomes the plain lead."""
+    said = voice.sentences(text)
+    kept = [x for x in said if not problems(x)]
+    if said and problems(said[0]):
+        kept.insert(0, f"{lead}。")
+    return "".join(kept)
+
+
 def draft_commentary(
     item: Item, precedents: list[Precedent], *, variant: int = 0, min_chars: int = 130, max_chars: int = 200,
-    raw_text: str | None = None, profile: Profile | None = None,
+    raw_text: str | None = None, profile: Profile | None = None, avoid: list[str] | None = None,
 ) -> str:
-    """A 短评 skeleton for the item: the genre's moves (or the nth precedent's shape), its own facts, nothing invented."""
+    """A 短评 for the item: the kind's moves, the opening and closing of the nearest same-kind precedents,
+    its own facts, whole sentences only, and no sentence the issue already used twice (avoid)."""
     facts = extract_facts(item, raw_text)
     profile = profile or profile_of(item)
+    used = voice.used_keys(avoid or [])
     pads: tuple[str, ...] = genres.PADS.get(profile.stance, _PADS)
+    issuer = facts.issuer or profile.issuer or ""
     if profile.kind in EVENT_KINDS or item.section != "政策速递":
         core, optional = _other_sentences(item, facts, profile)
         pads = genres.PADS["市场动态"]
-    elif profile.stance == "促进":
+    elif profile.stance == "促进" and profile.kind != "白皮书/报告" and _TOP.match(issuer):
+        lead, _, this = _lead(facts)
+        subject = re.sub(r"^关于|的(?:意见|通知|决定)$|(?:整体布局)?(?:规划|意见|方案)$", "", facts.doc or "") or facts.topic
+        core, optional = moves.top_level(lead, this, subject, _distinct(facts, this), facts.topic)
+    elif profile.stance == "促进" and profile.kind not in ("白皮书/报告", "征求意见稿"):
         core, optional = _policy_sentences(facts, shapes_for(precedents, variant + 1)[variant])
         pads = _PADS
     else:
         core, optional = _genre_sentences(item, facts, profile)
-    return house_punct(_fit(core, optional, min_chars, max_chars, pads))
+    picked = [x for x in (_pick(m, used, keep=i == 0) for i, m in enumerate(core)) if x]
+    picked = _with_voice(picked, precedents, profile, facts, item, raw_text, used)
+    extra = [x for x in (_pick(m, used) for m in optional) if x]
+    fresh_pads = tuple(x for x in pads if voice.stock_key(x) not in used)
+    text = house_punct(_fit(picked, extra, min_chars, max_chars, fresh_pads))
+    return house_punct(_whole_only(text, _lead(facts)[0]))
+
+
+def _distinct(f: Facts, this: str) -> str | None:
+    """What the document itself sets out: its target, its slogan or its fields, as a clause."""
+    if f.target:
+        return f"{this}提出{f.target}的目标"
+    if f.slogan:
+        return f"{this}提出{f.slogan}"
+    if f.fields:
+        return f"{this}强调了{f.topic}在{f.fields}等领域的应用"
+    return None
 
 
 def guess_section(text: str) -> Section:
@@ -351,6 +447,19 @@ def guess_section(text: str) -> Section:
     if re.search(rf"{_ISSUER_SUFFIX}.{{0,20}}(?:印发|发布|出台|征求意见)|关于印发|通知|办法|意见|方案|规划|条例", head):
         return "政策速递"
     return "行业新闻"
+
+
+def _headline(line: str, limit: int = 40) -> str:
+    """A long first line as a title: whole clauses up to limit characters, never a word cut at the limit."""
+    if len(line) <= limit:
+        return line
+    parts = re.split(r"(?<=[，,；;：:])", line)
+    title = ""
+    for part in parts:
+        if len(title) + len(part) > limit:
+            break
+        title += part
+    return title.rstrip("，,；;：:") or line[:limit]
 
 
 def _trim(text: str, lo: int, hi: int) -> str:
@@ -391,7 +500,7 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     elif doc:
         title = f"《{doc}》发布"
     else:
-        title = clean_title(re.split(r"[。！？\n]", lines[0])[0])[:40]
+        title = _headline(clean_title(re.split(r"[。！？\n]", lines[0])[0]))
 
     sentences = _sentences(text)
     anchors = [a for a in (doc, issuer.split("等")[0] if issuer else None) if a]
