@@ -139,7 +139,7 @@ class SearchResult(BaseModel):
     precedents: list[Precedent] = Field(default_factory=list)
     duplicates: list[Precedent] = Field(default_factory=list)
     profile: Profile | None = Field(default=None, description="the query item's profile, when ranked by it")
-    precedent_gap: bool = Field(default=False, description="no precedent with a 短评 shares the item's stance")
+    precedent_gap: bool = Field(default=False, description="no precedent with a 短评 shares the item's kind and stance")
 
 
 class Finding(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from drafting import clauses, genres, moves, voice
@@ -288,7 +289,7 @@ _TOP = re.compile(r"^(?:中共中央|国务院|全国人大|中央办公厅|中�
 _ASSOCIATION = re.compile(r"协会|联合会|学会|联盟|委员会(?=.*(?:公约|倡议))")
 
 
-def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[moves.Move], list[moves.Move]]:
+def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[moves.Move], Sequence[moves.Move]]:
     """News and deals: what happened, what it signals for the market, what a client should watch."""
     subject = house_punct(clean_title(item.title)).rstrip("。！？；，")
     if len(subject) > 40:  # long headline: its first clause
@@ -304,7 +305,7 @@ def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[moves
     return genres.news(subject, profile, item.body, core_topic)
 
 
-def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[moves.Move], list[moves.Move]]:
+def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[moves.Move], Sequence[moves.Move]]:
     """Warnings, regulations, rules, licence regimes, reports, consultations and top-level documents: each its own moves."""
     lead, ref, this = _lead(f)
     if not f.doc:  # no 《title》 to name: call it what it is, never 该文件
@@ -401,6 +402,8 @@ def draft_commentary(
     facts = extract_facts(item, raw_text)
     profile = profile or profile_of(item)
     used = voice.used_keys(avoid or [])
+    core: Sequence[moves.Move]
+    optional: Sequence[moves.Move]
     pads: tuple[str, ...] = genres.PADS.get(profile.stance, _PADS)
     issuer = facts.issuer or profile.issuer or ""
     if profile.kind in EVENT_KINDS or item.section != "政策速递":
