@@ -14,7 +14,6 @@ import os
 import re
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ from drafting.fileio import atomic_write
 from drafting.models import Draft, DraftRequest, Item, SearchResult
 from drafting.names import name_problem
 from drafting.profile import precedent_gap_message
-from drafting.voice import sentences as sentences_of
+from drafting.voice import SentenceCount
 
 if TYPE_CHECKING:
     from drafting.review import IssueInProgress
@@ -282,7 +281,7 @@ class BatchRunner:
         self._stop, self._failures_in_row, self._started = None, 0, set()
         self._interrupted = False
         # Sentences of the issue's 短评 so far: one used twice is not offered a third time (no stock sentences).
-        self._used: Counter[str] = Counter()
+        self._used = SentenceCount()
         folder = self.folder(batch_id)
         folder.mkdir(parents=True, exist_ok=True)
         checkpoint = Checkpoint(folder / "checkpoint.jsonl")
@@ -302,7 +301,7 @@ class BatchRunner:
             restored = _restore(by_key[entry.key], rec) if rec is not None else None
             if restored is not None:
                 by_key[entry.key] = restored
-                self._used.update(set(sentences_of(restored.commentary or "")))
+                self._used.add(restored.commentary or "")
             else:
                 todo.append(entry)
         total = len(report.results)
@@ -371,7 +370,7 @@ class BatchRunner:
                 return result
             request = entry.request(offline=self.offline, commentary=True if self.all_sections else None)
             with self._lock:
-                request.avoid_sentences = sorted(s for s, n in self._used.items() if n >= 2)
+                request.avoid_sentences = self._used.twice()
             drafts = self.draft_fn(request)
             if not drafts:
                 raise ModelError("模型没有返回任何草稿")
@@ -389,7 +388,7 @@ class BatchRunner:
             return result
         with self._lock:
             self._failures_in_row = 0
-            self._used.update(set(sentences_of(draft.commentary or "")))
+            self._used.add(draft.commentary or "")
         result.draft = draft
         result.item = draft.item
         if entry.item is not None:  # keep the editor's sources/date even if the drafter dropped them

@@ -21,7 +21,7 @@ _LEAD = re.compile(r"^(?:(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日|近日
 # 规定/明确/要求/提出 as the verb of the document ("办法规定，…"), not as a noun or part of another word (明确上, 规定的).
 _SAYS = re.compile(r"^[^，,。；;]{0,24}?(?:规定|明确|要求|提出|指出|倡议|建议|强调)[，,：:]\s*")
 # A duty, prohibition or exemption; 不需要/无需/不得 are matched whole so the negation is kept.
-_MODAL = re.compile(r"不需要|无需|不得|不在|不通过|不为|禁止|应当|必须|均须|须|需要|需|应(?![用对])")
+_MODAL = re.compile(r"不需要|无需|不得|不在|不通过|不为|禁止|严禁|坚决|杜绝|应当|必须|均须|须|需要|需|应(?![用对])")
 
 
 def fold(text: str) -> str:

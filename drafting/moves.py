@@ -21,10 +21,10 @@ def _area(topic: str) -> str:
 def report(lead: str, this: str, body: str, topic: str) -> tuple[list[Move], list[Move]]:
     """A 白皮书 or 报告: what it finds, that it binds nobody, what a client may use it for."""
     found = clauses.statement(body, 56, pattern=r"梳理|认为|指出|显示|分析|提出|总结|预测")
-    found = re.sub(r"^(?:白皮书|报告|蓝皮书)", "", found) if found else None
+    found = re.sub(r"^(?:白皮书|报告|蓝皮书)", this, found) if found else None
     area = _area(topic)
     core: list[Move] = [
-        f"{lead}，{found}。" if found else f"{lead}，对{area}的发展现状与趋势作了梳理。",
+        f"{lead}。{found}。" if found else f"{lead}，对{area}的发展现状与趋势作了梳理。",
         (f"作为研究性文件，{this}本身不设定权利义务，但其对{area}发展阶段的判断，可作为企业研判趋势、规划业务的参考。",
          f"{this}属于研究成果而非政策文件，其结论不具约束力，但为观察{area}提供了较为系统的数据与案例。"),
         (f"对相关企业而言，{this}中提及的应用方向与行业挑战，也提示了数据合规、知识产权等方面值得提前准备的事项。",
@@ -66,7 +66,7 @@ def association(lead: str, ref: str, this: str, body: str, topic: str, issuer: s
     who = issuer or "该协会"
     field = "相关业务" if topic == "相关产业" else f"{topic}相关业务"
     core: list[Move] = [
-        f"{lead}，{'倡导' + ask.removeprefix('倡导') if ask and not re.match(r'会员|各', ask) else (ask or '对相关风险作出提示')}。",
+        f"{lead}，倡议{ask.removeprefix('倡导')}。" if ask else f"{lead}，对相关风险作出提示。",
         (f"{this}属于行业自律安排，首先约束{who}的会员单位，本身不具有行政强制力，但反映了行业对相关风险的共识。",
          f"作为行业自律规范，{this}虽无法律强制力，却代表了行业组织对相关业务边界的判断。"),
         (f"对于从事{field}的企业而言，即便并非会员单位，也宜参照{ref}审视自身的产品设计与宣传推广。",

@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import jieba
+
 from drafting import clauses, genres, moves, voice
 from drafting.errors import ValidationError
 from drafting.guard import short_names
@@ -23,7 +25,7 @@ OFFLINE_LABEL = "离线草稿"
 
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _TITLE = re.compile(r"《([^《》\n]{2,120})》")
-_VERB = r"(?:联合)?(?:正式)?(?:印发|发布|出台|公布|制定|修订)"
+_VERB = r"(?:联合)?(?:正式)?(?:印发|发布|出台|公布|制定|修订|刊发)"
 _SHORT = re.compile(r"(?:下称|简称|以下简称)\s*[“\"]?《([^《》]{2,20})》")
 # Spaces next to Chinese text are PDF-extraction damage ("2023 年 9 月"); spaces between Latin words stay.
 _SPACES = re.compile(r"(?<=[\u4e00-\u9fff\d，。、；：（）《》“”])[ \t\u3000]+|[ \t\u3000]+(?=[\u4e00-\u9fff\d，。、；：（）《》“”])")
@@ -374,14 +376,29 @@ def _with_voice(core: list[str], precedents: list[Precedent], profile: Profile, 
             said = voice.sentences(p.item.commentary or "")
             if len(said) < 2:
                 continue
-            adapted = voice.adapt(said[pick], p, subs, item, raw_text)
+            adapted = voice.adapt(said[pick], p, subs, item, raw_text, profile)
             if adapted and voice.stock_key(adapted) not in used and clauses.whole(adapted.rstrip("。")) \
                     and adapted not in out:
-                if slot == 0 and not (subs["issuer"] and adapted.startswith(subs["issuer"])) and ref not in adapted:
-                    continue  # an opening must still name the item's own document or issuer
+                if slot == 0:
+                    adapted = _named(adapted, subs, f.verb)
+                    if adapted is None:
+                        continue  # an opening must name the item's own document and issuer
                 out[slot] = adapted
                 break
     return out
+
+
+def _named(opening: str, subs: dict[str, str], verb: str) -> str | None:
+    """A precedent's opening that names the new item's issuer and document (added before the document when missing)."""
+    issuer, ref = subs["issuer"], subs["ref"]
+    if issuer and issuer in opening and ref in opening:
+        return opening
+    if not issuer:
+        return opening if ref in opening else None
+    for name in (ref, subs["this"]):
+        if opening.startswith(name):
+            return f"{issuer}{verb}的{ref}{opening[len(name):]}"
+    return None
 
 
 def _whole_only(text: str, lead: str) -> str:
@@ -457,12 +474,20 @@ def _headline(line: str, limit: int = 40) -> str:
     if len(line) <= limit:
         return line
     parts = re.split(r"(?<=[，,；;：:])", line)
+    # a date or a setting (在…上) opens the sentence but names nobody: the title starts with who acted
+    while len(parts) > 1 and re.match(r"(?:\d{4}\s*年)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日[，,]?$|近日|日前|在[^，,]{0,30}[上中里内][，,]$|据", parts[0]):
+        parts.pop(0)
     title = ""
     for part in parts:
         if len(title) + len(part) > limit:
             break
         title += part
-    return title.rstrip("，,；;：:") or line[:limit]
+    if not title:  # one long clause: whole words up to the limit, never a word cut in two
+        for word in jieba.cut(parts[0]):
+            if len(title) + len(word) > limit:
+                break
+            title += word
+    return title.rstrip("，,；;：:、和与及跟") or line[:limit]
 
 
 def _trim(text: str, lo: int, hi: int) -> str:

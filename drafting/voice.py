@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
+
+import jieba
 
 from drafting import guard
 from drafting.models import Item, Precedent, Profile
@@ -22,9 +25,22 @@ _KIND = re.compile(r"[该此本](?:行动计划|行动方案|实施方案|扶持
                    r"方案|计划|办法|通知|文件|咨询文件|征求意见稿)")
 
 
+# Words any 短评 may use whatever its item: a clause holding only these and the new item's own words is not the
+# precedent's particulars.
+_GENERIC = frozenset((
+    "发展", "产业", "企业", "相关", "推动", "提出", "明确", "方向", "政策", "支持", "建设", "应用", "技术", "创新", "领域", "方面",
+    "重点", "发布", "印发", "体现", "思考", "重视", "前瞻性", "高度", "关注", "有序", "健康", "蓝图", "规划", "方案", "计划",
+    "行动", "措施", "举措", "提供", "保障", "生态", "市场", "主体", "布局", "机遇", "机会", "空间", "有助于", "有利于", "合规",
+    "要求", "业务", "对照", "自身", "企业而言", "当地", "申报", "条件", "材料", "尽早", "逐条", "准备", "值得", "持续", "后续",
+    "落地", "情况", "配套", "细则", "出台", "战略", "部署", "清晰", "具体", "目标", "实施", "数字", "经济", "新兴", "示范",
+    "作用", "积极", "趋势", "设定", "加速", "转型", "规模", "指标", "路径", "量化", "纲", "拟", "布局", "结合", "优势",
+))
+
+
 def fold(text: str) -> str:
-    """NFKC without whitespace, as sentences are compared."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    """NFKC without spaces next to Chinese; spaces between Latin words and digits stay (Quest 3, 中共中央 国务院)."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    return re.sub(r"(?<=[，。、；：,.;:])\s+|\s+(?=[，。、；：,.;:])", "", text)
 
 
 def sentences(text: str) -> list[str]:
@@ -34,11 +50,31 @@ def sentences(text: str) -> list[str]:
 
 def stock_key(sentence: str) -> str:
     """The sentence with its slots (《titles》, places, topics, 该<kind>, numbers) masked."""
-    s = re.sub(r"《[^《》]*》", "《》", fold(sentence))
+    s = re.sub(r"《[^《》]*》", "《》", re.sub(r"\s+", "", fold(sentence)))
     s = _KIND.sub("该文件", s)
     s = _PLACE.sub("某地", s)
     s = _TOPIC.sub("某领域", s)
     return re.sub(r"\d+(?:\.\d+)?", "0", s)
+
+
+class SentenceCount:
+    """Sentences of an issue's 短评 so far, counted by stock key; not thread-safe (callers lock)."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.example: dict[str, str] = {}
+
+    def add(self, commentary: str) -> None:
+        """Count each sentence of one 短评 once."""
+        for s in sentences(commentary):
+            key = stock_key(s)
+            if key not in self.example or self.example[key] == s:
+                self.example[key] = s
+        self.counts.update({stock_key(s) for s in sentences(commentary)})
+
+    def twice(self, limit: int = 2) -> list[str]:
+        """One sentence for every key used limit times already: the drafter words these otherwise."""
+        return sorted(self.example[k] for k, n in self.counts.items() if n >= limit)
 
 
 def used_keys(avoid: Iterable[str]) -> set[str]:
@@ -60,8 +96,12 @@ def _names_of(item: Item, profile: Profile | None) -> list[str]:
 
 
 def _own_detail(clause: str, precedent: Item, item: Item) -> bool:
-    """A clause that carries the precedent's own particulars: a list or a quotation its item has and ours lacks."""
+    """A clause that carries the precedent's own particulars: a word, a list or a quotation its item has and ours lacks."""
     theirs, ours = fold(precedent.title + precedent.body), fold(item.title + item.body)
+    for word in jieba.cut(clause):
+        if len(word) >= 2 and re.search(r"[\u4e00-\u9fff]", word) and word in theirs and word not in ours \
+                and word not in _GENERIC:
+            return True
     for q in re.findall(r"[“\"]([^”\"]+)[”\"]", clause):
         if q not in ours:
             return True
@@ -73,7 +113,8 @@ def _own_detail(clause: str, precedent: Item, item: Item) -> bool:
     return False
 
 
-def adapt(sentence: str, precedent: Precedent, subs: dict[str, str], item: Item, source_text: str | None) -> str | None:
+def adapt(sentence: str, precedent: Precedent, subs: dict[str, str], item: Item, source_text: str | None,
+          profile: Profile | None = None) -> str | None:
     """A precedent's sentence with its names replaced by the new item's, or None when any fact of its own remains.
 
     subs: "ref" (《doc》 or 该<kind>), "this" (该<kind>), "issuer", "place" of the new item. Clauses holding the
@@ -97,16 +138,22 @@ def adapt(sentence: str, precedent: Precedent, subs: dict[str, str], item: Item,
     s = _KIND.sub(subs["this"], s)
     if re.search(r"《[^《》]*》", re.sub(re.escape(subs["ref"]), "", s)) if subs["ref"].startswith("《") else "《" in s:
         return None  # a title that is not the new item's own
-    parts = re.split(r"(?<=[，；])", s.rstrip("。"))
-    kept = [parts[0]] + [p for p in parts[1:] if not _own_detail(p, precedent.item, item)]
+    s = re.sub(r"(省|市|区|县)\1", r"\1", s)  # 四川 → 河南省 before 省: 河南省省
+    parts = re.split(r"(?<=[，；,;])", s.rstrip("。"))
+    kept = [p for n, p in enumerate(parts) if not _own_detail(p, precedent.item, item) or n == 0 and subs["ref"] in p]
+    if not kept or _own_detail(kept[0], precedent.item, item) and len(kept) == 1:
+        return None
     s = "".join(kept).rstrip("，；") + "。"
     if len(s) < 8 or s[0] in "，。、；":
         return None
     if guard.check_facts(s, item.model_copy(update={"commentary": None}), source_text=source_text):
         return None  # a number, title, body or place of the precedent's own is still there
+    if profile is not None and guard.check_stance(s, profile):
+        return None  # praise taken over into a warning, a rule or an event
     return s
 
 
 def moves(precedents: list[Precedent], profile: Profile) -> list[Precedent]:
     """Precedents whose 短评 may lend their moves: accepted or past 短评 of the same kind, nearest first."""
-    return [p for p in precedents if p.item.commentary and p.profile is not None and p.profile.kind == profile.kind]
+    return [p for p in precedents if p.item.commentary and p.profile is not None and p.profile.kind == profile.kind
+            and p.profile.stance == profile.stance]

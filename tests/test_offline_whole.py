@@ -110,15 +110,15 @@ def test_five_promotional_plans_share_no_stock_sentence() -> None:
 # Five plans whose offline drafts editors accepted after deleting the stock praise: their own openings and closings.
 ACCEPTED = [
     ("d14", "河南省人民政府办公厅印发《河南省元宇宙产业发展行动计划（2022—2025年）》，以产业规模目标为纲，将工业、文旅、教育列为场景重点。",
-     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备场景合作方案。"),
+     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备申报材料。"),
     ("d15", "江西省人民政府办公厅印发《江西省元宇宙产业发展实施方案（2022—2026年）》，以产业规模目标为纲，将虚拟现实核心技术攻关列为重点。",
-     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备场景合作方案。"),
+     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备申报材料。"),
     ("d17", "厦门市工业和信息化局等部门印发《厦门市元宇宙产业发展三年行动方案（2022—2024年）》，以专项资金为抓手，将数字文旅、智慧城市列为场景重点。",
-     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备场景合作方案。"),
+     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备申报材料。"),
     ("d18", "成都市新经济发展工作领导小组办公室印发《成都市元宇宙产业发展行动方案（2023—2025年）》，以产业规模目标为纲，将企业培育列为重点。",
-     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备场景合作方案。"),
+     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备申报材料。"),
     ("d13", "北京市东城区人民政府印发《东城区元宇宙产业发展行动计划（2023—2025年）》，以企业数量目标为纲，将文旅、演艺和文博列为场景重点。",
-     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备场景合作方案。"),
+     "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备申报材料。"),
 ]
 
 
@@ -135,7 +135,7 @@ def test_accepted_edits_change_the_next_draft_without_a_rule() -> None:
     after = _draft("d16", _accepted_precedents())
     _whole(after)
     assert after != before
-    assert "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备场景合作方案。" in after, after
+    assert "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备申报材料。" in after, after
     assert after.startswith("浙江省发展和改革委员会"), after
     assert "以产业规模目标为纲" in after, "the opening move of the nearest accepted precedent, with the item's own facts"
     assert "河南" not in after and "300亿元" not in after, "nothing of the precedent's own facts"

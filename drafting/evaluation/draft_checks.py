@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from drafting import voice
 from drafting.errors import ValidationError
 from drafting.guard import short_names
 from drafting.models import DraftRequest, Item, Section
@@ -122,7 +123,7 @@ def _fold(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of a 短评, each with its end mark."""
-    return [s for s in re.findall(r"[^。！？]+[。！？]?", _fold(text)) if len(s) > 1]
+    return voice.sentences(text)
 
 
 def _own_names(case: LabelledCase) -> list[str]:
@@ -161,15 +162,16 @@ def wrong_names(commentary: str, case: LabelledCase) -> list[str]:
 
 def check_drafts(cases: list[LabelledCase], drafts: list[str]) -> DraftCheckReport:
     """Each draft checked against its case; stock sentences counted over the whole set."""
-    counts = Counter(s for d in drafts for s in set(split_sentences(d)))
-    stock = {s for s, n in counts.items() if n > STOCK_LIMIT}
+    # Two sentences that differ only in their names, places, topics and numbers are the same stock sentence.
+    counts = Counter(k for d in drafts for k in {voice.stock_key(s) for s in split_sentences(d)})
+    stock = {k for k, n in counts.items() if n > STOCK_LIMIT}
     rows = []
     for case, text in zip(cases, drafts, strict=True):
         folded = _fold(text)
         rows.append(CheckedDraft(
             id=case.id, title=case.title, kind=str(case.expected.get("kind") or ""), commentary=text,
             fragments=[f"{p.kind}：{folded[max(0, p.span[0] - 8):p.span[1] + 8]}" for p in problems(folded)],
-            wrong_names=wrong_names(text, case), stock=[s for s in split_sentences(text) if s in stock],
+            wrong_names=wrong_names(text, case), stock=[s for s in split_sentences(text) if voice.stock_key(s) in stock],
             empty=not folded,
         ))
     return DraftCheckReport(
@@ -180,11 +182,11 @@ def check_drafts(cases: list[LabelledCase], drafts: list[str]) -> DraftCheckRepo
 
 def draft_set(cases: list[LabelledCase], draft: Callable[[Item, list[str]], str]) -> list[str]:
     """Draft the set in order as one issue: each draft is told the sentences already used twice."""
-    used: Counter[str] = Counter()
+    used = voice.SentenceCount()
     out = []
     for case in cases:
-        text = draft(case.item(), sorted(s for s, n in used.items() if n >= STOCK_LIMIT))
-        used.update(set(split_sentences(text)))
+        text = draft(case.item(), used.twice())
+        used.add(text)
         out.append(text)
     return out
 
