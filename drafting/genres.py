@@ -101,15 +101,18 @@ def rule(lead: str, ref: str, body: str, accounting: bool) -> tuple[list[str], l
     return core, []
 
 
-def licensing(lead: str, ref: str, body: str, region: str | None) -> tuple[list[str], list[str]]:
-    """A licence regime: who needs a licence for what, and what applicants must prepare."""
+def licensing(lead: str, ref: str, body: str, region: str | None) -> tuple[list[str | tuple[str, ...]], list[str]]:
+    """A licence regime: who needs a licence for what, and what applicants must prepare (a tuple: wordings)."""
     # the item's own document states the duty; one it only cites (根据《打击洗钱条例》) is never named
     duty = clauses.duty(body, 60, about=r"牌照|许可|授权") or _duty_clause(body)
     where = region or "当地"
-    core = [f"{lead}，确立了以牌照为核心的准入安排。"]
+    core: list[str | tuple[str, ...]] = [(f"{lead}，确立了以牌照为核心的准入安排。", f"{lead}，对相关业务设定了持牌要求。",
+                                          f"{lead}，明确了相关业务的准入门槛。")]
     if duty:
         core.append(f"按照{ref}，{duty}。")
-    core.append(f"对拟在{where}开展相关业务的机构而言，需提前评估牌照申请条件、资本与治理要求及合规投入。")
+    core.append((f"对拟在{where}开展相关业务的机构而言，需提前评估牌照申请条件、资本与治理要求及合规投入。",
+                 f"拟在{where}展业的机构宜及早规划牌照申请路径，并预留资本、人员与系统方面的合规投入。",
+                 f"{ref}落地后，相关机构的准入门槛与持续合规成本均将提高，宜尽早评估。"))
     return core, []
 
 

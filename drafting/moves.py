@@ -61,7 +61,7 @@ def consultation(lead: str, this: str, body: str) -> tuple[list[Move], list[Move
 
 def association(lead: str, ref: str, this: str, body: str, topic: str, issuer: str | None) -> tuple[list[Move], list[Move]]:
     """An association's 倡议 or 公约: self-regulation of its members, no force of law, a shared view of the risks."""
-    ask = clauses.duty(body, 56) or clauses.statement(body, 56, pattern=r"倡议|呼吁|不得|不在|不为|遵守")
+    ask = clauses.duty(body, 40) or clauses.statement(body, 40, pattern=r"倡议|呼吁|不得|不在|不为|遵守")
     ask = re.sub(r"^(?:倡议|公约|公告)(?:提出|要求|倡议)?", "", ask) if ask else None
     who = issuer or "该协会"
     field = "相关业务" if topic == "相关产业" else f"{topic}相关业务"

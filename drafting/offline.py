@@ -237,8 +237,9 @@ def _lead(f: Facts) -> tuple[str, str, str]:
     return lead, ref, this
 
 
-def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
-    """Core sentences (always kept) and optional ones (dropped first when too long)."""
+def _policy_sentences(f: Facts, shape: str) -> tuple[list[moves.Move], list[moves.Move]]:
+    """Core sentences (always kept) and optional ones (dropped first when too long); a tuple is a move's wordings,
+    the first one the issue has not used twice is taken."""
     lead, _, this = _lead(f)
     region = f.region or (f.issuer or "").removesuffix("等部门") or "发布方"
     where = f"在{f.region}" if f.region else ""
@@ -252,34 +253,42 @@ def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
     if not distinct:
         distinct.append(f"{this}对{f.topic}的发展方向和重点任务作出了系统部署")
     measures = "、".join(f.measures) if f.measures else "政策支持"
+    place = f.region or "当地"
+    core: list[moves.Move]
+    optional: list[moves.Move]
+    # Other wordings of the opening and closing moves, for when the issue already used the shape's own twice.
+    openings = (f"{lead}，明确了{place}{f.topic}发展的重点方向。", f"{lead}，对{place}{f.topic}的发展作出安排。",
+                f"{lead}，为{place}{f.topic}发展划定了路线。")
+    closings = (f"对拟在{place}布局{f.topic}业务的企业而言，可对照{this}梳理可申报的支持事项。",
+                f"{this}所列的支持方向，可供企业在选址、申报与合作上参考。",
+                f"相关企业可关注{this}后续的申报指南与配套安排。")
     if shape == "enumerate":
         core = [
-            f"{lead}，首先{distinct[0].removeprefix(this)}。",
+            (f"{lead}，首先{distinct[0].removeprefix(this)}。", *openings),
             f"其次，{this}围绕{measures}等方面提出了具体举措，明确了政策发力的重点。",
-            f"{this}为{f.region or '当地'}的{f.topic}发展提供了有力的政策支撑。",
+            (f"{this}为{f.region or '当地'}的{f.topic}发展提供了有力的政策支撑。", *closings),
         ]
-        optional = [f"再者，{d.removeprefix(this)}。" for d in distinct[1:2]] + [
-            "这也为相关企业参与技术研发和场景应用提供了更为广阔的空间和机会。"
-        ]
+        optional = [*(f"再者，{d.removeprefix(this)}。" for d in distinct[1:2]),
+                    "这也为相关企业参与技术研发和场景应用提供了更为广阔的空间和机会。"]
     elif shape == "this_document":
         core = [
-            f"{lead}，充分体现了{region}对{f.topic}发展的策略思考和行动决策，为{f.topic}{where}的发展提供了清晰的蓝图。",
+            (f"{lead}，充分体现了{region}对{f.topic}发展的策略思考和行动决策，为{f.topic}{where}的发展提供了清晰的蓝图。", *openings),
             f"{distinct[0]}，并围绕{measures}等方面为企业发展提供保障。",
-            f"此举不仅有助于推动{f.topic}健康、有序发展，也为相关企业提供了明确方向。",
+            (f"此举不仅有助于推动{f.topic}健康、有序发展，也为相关企业提供了明确方向。", *closings),
         ]
         optional = [f"{d}。" for d in distinct[1:2]]
     elif shape == "issuer_first":
         core = [
-            f"{lead}，将{f.topic}列为{f.region or '当地'}着力发展的方向。",
+            (f"{lead}，将{f.topic}列为{place}着力发展的方向。", *openings),
             f"{distinct[0]}，围绕{measures}等方面作出部署。",
-            f"对拟在{f.region or '当地'}布局{f.topic}业务的企业而言，可对照{this}梳理可申报的支持事项。",
+            closings,
         ]
         optional = [f"{d}。" for d in distinct[1:2]]
     else:
         core = [
-            f"{lead}，体现了{region}对{f.topic}发展的前瞻性思考和高度重视。",
+            (f"{lead}，体现了{region}对{f.topic}发展的前瞻性思考和高度重视。", *openings),
             f"{distinct[0]}。",
-            f"{this}重视{measures}，为相关企业参与{f.topic}建设提供了明确方向，展现了清晰的战略部署。",
+            (f"{this}重视{measures}，为相关企业参与{f.topic}建设提供了明确方向，展现了清晰的战略部署。", *closings),
         ]
         optional = [f"{d}。" for d in distinct[1:2]]
     return core, optional
@@ -377,12 +386,10 @@ def _with_voice(core: list[str], precedents: list[Precedent], profile: Profile, 
             if len(said) < 2:
                 continue
             adapted = voice.adapt(said[pick], p, subs, item, raw_text, profile)
+            if adapted and slot == 0:
+                adapted = _named(adapted, subs, f.verb)  # an opening must name the item's own document and issuer
             if adapted and voice.stock_key(adapted) not in used and clauses.whole(adapted.rstrip("。")) \
                     and adapted not in out:
-                if slot == 0:
-                    adapted = _named(adapted, subs, f.verb)
-                    if adapted is None:
-                        continue  # an opening must name the item's own document and issuer
                 out[slot] = adapted
                 break
     return out
@@ -425,7 +432,10 @@ def draft_commentary(
     issuer = facts.issuer or profile.issuer or ""
     if profile.kind in EVENT_KINDS or item.section != "政策速递":
         core, optional = _other_sentences(item, facts, profile)
-        pads = genres.PADS["市场动态"]
+        who = profile.issuer if profile.issuer and len(profile.issuer) <= 16 else None
+        # pads that name the item's own actor: when the issue used the stock ones twice, these are still fresh
+        pads = genres.PADS["市场动态"] + ((f"{who}此后的进展与市场反馈，值得持续观察。",
+                                          f"围绕{who}的合作与合规安排，相关企业可保持关注。") if who else ())
     elif profile.stance == "促进" and profile.kind != "白皮书/报告" and _TOP.match(issuer):
         lead, _, this = _lead(facts)
         subject = re.sub(r"^关于|的(?:意见|通知|决定)$|(?:整体布局)?(?:规划|意见|方案)$", "", facts.doc or "") or facts.topic
@@ -436,7 +446,9 @@ def draft_commentary(
     else:
         core, optional = _genre_sentences(item, facts, profile)
     picked = [x for x in (_pick(m, used, keep=i == 0) for i, m in enumerate(core)) if x]
-    picked = _with_voice(picked, precedents, profile, facts, item, raw_text, used)
+    top = bool(_TOP.match(issuer))
+    peers = [p for p in precedents if bool(_TOP.match((p.profile.issuer if p.profile else None) or "")) == top]
+    picked = _with_voice(picked, peers, profile, facts, item, raw_text, used)
     extra = [x for x in (_pick(m, used) for m in optional) if x]
     fresh_pads = tuple(x for x in pads if voice.stock_key(x) not in used)
     text = house_punct(_fit(picked, extra, min_chars, max_chars, fresh_pads))
