@@ -165,6 +165,8 @@ def adapt(sentence: str, precedent: Precedent, subs: dict[str, str], item: Item,
 
 
 def moves(precedents: list[Precedent], profile: Profile) -> list[Precedent]:
-    """Precedents whose 短评 may lend their moves: accepted or past 短评 of the same kind, nearest first."""
-    return [p for p in precedents if p.item.commentary and p.profile is not None and p.profile.kind == profile.kind
+    """Precedents whose 短评 may lend their moves: same kind and stance; the editors' accepted 短评 first (their
+    latest word on the house voice), then past issues', each nearest first."""
+    same = [p for p in precedents if p.item.commentary and p.profile is not None and p.profile.kind == profile.kind
             and p.profile.stance == profile.stance]
+    return sorted(same, key=lambda p: p.item.issue != "accepted")  # stable: nearest first within each group
