@@ -15,7 +15,6 @@ from drafting.errors import ValidationError
 from drafting.guard import short_names
 from drafting.models import Item, Precedent, Profile, Section
 from drafting.profile import EVENT_KINDS, profile_of
-from drafting.sentences import problems
 from drafting.sources.cleanup import clean_raw, clean_title
 
 logger = logging.getLogger(__name__)
@@ -343,15 +342,6 @@ def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[m
     return genres.regulation(lead, ref, item.body, this)
 
 
-def _pick(move: moves.Move, used: set[str], *, keep: bool = False) -> str:
-    """The first wording of a move that the issue has not used twice; keep: the last wording rather than none."""
-    options = (move,) if isinstance(move, str) else move
-    for option in options:
-        if voice.stock_key(option) not in used:
-            return option
-    return options[-1] if keep else ""
-
-
 def _fit(core: list[str], optional: list[str], lo: int, hi: int, pads: tuple[str, ...] = _PADS) -> str:
     """Core sentences plus optional then padding sentences, kept within lo..hi characters where possible."""
     chosen = list(core)
@@ -367,54 +357,6 @@ def _fit(core: list[str], optional: list[str], lo: int, hi: int, pads: tuple[str
     while size(chosen) > hi and len(chosen) > 2:
         chosen.pop(-2)  # the middle detail goes first; the opening stance and the closing meaning stay
     return "".join(chosen)
-
-
-def _with_voice(core: list[str], precedents: list[Precedent], profile: Profile, f: Facts, item: Item,
-                raw_text: str | None, used: set[str]) -> list[str]:
-    """The opening and closing moves of the nearest accepted precedents of the same kind, edited to this item."""
-    same = voice.moves(precedents, profile)
-    if not same or not core:
-        return core
-    _, ref, this = _lead(f)
-    subs = {"ref": ref, "this": this, "issuer": f.issuer or profile.issuer or "", "place": f.region or ""}
-    out = list(core)
-    for slot, pick in ((0, 0), (len(out) - 1, -1)):
-        if slot == 0 and len(out) < 1 or slot != 0 and len(out) < 2:
-            continue
-        for p in same:
-            said = voice.sentences(p.item.commentary or "")
-            if len(said) < 2:
-                continue
-            adapted = voice.adapt(said[pick], p, subs, item, raw_text, profile)
-            if adapted and slot == 0:
-                adapted = _named(adapted, subs, f.verb)  # an opening must name the item's own document and issuer
-            if adapted and voice.stock_key(adapted) not in used and clauses.whole(adapted.rstrip("。")) \
-                    and adapted not in out:
-                out[slot] = adapted
-                break
-    return out
-
-
-def _named(opening: str, subs: dict[str, str], verb: str) -> str | None:
-    """A precedent's opening that names the new item's issuer and document (added before the document when missing)."""
-    issuer, ref = subs["issuer"], subs["ref"]
-    if issuer and issuer in opening and ref in opening:
-        return opening
-    if not issuer:
-        return opening if ref in opening else None
-    for name in (ref, subs["this"]):
-        if opening.startswith(name):
-            return f"{issuer}{verb}的{ref}{opening[len(name):]}"
-    return None
-
-
-def _whole_only(text: str, lead: str) -> str:
-    """Sentences that are not whole are dropped; a broken opening becomes the plain lead."""
-    said = voice.sentences(text)
-    kept = [x for x in said if not problems(x)]
-    if said and problems(said[0]):
-        kept.insert(0, f"{lead}。")
-    return "".join(kept)
 
 
 def draft_commentary(
@@ -445,14 +387,16 @@ def draft_commentary(
         pads = _PADS
     else:
         core, optional = _genre_sentences(item, facts, profile)
-    picked = [x for x in (_pick(m, used, keep=i == 0) for i, m in enumerate(core)) if x]
+    picked = [x for x in (voice.pick(m, used, keep=i == 0) for i, m in enumerate(core)) if x]
     top = bool(_TOP.match(issuer))
     peers = [p for p in precedents if bool(_TOP.match((p.profile.issuer if p.profile else None) or "")) == top]
-    picked = _with_voice(picked, peers, profile, facts, item, raw_text, used)
-    extra = [x for x in (_pick(m, used) for m in optional) if x]
+    _, ref, this = _lead(facts)
+    subs = {"ref": ref, "this": this, "issuer": issuer, "place": facts.region or "", "verb": facts.verb}
+    picked = voice.with_voice(picked, peers, profile, subs, item, raw_text, used)
+    extra = [x for x in (voice.pick(m, used) for m in optional) if x]
     fresh_pads = tuple(x for x in pads if voice.stock_key(x) not in used)
     text = house_punct(_fit(picked, extra, min_chars, max_chars, fresh_pads))
-    return house_punct(_whole_only(text, _lead(facts)[0]))
+    return house_punct(voice.whole_only(text, _lead(facts)[0]))
 
 
 def _distinct(f: Facts, this: str) -> str | None:

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 import jieba
 
-from drafting import guard
+from drafting import clauses, guard
 from drafting.models import Item, Precedent, Profile
+from drafting.sentences import problems
 
 # Topics and places are slots of a sentence: two sentences that differ only there are the same stock sentence.
 _TOPIC = re.compile(r"元宇宙产业|区块链技术|元宇宙|区块链|Web3|虚拟现实|数字人|人工智能|数字经济|科技创新|NFT|数字藏品|虚拟资产|"
@@ -170,3 +171,56 @@ def moves(precedents: list[Precedent], profile: Profile) -> list[Precedent]:
     same = [p for p in precedents if p.item.commentary and p.profile is not None and p.profile.kind == profile.kind
             and p.profile.stance == profile.stance]
     return sorted(same, key=lambda p: p.item.issue != "accepted")  # stable: nearest first within each group
+
+
+def pick(move: str | tuple[str, ...], used: set[str], *, keep: bool = False) -> str:
+    """The first wording of a move that the issue has not used twice; keep: the last wording rather than none."""
+    options = (move,) if isinstance(move, str) else move
+    for option in options:
+        if stock_key(option) not in used:
+            return option
+    return options[-1] if keep else ""
+
+
+def _named(opening: str, subs: dict[str, str]) -> str | None:
+    """A precedent's opening that names the new item's issuer and document (added before the document when missing)."""
+    issuer, ref = subs["issuer"], subs["ref"]
+    if issuer and issuer in opening and ref in opening:
+        return opening
+    if not issuer:
+        return opening if ref in opening else None
+    for name in (ref, subs["this"]):
+        if opening.startswith(name):
+            return f"{issuer}{subs.get('verb') or '发布'}的{ref}{opening[len(name):]}"
+    return None
+
+
+def with_voice(core: list[str], precedents: list[Precedent], profile: Profile, subs: dict[str, str], item: Item,
+               raw_text: str | None, used: set[str]) -> list[str]:
+    """The draft with its opening and closing replaced by those of the nearest same-kind precedents, edited to
+    this item (subs: its ref, this, issuer, place, verb); a move that cannot be edited safely is left as it was."""
+    same = moves(precedents, profile)
+    if not same or len(core) < 2:
+        return core
+    out = list(core)
+    for slot, at in ((0, 0), (len(out) - 1, -1)):
+        for p in same:
+            said = sentences(p.item.commentary or "")
+            if len(said) < 2:
+                continue
+            adapted = adapt(said[at], p, subs, item, raw_text, profile)
+            if adapted and slot == 0:
+                adapted = _named(adapted, subs)  # an opening must name the item's own document and issuer
+            if adapted and stock_key(adapted) not in used and clauses.whole(adapted.rstrip("。")) and adapted not in out:
+                out[slot] = adapted
+                break
+    return out
+
+
+def whole_only(text: str, lead: str) -> str:
+    """Sentences that are not whole are dropped; a broken opening becomes the plain lead."""
+    said = sentences(text)
+    kept = [x for x in said if not problems(x)]
+    if said and problems(said[0]):
+        kept.insert(0, f"{lead}。")
+    return "".join(kept)
