@@ -150,8 +150,12 @@ def wrong_names(commentary: str, case: LabelledCase) -> list[str]:
             found.append(f"“该{kind}”：本条{'是' + doc if doc else '不是文件'}")
     level_top = issuer.startswith("中共中央")
     association = bool(re.search(r"协会|联合会|学会|联盟", issuer))
-    if (level_top or association) and _DEPARTMENT.search(text):
-        found.append(f"称{case.issuer}为“{_DEPARTMENT.search(text).group(0)}”")  # type: ignore[union-attr]
+    department = (re.search(r"部门", text) if association else _DEPARTMENT.search(text) if level_top
+                  else re.search(r"主管部门", text) if issuer and "部" not in issuer else None)
+    if department:
+        found.append(f"称{case.issuer}为“{department.group(0)}”")
+    if re.search(r"白皮书|报告", doc) and re.search(r"系统部署|重点任务|为企业发展提供保障|行动计划|政策支撑", text):
+        found.append("把白皮书（报告）写成行动计划")
     if association and re.search(r"监管要求|合规要求|监管关注|监管规定", text):
         found.append("把协会的倡议写成监管规定")
     m = re.match(r"(.{2,4}?[省市])(.{2,5}?[区县])", issuer)
