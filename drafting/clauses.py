@@ -83,7 +83,8 @@ def duty(body: str, limit: int = 60, *, about: str | None = None) -> str | None:
         clause = s[start:]
         # keep the clause ending after the modal; cut after the modal's clause when too long
         got = shorten(clause, max(limit, m.end() - start + 2))
-        if got and _MODAL.search(got):
+        # "…不需要牌照的安排" cut before "将于6月1日终止": a noun phrase whose predicate was cut off, meaning reversed
+        if got and _MODAL.search(got) and not (got != clause and re.search(r"的[\u4e00-\u9fff]{1,3}$", got)):
             return got
     return None
 

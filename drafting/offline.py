@@ -99,9 +99,13 @@ class Facts:
 
 
 def _doc_title(text: str) -> str | None:
-    # A title cited as the legal basis (根据《打击洗钱……条例》) is not the document the item is about.
-    titles = [m.group(1) for m in _TITLE.finditer(text) if not re.search(r"(?:根据|依据|按照|依照|参照)$", text[max(0, m.start() - 4):m.start()])]
-    titles = titles or _TITLE.findall(text)
+    # A title cited as the legal basis (根据《打击洗钱……条例》, 《条例》下的发牌制度) is not the document the item is about;
+    # when every title is cited, the item's own document has none (a 通函 about a regime under an ordinance).
+    titles = [m.group(1) for m in _TITLE.finditer(text)
+              if not re.search(r"(?:根据|依据|按照|依照|参照|遵照)$", text[max(0, m.start() - 4):m.start()])
+              and not re.match(r"(?:项?下|规定的|所规定)", text[m.end():m.end() + 3])]
+    if not titles:
+        return None
     for t in titles:
         t = str(t)
         if len(short_names(t)) > 1:  # ends like a policy document: 行动计划, 办法, 意见 …
@@ -318,11 +322,15 @@ def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[m
 def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[moves.Move], Sequence[moves.Move]]:
     """Warnings, regulations, rules, licence regimes, reports, consultations and top-level documents: each its own moves."""
     lead, ref, this = _lead(f)
-    if not f.doc:  # no 《title》 to name: call it what it is, never 该文件
-        name = {"风险提示": "倡议" if "倡议" in item.title + item.body else "风险提示", "许可": "发牌制度",
-                "规则": "规则"}.get(profile.stance, "监管框架" if profile.kind == "境外监管制度" else "规定")
+    if not f.doc:  # no 《title》 to name: call it what it is (a 通函 about a regime), never 该文件
+        own = re.search(r"通函|通告|公告|声明|咨询文件", item.title + item.body[:120])
+        name = own.group(0) if own else {"风险提示": "倡议" if "倡议" in item.title + item.body else "风险提示",
+                                         "许可": "发牌制度", "规则": "规则"}.get(
+            profile.stance, "监管框架" if profile.kind == "境外监管制度" else "规定")
+        verb = m.group(0) if (m := re.search(r"发出|刊发|发布|印发", item.title + item.body[:120])) else f.verb
         ref = this = f"该{name}"
-        lead = f"{profile.issuer}{f.verb}{name}" if profile.issuer else f"近日发布的{name}"
+        lead = f"{profile.issuer}{verb}{name}" if profile.issuer else f"近日发布的{name}"
+        f.region = f.region or _region(profile.issuer, "")
     issuer = f.issuer or profile.issuer
     own = re.search(r"(倡议|公约|公告|声明|白皮书|报告|蓝皮书)$", f.doc or "")
     if own and f.kind == "文件":  # 关于防范…的倡议 is 该倡议, not 该文件
