@@ -104,8 +104,7 @@ def _doc_title(text: str) -> str | None:
     titles = [m.group(1) for m in _TITLE.finditer(text)
               if not re.search(r"(?:根据|依据|按照|依照|参照|遵照)$", text[max(0, m.start() - 4):m.start()])
               and not re.match(r"(?:项?下|规定的|所规定)", text[m.end():m.end() + 3])]
-    if not titles:
-        return None
+    cited_only = bool(_TITLE.search(text)) and not titles
     for t in titles:
         t = str(t)
         if len(short_names(t)) > 1:  # ends like a policy document: 行动计划, 办法, 意见 …
@@ -113,7 +112,7 @@ def _doc_title(text: str) -> str | None:
     m = re.search(r"关于印发[“\"]?([^“”\"《》\n]{4,80}?)[”\"]?的通知", text)
     if m:
         return m.group(1)
-    return titles[0] if titles else None
+    return None if cited_only else (titles[0] if titles else None)
 
 
 def _issuer(text: str, doc: str | None) -> str | None:
