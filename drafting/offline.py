@@ -338,7 +338,8 @@ def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[m
         return moves.report(lead, this if f.kind != "文件" else "该报告", item.body, f.topic)
     if profile.kind == "征求意见稿" or f.verb == "征求意见":
         return moves.consultation(lead, this, item.body)
-    if profile.level == "行业协会" or (issuer and _ASSOCIATION.search(issuer) and profile.stance == "风险提示"):
+    # an association's 倡议 (an editor who reads the item as a 规范 gets the regulation's moves instead)
+    if profile.stance == "风险提示" and (profile.level == "行业协会" or (issuer and _ASSOCIATION.search(issuer))):
         return moves.association(lead, ref, this, item.body, f.topic, re.sub(r"等(?:部门|协会|单位)$", "", issuer or "") or None)
     if profile.stance == "风险提示":
         return genres.warning(lead, ref, item.body, f.topic)
