@@ -382,10 +382,12 @@ def draft_commentary(
     issuer = facts.issuer or profile.issuer or ""
     if profile.kind in EVENT_KINDS or item.section != "政策速递":
         core, optional = _other_sentences(item, facts, profile)
-        who = profile.issuer if profile.issuer and len(profile.issuer) <= 16 else None
+        actor = re.split(r"任命|发布|推出|签约|落地|揭牌|成立|召开|举办|举行|完成|宣布|赴|与", house_punct(clean_title(item.title)))[0]
+        who = profile.issuer if profile.issuer and len(profile.issuer) <= 16 else actor if 2 <= len(actor) <= 16 else None
         # pads that name the item's own actor: when the issue used the stock ones twice, these are still fresh
         pads = genres.PADS["市场动态"] + ((f"{who}此后的进展与市场反馈，值得持续观察。",
-                                          f"围绕{who}的合作与合规安排，相关企业可保持关注。") if who else ())
+                                          f"围绕{who}的合作与合规安排，相关企业可保持关注。",
+                                          f"{who}对上下游企业的影响，相关企业可结合自身业务加以评估。") if who else ())
     elif profile.stance == "促进" and profile.kind != "白皮书/报告" and _TOP.match(issuer):
         lead, _, this = _lead(facts)
         subject = re.sub(r"^关于|的(?:意见|通知|决定)$|(?:整体布局)?(?:规划|意见|方案)$", "", facts.doc or "") or facts.topic
