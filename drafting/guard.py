@@ -8,12 +8,16 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from drafting.guard_documents import fragments, wrong_documents
+from drafting.guard_names import expand_short_forms, known_names, named_without_suffix
+from drafting.guard_numbers import Counted, counts_named_places, date_parts, enumeration_counts, is_known, unit_after
 from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
 
 logger = logging.getLogger(__name__)
 
-FACT_KINDS = frozenset({"number", "date", "title", "org", "place", "person"})
+# fragment: a sentence that is not whole (drafting.sentences); wrong_document: another document or issuer than the item's own.
+FACT_KINDS = frozenset({"number", "date", "title", "org", "place", "person", "fragment", "wrong_document"})
 
 _DASHES = dict.fromkeys(map(ord, "—–―‐‑‒−－~～〜"), "-")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -29,7 +33,7 @@ _DATE_PATTERNS = [
 _NUMBER = re.compile(r"(?<![\d.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*(%|万亿|亿|千万|百万|万)?")
 # Chinese numerals count as facts only before a measure word ("三大方向", "十五家"); a bare 一 is an article.
 _CN_NUMBER = re.compile(
-    r"([零〇一二两三四五六七八九十百千万亿]+)\s*(?=个|家|项|大|条|类|年|倍|名|座|所|轮|起|部门|方面|次|款|位|级|期|届|种|栋|支|台|份|亿|万|%)"
+    r"([零〇一二两三四五六七八九十百千万亿]+)\s*(?=个|家|项|大|条|类|年|倍|名|座|所|轮|起|部门|方面|次|款|位|期|届|种|栋|支|台|份|点|地|亿|万|%)"
 )
 _TITLE = re.compile(r"《([^《》]{1,120})》")
 _DOC_REF = re.compile(
@@ -48,15 +52,6 @@ _GENERIC_PLACES = frozenset(
 )
 _GENERIC_ORG_PARTS = frozenset(["相关", "有关", "主管", "监管", "各级", "地方", "职能", "政府", "该", "各", "上述", "国家", "行业", "业务", "管理"])
 _MERGE_FLAGS = {"n", "vn", "ns", "nt", "nz", "j", "l", "ng", "an"}
-# Common abbreviations of issuing bodies: a draft may use either form.
-_ALIASES = [
-    ("工业和信息化部", "工信部"), ("发展和改革委员会", "发改委"), ("科学技术委员会", "科委"),
-    ("经济和信息化委员会", "经信委"), ("经济和信息化厅", "经信厅"), ("网络安全和信息化委员会办公室", "网信办"),
-    ("信息通信研究院", "信通院"), ("中国人民银行", "央行"), ("中国证券监督管理委员会", "证监会"),
-    ("国家金融监督管理总局", "金融监管总局"), ("人民政府", "政府"), ("科学技术厅", "科技厅"), ("科学技术部", "科技部"),
-]
-
-
 # Short names of public bodies that jieba reads as plain nouns (科技部) or abbreviations (证监会).
 _BODIES = re.compile(
     "香港证监会|中央网信办|国家网信办|金融监管总局|市场监管总局|国家数据局|国家发改委|银保监会|科技部|网信办|证监会|央行|人民银行|"
@@ -132,8 +127,10 @@ class _Facts:
 
     numbers: set[tuple[Decimal, bool]]
     dates: set[tuple[int | None, int | None, int | None]]
-    text: str  # compact folded text, aliases expanded
+    text: str  # compact folded text, official short forms expanded
     titles: list[str]
+    counted: set[Counted]  # numbers with what they count (9项, 9月 and a bare 9 are three facts)
+    lists: frozenset[int]  # how many bodies the source lists in one breath (两部门, 三家协会)
 
 
 def _scan_numbers(folded: str) -> tuple[list[tuple[int, int, str, _YMD]], list[tuple[int, int, str, Decimal, bool]]]:
@@ -176,26 +173,26 @@ def _source_facts(source: Item, source_text: str | None) -> _Facts:
     folded = _fold(raw)
     dates, numbers = _scan_numbers(folded)
     number_set: set[tuple[Decimal, bool]] = set()
-    for _, _, text, value, pct in numbers:
+    counted: set[Counted] = set()
+    for _, end, text, value, pct in numbers:
         number_set.add((value, pct))
+        unit = "%" if pct else unit_after(folded, end)
+        counted.add((value, unit))
         base = _dec(re.sub(r"[^\d.,]", "", text))  # "2500亿元" also stands for the bare 2500
         if base is not None:
             number_set.add((base, pct))
+            counted.add((base, unit))
     date_set: set[tuple[int | None, int | None, int | None]] = set()
     for _, _, _, (y, m, d) in dates:
         date_set.update({(y, m, d), (y, m, None), (None, m, d), (y, None, None)})
+        counted |= date_parts((y, m, d))
         for part in (y, m, d):
             if part is not None:
                 number_set.add((Decimal(part), False))
     compact = re.sub(r"\s+", "", folded)
-    expanded = [compact]
-    for full, short in _ALIASES:
-        if full in compact:
-            expanded.append(compact.replace(full, short))
-        if short in compact:
-            expanded.append(compact.replace(short, full))
     titles = [re.sub(r"\s+", "", t) for t in _TITLE.findall(folded)]
-    return _Facts(numbers=number_set, dates=date_set, text="\n".join(expanded), titles=titles)
+    return _Facts(numbers=number_set, dates=date_set, text="\n".join(expand_short_forms(compact)), titles=titles,
+                  counted=counted, lists=frozenset(enumeration_counts(folded)))
 
 
 def _span(where: list[int], start: int, end: int) -> tuple[int, int]:
@@ -235,7 +232,9 @@ def _entities(folded: str) -> list[tuple[int, int, str, str]]:
         if is_suffix or ends_org:
             # Merge the nouns right before the suffix: 工信 + 部, 黄浦 + 区, 科学技术 + 委员会.
             j = i
-            while j > 0 and i - j < 4 and tokens[j - 1][3] in _MERGE_FLAGS and not used[j - 1]:
+            # a whole name (中国证券业协会, nt) takes only a place before it, never a verb (约束中国证券业协会)
+            allowed = _MERGE_FLAGS if is_suffix else {"ns"}
+            while j > 0 and i - j < 4 and tokens[j - 1][3] in allowed and not used[j - 1]:
                 j -= 1
             head = [t[2] for t in tokens[j:i]]
             while head and head[0] in _GENERIC_ORG_PARTS:
@@ -250,7 +249,8 @@ def _entities(folded: str) -> list[tuple[int, int, str, str]]:
             found.append((tokens[j][0], end, text, kind))
         elif flag == "ns" and len(word) >= 2:
             used[i] = True
-            found.append((start, end, word, "place"))
+            if len(word) >= 3 or word in known_names():  # jieba also tags 入口, 普及, 维度 ns
+                found.append((start, end, word, "place"))
         elif word in _COMPANY_TAILS and i > 0 and not used[i - 1] and tokens[i - 1][3] in _MERGE_FLAGS | {"nr", "nrt", "nz", "eng"} \
                 and len(tokens[i - 1][2]) >= 2 and tokens[i - 1][2] not in _GENERIC_HEADS:
             used[i - 1] = used[i] = True
@@ -288,7 +288,10 @@ def check_facts(text: str, source: Item, *, source_text: str | None = None, fiel
         if ymd not in facts.dates:
             add("date", start, end, f"日期“{shown.strip()}”未见于来源条目，请核对或删除")
     for start, end, shown, value, pct in numbers:
-        if (value, pct) not in facts.numbers:
+        unit = "%" if pct else unit_after(folded, end)
+        chinese = not shown[:1].isdigit()
+        if not is_known(value, unit, facts.counted, chinese=chinese, lists=facts.lists) and not (
+                chinese and counts_named_places(folded, start, value, unit, facts.text)):
             label = "百分比" if pct else "数字"
             add("number", start, end, f"{label}“{shown.strip()}”未见于来源条目，请核对或删除")
     for m in _TITLE.finditer(folded):
@@ -301,6 +304,12 @@ def check_facts(text: str, source: Item, *, source_text: str | None = None, fiel
             continue
         label = {"place": "地名", "person": "人名"}.get(kind, "机构")
         add(kind, start, end, f"{label}“{name}”未见于来源条目，请核对或删除")
+    for start, end, name, kind in named_without_suffix(folded):
+        if any(f.span and f.span[0] < where[end - 1] + 1 and where[start] < f.span[1] for f in findings):
+            continue  # already flagged as a whole (歌尔集团 by its suffix)
+        if not _entity_known(name, facts) and name.lower() not in facts.text.lower():
+            label = {"place": "地名", "person": "人名"}.get(kind, "机构")
+            add(kind, start, end, f"{label}“{name}”未见于来源条目，请核对或删除")
     return sorted(findings, key=lambda f: f.span or (0, 0))
 
 
@@ -360,6 +369,14 @@ def check(commentary: str, source: Item, settings: GuardSettings, *, source_text
             span = _span(where, m.start(), m.end())
             findings.append(Finding(kind="banned", span=span, text=commentary[span[0]:span[1]],
                                     message=f"使用了禁用语“{phrase}”：请改写，避免读作正式法律意见"))
+    for (s, e), message in fragments(folded):
+        span = _span(where, s, e)
+        findings.append(Finding(kind="fragment", span=span, text=commentary[span[0]:span[1]], message=message))
+    if source.section == "政策速递":
+        own = {n for t in re.findall(r"《([^《》]+)》", _fold(source.title)) for n in short_names(t)}
+        for p in wrong_documents(folded, _fold(source.title), _fold(source.body), own):
+            span = _span(where, *p.span)
+            findings.append(Finding(kind="wrong_document", span=span, text=commentary[span[0]:span[1]], message=p.message))
     titles = [re.sub(r"\s+", "", t) for t in _TITLE.findall(_fold(f"{source.title}\n{source.body}\n{source_text or ''}"))]
     if source.section == "政策速递" and titles and not _mentions_document(folded, source, titles):
         findings.append(Finding(kind="document", message="短评未提及所评文件：请写出文件简称（如《行动计划》）或“该方案”等指代"))

@@ -37,7 +37,7 @@ _LEAD_IN = re.compile(r"^(?:(?:根据|按照|依据|依照|据|对此|为此|同
 # 应用/应对/需求/须知 are nouns or verbs of their own, not modal verbs.
 _MODAL_START = re.compile(r"^(?:均|皆|都|亦|也)?(?:必须|须|需要|需|应当|应该|应|不得|无需|不需要)(?![用对急运急求知])")
 # A clause that ends on a connective or a list mark: "高瓴创投跟，", "A及。", "B、。".
-_DANGLING = re.compile(rf"(?:跟|以及|及|和|与|并且|或者|、)\s*(?=[{_CLAUSE_END}])")
+_DANGLING = re.compile(rf"(?:跟|以及|及|和|与|并且|或者|、)\s*(?=[{_CLAUSE_END}])|(?:跟|以及|及|和|与|并且|或者)\s*(?=、)")
 # 以及/并且 end no clause; one-character ones only when the character before is not part of a word
 # that ends with them ("紧跟" is a verb; "参与" ends with 与; "总和" ends with 和).
 _WORDS_ENDING_WITH = ("紧跟", "参与", "给与", "赋与", "总和", "平和", "温和", "缓和", "共和", "调和", "柔和", "饱和", "涉及", "普及",

@@ -21,6 +21,7 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "issues"
     ("方案覆盖数字藏品及，为企业指明方向。", "cut_word", "及"),
     ("聚焦工业、文旅、。", "cut_word", "、"),
     ("方案提出三项任务，。", "cut_word", "，。"),
+    ("优先研制术语等基础标准，以及、身份体系等关键技术标准。", "cut_word", "以及"),
     ("根据《打击洗钱条例》，拟资产交易活动和虚拟资产经纪活动)的情况下提供虚拟资产服务不需要牌照。", "unbalanced", ")"),
     ("该办法（征求意见稿明确了适用范围。", "unbalanced", "（"),
     ("《行动计划提出打造元宇宙产业集群。", "unbalanced", "《"),
@@ -65,5 +66,19 @@ def _corpus_commentaries() -> list[str]:
 def test_the_firms_own_commentary_is_whole() -> None:
     texts = _corpus_commentaries()
     assert texts  # the seed corpus holds 短评; an empty list would make this test pass for nothing
+    for text in texts:
+        assert problems(text) == [], text
+
+
+def test_the_house_voice_fixtures_are_whole() -> None:
+    """The developers' genre fixtures (warnings, rules, licences, news, deals) and the clean 短评 of the guard set."""
+    data = Path(__file__).resolve().parent / "data"
+    fixtures = json.loads((data / "genre_fixtures" / "test_fixture_genres.json").read_text(encoding="utf-8"))["items"]
+    texts = [i["commentary"] for i in fixtures if i.get("commentary")]
+    for line in (data / "guard_eval.jsonl").read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        if record["kind"] == "clean":
+            texts.append(record["commentary"])
+    assert len(texts) > 50
     for text in texts:
         assert problems(text) == [], text

@@ -35,6 +35,8 @@ FINDING_LABELS = {
     "style": "文风",
     "person": "人名",
     "stance": "立场",
+    "fragment": "残句",
+    "wrong_document": "文件或机关不符",
 }
 FINDING_COLORS = {
     "数字": "#fca5a5",
@@ -49,6 +51,8 @@ FINDING_COLORS = {
     "文风": "#a7f3d0",
     "人名": "#bef264",
     "立场": "#fb923c",
+    "残句": "#fde68a",
+    "文件或机关不符": "#f0abfc",
 }
 PROFILE_AUTO = "自动判断"
 KIND_CHOICES = [PROFILE_AUTO, *KINDS]
