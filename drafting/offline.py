@@ -171,8 +171,8 @@ def extract_facts(item: Item, raw_text: str | None = None) -> Facts:
         facts.short = generic
     facts.kind = generic or "文件"
     facts.issuer = _issuer(_fold(item.body), facts.doc) or _issuer(text, facts.doc)
-    if facts.issuer and re.match(r"中共中央国务院", facts.issuer) and "中共中央 国务院" in item.body:
-        facts.issuer = facts.issuer.replace("中共中央国务院", "中共中央 国务院")
+    if facts.issuer and re.match(r"中共中央国务院", facts.issuer):  # two bodies, as news text lists them
+        facts.issuer = facts.issuer.replace("中共中央国务院", "中共中央、国务院")
     m = re.search(r"征求意见|印发|发布|出台|公布", text)
     facts.verb = m.group(0) if m else "发布"
     facts.region = _region(facts.issuer, text)
