@@ -30,6 +30,8 @@ from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.fileio import atomic_write
 from drafting.models import Draft, DraftRequest, Item, SearchResult
 from drafting.names import name_problem
+from drafting.profile import precedent_gap_message
+from drafting.voice import SentenceCount
 
 if TYPE_CHECKING:
     from drafting.review import IssueInProgress
@@ -112,6 +114,12 @@ class BatchReport(BaseModel):
                 notes.append(f"第 {r.line} 行「{r.label[:20]}」：语料库中已有相同条目「{title}」")
         return notes
 
+    def gap_notes(self) -> list[str]:
+        """One line per drafted 短评 whose kind and stance have no precedent in the corpus (缺少同类先例)."""
+        return [f"第 {r.line} 行「{r.label[:20]}」：{precedent_gap_message(r.draft.profile)}"
+                for r in self.results if r.draft is not None and r.draft.commentary and r.draft.precedent_gap
+                and r.draft.profile is not None]
+
     def summary(self) -> dict[str, Any]:
         """Counts for --json and the UI."""
         return {
@@ -127,6 +135,7 @@ class BatchReport(BaseModel):
             "given": sum(1 for r in self.results if not r.drafted and r.status == "done"),
             "rejected_rows": [str(p) for p in self.problems if p.fatal],
             "duplicates": self.duplicate_notes(),
+            "precedent_gaps": self.gap_notes(),
             "failures": [f"第 {r.line} 行「{r.label[:20]}」：{r.error}" for r in self.results if r.status == "failed"],
             "elapsed_s": round(self.elapsed, 2),
             "stopped": self.stopped,
@@ -246,6 +255,8 @@ class BatchRunner:
         started = time.perf_counter()
         self._stop, self._failures_in_row, self._started = None, 0, set()
         self._interrupted = False
+        # Sentences of the issue's 短评 so far: one used twice is not offered a third time (no stock sentences).
+        self._used = SentenceCount()
         folder = self.folder(batch_id)
         folder.mkdir(parents=True, exist_ok=True)
         checkpoint = Checkpoint(folder / "checkpoint.jsonl")
@@ -265,6 +276,7 @@ class BatchRunner:
             restored = _restore(by_key[entry.key], rec) if rec is not None else None
             if restored is not None:
                 by_key[entry.key] = restored
+                self._used.add(restored.commentary or "")
             else:
                 todo.append(entry)
         total = len(report.results)
@@ -331,7 +343,10 @@ class BatchRunner:
             if self._stop:
                 result.error = self._stop
                 return result
-            drafts = self.draft_fn(entry.request(offline=self.offline, commentary=True if self.all_sections else None))
+            request = entry.request(offline=self.offline, commentary=True if self.all_sections else None)
+            with self._lock:
+                request.avoid_sentences = self._used.twice()
+            drafts = self.draft_fn(request)
             if not drafts:
                 raise ModelError("模型没有返回任何草稿")
             draft = drafts[0]
@@ -348,6 +363,7 @@ class BatchRunner:
             return result
         with self._lock:
             self._failures_in_row = 0
+            self._used.add(draft.commentary or "")
         result.draft = draft
         result.item = draft.item
         if entry.item is not None:  # keep the editor's sources/date even if the drafter dropped them

@@ -250,7 +250,8 @@ class DraftingService:
         result = result.model_copy(update={"profile": profile})
         rules = self.house_rules(request)
         if use_offline:
-            yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings, rules)
+            yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings, rules,
+                                             request.avoid_sentences)
         else:
             # The raw-text → item call is paid too: its tokens and time go to the first variant's usage.
             item_usage = (dict(item_model.usage) if item_model else {}, item_seconds)
@@ -272,12 +273,13 @@ class DraftingService:
         )
 
     def _offline_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, wants: bool,
-                          item_findings: list[Any], rules: RuleBook) -> Iterator[DraftEvent]:
+                          item_findings: list[Any], rules: RuleBook, avoid: list[str]) -> Iterator[DraftEvent]:
         g = self.settings.guard
         for v in range(n):
             yield DraftEvent(kind="variant", variant=v, text=offline.OFFLINE_LABEL)
             text = offline.draft_commentary(item, result.precedents, variant=v, min_chars=g.min_chars,
-                                            max_chars=g.max_chars, raw_text=raw, profile=result.profile) if wants else ""
+                                            max_chars=g.max_chars, raw_text=raw, profile=result.profile,
+                                            avoid=avoid) if wants else ""
             text = apply_rules(text, rules) if text else text  # the one place house rules touch the offline draft
             if text:
                 yield DraftEvent(kind="token", variant=v, text=text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from drafting import clauses
 from drafting.models import Profile
 
 # Closing sentences used to reach the minimum length, per stance; none promises 配套细则 or praises the issuer.
@@ -43,19 +44,8 @@ def _clauses(body: str) -> list[str]:
 
 
 def _duty_clause(body: str, limit: int = 60) -> str | None:
-    """The first clause stating an obligation, prohibition or requirement, verbatim."""
-    sentences = re.split(r"(?<=[。；;])", _fold(body))
-    for s in sentences[1:] + sentences[:1]:  # the opening sentence usually only names the document
-        m = _DUTY.search(s)
-        if not m:
-            continue
-        clause = s[m.start():].strip("。；; ")
-        clause = re.split(r"[；;。]", clause)[0]
-        if len(clause) > limit:
-            cut = max(clause.rfind(p, 0, limit) for p in "，,、")
-            clause = clause[:cut] if cut > 8 else clause[:limit]
-        return re.sub(r"^(?:规定|明确|提出|要求|指出)+[，,：:]?", "", clause.strip("，, ")) or None
-    return None
+    """The first whole clause stating an obligation, prohibition or exemption, with its subject (drafting.clauses)."""
+    return clauses.duty(body, limit)
 
 
 def _who(body: str, default: str) -> str:
@@ -111,24 +101,24 @@ def rule(lead: str, ref: str, body: str, accounting: bool) -> tuple[list[str], l
     return core, []
 
 
-def licensing(lead: str, ref: str, body: str, region: str | None) -> tuple[list[str], list[str]]:
-    """A licence regime: who needs a licence for what, and what applicants must prepare."""
-    text = _fold(body)
-    m = re.search(r"[^，。；,;]{0,30}(?:须|需|应当)[^，。；,;]{0,24}(?:牌照|许可|授权)[^，。；,;]{0,10}", text)
-    duty = m.group(0).strip() if m else _duty_clause(body)
+def licensing(lead: str, ref: str, body: str, region: str | None) -> tuple[list[str | tuple[str, ...]], list[str]]:
+    """A licence regime: who needs a licence for what, and what applicants must prepare (a tuple: wordings)."""
+    # the item's own document states the duty; one it only cites (根据《打击洗钱条例》) is never named
+    duty = clauses.duty(body, 60, about=r"牌照|许可|授权") or _duty_clause(body)
     where = region or "当地"
-    core = [f"{lead}，确立了以牌照为核心的准入安排。"]
+    core: list[str | tuple[str, ...]] = [(f"{lead}，确立了以牌照为核心的准入安排。", f"{lead}，对相关业务设定了持牌要求。",
+                                          f"{lead}，明确了相关业务的准入门槛。")]
     if duty:
-        core.append(f"根据{ref}，{duty}。")
-    core.append(f"对拟在{where}开展相关业务的机构而言，需提前评估牌照申请条件、资本与治理要求及合规投入。")
+        core.append(f"按照{ref}，{duty}。")
+    core.append((f"对拟在{where}开展相关业务的机构而言，需提前评估牌照申请条件、资本与治理要求及合规投入。",
+                 f"拟在{where}展业的机构宜及早规划牌照申请路径，并预留资本、人员与系统方面的合规投入。",
+                 f"{ref}落地后，相关机构的准入门槛与持续合规成本均将提高，宜尽早评估。"))
     return core, []
 
 
 def news(subject: str, profile: Profile, body: str, topic: str) -> tuple[list[str], list[str]]:
     """News: what happened, what it signals for the market, what a client should watch; no 配套细则 tail."""
-    seen = set(_fold(subject))
-    clause = next((c for c in _clauses(body) if 6 <= len(c) <= 40 and not re.match(r"\d{4}年", c)
-                   and c.count("“") == c.count("”") and len(set(c) & seen) / len(set(c)) < 0.6), None)  # not the headline again
+    clause = clauses.statement(body, 40, skip=subject)  # a whole clause, never a dateline or the headline again
     kind = profile.kind
     area = "相关领域" if topic == "相关" else f"{topic}领域"
     if kind == "机构设立":

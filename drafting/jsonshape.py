@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from drafting.models import Draft, Precedent, Profile, SearchResult
+from drafting.profile import precedent_gap_message
 
 
 def profile_json(p: Profile | None) -> dict[str, Any] | None:
@@ -56,4 +57,5 @@ def draft_json(d: Draft) -> dict[str, Any]:
         "duplicates": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.duplicates],
         "profile": profile_json(d.profile),
         "precedent_gap": d.precedent_gap,
+        "precedent_gap_message": precedent_gap_message(d.profile) if d.precedent_gap and d.profile else None,
     }

@@ -143,7 +143,7 @@ class SearchResult(BaseModel):
     precedents: list[Precedent] = Field(default_factory=list)
     duplicates: list[Precedent] = Field(default_factory=list)
     profile: Profile | None = Field(default=None, description="the query item's profile, when ranked by it")
-    precedent_gap: bool = Field(default=False, description="no precedent with a 短评 shares the item's stance")
+    precedent_gap: bool = Field(default=False, description="no precedent with a 短评 shares the item's kind and stance")
 
 
 class Finding(BaseModel):
@@ -203,6 +203,9 @@ class DraftRequest(BaseModel):
     profile: Profile | None = Field(default=None, description="the editor's corrected profile; computed when None")
     profile_fields: list[str] = Field(default_factory=list, description="fields of profile the editor set; empty = all")
     use_rules: bool = Field(default=True, description="apply the approved house rules (house_rules.md beside the corpus)")
+    avoid_sentences: list[str] = Field(
+        default_factory=list, description="sentences already used twice in this issue: the offline drafter words them otherwise"
+    )
 
 
 class DraftEvent(BaseModel):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from drafting import genres
+import jieba
+
+from drafting import clauses, genres, moves, voice
 from drafting.errors import ValidationError
 from drafting.guard import short_names
 from drafting.models import Item, Precedent, Profile, Section
@@ -16,12 +19,12 @@ from drafting.sources.cleanup import clean_raw, clean_title
 
 logger = logging.getLogger(__name__)
 
-OFFLINE_VERSION = "offline@1"
+OFFLINE_VERSION = "offline@2"
 OFFLINE_LABEL = "离线草稿"
 
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日|(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _TITLE = re.compile(r"《([^《》\n]{2,120})》")
-_VERB = r"(?:联合)?(?:正式)?(?:印发|发布|出台|公布|制定|修订)"
+_VERB = r"(?:联合)?(?:正式)?(?:印发|发布|出台|公布|制定|修订|刊发)"
 _SHORT = re.compile(r"(?:下称|简称|以下简称)\s*[“\"]?《([^《》]{2,20})》")
 # Spaces next to Chinese text are PDF-extraction damage ("2023 年 9 月"); spaces between Latin words stay.
 _SPACES = re.compile(r"(?<=[\u4e00-\u9fff\d，。、；：（）《》“”])[ \t\u3000]+|[ \t\u3000]+(?=[\u4e00-\u9fff\d，。、；：（）《》“”])")
@@ -96,9 +99,12 @@ class Facts:
 
 
 def _doc_title(text: str) -> str | None:
-    # A title cited as the legal basis (根据《打击洗钱……条例》) is not the document the item is about.
-    titles = [m.group(1) for m in _TITLE.finditer(text) if not re.search(r"(?:根据|依据|按照|依照|参照)$", text[max(0, m.start() - 4):m.start()])]
-    titles = titles or _TITLE.findall(text)
+    # A title cited as the legal basis (根据《打击洗钱……条例》, 《条例》下的发牌制度) is not the document the item is about;
+    # when every title is cited, the item's own document has none (a 通函 about a regime under an ordinance).
+    titles = [m.group(1) for m in _TITLE.finditer(text)
+              if not re.search(r"(?:根据|依据|按照|依照|参照|遵照)$", text[max(0, m.start() - 4):m.start()])
+              and not re.match(r"(?:项?下|规定的|所规定)", text[m.end():m.end() + 3])]
+    cited_only = bool(_TITLE.search(text)) and not titles
     for t in titles:
         t = str(t)
         if len(short_names(t)) > 1:  # ends like a policy document: 行动计划, 办法, 意见 …
@@ -106,7 +112,7 @@ def _doc_title(text: str) -> str | None:
     m = re.search(r"关于印发[“\"]?([^“”\"《》\n]{4,80}?)[”\"]?的通知", text)
     if m:
         return m.group(1)
-    return titles[0] if titles else None
+    return None if cited_only else (titles[0] if titles else None)
 
 
 def _issuer(text: str, doc: str | None) -> str | None:
@@ -124,13 +130,18 @@ def _issuer(text: str, doc: str | None) -> str | None:
             issuer = re.sub(r"^(?:近日|日前|此前|今日)[，,]?", "", issuer)
             issuer = issuer.removesuffix("关于")  # 某委员会关于印发《…》的通知: the body is the issuer, not 某委员会关于
             if "、" in issuer:  # several bodies: name the first "等部门", as the house does
-                issuer = issuer.split("、")[0] + "等部门"
+                parts = issuer.split("、")
+                same = "协会" if all(x.endswith("协会") for x in parts) else "单位" if any(_ASSOCIATION.search(x) for x in parts) else "部门"
+                issuer = parts[0] + f"等{same}"  # three associations are not 部门
             if 2 <= len(issuer) <= 40:
                 return issuer
     return None
 
 
 def _region(issuer: str | None, text: str) -> str | None:
+    m = re.search(r"(?<=[省市])([\u4e00-\u9fff]{2,3}?[区县])", issuer or "")
+    if m and not m.group(1).endswith("块链"):
+        return m.group(1)
     for source in (issuer or "", text[:200]):
         m = re.search(r"(?:^|(?<=[省市]))([\u4e00-\u9fff]{2,3}?区)(?=[\u4e00-\u9fff]{0,8}" + _ISSUER_SUFFIX + ")", source)
         if m and source is issuer:
@@ -159,7 +170,9 @@ def extract_facts(item: Item, raw_text: str | None = None) -> Facts:
     elif generic and f"《{generic}》" in text:
         facts.short = generic
     facts.kind = generic or "文件"
-    facts.issuer = _issuer(text, facts.doc)
+    facts.issuer = _issuer(_fold(item.body), facts.doc) or _issuer(text, facts.doc)
+    if facts.issuer and re.match(r"中共中央国务院", facts.issuer):  # two bodies, as news text lists them
+        facts.issuer = facts.issuer.replace("中共中央国务院", "中共中央、国务院")
     m = re.search(r"征求意见|印发|发布|出台|公布", text)
     facts.verb = m.group(0) if m else "发布"
     facts.region = _region(facts.issuer, text)
@@ -226,10 +239,11 @@ def _lead(f: Facts) -> tuple[str, str, str]:
     return lead, ref, this
 
 
-def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
-    """Core sentences (always kept) and optional ones (dropped first when too long)."""
+def _policy_sentences(f: Facts, shape: str) -> tuple[list[moves.Move], list[moves.Move]]:
+    """Core sentences (always kept) and optional ones (dropped first when too long); a tuple is a move's wordings,
+    the first one the issue has not used twice is taken."""
     lead, _, this = _lead(f)
-    region = f.region or "主管部门"
+    region = f.region or (f.issuer or "").removesuffix("等部门") or "发布方"
     where = f"在{f.region}" if f.region else ""
     distinct = []
     if f.target:
@@ -241,40 +255,54 @@ def _policy_sentences(f: Facts, shape: str) -> tuple[list[str], list[str]]:
     if not distinct:
         distinct.append(f"{this}对{f.topic}的发展方向和重点任务作出了系统部署")
     measures = "、".join(f.measures) if f.measures else "政策支持"
+    place = f.region or "当地"
+    core: list[moves.Move]
+    optional: list[moves.Move]
+    # Other wordings of the opening and closing moves, for when the issue already used the shape's own twice.
+    openings = (f"{lead}，明确了{place}{f.topic}发展的重点方向。", f"{lead}，对{place}{f.topic}的发展作出安排。",
+                f"{lead}，为{place}{f.topic}发展划定了路线。")
+    closings = (f"对拟在{place}布局{f.topic}业务的企业而言，可对照{this}梳理可申报的支持事项。",
+                f"{this}所列的支持方向，可供企业在选址、申报与合作上参考。",
+                f"相关企业可关注{this}后续的申报指南与配套安排。")
     if shape == "enumerate":
         core = [
-            f"{lead}，首先{distinct[0].removeprefix(this)}。",
+            (f"{lead}，首先{distinct[0].removeprefix(this)}。", *openings),
             f"其次，{this}围绕{measures}等方面提出了具体举措，明确了政策发力的重点。",
-            f"{this}为{f.region or '当地'}的{f.topic}发展提供了有力的政策支撑。",
+            (f"{this}为{f.region or '当地'}的{f.topic}发展提供了有力的政策支撑。", *closings),
         ]
-        optional = [f"再者，{d.removeprefix(this)}。" for d in distinct[1:2]] + [
-            "这也为相关企业参与技术研发和场景应用提供了更为广阔的空间和机会。"
-        ]
+        optional = [*(f"再者，{d.removeprefix(this)}。" for d in distinct[1:2]),
+                    "这也为相关企业参与技术研发和场景应用提供了更为广阔的空间和机会。"]
     elif shape == "this_document":
         core = [
-            f"{lead}，充分体现了{region}对{f.topic}发展的策略思考和行动决策，为{f.topic}{where}的发展提供了清晰的蓝图。",
+            (f"{lead}，充分体现了{region}对{f.topic}发展的策略思考和行动决策，为{f.topic}{where}的发展提供了清晰的蓝图。", *openings),
             f"{distinct[0]}，并围绕{measures}等方面为企业发展提供保障。",
-            f"此举不仅有助于推动{f.topic}健康、有序发展，也为相关企业提供了明确方向。",
+            (f"此举不仅有助于推动{f.topic}健康、有序发展，也为相关企业提供了明确方向。", *closings),
         ]
         optional = [f"{d}。" for d in distinct[1:2]]
     elif shape == "issuer_first":
         core = [
-            f"{lead}，显示了对{f.topic}的高度关注与前瞻性思考。",
-            f"{distinct[0]}，围绕{measures}等方面作出部署，有助于推动产业健康、有序发展。",
-            f"同时，这一举措也为相关企业提供了明确方向，有助于其把握{f.topic}领域的发展机遇。",
+            (f"{lead}，将{f.topic}列为{place}着力发展的方向。", *openings),
+            f"{distinct[0]}，围绕{measures}等方面作出部署。",
+            closings,
         ]
         optional = [f"{d}。" for d in distinct[1:2]]
     else:
         core = [
-            f"{lead}，体现了{region}对{f.topic}发展的前瞻性思考和高度重视。",
+            (f"{lead}，体现了{region}对{f.topic}发展的前瞻性思考和高度重视。", *openings),
             f"{distinct[0]}。",
-            f"{this}重视{measures}，为相关企业参与{f.topic}建设提供了明确方向，展现了清晰的战略部署。",
+            (f"{this}重视{measures}，为相关企业参与{f.topic}建设提供了明确方向，展现了清晰的战略部署。", *closings),
         ]
         optional = [f"{d}。" for d in distinct[1:2]]
     return core, optional
 
 
-def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str], list[str]]:
+_VISIT = re.compile(r"调研|走访|考察|座谈|视察")
+_PEOPLE = re.compile(r"任命|履新|出任|辞任|辞职|卸任|当选|接任")
+_TOP = re.compile(r"^(?:中共中央|国务院|全国人大|中央办公厅|中办)")
+_ASSOCIATION = re.compile(r"协会|联合会|学会|联盟|委员会(?=.*(?:公约|倡议))")
+
+
+def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[moves.Move], Sequence[moves.Move]]:
     """News and deals: what happened, what it signals for the market, what a client should watch."""
     subject = house_punct(clean_title(item.title)).rstrip("。！？；，")
     if len(subject) > 40:  # long headline: its first clause
@@ -282,17 +310,37 @@ def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str],
     core_topic = re.sub(r"(产业|技术)$", "", f.topic) if f.topic != "相关产业" else "相关"
     if item.section == "交易资讯" or profile.kind in ("融资", "并购", "战略投资"):
         return genres.deal(subject, profile, core_topic)
-    return genres.news(subject, profile, item.body, core_topic if core_topic != "相关" else "相关")
+    said = clauses.statement(item.body, 40, skip=subject)
+    if _VISIT.search(item.title):
+        return moves.visit(subject, said, core_topic)
+    if _PEOPLE.search(item.title + item.body[:80]):
+        return moves.personnel(subject, said, profile.issuer, core_topic)
+    return genres.news(subject, profile, item.body, core_topic)
 
 
-def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[list[str], list[str]]:
-    """Warnings, regulations, rules and licence regimes: each its own moves, never praise of foresight."""
+def _genre_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[moves.Move], Sequence[moves.Move]]:
+    """Warnings, regulations, rules, licence regimes, reports, consultations and top-level documents: each its own moves."""
     lead, ref, this = _lead(f)
-    if not f.doc:  # no 《title》 to name: call it what it is, never 该文件
-        name = {"风险提示": "倡议" if "倡议" in item.title + item.body else "风险提示", "许可": "发牌制度",
-                "规则": "规则"}.get(profile.stance, "监管框架" if profile.kind == "境外监管制度" else "规定")
+    if not f.doc:  # no 《title》 to name: call it what it is (a 通函 about a regime), never 该文件
+        own = re.search(r"通函|通告|公告|声明|咨询文件", item.title + item.body[:120])
+        name = own.group(0) if own else {"风险提示": "倡议" if "倡议" in item.title + item.body else "风险提示",
+                                         "许可": "发牌制度", "规则": "规则"}.get(
+            profile.stance, "监管框架" if profile.kind == "境外监管制度" else "规定")
+        verb = m.group(0) if (m := re.search(r"发出|刊发|发布|印发", item.title + item.body[:120])) else f.verb
         ref = this = f"该{name}"
-        lead = f"{profile.issuer}{f.verb}{name}" if profile.issuer else f"近日发布的{name}"
+        lead = f"{profile.issuer}{verb}{name}" if profile.issuer else f"近日发布的{name}"
+        f.region = f.region or _region(profile.issuer, "")
+    issuer = f.issuer or profile.issuer
+    own = re.search(r"(倡议|公约|公告|声明|白皮书|报告|蓝皮书)$", f.doc or "")
+    if own and f.kind == "文件":  # 关于防范…的倡议 is 该倡议, not 该文件
+        this = f"该{own.group(1)}"
+    if profile.kind == "白皮书/报告":
+        return moves.report(lead, this if f.kind != "文件" else "该报告", item.body, f.topic)
+    if profile.kind == "征求意见稿" or f.verb == "征求意见":
+        return moves.consultation(lead, this, item.body)
+    # an association's 倡议 (an editor who reads the item as a 规范 gets the regulation's moves instead)
+    if profile.stance == "风险提示" and (profile.level == "行业协会" or (issuer and _ASSOCIATION.search(issuer))):
+        return moves.association(lead, ref, this, item.body, f.topic, re.sub(r"等(?:部门|协会|单位)$", "", issuer or "") or None)
     if profile.stance == "风险提示":
         return genres.warning(lead, ref, item.body, f.topic)
     if profile.stance == "规则":
@@ -321,21 +369,55 @@ def _fit(core: list[str], optional: list[str], lo: int, hi: int, pads: tuple[str
 
 def draft_commentary(
     item: Item, precedents: list[Precedent], *, variant: int = 0, min_chars: int = 130, max_chars: int = 200,
-    raw_text: str | None = None, profile: Profile | None = None,
+    raw_text: str | None = None, profile: Profile | None = None, avoid: list[str] | None = None,
 ) -> str:
-    """A 短评 skeleton for the item: the genre's moves (or the nth precedent's shape), its own facts, nothing invented."""
+    """A 短评 for the item: the kind's moves, the opening and closing of the nearest same-kind precedents,
+    its own facts, whole sentences only, and no sentence the issue already used twice (avoid)."""
     facts = extract_facts(item, raw_text)
     profile = profile or profile_of(item)
+    used = voice.used_keys(avoid or [])
+    core: Sequence[moves.Move]
+    optional: Sequence[moves.Move]
     pads: tuple[str, ...] = genres.PADS.get(profile.stance, _PADS)
+    issuer = facts.issuer or profile.issuer or ""
     if profile.kind in EVENT_KINDS or item.section != "政策速递":
         core, optional = _other_sentences(item, facts, profile)
-        pads = genres.PADS["市场动态"]
-    elif profile.stance == "促进":
+        actor = re.split(r"任命|发布|推出|签约|落地|揭牌|成立|召开|举办|举行|完成|宣布|赴|与", house_punct(clean_title(item.title)))[0]
+        who = profile.issuer if profile.issuer and len(profile.issuer) <= 16 else actor if 2 <= len(actor) <= 16 else None
+        # pads that name the item's own actor: when the issue used the stock ones twice, these are still fresh
+        pads = genres.PADS["市场动态"] + ((f"{who}此后的进展与市场反馈，值得持续观察。",
+                                          f"围绕{who}的合作与合规安排，相关企业可保持关注。",
+                                          f"{who}对上下游企业的影响，相关企业可结合自身业务加以评估。") if who else ())
+    elif profile.stance == "促进" and profile.kind != "白皮书/报告" and _TOP.match(issuer):
+        lead, _, this = _lead(facts)
+        subject = re.sub(r"^关于|的(?:意见|通知|决定)$|(?:整体布局)?(?:规划|意见|方案)$", "", facts.doc or "") or facts.topic
+        core, optional = moves.top_level(lead, this, subject, _distinct(facts, this), facts.topic)
+    elif profile.stance == "促进" and profile.kind not in ("白皮书/报告", "征求意见稿"):
         core, optional = _policy_sentences(facts, shapes_for(precedents, variant + 1)[variant])
         pads = _PADS
     else:
         core, optional = _genre_sentences(item, facts, profile)
-    return house_punct(_fit(core, optional, min_chars, max_chars, pads))
+    picked = [x for x in (voice.pick(m, used, keep=i == 0) for i, m in enumerate(core)) if x]
+    top = bool(_TOP.match(issuer))
+    peers = [p for p in precedents if bool(_TOP.match((p.profile.issuer if p.profile else None) or "")) == top]
+    _, ref, this = _lead(facts)
+    subs = {"ref": ref, "this": this, "issuer": issuer, "place": facts.region or "", "verb": facts.verb}
+    picked = voice.with_voice(picked, peers, profile, subs, item, raw_text, used)
+    extra = [x for x in (voice.pick(m, used) for m in optional) if x]
+    fresh_pads = tuple(x for x in pads if voice.stock_key(x) not in used)
+    text = house_punct(_fit(picked, extra, min_chars, max_chars, fresh_pads))
+    return house_punct(voice.whole_only(text, _lead(facts)[0]))
+
+
+def _distinct(f: Facts, this: str) -> str | None:
+    """What the document itself sets out: its target, its slogan or its fields, as a clause."""
+    if f.target:
+        return f"{this}提出{f.target}的目标"
+    if f.slogan:
+        return f"{this}提出{f.slogan}"
+    if f.fields:
+        return f"{this}强调了{f.topic}在{f.fields}等领域的应用"
+    return None
 
 
 def guess_section(text: str) -> Section:
@@ -351,6 +433,27 @@ def guess_section(text: str) -> Section:
     if re.search(rf"{_ISSUER_SUFFIX}.{{0,20}}(?:印发|发布|出台|征求意见)|关于印发|通知|办法|意见|方案|规划|条例", head):
         return "政策速递"
     return "行业新闻"
+
+
+def _headline(line: str, limit: int = 40) -> str:
+    """A long first line as a title: whole clauses up to limit characters, never a word cut at the limit."""
+    if len(line) <= limit:
+        return line
+    parts = re.split(r"(?<=[，,；;：:])", line)
+    # a date or a setting (在…上) opens the sentence but names nobody: the title starts with who acted
+    while len(parts) > 1 and re.match(r"(?:\d{4}\s*年)?\s*\d{1,2}\s*月\s*\d{1,2}\s*日[，,]?$|近日|日前|在[^，,]{0,30}[上中里内][，,]$|据", parts[0]):
+        parts.pop(0)
+    title = ""
+    for part in parts:
+        if len(title) + len(part) > limit:
+            break
+        title += part
+    if not title:  # one long clause: whole words up to the limit, never a word cut in two
+        for word in jieba.cut(parts[0]):
+            if len(title) + len(word) > limit:
+                break
+            title += word
+    return title.rstrip("，,；;：:、和与及跟") or line[:limit]
 
 
 def _trim(text: str, lo: int, hi: int) -> str:
@@ -391,7 +494,7 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     elif doc:
         title = f"《{doc}》发布"
     else:
-        title = clean_title(re.split(r"[。！？\n]", lines[0])[0])[:40]
+        title = _headline(clean_title(re.split(r"[。！？\n]", lines[0])[0]))
 
     sentences = _sentences(text)
     anchors = [a for a in (doc, issuer.split("等")[0] if issuer else None) if a]

@@ -156,6 +156,11 @@ def _stance(kind: str, text: str) -> Stance:
     return "规范"
 
 
+def precedent_gap_message(profile: Profile) -> str:
+    """The 缺少同类先例 warning in words: the kind and stance the corpus has no precedent of."""
+    return f"缺少同类先例：语料库中没有类型为“{profile.kind}”、立场为“{profile.stance}”且带短评的往期条目，短评按该类型的写法起草，请重点核对"
+
+
 def figures(text: str, limit: int = 5) -> list[str]:
     """Key amounts, shares and rounds as written (first ones first, no repeats)."""
     found = [re.sub(r"\s+", "", m.group(0)) for m in _FIGURE.finditer(_fold(text))]

@@ -449,5 +449,7 @@ def rank_by_profile(result: SearchResult, profile: Profile, section: str | None,
         ranked.append((value, p.model_copy(update={"profile": theirs, "why": why})))
     ranked.sort(key=lambda vp: -vp[0])
     chosen = [p for _, p in ranked[:k]]
-    gap = not any(p.item.commentary and p.profile and p.profile.stance == profile.stance for p in chosen)
+    # The gap is by kind and stance: a 白皮书 among plans of the same stance still has no precedent of its kind.
+    gap = not any(p.item.commentary and p.profile and p.profile.stance == profile.stance and p.profile.kind == profile.kind
+                  for p in chosen)
     return result.model_copy(update={"precedents": chosen, "profile": profile, "precedent_gap": gap})

@@ -313,7 +313,7 @@ def test_issuer_prefixes_spaces_and_bare_province_names(body: str, issuer: str, 
     ("body", "doc"),
     [
         ("根据《网络安全法》，某部印发《数字藏品管理办法》。", "数字藏品管理办法"),  # the legal basis is not the document
-        ("依据《某条例》制定本办法。", "某条例"),  # nothing else to name
+        ("依据《某条例》制定本办法。", None),  # only cited: never named as the item's own document (#22)
         ("某市经信委关于印发元宇宙产业发展行动计划的通知。", "元宇宙产业发展行动计划"),
         ("《人民日报》报道了元宇宙大会。", "人民日报"),
         ("某市举办元宇宙大会。", None),

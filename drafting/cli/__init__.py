@@ -180,6 +180,8 @@ def batch(
             typer.echo(f"重复：{line}", err=True)
         for line in summary["failures"]:
             typer.echo(f"失败：{line}", err=True)
+        for line in summary["precedent_gaps"]:
+            typer.echo(f"注意：{line}", err=True)
         if report.stopped:
             typer.echo(f"已停止：{report.stopped}", err=True)
         typer.echo(
@@ -293,6 +295,7 @@ def draft(
     from drafting.errors import ValidationError
     from drafting.guard import format_findings
     from drafting.offline import OFFLINE_LABEL
+    from drafting.profile import precedent_gap_message
 
     if not 1 <= variants <= MAX_VARIANTS:
         raise ValidationError(f"--variants 应为 1 到 {MAX_VARIANTS} 之间的整数（当前 {variants}）")
@@ -332,6 +335,8 @@ def draft(
             d = event.draft
             label = OFFLINE_LABEL if d.offline else f"{d.model} @ {d.temperature:g}"
             typer.echo(f"\n（{len(d.commentary)} 字，{label}，{d.prompt_version}）")
+            if d.precedent_gap and d.profile is not None and d.commentary:
+                typer.echo(f"⚠ {precedent_gap_message(d.profile)}")
             typer.echo(format_findings(d.findings) + "\n")
             if save and event.variant == 0:
                 typer.echo(f"已保存为草稿 #{stored(d)}：修改后用 drafting accept 采纳，或在「历史」页继续编辑。")

@@ -56,6 +56,7 @@ def eval_drafts(
     accepted: Annotated[bool, typer.Option("--accepted", help="the firm's accepted items instead of the whole corpus")] = False,
     rules: Annotated[bool, typer.Option("--rules/--no-rules", help="apply the approved house rules")] = True,
     compare_rules: Annotated[bool, typer.Option("--compare-rules", help="run with and without the house rules")] = False,
+    labelled: Annotated[Path | None, typer.Option(help="labelled set of every genre (default tests/data/drafts_eval/items.jsonl)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Leave-one-out drafting of every corpus 短评: fact-guard flags, length, ROUGE-L, embedding similarity."""
@@ -78,12 +79,18 @@ def eval_drafts(
 
     g = services.settings.guard
     stances = evaluate_offline_stance(load_profile_cases(), g.min_chars, g.max_chars) if offline and not accepted else []
+    from drafting.evaluation.draft_checks import DEFAULT_LABELLED_PATH, evaluate_labelled
+
+    checks = evaluate_labelled(services, labelled or DEFAULT_LABELLED_PATH) if offline and not accepted else None
     if as_json:
-        _print_json(report.model_dump() | {"stance": [r.model_dump() for r in stances]})
+        _print_json(report.model_dump() | {"stance": [r.model_dump() for r in stances]}
+                    | ({"labelled": checks.model_dump()} if checks else {}))
         return
     typer.echo(report.table())
     if stances:
         typer.echo("\n按立场检查离线短评（tests/data/profiles_eval.jsonl）：\n" + stance_table(stances))
+    if checks:
+        typer.echo("\n标注集离线短评（残句、错误文件或主体、重复套话、空短评）：\n" + checks.table())
 
 
 @eval_app.command("profiles")

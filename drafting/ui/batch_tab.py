@@ -42,7 +42,8 @@ def report_html(report: BatchReport) -> str:
     parts = [head]
     if report.stopped:
         parts.append(f'<div class="dz-dup" role="alert">{fmt.esc(report.stopped)}</div>')
-    for label, lines in (("跳过的行", s["rejected_rows"]), ("失败（勾选续跑后再次运行可重试）", s["failures"]), ("疑似重复", s["duplicates"])):
+    for label, lines in (("跳过的行", s["rejected_rows"]), ("失败（勾选续跑后再次运行可重试）", s["failures"]), ("疑似重复", s["duplicates"]),
+                         ("缺少同类先例", s["precedent_gaps"])):
         if lines:
             rows = "".join(f"<li>{fmt.esc(line)}</li>" for line in lines)
             parts.append(f'<div class="dz-findings"><b>{label}（{len(lines)}）</b><ul>{rows}</ul></div>')
@@ -91,7 +92,7 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
         editors = gr.Textbox("", label="本期执行编辑（空 = 模板默认）", scale=2, elem_id="dz-batch-editors")
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
-            table = gr.Dataframe(headers=HEADERS, datatype=["number", "str", "str", "str", "str", "str", "str"],
+            table = gr.Dataframe(headers=HEADERS, datatype=["number", "str", "str", "str", "str", "str", "str", "str"],
                                  interactive=False, wrap=True, column_widths=["7%", "12%", "32%", "25%", "6%", "9%", "9%"],
                                  max_height=560, elem_id="dz-batch-table")
             with gr.Row():

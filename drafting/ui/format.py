@@ -405,7 +405,7 @@ def profile_html(profile: Profile | None, gap: bool = False) -> str:
     )]
     if gap:
         parts.append(
-            f'<div class="dz-gap" role="alert"><b>⚠ 缺少同类先例</b>：语料库中没有立场为“{esc(profile.stance)}”且带短评的往期条目，'
+            f'<div class="dz-gap" role="alert"><b>⚠ 缺少同类先例</b>：语料库中没有类型为“{esc(profile.kind)}”、立场为“{esc(profile.stance)}”且带短评的往期条目，'
             "下列参考条目仅供参考其格式，短评按风格指南中该类型的写法起草，请重点核对。</div>"
         )
     return "".join(parts)

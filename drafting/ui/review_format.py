@@ -13,7 +13,7 @@ from drafting.models import StoredDraft
 from drafting.review import ACTION_LABELS, AuditEntry, IssueInProgress
 from drafting.ui.format import diff_html, esc, local_time
 
-BATCH_HEADERS = ["序号", "栏目", "标题", "短评", "采纳", "状态", "修改人"]
+BATCH_HEADERS = ["序号", "栏目", "标题", "短评", "采纳", "状态", "修改人", "先例"]
 FIELD_LABELS = {"title": "标题", "body": "正文", "commentary": "植德短评"}
 
 
@@ -105,7 +105,8 @@ def batch_rows(issue: IssueInProgress | None) -> list[list[object]]:
         return []
     return [
         [n, i.section, i.title, (i.commentary[:40] + "…") if len(i.commentary) > 40 else i.commentary,
-         "✓" if i.ticked else "", i.state_label, i.updated_by or ""]
+         "✓" if i.ticked else "", i.state_label, i.updated_by or "",
+         "⚠ 缺少同类先例" if i.drafted and i.machine.commentary and i.machine.precedent_gap else ""]
         for n, i in enumerate(issue.items, 1)
     ]
 
