@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from drafting.assemble import COMMENTARY_HEADING, split_paragraphs
+from drafting.corpus import readers
 from drafting.errors import ParseError
 from drafting.export.docx import ANCHOR_PREFIX
 from drafting.export.revisions import w
@@ -168,6 +169,7 @@ def _comments(document: Any) -> dict[str, ReviewComment]:
 
 def read_reviewed_docx(path: Path) -> ReviewedDocument:
     """Items, both views of their text, comments, footnotes and anchors of a DOCX that went through Word."""
+    readers.check_zip(path)  # parts, expanded size and ratio, before python-docx loads every part into memory
     try:
         import docx
 
