@@ -148,7 +148,10 @@ class SourcesSettings(BaseModel):
     fetch_slots: int = Field(4, ge=1, description="links fetched at once by the page, across all users (读取链接)")
     fetch_wait_s: float = Field(10.0, gt=0, description="longest wait for a fetch slot before 请稍后再试")
     max_pdf_pages: int = Field(60, ge=1, description="pages of a scan read by OCR; later pages are left out with a note")
-    max_image_pixels: int = Field(40_000_000, ge=1_000_000, description="largest image (or scanned page) decoded for OCR")
+    max_image_pixels: int = Field(
+        40_000_000, ge=1_000_000, le=89_000_000,
+        description="largest image (or image in a scanned page) decoded for OCR; at most PIL's own bomb threshold",
+    )
 
     @property
     def total_timeout(self) -> float:

@@ -259,8 +259,9 @@ def _ocr_pdf(path: Path, report: list[str] | None) -> str:
     from drafting.settings import SourcesSettings
     from drafting.sources import ocr
 
-    try:
-        result = ocr.recognise(path, SourcesSettings().ocr_languages)
+    limits = SourcesSettings()
+    try:  # the same page and pixel caps as a scan brought in as a source
+        result = ocr.recognise(path, limits.ocr_languages, max_pages=limits.max_pdf_pages, max_pixels=limits.max_image_pixels)
     except SourceError as exc:
         raise ParseError(str(exc), path=str(path)) from exc
     if report is not None:
