@@ -24,6 +24,7 @@ from drafting.errors import SourceError
 from drafting.settings import SourcesSettings
 from drafting.sources import inflate, netguard
 from drafting.sources.cache import SourceCache
+from drafting.sources.pagedate import settle_date
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class FetchedSource(BaseModel):
     attachments: list[Attachment] = Field(default_factory=list)
     sha1: str = Field("", description="SHA-1 of the fetched bytes")
     ocr: list[str] = Field(default_factory=list, description="per-page OCR report when the link was a scan")
+    notes: list[str] = Field(default_factory=list, description="problems the editor should check (an impossible date …)")
     cached: bool = Field(False, description="served from the source cache, not fetched now")
 
     def raw_text(self, *, with_source: bool = True) -> str:
@@ -116,9 +118,11 @@ def _norm_charset(name: str | None) -> str | None:
     if name in _GB:
         return "gb18030"  # GB18030 is a superset: pages labelled GBK/GB2312 often use characters beyond them
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
         return None
+    # base64, hex, rot13, zlib … are codecs but not text encodings: bytes.decode refuses them with a LookupError
+    return codec.name if getattr(codec, "_is_text_encoding", True) else None
 
 
 def decode_page(data: bytes, header_charset: str | None) -> tuple[str, str]:
@@ -130,7 +134,7 @@ def decode_page(data: bytes, header_charset: str | None) -> tuple[str, str]:
     for charset in tried:
         try:
             return data.decode(charset), charset
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
     # Nothing decodes cleanly: the first guess, with replacement characters where bytes are damaged.
     return data.decode(tried[0], errors="replace"), tried[0]
@@ -314,7 +318,17 @@ def _read(url: str, final_url: str, data: bytes, ctype: str, header_charset: str
         )
     html, charset = decode_page(data, header_charset)
     text, title, date, issuer, attachments = extract_page(html, final_url)
+    if _only_attachment_names(text, attachments):
+        text = ""  # a page that is a script and a file link: its "text" is the file's name
+    date, notes = settle_date(date, title, text)
     if not text:
         hint = "；页面上有附件，可改用附件作为原文" if attachments else ""
         raise SourceError(f"未能从网页中提取正文（页面可能需要登录或由脚本加载）{hint}：请复制正文粘贴")
-    return FetchedSource(title=title, date=date, issuer=issuer, text=text, charset=charset, attachments=attachments, **common)
+    return FetchedSource(title=title, date=date, issuer=issuer, text=text, charset=charset, attachments=attachments,
+                         notes=notes, **common)
+
+
+def _only_attachment_names(text: str, attachments: list[Attachment]) -> bool:
+    names = {a.name.strip() for a in attachments} | {unquote(Path(urlsplit(a.url).path).name) for a in attachments}
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(line in names for line in lines)

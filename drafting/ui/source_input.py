@@ -35,6 +35,7 @@ def _summary(src: FetchedSource) -> str:
     if src.attachments:
         facts.append(f"{len(src.attachments)} 个附件，可在下方选用")
     lines = ["已读取链接：" + " · ".join(facts)]
+    lines += [f"- 请核对：{fmt.esc(line)}" for line in src.notes]
     lines += [f"- {fmt.esc(line)}" for line in src.ocr]
     return "\n".join(lines)
 
