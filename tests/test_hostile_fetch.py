@@ -314,6 +314,23 @@ def test_cached_internal_page_not_served_once_blocking_is_on(tmp_path: Path) -> 
         assert fetch(url, settings(), cache_dir=cache).cached, "still served locally while blocking is off"
 
 
+def test_page_fetched_with_blocking_on_is_served_from_the_cache_without_a_lookup(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Checked when fetched: a re-draft works offline (no DNS), as the cache promises."""
+    cache = tmp_path / "sources"
+    with Server({"/page": _send(_page(), {"Content-Type": "text/html; charset=utf-8"})}) as public:
+        with public_name(monkeypatch, {"public.test": (PUBLIC_IP,)}, public.port):
+            first = fetch(f"http://public.test:{public.port}/page", settings(block_private=True), cache_dir=cache)
+        assert first.public_only and not first.cached
+
+        def offline(*args: object, **kw: object) -> list:  # type: ignore[type-arg]
+            raise socket.gaierror("no network")
+
+        monkeypatch.setattr(socket, "getaddrinfo", offline)
+        again = fetch(f"http://public.test:{public.port}/page", settings(block_private=True), cache_dir=cache)
+    assert again.cached and "3500亿元" in again.text and public.hits["/page"] == 1
+
+
 def test_blocked_fetch_from_the_cli_is_chinese_without_traceback(tmp_path: Path) -> None:
     import os
     import subprocess

@@ -45,9 +45,8 @@ def test_one_user_holds_at_most_half_the_slots_and_waits_are_bounded() -> None:
     assert sum(g.endswith(":busy") for g in got) == 1, got
     with slots.hold("b"):  # another editor gets a slot at once while a's fetches run
         assert slots.status()["running"] == 3
-    with pytest.raises(BusyError) as err:
-        with slots.hold("a"):
-            pass
+    with pytest.raises(BusyError) as err, slots.hold("a"):
+        pass
     assert "请稍后再试" in str(err.value) and "每人最多 2 个" in str(err.value)
     release.set()
     for t in threads:

@@ -71,6 +71,7 @@ class FetchedSource(BaseModel):
     ocr: list[str] = Field(default_factory=list, description="per-page OCR report when the link was a scan")
     notes: list[str] = Field(default_factory=list, description="problems the editor should check (an impossible date …)")
     cached: bool = Field(False, description="served from the source cache, not fetched now")
+    public_only: bool = Field(False, description="fetched with private addresses blocked: every hop's address was checked")
 
     def raw_text(self, *, with_source: bool = True) -> str:
         """The source as a pasted text: title, date, text, and a 来源 line that becomes the item's footnote."""
@@ -102,8 +103,11 @@ def _check_target(url: str) -> None:
 
 
 def _check_cached(source: FetchedSource, settings: SourcesSettings) -> None:
-    """A page cached before BLOCK_PRIVATE was on is not served once it is: its hosts are checked like a fetch's."""
-    if not settings.block_private:
+    """A page cached before BLOCK_PRIVATE was on is not served once it is: its hosts are checked like a fetch's.
+
+    One fetched with blocking on had every hop checked then: it is served without a lookup (offline re-drafts work).
+    """
+    if not settings.block_private or source.public_only:
         return
     for link in dict.fromkeys((source.url, source.final_url)):
         parts = urlsplit(link)
@@ -293,6 +297,7 @@ def fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path 
             source = known.model_copy(update={"url": url, "final_url": final_url})  # same bytes: no second OCR
         else:
             source = _read(url, final_url, data, ctype, header_charset, sha1, settings)
+        source = source.model_copy(update={"public_only": bool(settings.block_private)})
         if cache is not None:
             cache.put(source)
     logger.info("fetched %s (%s, %d bytes)", url, ctype or "?", len(data))
