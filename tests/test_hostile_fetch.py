@@ -200,6 +200,24 @@ def test_dripping_headers_never_hold_a_fetch_past_its_deadline() -> None:
     assert lines_when_refused < 20, f"{lines_when_refused} header lines read before giving up"
 
 
+def test_slow_name_lookup_is_inside_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A resolver that answers after 5 s: the fetch (TIMEOUT=1, 2 s in all) gives up before the answer comes."""
+    real = socket.getaddrinfo
+    answered = threading.Event()
+
+    def slow(host: object, *args: object, **kw: object) -> list:  # type: ignore[type-arg]
+        if host == "slow-dns.test":
+            threading.Event().wait(5)
+            answered.set()
+            return real("127.0.0.1", *args, **kw)  # type: ignore[arg-type]
+        return real(host, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    with pytest.raises(SourceError, match="超时"):
+        fetch("http://slow-dns.test:9/", settings(timeout=1.0))
+    assert not answered.is_set(), "the fetch waited for the resolver past its deadline"
+
+
 # --- 11. private addresses: defaults, numeric forms, redirects, rebinding, cache -----------------------------
 
 @contextmanager

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
+import threading
 import time
 import typing
 
@@ -50,6 +51,26 @@ def resolve(host: str, port: int) -> list[IPAddress]:
         if address not in found:
             found.append(address)
     return found
+
+
+def _resolve_within(host: str, port: int, left: float) -> list[IPAddress]:
+    """resolve(), given up on when the deadline passes (getaddrinfo itself cannot be interrupted: its thread is left)."""
+    box: dict[str, typing.Any] = {}
+
+    def run() -> None:
+        try:
+            box["found"] = resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            box["error"] = exc
+
+    lookup = threading.Thread(target=run, name=f"resolve {host[:40]}", daemon=True)
+    lookup.start()
+    lookup.join(left)
+    if lookup.is_alive():
+        raise httpcore.ConnectTimeout(f"name lookup of {host} passed the fetch deadline")
+    if "error" in box:
+        raise httpcore.ConnectError(f"cannot resolve {host}") from box["error"]
+    return typing.cast(list[IPAddress], box["found"])
 
 
 def check_host(host: str, port: int) -> None:
@@ -110,10 +131,7 @@ class GuardedBackend(httpcore.NetworkBackend):
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise httpcore.ConnectTimeout("fetch deadline passed")
-        try:
-            addresses = resolve(host, port)
-        except (OSError, UnicodeError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}") from exc
+        addresses = _resolve_within(host, port, left)
         if self.block_private:
             for address in addresses:
                 if is_private(address):
