@@ -72,3 +72,15 @@ def test_page_with_only_a_script_and_an_attachment_points_to_the_attachment(site
     with pytest.raises(SourceError) as err:
         fetch(site.url("/script-and-file"), settings())
     assert "未能从网页中提取正文" in str(err.value) and "附件" in str(err.value)
+
+
+@pytest.mark.parametrize("link", ["http://[bad/", "http://a:99999/", "http://exa\u202emple.com/"])
+def test_malformed_links_are_a_chinese_message(link: str) -> None:
+    with pytest.raises(SourceError, match="格式有误"):
+        fetch(link, settings())
+
+
+def test_redirect_to_a_malformed_link_is_a_chinese_message(site: Server) -> None:
+    site.routes["/bad-redirect"] = _send(b"", {"Location": "http://[oops/"}, status=302)
+    with pytest.raises(SourceError, match="格式有误"):
+        fetch(site.url("/bad-redirect"), settings())

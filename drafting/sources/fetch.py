@@ -92,12 +92,19 @@ def is_url(text: str | None) -> bool:
 
 
 def _host_label(url: str) -> str:
-    return urlsplit(url).hostname or url
+    try:
+        return urlsplit(url).hostname or url[:200]
+    except ValueError:
+        return url[:200]
 
 
 def _check_target(url: str) -> None:
     """Refuse non-http schemes; addresses are checked when connected to (drafting/sources/netguard.py)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port past 65535 or a broken [IPv6] raises here, not in the middle of a fetch
+    except ValueError as exc:
+        raise SourceError(_bad_link(url)) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourceError(f"链接「{url[:200]}」不是 http(s) 网址：请粘贴完整的网页链接（以 http:// 或 https:// 开头），或直接粘贴原文")
 
@@ -164,7 +171,10 @@ def _download(url: str, settings: SourcesSettings) -> tuple[bytes, str, str, str
                         location = resp.headers.get("location")
                         if not location:
                             raise SourceError(f"{_host_label(url)} 返回了没有目标地址的跳转（HTTP {resp.status_code}）：请在浏览器中打开后复制最终网址")
-                        url = urljoin(str(resp.url), location)
+                        try:
+                            url = urljoin(str(resp.url), location)  # checked like the first link at the loop's top
+                        except ValueError as exc:
+                            raise SourceError(_bad_link(location)) from exc
                         continue
                     _check_status(resp, url)
                     declared = resp.headers.get("content-length", "")
@@ -173,11 +183,17 @@ def _download(url: str, settings: SourcesSettings) -> tuple[bytes, str, str, str
                     data = _body(resp, url, settings, deadline)
                     ctype = resp.headers.get("content-type", "")
                     return data, str(resp.url), ctype.split(";")[0].strip().lower(), resp.charset_encoding
+            except httpx.InvalidURL as exc:  # a host name IDNA refuses (bidi controls, bad labels)
+                raise SourceError(_bad_link(url)) from exc
             except httpx.TimeoutException as exc:
                 raise SourceError(_too_slow(url, settings)) from exc
             except httpx.TransportError as exc:  # refused, DNS failure, TLS failure, reset
                 raise SourceError(f"无法连接到 {_host_label(url)}（{type(exc).__name__}）：请检查网址和网络，或直接粘贴原文") from exc
     raise SourceError(f"跳转次数超过 {settings.max_redirects} 次，已停止：请在浏览器中打开后复制最终网址，或直接粘贴原文")
+
+
+def _bad_link(url: str) -> str:
+    return f"链接「{url[:200]}」格式有误（主机名或端口无效）：请在浏览器中打开后复制地址栏中的网址，或直接粘贴原文"
 
 
 def _check_status(resp: httpx.Response, url: str) -> None:
