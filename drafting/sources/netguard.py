@@ -138,6 +138,9 @@ class GuardedBackend(httpcore.NetworkBackend):
                     raise PrivateAddressError(host, str(address))
         error: Exception = httpcore.ConnectError(f"no address for {host}")
         for address in addresses:  # exactly the addresses checked above: nothing is resolved again
+            left = self.deadline - time.monotonic()
+            if left <= 0:
+                raise httpcore.ConnectTimeout("fetch deadline passed")
             try:
                 sock = open_socket(address, port, left if timeout is None else min(timeout, left))
             except TimeoutError as exc:
