@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +138,11 @@ class ServerSettings(BaseModel):
         15.0, gt=0, description="how long an API search waits in line for a slot before a quick 503 with Retry-After"
     )
 
+    @property
+    def shared(self) -> bool:
+        """Served beyond loopback or with login: more than one person (or a network) can reach it."""
+        return bool(self.users) or self.host.strip("[]").lower() not in ("127.0.0.1", "localhost", "::1")
+
 
 class BatchSettings(BaseModel):
     """Drafting a whole issue."""
@@ -150,11 +155,14 @@ class SourcesSettings(BaseModel):
     """Bringing source text in: links, attachments, scans, Traditional script."""
 
     fetch_enabled: bool = Field(True, description="fetch pasted links; false = no outbound requests (paste the text instead)")
-    timeout: float = Field(15.0, gt=0, description="seconds to connect and between received bytes, and twice that per page in all")
+    timeout: float = Field(
+        15.0, gt=0, description="seconds to connect and between received bytes; twice that is the deadline of a whole fetch"
+    )
     max_bytes: int = Field(20_000_000, ge=1000, description="largest page or attachment, counted after decompression")
     max_redirects: int = Field(5, ge=0, description="redirects followed per link")
-    block_private: bool = Field(
-        False, description="refuse links to private, loopback and link-local addresses (for a shared server; intranet pages then fail)"
+    block_private: bool | None = Field(
+        None, description="refuse links to private, loopback and link-local addresses; unset = on when the page is served "
+        "beyond loopback or with login (a shared server), off for a local single-user run; false = intranet sources allowed"
     )
     user_agent: str = Field("Mozilla/5.0 (compatible; drafting/0.1)", description="User-Agent sent with each request")
     cache: bool = Field(True, description="keep fetched sources in <data_dir>/sources so a link is fetched once and re-drafting works offline")
@@ -163,6 +171,20 @@ class SourcesSettings(BaseModel):
     )
     ocr_min_confidence: float = Field(60.0, ge=0, le=100, description="pages recognised below this mean confidence are reported for checking")
     keep_quoted_titles: bool = Field(False, description="Traditional sources: keep 《ordinance names》 as published when converting to Simplified")
+    fetch_slots: int = Field(4, ge=1, description="links fetched at once by the page, across all users (读取链接)")
+    fetch_wait_s: float = Field(10.0, gt=0, description="longest wait for a fetch slot before 请稍后再试")
+    max_pdf_pages: int = Field(60, ge=1, description="pages of a scan read by OCR; later pages are left out with a note")
+    max_image_pixels: int = Field(
+        40_000_000, ge=1_000_000, le=89_000_000,
+        description="largest image (or image in a scanned page) decoded for OCR; at most PIL's own bomb threshold",
+    )
+
+    @property
+    def total_timeout(self) -> float:
+        """Deadline of one fetch, connect, headers, body and redirects together."""
+        return 2 * self.timeout
+
+
 class ModelPrice(BaseModel):
     """Price of one model, per million tokens."""
 
@@ -211,6 +233,16 @@ class Settings(BaseSettings):
     )
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     learning: LearningSettings = Field(default_factory=LearningSettings)
+
+    @model_validator(mode="after")
+    def _settle_defaults(self) -> Settings:
+        self.settle_block_private()
+        return self
+
+    def settle_block_private(self) -> None:
+        """BLOCK_PRIVATE left unset is on for a shared server (call again after changing server.host or users)."""
+        if self.sources.block_private is None and self.server.shared:
+            self.sources.block_private = True
 
     @property
     def index_path(self) -> Path:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from drafting.assemble import DEFAULT_TITLE, split_paragraphs
-from drafting.corpus.review_import import ReviewedItem, View, read_reviewed_docx
+from drafting.corpus.review_import import ReviewedItem, View, check_package, read_reviewed_docx
 from drafting.errors import ConflictError, ValidationError
 from drafting.export.basis import ExportBasis, read_basis
 from drafting.export.docx import xml_safe
@@ -197,7 +197,7 @@ class ReviewReport(BaseModel):
 
 def _find_issue(services: Services, anchors: list[str]) -> str | None:
     for key in anchors:
-        if key.isdigit():
+        if key.isascii() and key.isdigit() and len(key) <= 18:  # "²".isdigit() is True; SQLite ints stop at 19 digits
             try:
                 row = services.store.get(int(key))
             except ValidationError:
@@ -271,6 +271,7 @@ def check_review_file(path: Path) -> None:
         raise ValidationError(f"找不到文件 {path}：请检查路径后重试。")
     if Path(path).suffix.lower() != ".docx":
         raise ValidationError(f"{Path(path).name}：只能导入 .docx；.doc 或 WPS 格式请先在 Word/WPS 中另存为 .docx。")
+    check_package(Path(path))  # a bomb is refused before the index loads
 
 
 def review_report(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted") -> ReviewReport:

@@ -393,7 +393,7 @@ def fetch(
     typer.echo(f"{src.title or '（无标题）'}\n日期：{src.date or '未知'}  发布机构：{src.issuer or '未知'}  编码：{src.charset or '-'}"
                + ("（缓存）" if src.cached else ""))
     typer.echo(f"\n{src.text}\n\n来源：{src.url}")
-    for line in src.ocr:
+    for line in [*src.notes, *src.ocr]:
         typer.echo(line, err=True)
     for n, a in enumerate(src.attachments, 1):
         typer.echo(f"附件 {n}：{a.name}（{a.type}）{a.url}")

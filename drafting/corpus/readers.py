@@ -259,8 +259,9 @@ def _ocr_pdf(path: Path, report: list[str] | None) -> str:
     from drafting.settings import SourcesSettings
     from drafting.sources import ocr
 
-    try:
-        result = ocr.recognise(path, SourcesSettings().ocr_languages)
+    limits = SourcesSettings()
+    try:  # the same page and pixel caps as a scan brought in as a source
+        result = ocr.recognise(path, limits.ocr_languages, max_pages=limits.max_pdf_pages, max_pixels=limits.max_image_pixels)
     except SourceError as exc:
         raise ParseError(str(exc), path=str(path)) from exc
     if report is not None:
@@ -425,10 +426,15 @@ def is_issue_json(path: Path) -> bool:
 
 MAX_EXPANDED_BYTES = 100_000_000  # a 100 MB expanded Word/Excel file is far beyond any newsletter
 MAX_ZIP_ENTRIES = 5000
+MAX_ZIP_RATIO = 200  # expanded : stored, over the whole file; Word's own XML compresses about 10:1, images 1:1
+_RATIO_FLOOR = 10_000_000  # small files may compress as they like: a ratio only counts past 10 MB expanded
 
 
 def check_zip(path: Path, kind: str = "DOCX") -> None:
-    """A DOCX/XLSX is a zip: say so plainly when it is not one, and refuse a zip bomb before anything expands it."""
+    """A DOCX/XLSX is a zip: say so plainly when it is not one, and refuse a zip bomb before anything expands it.
+
+    Three limits, each named when it is the one exceeded: parts, expanded size, and compression ratio.
+    """
     if not zipfile.is_zipfile(path):
         raise ParseError(f"{kind} 文件已损坏或不是 Office 文档（不是有效的 zip 包）；请用 Word/Excel 重新另存后重试", path=str(path))
     try:
@@ -436,11 +442,14 @@ def check_zip(path: Path, kind: str = "DOCX") -> None:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ParseError(f"{kind} 文件已损坏，无法打开；请重新另存后重试", path=str(path)) from exc
+    advice = "疑似“压缩炸弹”或被附加了大量无关内容，未解析；请确认文件来源，或在 Word 中另存为新文档后重试"
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise ParseError(f"{kind} 文件包含 {len(infos)} 个部件，超过 {MAX_ZIP_ENTRIES} 个上限：{advice}", path=str(path))
     # the sizes are the archive's own claims; zipfile never reads past them, so a lying entry only fails its CRC
     expanded = sum(i.file_size for i in infos)
-    if len(infos) > MAX_ZIP_ENTRIES or expanded > MAX_EXPANDED_BYTES:
-        raise ParseError(
-            f"{kind} 文件解压后约 {expanded / 1e6:.0f} MB（{len(infos)} 个部件），超过 {MAX_EXPANDED_BYTES // 1_000_000} MB 上限，"
-            "疑似“压缩炸弹”，未解析；请确认文件来源，或另存为不含多余内容的文档",
-            path=str(path),
-        )
+    if expanded > MAX_EXPANDED_BYTES:
+        raise ParseError(f"{kind} 文件解压后约 {expanded / 1e6:.0f} MB，超过 {MAX_EXPANDED_BYTES // 1_000_000} MB 上限：{advice}",
+                         path=str(path))
+    stored = max(1, sum(i.compress_size for i in infos))
+    if expanded > _RATIO_FLOOR and expanded / stored > MAX_ZIP_RATIO:
+        raise ParseError(f"{kind} 文件的压缩比约 {expanded / stored:.0f} 倍，超过 {MAX_ZIP_RATIO} 倍上限：{advice}", path=str(path))

@@ -9,16 +9,23 @@ and carry the bookmark the export put at each title, which names the draft the i
 from __future__ import annotations
 
 import logging
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from drafting.assemble import COMMENTARY_HEADING, split_paragraphs
+from drafting.corpus import readers
 from drafting.errors import ParseError
 from drafting.export.docx import ANCHOR_PREFIX
 from drafting.export.revisions import w
 
 logger = logging.getLogger(__name__)
+# What the export writes after the prefix: a draft id (a positive SQLite integer) or an item id (i + 12 hex).
+# Anything else (a hand-made "dz_draft_²", a 23-digit number) is no mark: the item is matched by its title.
+_BROKEN = "DOCX 文件已损坏或不是 Word 文档，无法打开；请用 Word 重新另存为 .docx 后重试"
+_ANCHOR = re.compile(r"[1-9][0-9]{0,17}|i[0-9a-f]{12}", re.ASCII)
 
 View = Literal["accepted", "original"]
 VIEWS: tuple[View, ...] = ("accepted", "original")
@@ -166,14 +173,22 @@ def _comments(document: Any) -> dict[str, ReviewComment]:
     return found
 
 
+def check_package(path: Path) -> None:
+    """A Word file at all, then its parts, expanded size and ratio, before python-docx loads every part into memory."""
+    if not zipfile.is_zipfile(path):
+        raise ParseError(_BROKEN, path=str(path))
+    readers.check_zip(path)
+
+
 def read_reviewed_docx(path: Path) -> ReviewedDocument:
     """Items, both views of their text, comments, footnotes and anchors of a DOCX that went through Word."""
+    check_package(path)
     try:
         import docx
 
         document = docx.Document(str(path))
     except Exception as exc:  # python-docx raises several types for broken packages
-        raise ParseError("DOCX 文件已损坏或不是 Word 文档，无法打开；请用 Word 重新另存为 .docx 后重试", path=str(path)) from exc
+        raise ParseError(_BROKEN, path=str(path)) from exc
     styles = {s.style_id: s.name for s in document.styles if s.name}
     notes = _footnote_texts(document)
     comments = _comments(document)
@@ -204,7 +219,7 @@ def read_reviewed_docx(path: Path) -> ReviewedDocument:
             continue
         for name in p.iter(w("bookmarkStart")):
             value = name.get(w("name")) or ""
-            if value.startswith(ANCHOR_PREFIX) and current.anchor is None:
+            if value.startswith(ANCHOR_PREFIX) and current.anchor is None and _ANCHOR.fullmatch(value[len(ANCHOR_PREFIX):]):
                 current.anchor = value[len(ANCHOR_PREFIX):]
         current.paragraphs[part].append(para)
         current.pending += len(revisions)

@@ -104,7 +104,7 @@ def read_document(path: Path, settings: SourcesSettings | None = None) -> Docume
                 text = "\n".join(b.text for b in readers.docx_blocks(docx_path) if b.kind != "footnote")
             method = "docx" if suffix == ".docx" else "converted"
         elif suffix in ocr.IMAGE_SUFFIXES:
-            result = ocr.recognise(path, settings.ocr_languages)
+            result = ocr.recognise(path, settings.ocr_languages, max_pixels=settings.max_image_pixels)
             text, report, method = result.text, result.summary(settings.ocr_min_confidence), "ocr"
         else:
             text, method = readers.decode_text(path.read_bytes(), path.name), "text"
@@ -125,7 +125,8 @@ def _pdf(path: Path, settings: SourcesSettings, report: list[str]) -> str:
     except ParseError as exc:
         if "OCR" not in str(exc):  # broken or encrypted, not a scan
             raise
-        result = ocr.recognise(path, settings.ocr_languages)
+        result = ocr.recognise(path, settings.ocr_languages, max_pages=settings.max_pdf_pages,
+                               max_pixels=settings.max_image_pixels)
         report.extend(result.summary(settings.ocr_min_confidence))
         return result.text
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import ipaddress
 import logging
 import re
-import socket
 import tempfile
 import time
 from contextlib import nullcontext
@@ -24,7 +22,9 @@ from pydantic import BaseModel, Field
 
 from drafting.errors import SourceError
 from drafting.settings import SourcesSettings
+from drafting.sources import inflate, netguard
 from drafting.sources.cache import SourceCache
+from drafting.sources.pagedate import settle_date
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,9 @@ class FetchedSource(BaseModel):
     attachments: list[Attachment] = Field(default_factory=list)
     sha1: str = Field("", description="SHA-1 of the fetched bytes")
     ocr: list[str] = Field(default_factory=list, description="per-page OCR report when the link was a scan")
+    notes: list[str] = Field(default_factory=list, description="problems the editor should check (an impossible date …)")
     cached: bool = Field(False, description="served from the source cache, not fetched now")
+    public_only: bool = Field(False, description="fetched with private addresses blocked: every hop's address was checked")
 
     def raw_text(self, *, with_source: bool = True) -> str:
         """The source as a pasted text: title, date, text, and a 来源 line that becomes the item's footnote."""
@@ -90,27 +92,34 @@ def is_url(text: str | None) -> bool:
 
 
 def _host_label(url: str) -> str:
-    return urlsplit(url).hostname or url
+    try:
+        return urlsplit(url).hostname or url[:200]
+    except ValueError:
+        return url[:200]
 
 
-def _check_target(url: str, settings: SourcesSettings) -> None:
-    """Refuse non-http schemes always, and private or loopback hosts when the setting asks for it."""
-    parts = urlsplit(url)
+def _check_target(url: str) -> None:
+    """Refuse non-http schemes; addresses are checked when connected to (drafting/sources/netguard.py)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port past 65535 or a broken [IPv6] raises here, not in the middle of a fetch
+    except ValueError as exc:
+        raise SourceError(_bad_link(url)) from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise SourceError(f"链接「{url[:200]}」不是 http(s) 网址：请粘贴完整的网页链接（以 http:// 或 https:// 开头），或直接粘贴原文")
-    if not settings.block_private:
+
+
+def _check_cached(source: FetchedSource, settings: SourcesSettings) -> None:
+    """A page cached before BLOCK_PRIVATE was on is not served once it is: its hosts are checked like a fetch's.
+
+    One fetched with blocking on had every hop checked then: it is served without a lookup (offline re-drafts work).
+    """
+    if not settings.block_private or source.public_only:
         return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except OSError as exc:
-        raise SourceError(f"无法解析网址中的主机名 {parts.hostname}：请检查链接是否正确，或直接粘贴原文") from exc
-    for info in infos:
-        addr = ipaddress.ip_address(info[4][0])
-        if not addr.is_global:
-            raise SourceError(
-                f"链接指向内网或本机地址（{parts.hostname}），本服务器已禁止访问此类地址"
-                "（DRAFTING_SOURCES__BLOCK_PRIVATE）：请直接粘贴原文或上传文件"
-            )
+    for link in dict.fromkeys((source.url, source.final_url)):
+        parts = urlsplit(link)
+        if parts.hostname:
+            netguard.check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
 
 
 def _norm_charset(name: str | None) -> str | None:
@@ -120,9 +129,11 @@ def _norm_charset(name: str | None) -> str | None:
     if name in _GB:
         return "gb18030"  # GB18030 is a superset: pages labelled GBK/GB2312 often use characters beyond them
     try:
-        return codecs.lookup(name).name
+        codec = codecs.lookup(name)
     except LookupError:
         return None
+    # base64, hex, rot13, zlib … are codecs but not text encodings: bytes.decode refuses them with a LookupError
+    return codec.name if getattr(codec, "_is_text_encoding", True) else None
 
 
 def decode_page(data: bytes, header_charset: str | None) -> tuple[str, str]:
@@ -134,56 +145,82 @@ def decode_page(data: bytes, header_charset: str | None) -> tuple[str, str]:
     for charset in tried:
         try:
             return data.decode(charset), charset
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
     # Nothing decodes cleanly: the first guess, with replacement characters where bytes are damaged.
     return data.decode(tried[0], errors="replace"), tried[0]
 
 
 def _download(url: str, settings: SourcesSettings) -> tuple[bytes, str, str, str | None]:
-    """GET with redirects followed here (each hop checked), size caps and an overall deadline.
+    """GET with redirects followed here, the body decompressed and counted chunk by chunk, one deadline in all.
 
+    Every hop connects through netguard (addresses checked at connect time, each operation bounded by the deadline).
     Returns (bytes, final url, content type, charset from the header).
     """
-    deadline = time.monotonic() + 2 * settings.timeout
-    headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8"}
-    timeout = httpx.Timeout(settings.timeout)
-    with httpx.Client(follow_redirects=False, timeout=timeout, headers=headers) as client:
+    deadline = time.monotonic() + settings.total_timeout
+    headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml,application/pdf,*/*;q=0.8",
+               "Accept-Encoding": "gzip, deflate, br, zstd"}
+    transport = netguard.GuardedTransport(block_private=bool(settings.block_private), deadline=deadline)
+    with httpx.Client(follow_redirects=False, timeout=httpx.Timeout(settings.timeout), headers=headers,
+                      transport=transport) as client:
         for _hop in range(settings.max_redirects + 1):
-            _check_target(url, settings)
+            _check_target(url)
             try:
                 with client.stream("GET", url) as resp:
                     if resp.is_redirect:
                         location = resp.headers.get("location")
                         if not location:
                             raise SourceError(f"{_host_label(url)} 返回了没有目标地址的跳转（HTTP {resp.status_code}）：请在浏览器中打开后复制最终网址")
-                        url = urljoin(str(resp.url), location)
+                        try:
+                            url = urljoin(str(resp.url), location)  # checked like the first link at the loop's top
+                        except ValueError as exc:
+                            raise SourceError(_bad_link(location)) from exc
                         continue
-                    if resp.status_code == 404:
-                        raise SourceError(f"网页不存在（HTTP 404）：{url[:200]}。请检查链接，或直接粘贴原文")
-                    if resp.status_code in (401, 403):
-                        raise SourceError(f"{_host_label(url)} 拒绝访问（HTTP {resp.status_code}，可能需要登录）：请在浏览器中打开，复制正文粘贴")
-                    if resp.status_code >= 400:
-                        raise SourceError(f"{_host_label(url)} 返回错误 HTTP {resp.status_code}：请稍后重试，或直接粘贴原文")
+                    _check_status(resp, url)
                     declared = resp.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > settings.max_bytes:
                         raise SourceError(_too_big(url, int(declared), settings))
-                    chunks: list[bytes] = []
-                    size = 0
-                    for chunk in resp.iter_bytes():  # decompressed: a gzip bomb is capped here
-                        size += len(chunk)
-                        if size > settings.max_bytes:
-                            raise SourceError(_too_big(url, size, settings))
-                        if time.monotonic() > deadline:
-                            raise SourceError(_too_slow(url, settings))
-                        chunks.append(chunk)
+                    data = _body(resp, url, settings, deadline)
                     ctype = resp.headers.get("content-type", "")
-                    return b"".join(chunks), str(resp.url), ctype.split(";")[0].strip().lower(), resp.charset_encoding
+                    return data, str(resp.url), ctype.split(";")[0].strip().lower(), resp.charset_encoding
+            except httpx.InvalidURL as exc:  # a host name IDNA refuses (bidi controls, bad labels)
+                raise SourceError(_bad_link(url)) from exc
             except httpx.TimeoutException as exc:
                 raise SourceError(_too_slow(url, settings)) from exc
             except httpx.TransportError as exc:  # refused, DNS failure, TLS failure, reset
                 raise SourceError(f"无法连接到 {_host_label(url)}（{type(exc).__name__}）：请检查网址和网络，或直接粘贴原文") from exc
     raise SourceError(f"跳转次数超过 {settings.max_redirects} 次，已停止：请在浏览器中打开后复制最终网址，或直接粘贴原文")
+
+
+def _bad_link(url: str) -> str:
+    return f"链接「{url[:200]}」格式有误（主机名或端口无效）：请在浏览器中打开后复制地址栏中的网址，或直接粘贴原文"
+
+
+def _check_status(resp: httpx.Response, url: str) -> None:
+    if resp.status_code == 404:
+        raise SourceError(f"网页不存在（HTTP 404）：{url[:200]}。请检查链接，或直接粘贴原文")
+    if resp.status_code in (401, 403):
+        raise SourceError(f"{_host_label(url)} 拒绝访问（HTTP {resp.status_code}，可能需要登录）：请在浏览器中打开，复制正文粘贴")
+    if resp.status_code >= 400:
+        raise SourceError(f"{_host_label(url)} 返回错误 HTTP {resp.status_code}：请稍后重试，或直接粘贴原文")
+
+
+def _body(resp: httpx.Response, url: str, settings: SourcesSettings, deadline: float) -> bytes:
+    """The decoded body, refused as soon as it passes the cap: at most one decoded chunk beyond it is ever held."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in inflate.decoded(resp.iter_raw(inflate.CHUNK), resp.headers.get("content-encoding", "")):
+            size += len(chunk)
+            if size > settings.max_bytes:
+                raise SourceError(_too_big(url, size, settings))
+            if time.monotonic() > deadline:
+                raise SourceError(_too_slow(url, settings))
+            chunks.append(chunk)
+    except inflate.DecodeErrors as exc:
+        encoding = resp.headers.get("content-encoding", "")[:40]
+        raise SourceError(f"{_host_label(url)} 返回的压缩内容（{encoding}）无法解压，可能已损坏：请稍后重试，或直接粘贴原文") from exc
+    return b"".join(chunks)
 
 
 def _too_big(url: str, size: int, settings: SourcesSettings) -> str:
@@ -192,7 +229,8 @@ def _too_big(url: str, size: int, settings: SourcesSettings) -> str:
 
 
 def _too_slow(url: str, settings: SourcesSettings) -> str:
-    return f"{_host_label(url)} 在 {settings.timeout:g} 秒内没有返回完整内容（超时）：请稍后重试，或直接粘贴原文"
+    return (f"{_host_label(url)} 没有在时限内返回完整内容（超时：每次等待上限 {settings.timeout:g} 秒，整个读取上限 "
+            f"{settings.total_timeout:g} 秒，DRAFTING_SOURCES__TIMEOUT）：请稍后重试，或直接粘贴原文")
 
 
 def _doc_suffix(url: str, ctype: str) -> str | None:
@@ -261,11 +299,13 @@ def fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path 
         raise SourceError(f"「{url[:200]}」不是网址：请粘贴以 http:// 或 https:// 开头的完整链接，或直接粘贴原文")
     cache = SourceCache(cache_dir) if cache_dir is not None and settings.cache else None
     if cache is not None and not refresh and (hit := cache.get(url)) is not None:
+        _check_cached(hit, settings)
         return hit.model_copy(update={"cached": True})
     if not settings.fetch_enabled:
         raise SourceError("本系统已关闭联网抓取（DRAFTING_SOURCES__FETCH_ENABLED=false）：请在浏览器中打开链接，复制正文粘贴，或上传原文文件")
     with cache.lock(url) if cache is not None else nullcontext():
         if cache is not None and not refresh and (hit := cache.get(url)) is not None:
+            _check_cached(hit, settings)
             return hit.model_copy(update={"cached": True})  # another draft fetched it while we waited
         data, final_url, ctype, header_charset = _download(url, settings)
         sha1 = hashlib.sha1(data).hexdigest()
@@ -273,6 +313,7 @@ def fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path 
             source = known.model_copy(update={"url": url, "final_url": final_url})  # same bytes: no second OCR
         else:
             source = _read(url, final_url, data, ctype, header_charset, sha1, settings)
+        source = source.model_copy(update={"public_only": bool(settings.block_private)})
         if cache is not None:
             cache.put(source)
     logger.info("fetched %s (%s, %d bytes)", url, ctype or "?", len(data))
@@ -298,7 +339,17 @@ def _read(url: str, final_url: str, data: bytes, ctype: str, header_charset: str
         )
     html, charset = decode_page(data, header_charset)
     text, title, date, issuer, attachments = extract_page(html, final_url)
+    if _only_attachment_names(text, attachments):
+        text = ""  # a page that is a script and a file link: its "text" is the file's name
+    date, notes = settle_date(date, title, text)
     if not text:
         hint = "；页面上有附件，可改用附件作为原文" if attachments else ""
         raise SourceError(f"未能从网页中提取正文（页面可能需要登录或由脚本加载）{hint}：请复制正文粘贴")
-    return FetchedSource(title=title, date=date, issuer=issuer, text=text, charset=charset, attachments=attachments, **common)
+    return FetchedSource(title=title, date=date, issuer=issuer, text=text, charset=charset, attachments=attachments,
+                         notes=notes, **common)
+
+
+def _only_attachment_names(text: str, attachments: list[Attachment]) -> bool:
+    names = {a.name.strip() for a in attachments} | {unquote(Path(urlsplit(a.url).path).name) for a in attachments}
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(line in names for line in lines)

@@ -6,6 +6,7 @@ import logging
 import re
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -33,6 +34,7 @@ class OcrResult(BaseModel):
     text: str
     pages: list[PageReport]
     languages: list[str]
+    total_pages: int | None = Field(None, description="pages in the file, when more than were recognised (page cap)")
 
     def low_pages(self, threshold: float) -> list[PageReport]:
         """Pages an editor should check: nothing recognised, or mean confidence below threshold."""
@@ -41,6 +43,9 @@ class OcrResult(BaseModel):
     def summary(self, threshold: float) -> list[str]:
         """One Chinese line per page, low-confidence pages flagged, for import reports."""
         lines = []
+        if self.total_pages and self.total_pages > len(self.pages):
+            lines.append(f"扫描件共 {self.total_pages} 页，超过 {len(self.pages)} 页上限（DRAFTING_SOURCES__MAX_PDF_PAGES）："
+                         f"只识别了前 {len(self.pages)} 页，其余各页请另行核对或粘贴")
         for p in self.pages:
             conf = "未识别出文字" if p.confidence is None else f"置信度 {p.confidence:.0f}"
             flag = "，请核对" if p.confidence is None or p.confidence < threshold else ""
@@ -68,6 +73,48 @@ def _check_languages(languages: list[str]) -> None:
         raise SourceError(f"文字识别缺少 Tesseract 语言包 {'、'.join(missing)}：请安装（apt-get install {pkgs}）或修改 DRAFTING_SOURCES__OCR_LANGUAGES")
 
 
+def check_image(path: Path, max_pixels: int) -> None:
+    """Refuse an image with more than max_pixels before anything decodes it (only its header is read).
+
+    PIL's own DecompressionBombWarning (English, on stderr) is turned into this Chinese refusal.
+    """
+    from PIL import Image
+
+    too_big = SourceError(f"图片 {path.name} 像素过多（超过 {max_pixels / 1e6:.0f} 百万像素上限，DRAFTING_SOURCES__MAX_IMAGE_PIXELS），"
+                          "未识别：请缩小图片或截取需要的部分后重试")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                width, height = img.size
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise too_big from exc
+    except Exception as exc:  # PIL raises many types for broken images
+        raise SourceError(f"图片 {path.name} 无法打开（已损坏或格式不支持）：请另存为 PNG/JPG 后重试") from exc
+    if width * height > max_pixels:
+        raise too_big
+
+
+def _first_pages(source: Path, work: Path, max_pages: int | None) -> tuple[Path, int | None]:
+    """The PDF cut to its first max_pages pages before OCR; returns (file to read, total pages when cut)."""
+    if max_pages is None:
+        return source, None
+    import pikepdf
+
+    try:
+        with pikepdf.open(source) as pdf:
+            total = len(pdf.pages)
+            if total <= max_pages:
+                return source, None
+            del pdf.pages[max_pages:]
+            cut = work / "first-pages.pdf"
+            pdf.save(cut)
+    except pikepdf.PdfError as exc:
+        raise SourceError(f"{source.name} 无法打开（PDF 已损坏或加密）：请换一份扫描件，或粘贴文字") from exc
+    logger.info("OCR %s: first %d of %d pages", source.name, max_pages, total)
+    return cut, total
+
+
 def _as_pdf(path: Path, work: Path) -> Path:
     """Images go into a one-page PDF first: OCRmyPDF's hOCR stage reads PDFs only."""
     if path.suffix.lower() not in IMAGE_SUFFIXES:
@@ -90,8 +137,14 @@ def _as_pdf(path: Path, work: Path) -> Path:
     return target
 
 
-def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1) -> OcrResult:
-    """OCR every page of a scanned PDF or an image; the text keeps page order, pages split by form feeds."""
+def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1, max_pages: int | None = None,
+              max_pixels: int | None = None) -> OcrResult:
+    """OCR a scanned PDF (its first max_pages pages) or an image; the text keeps page order, pages split by form feeds.
+
+    An image past max_pixels is refused before it is decoded; so is a PDF image past it (OCRmyPDF's own check).
+    """
+    if max_pixels is not None and path.suffix.lower() in IMAGE_SUFFIXES:
+        check_image(path, max_pixels)
     if not available():
         raise SourceError("这是扫描件，需要文字识别（OCR），但本机未安装 OCRmyPDF/Tesseract：请安装 ocrmypdf 和 tesseract-ocr-chi-sim，或粘贴文字")
     languages = languages or ["chi_sim"]
@@ -101,13 +154,14 @@ def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1) 
 
     with tempfile.TemporaryDirectory(prefix="drafting-ocr-") as tmp:
         work = Path(tmp)
-        source = _as_pdf(path, work)
+        source, total = _first_pages(_as_pdf(path, work), work, max_pages)
         out = work / "hocr"
         out.mkdir()
         # The hOCR stage of OCRmyPDF: its rasterising and page handling, and Tesseract's per-word confidence.
         to_hocr = getattr(api, "pdf_to_hocr", None) or api._pdf_to_hocr
         try:
-            to_hocr(source, out, language=languages, jobs=jobs, progress_bar=False, force_ocr=True)
+            to_hocr(source, out, language=languages, jobs=jobs, progress_bar=False, force_ocr=True,
+                    max_image_mpixels=max_pixels / 1e6 if max_pixels else None)
         except ocrmypdf.exceptions.ExitCodeException as exc:
             raise SourceError(f"文字识别失败（{type(exc).__name__}）：文件可能已损坏或加密；请换一份扫描件，或粘贴文字") from exc
         pages = sorted(out.glob("*_ocr_hocr.hocr"))
@@ -122,4 +176,4 @@ def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1) 
             reports.append(PageReport(page=n, confidence=round(sum(confs) / len(confs), 1) if confs and compact else None,
                                       chars=len(compact), preview=compact[:30]))
     logger.info("OCR %s: %d pages", path.name, len(reports))
-    return OcrResult(text="\f".join(texts), pages=reports, languages=languages)
+    return OcrResult(text="\f".join(texts), pages=reports, languages=languages, total_pages=total)

@@ -231,6 +231,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
     install_log_redaction()  # a provider's error text may echo the API key: masked in every log line
     # Uploaded issues are confidential: keep Gradio's copies under the data folder, not in /tmp.
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.data_dir / "uploads"))
+    settings.settle_block_private()  # --host may have changed since the settings were read: a shared server blocks
     services = build_services(settings)
     print("正在索引语料库……", flush=True)
     issues, stats = services.ingest()

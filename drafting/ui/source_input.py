@@ -11,6 +11,7 @@ import gradio as gr
 from drafting.errors import ValidationError
 from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
 from drafting.sources.fetch import FetchedSource, fetch, is_url
+from drafting.sources.fetchslots import FetchSlots
 from drafting.ui import format as fmt
 from drafting.ui.app import UIContext, guarded
 
@@ -34,6 +35,7 @@ def _summary(src: FetchedSource) -> str:
     if src.attachments:
         facts.append(f"{len(src.attachments)} 个附件，可在下方选用")
     lines = ["已读取链接：" + " · ".join(facts)]
+    lines += [f"- 请核对：{fmt.esc(line)}" for line in src.notes]
     lines += [f"- {fmt.esc(line)}" for line in src.ocr]
     return "\n".join(lines)
 
@@ -53,6 +55,8 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
     ctx.add(draft_fetch_btn=fetch_btn, draft_source_file=upload, draft_attachments=attach, draft_source_note=note)
 
     outputs = [raw, url_in, attach, attach_row, note]
+    # one pool for every fetch and file read on the page, shared fairly between users, each wait bounded
+    slots = FetchSlots(settings.sources.fetch_slots, settings.sources.fetch_wait_s)
 
     def _fill(src: FetchedSource, page_url: str) -> tuple[Any, ...]:
         choices = [(f"{a.name}（{a.type}）", a.url) for a in src.attachments]
@@ -60,46 +64,56 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         return (text, page_url, gr.update(choices=choices, value=choices[0][1] if choices else None),
                 gr.update(visible=bool(choices)), _summary(src) + cut)
 
-    def _get(url: str) -> FetchedSource:
-        return fetch(url, settings.sources, cache_dir=settings.sources_cache_path)
+    def _get(url: str, request: gr.Request | None) -> FetchedSource:
+        with slots.hold(_user(request)):
+            return fetch(url, settings.sources, cache_dir=settings.sources_cache_path)
 
     @guarded(len(outputs))
-    def on_fetch(raw_text: str, url: str) -> tuple[Any, ...]:
+    def on_fetch(raw_text: str, url: str, request: gr.Request) -> tuple[Any, ...]:
         link = (raw_text or "").strip() if is_url(raw_text) else (url or "").strip()
         if not link:
             raise ValidationError("请先在「来源链接」框或原文框中粘贴网页链接，再点「读取链接」。")
-        return _fill(_get(link), link)
+        return _fill(_get(link, request), link)
 
     @guarded(len(outputs))
-    def on_paste(raw_text: str, url: str) -> tuple[Any, ...]:
+    def on_paste(raw_text: str, url: str, request: gr.Request) -> tuple[Any, ...]:
         # Only a bare link in the paste box is fetched; any other text is the editor's and stays as typed.
         if not is_url(raw_text) or not settings.sources.fetch_enabled:
             return tuple(gr.skip() for _ in outputs)
-        return on_fetch(raw_text, url)
+        return on_fetch(raw_text, url, request)
 
     @guarded(len(outputs))
-    def on_attachment(att_url: str, url: str) -> tuple[Any, ...]:
+    def on_attachment(att_url: str, url: str, request: gr.Request) -> tuple[Any, ...]:
         if not att_url:
             raise ValidationError("请先选择一个附件。")
-        src = _get(att_url)
+        src = _get(att_url, request)
         # The page stays the source footnote; the attachment's text becomes the source text.
         text, cut = _fit(src.raw_text(with_source=False))
         return text, url or att_url, gr.skip(), gr.skip(), _summary(src) + cut
 
     @guarded(len(outputs))
-    def on_upload(path: str | None) -> tuple[Any, ...]:
+    def on_upload(path: str | None, request: gr.Request) -> tuple[Any, ...]:
         if not path:
             return tuple(gr.skip() for _ in outputs)
-        doc = read_document(Path(path), settings.sources)
+        with slots.hold(_user(request)):  # OCR of a scan is as long as a slow link: same fair pool
+            doc = read_document(Path(path), settings.sources)
         how = {"ocr": "文字识别（OCR）", "text-layer": "PDF 文字层", "docx": "Word", "converted": "转换后的 Word", "text": "文本"}
         lines = [f"已读取原文文件 **{fmt.esc(doc.name)}**（{how.get(doc.method, doc.method)}，{len(doc.text)} 字）"]
         lines += [f"- {fmt.esc(line)}" for line in doc.ocr]
         text, cut = _fit(doc.text)
         return text, gr.skip(), gr.skip(), gr.skip(), "\n".join(lines) + cut
 
-    fetch_btn.click(on_fetch, [raw, url_in], outputs, concurrency_limit=settings.server.concurrency)
+    # concurrency_limit=None: the fair slots above bound these, not Gradio's first-come queue per event
+    fetch_btn.click(on_fetch, [raw, url_in], outputs, concurrency_limit=None)
     # .change, not .input: Gradio may not report the first edit after a server update as input (see draft_tab).
     raw.change(on_paste, [raw, url_in], outputs, trigger_mode="always_last", show_progress="hidden",
-               concurrency_limit=settings.server.concurrency)
-    attach_btn.click(on_attachment, [attach, url_in], outputs, concurrency_limit=settings.server.concurrency)
-    upload.upload(on_upload, upload, outputs, concurrency_limit=settings.server.concurrency)
+               concurrency_limit=None)
+    attach_btn.click(on_attachment, [attach, url_in], outputs, concurrency_limit=None)
+    upload.upload(on_upload, upload, outputs, concurrency_limit=None)
+
+
+def _user(request: gr.Request | None) -> str:
+    """Who holds a fetch slot: the login, else the browser session (without login every tab is its own user)."""
+    if request is None:
+        return "?"
+    return str(getattr(request, "username", None) or getattr(request, "session_hash", None) or "?")
