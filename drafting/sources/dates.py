@@ -98,7 +98,23 @@ def published(text: str, page_date: str | None = None, kind: str = "policy") -> 
         for m in DATE.finditer(sentence):
             if _plain(sentence, m) and (_ISSUE_VERB.search(sentence) or m.start() <= 2):
                 return iso(m)
-    return None
+    return _month_day(text, effective(text))
+
+
+_MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:[，,]\s*)?(?:正式|联合)?(?:印发|发布|出台|公布|颁布|发文)")
+
+
+def _month_day(text: str, effective_on: str | None) -> str | None:
+    """财政部8月21日印发…，自2024年1月1日起施行: the year from the effective day, a year earlier when that puts the
+    issue after the effective day (a rule is issued before it takes effect)."""
+    m = _MONTH_DAY.search(text[:2500])
+    if not m or not effective_on:
+        return None
+    year, month, day = int(effective_on[:4]), int(m.group(1)), int(m.group(2))
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    found = f"{year:04d}-{month:02d}-{day:02d}"
+    return found if found <= effective_on else f"{year - 1:04d}-{month:02d}-{day:02d}"
 
 
 def effective(text: str, published_on: str | None = None) -> str | None:

@@ -63,7 +63,8 @@ def _measure_before(text: str, start: int) -> str:
     cut = max(text.rfind(p, 0, start) for p in "，。；：:、\n（(")
     phrase = _VERB_TAIL.sub("", text[cut + 1:start].strip())
     phrase = _LEAD_NOISE.sub("", phrase)
-    return phrase[-16:]
+    tail = re.sub(r"^.*(?:推动|带动|促进|实现|预计|使|让)", "", phrase)  # 相关规定将推动数据资产规模 → 数据资产规模
+    return (tail if len(tail) >= 2 else phrase)[-16:]
 
 
 def _measure_after(text: str, end: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import cn2an
 from pydantic import BaseModel, Field
 
 from drafting.sources import dates
@@ -17,9 +18,11 @@ from drafting.sources.convert import is_traditional, to_simplified
 from drafting.sources.figures import Figure, key_figures
 from drafting.sources.issuers import issuers_of, lead_sentence
 
-__all__ = ["FIELDS", "Document", "Figure", "read_fields"]
+__all__ = ["CARD_FIELDS", "FIELDS", "Document", "Figure", "read_fields"]
 
 FIELDS = ("title", "issuers", "published", "effective", "number", "figures")
+# What the source card shows and the editor may correct (departments goes with issuers).
+CARD_FIELDS = (*FIELDS, "departments")
 
 
 class Document(BaseModel):
@@ -40,8 +43,9 @@ class Document(BaseModel):
         """The issuer as an item names it: 'A' / 'A、B' / 'A等5部门'."""
         if not self.issuers:
             return None
-        if self.departments and self.departments > len(self.issuers):
-            return f"{self.issuers[0]}等{self.departments}部门"
+        count = max(self.departments or 0, len(self.issuers))
+        if count > 2:  # the house names the lead body: 工业和信息化部等五部门
+            return f"{self.issuers[0]}等{cn2an.an2cn(count) if count <= 10 else count}部门"
         return "、".join(self.issuers)
 
     def card(self) -> dict[str, object]:
@@ -69,6 +73,8 @@ _FURNITURE = re.compile(
     r"|.*(?:浏览次数|阅读次数|访问量)\s*[:：]\s*\d+.*"
     r"|【?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|分享到|收藏|字号\s*[:：]?\s*[大中小\s]*)\s*】?"
     r"(?:\s*【?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|分享到|收藏|[大中小])\s*】?)*"
+    r"|(?:[【\[]?\s*(?:字号|字体)\s*[:：]?\s*[大中小\s]*[】\]]?|[【\[]?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|收藏|"
+    r"分享到\s*[:：]?|加入收藏)\s*[】\]]?\s*)+"
     r"|(?:首页|当前位置|您当前的位置)\s*[>＞:：].*"
     r"|扫一扫.*|相关阅读.*|相关链接.*|上一篇.*|下一篇.*"
     r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[，,]?"  # a bare page date line (fetch put one above the text)
