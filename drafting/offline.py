@@ -388,7 +388,9 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     section = section or guess_section(text)
     date = doc_fields.published
     found = _doc_title(text)
-    doc = doc_fields.title if doc_fields.title and section == "政策速递" and len(short_names(doc_fields.title)) > 1 else found
+    # The reader's name for the document, when the text spells it the same way (a kept Traditional 《title》 is not).
+    doc = (doc_fields.title if doc_fields.title and section == "政策速递" and len(short_names(doc_fields.title)) > 1
+           and (doc_fields.title in text or not found) else found)
     issuer = (doc_fields.issuer_label() if section == "政策速递" else None) or _issuer(text, doc)
     names = short_names(doc) if doc else []
     m = _SHORT.search(text)

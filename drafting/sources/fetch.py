@@ -93,7 +93,8 @@ class FetchedSource(BaseModel):
 def with_document(source: FetchedSource, link_text: str | None = None, kind_hint: str | None = None) -> FetchedSource:
     """The source with its fields read (title, issuers, dates, 文号, figures); link_text names an attachment."""
     doc = read_fields(source.text, html_title=source.title, link_text=link_text, page_date=source.date, kind_hint=kind_hint)
-    return source.model_copy(update={"document": doc, "title": doc.title or source.title, "date": doc.published,
+    # The page keeps its own heading as title; a document without one (a PDF, a scan) takes the name read for it.
+    return source.model_copy(update={"document": doc, "title": source.title or doc.title, "date": doc.published,
                                      "issuer": doc.issuer_label() or source.issuer})
 
 

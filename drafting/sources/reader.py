@@ -14,6 +14,7 @@ import cn2an
 from pydantic import BaseModel, Field
 
 from drafting.sources import dates
+from drafting.sources.cleanup import clean_title, strip_datelines
 from drafting.sources.convert import is_traditional, to_simplified
 from drafting.sources.figures import Figure, key_figures
 from drafting.sources.issuers import issuers_of, lead_sentence
@@ -102,6 +103,8 @@ _FILE_NAME = re.compile(r"^[\w.\-()（）\s]{1,80}$|\.(?:pdf|docx?|wps|ofd|jpe?g
 _SITE_SPLIT = re.compile(r"\s*(?:_|｜|\||——|--| - | — )\s*")
 _DOC = re.compile(r"《([^《》\n]{2,120})》")
 _NOTICE = re.compile(r"关于(?:印发|发布|公布|转发)[“\"]?《?([^《》“”\"\n]{4,100}?)》?[”\"]?的(?:通知|公告|函)")
+_HEADING_NAME = re.compile(r"^([^，。；：\n]{4,60}?(?:行动方案|实施方案|工作方案|行动计划|方案|计划|办法|意见|规定|指引|指南|细则|规划|条例|"
+                           r"措施|决定|公告|通知|白皮书|报告)(?:[（(][^）)\n]{2,20}[）)])?)(?=[\u4e00-\u9fff\d])")
 _DEAL_CUT = re.compile(r"[，,;；]\s*(?:本轮|本次|此轮|由|投资方|老股东|领投方)[^。]*$|[，,][^，,]{0,40}(?:领投|跟投|参投|跟)$")
 
 
@@ -138,6 +141,9 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
         found = _doc_name(text[:400])
         if found:
             return found
+    head = clean_title(strip_datelines(head)) if kind != "policy" else head  # 新华社北京10月25日电 is no title
+    if kind == "policy" and (named := _HEADING_NAME.match(head)) and len(head) > len(named.group(1)):
+        return named.group(1)  # a heading run into the first sentence (PDF text): up to the document kind
     if head and len(head) <= 80 and not re.search(r"[。！？；]$", head):
         return _DEAL_CUT.sub("", head) if kind == "deal" else head
     if head:
@@ -207,12 +213,13 @@ def read_fields(text: str, *, html_title: str | None = None, link_text: str | No
     document better than its file name); page_date: the date the page shows (any common form); kind_hint: policy /
     news / deal or a section name, when known.
     """
-    text = text or ""
+    original = clean_text(text or "")
+    clean = original
     # A Traditional passage anywhere (a Hong Kong outlet's body under a Simplified headline) is read in Simplified:
-    # the fields go into a Simplified newsletter, and the date/issuer rules are written in Simplified.
-    if any(is_traditional(p) for p in re.split(r"\n\s*\n|\n", text) if len(p) >= 20):
-        text = to_simplified(text)
-    clean = clean_text(text)
+    # the fields go into a Simplified newsletter, and the date/issuer rules are written in Simplified. The text itself
+    # stays as published (its conversion, and whether 《titles》 keep their script, is the drafter's choice).
+    if any(is_traditional(p) for p in re.split(r"\n\s*\n|\n", clean) if len(p) >= 20):
+        clean = to_simplified(clean)
     kind = _kind(clean, kind_hint)
     title = _title(clean, html_title, link_text, kind)
     issuers, count = issuers_of(clean, kind, title)
@@ -220,7 +227,7 @@ def read_fields(text: str, *, html_title: str | None = None, link_text: str | No
     effective = dates.effective(clean, published)
     return Document(
         title=title, issuers=issuers, departments=count, published=published, effective=effective,
-        number=doc_number(clean), figures=key_figures(clean), tasks=main_tasks(clean), kind=kind, text=clean,
+        number=doc_number(clean), figures=key_figures(clean), tasks=main_tasks(clean), kind=kind, text=original,
     )
 
 
