@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import html
 import io
-import re
 import random
+import re
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
 
+from PIL import Image, ImageFilter
+
 from drafting.errors import DraftingError
 from drafting.evaluation.source_pages import SourceDoc, signature_lines
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"
 FILE_FORMS = ("pdf", "docx", "doc", "scan", "photo")
 FILE_NAME = {"pdf": "{id}.pdf", "docx": "{id}.docx", "doc": "{id}.doc", "scan": "{id}-scan.pdf", "photo": "{id}-photo.jpg"}
 CJK_FONT_CANDIDATES = (
@@ -34,7 +36,7 @@ CJK_FONT_CANDIDATES = (
 
 
 LATIN_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-_LATIN_RUN = re.compile(r"[\x20-\x7e\u2014\u2013]+")
+_LATIN_RUN = re.compile(r"[\x20-\x7e\u2013\u2014\u2018\u2019\u201c\u201d\u00b7\u2026]+")
 
 
 def _font() -> str:
@@ -139,8 +141,7 @@ def convert_to_doc(sources: list[Path], outdir: Path) -> None:
                         "--outdir", str(outdir), *map(str, sources)], capture_output=True, timeout=600, check=False)
 
 
-def _page_images(pdf: Path, dpi: int) -> list[object]:
-    from PIL import Image
+def _page_images(pdf: Path, dpi: int) -> list[Image.Image]:
 
     if shutil.which("pdftoppm") is None:
         raise DraftingError("渲染扫描件样例需要 pdftoppm：请安装 poppler-utils")
@@ -159,7 +160,7 @@ def render_scan(pdf: Path, target: Path) -> None:
 
     pages = []
     for n, img in enumerate(_page_images(pdf, 200)):
-        skewed = img.rotate(0.4 if n % 2 == 0 else -0.3, fillcolor=255, expand=False)  # type: ignore[attr-defined]
+        skewed = img.rotate(0.4 if n % 2 == 0 else -0.3, fillcolor=255, expand=False)
         buf = io.BytesIO()
         skewed.save(buf, format="PNG")
         pages.append(buf.getvalue())
@@ -168,12 +169,10 @@ def render_scan(pdf: Path, target: Path) -> None:
 
 def render_photo(pdf: Path, target: Path, seed: str) -> None:
     """A phone photo of the pages (taken one under another, as a long screenshot): rotation, blur, uneven light, JPEG noise."""
-    from PIL import Image, ImageFilter
-
     rng = random.Random(seed)
     shots = []
     for img in _page_images(pdf, 150):
-        shot = img.convert("L").rotate(rng.uniform(-2.0, 2.0), fillcolor=235, expand=True)  # type: ignore[attr-defined]
+        shot = img.convert("L").rotate(rng.uniform(-2.0, 2.0), fillcolor=235, expand=True)
         shot = shot.filter(ImageFilter.GaussianBlur(0.7))
         noise = Image.effect_noise(shot.size, 18).point(lambda v: v // 6)
         shot = Image.blend(shot, Image.new("L", shot.size, 200), 0.08)  # grey, low-contrast paper
