@@ -454,4 +454,4 @@ def main() -> None:
 
 
 # The other command groups register themselves on `app` when imported (after everything above exists).
-from drafting.cli import evals, learning, word  # noqa: F401
+from drafting.cli import evals, learning, sources_eval, word  # noqa: F401
