@@ -14,7 +14,7 @@ import cn2an
 from pydantic import BaseModel, Field
 
 from drafting.sources import dates
-from drafting.sources.cleanup import clean_title, strip_datelines
+from drafting.sources.cleanup import strip_datelines
 from drafting.sources.convert import is_traditional, to_simplified
 from drafting.sources.figures import Figure, key_figures
 from drafting.sources.issuers import issuers_of, lead_sentence
@@ -75,14 +75,15 @@ _FURNITURE = re.compile(
     r"|【?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|分享到|收藏|字号\s*[:：]?\s*[大中小\s]*)\s*】?"
     r"(?:\s*【?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|分享到|收藏|[大中小])\s*】?)*"
     r"|(?:[【\[]?\s*(?:字号|字体)\s*[:：]?\s*[大中小\s]*[】\]]?|[【\[]?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|收藏|"
-    r"分享到\s*[:：]?|加入收藏)\s*[】\]]?\s*)+"
+    r"分享到\s*[:：]?.*|加入收藏|列印|分享|返回|点赞|在看|阅读原文|复制链接|微信|微博)\s*[】\]]?\s*)+"
+    r"|—+\s*END\s*—+|点击上方.{0,10}关注.*|原创\s.{0,40}发表于.{0,10}|[（(]\s*(?:责任编辑|编辑)[:：].{0,20}[）)]"
     r"|(?:首页|当前位置|您当前的位置)\s*[>＞:：].*"
     r"|扫一扫.*|相关阅读.*|相关链接.*|上一篇.*|下一篇.*"
     r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[，,]?"  # a bare page date line (fetch put one above the text)
     r")\s*$"
 )
 # 各省、自治区、直辖市…：/ 各有关单位： — the addressees of a 通知, not its content.
-_SALUTATION = re.compile(r"^\s*各[^。；\n]{1,120}[:：]\s*$")
+_SALUTATION = re.compile(r"^\s*(?:各[^。；\n]{1,120}[:：]|致\s*[:：].{0,60})\s*$")
 _CONTENT_LABELS = re.compile(r"^\s*(?:标题|名称)\s*[:：]\s*")
 
 
@@ -116,10 +117,11 @@ def _usable(name: str | None) -> str | None:
 
 
 def _doc_name(line: str) -> str | None:
+    """The document a notice heading issues (关于印发《X》的通知 → X), or a heading that is only 《X》."""
     m = _NOTICE.search(line)
     if m:
         return m.group(1).strip("《》")
-    m = _DOC.search(line)
+    m = re.fullmatch(r"\s*《([^《》\n]{2,120})》\s*", line) or re.search(r"(?:印发|发布|出台|公布)《([^《》\n]{2,120})》", line)
     return m.group(1) if m else None
 
 
@@ -132,16 +134,20 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
         return _doc_name(name) or name.strip("《》 ")
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     head = lines[0] if lines else ""
+    n = 1
+    # A heading wrapped over two lines (PDF, DOCX): joined while a 《 is open or the next line is its short tail.
+    while n < len(lines) and n <= 2 and (head.count("《") > head.count("》") or (
+            len(head) >= 20 and len(lines[n]) <= 30 and not re.search(r"[。：:；，,]|〔|\[|\d{4}\s*[年\-/.]|^各|^致|号$", lines[n]))):
+        head += lines[n]
+        n += 1
     if kind == "policy":
-        for line in lines[:3]:
-            if len(line) <= 120 and not re.search(r"[。！？]$", line):
-                found = _doc_name(line)
-                if found:
-                    return found
+        if len(head) <= 120 and not re.search(r"[。！？]$", head):
+            return _doc_name(head) or head
         found = _doc_name(text[:400])
         if found:
             return found
-    head = clean_title(strip_datelines(head)) if kind != "policy" else head  # 新华社北京10月25日电 is no title
+    if kind != "policy":  # 新华社北京10月25日电, 【36氪独家】, 36氪首发｜ are no part of a headline
+        head = re.sub(r"^[^|｜\s]{1,10}[|｜]\s*", "", strip_datelines(head)).strip()
     if kind == "policy" and (named := _HEADING_NAME.match(head)) and len(head) > len(named.group(1)):
         return named.group(1)  # a heading run into the first sentence (PDF text): up to the document kind
     if head and len(head) <= 80 and not re.search(r"[。！？；]$", head):
@@ -223,7 +229,7 @@ def read_fields(text: str, *, html_title: str | None = None, link_text: str | No
     kind = _kind(clean, kind_hint)
     title = _title(clean, html_title, link_text, kind)
     issuers, count = issuers_of(clean, kind, title)
-    published = dates.published(clean, page_date, kind)
+    published = dates.published(clean, page_date, kind, raw=text or "")
     effective = dates.effective(clean, published)
     return Document(
         title=title, issuers=issuers, departments=count, published=published, effective=effective,
