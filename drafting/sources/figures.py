@@ -88,9 +88,7 @@ def _skip(text: str, m: re.Match[str]) -> bool:
         return True  # 2025年: a year
     if m.group("count") == "天" and re.search(r"[月]$", before):
         return True
-    if m.group("bare") is not None and not re.search(r"\d", num):
-        return True
-    return bool(re.fullmatch(r"(?:19|20)\d{2}", num) and not (m.group("money") or m.group("mult")))
+    return bool(m.group("bare") is not None and not re.search(r"\d", num))
 
 
 def key_figures(text: str, limit: int = 20) -> list[Figure]:

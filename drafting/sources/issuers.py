@@ -42,6 +42,7 @@ def _split(orgs: str) -> list[str]:
     if current.strip(" 、,，"):
         parts.append(current.strip(" 、,，"))
     parts = [re.sub(r"^(?:由|经|从|联合|会同)", "", p) for p in parts if p]
+    parts = [re.sub(r"^国家(?=[\u4e00-\u9fff]{1,6}部$)", "", p) for p in parts]  # 国家财政部 is 财政部
     return [p for p in parts if 2 <= len(p) <= 40 and not _NOT_ORG.search(p)]
 
 
@@ -64,9 +65,9 @@ def lead_sentence(text: str) -> str | None:
 
 
 def _from_header(text: str) -> list[str]:
-    m = re.search(r"(?:发文机关|发布机构|发文单位|发布单位|制发机关)\s*[:：]\s*(.{2,80}?)\s*(?=$|\n|成文日期|发布日期|发文日期|"
+    m = re.search(r"(?:发文机关|发布机构|发文单位|发布单位|制发机关)\s*[:：]\s*[|｜]?\s*(.{2,80}?)\s*(?=$|\n|[|｜]|成文日期|发布日期|发文日期|"
                   r"文号|发文字号|索引号|主题分类|生效日期|来源|[:：])", text, re.MULTILINE)
-    return _split(m.group(1)) if m else []
+    return _split(m.group(1).strip(" |｜\t")) if m else []
 
 
 def _from_heading(text: str) -> tuple[list[str], int | None]:
@@ -80,11 +81,12 @@ def _from_heading(text: str) -> tuple[list[str], int | None]:
 def _from_lead(text: str) -> tuple[list[str], int | None]:
     head = text[:1500]
     for raw in re.split(r"(?<=[。！？\n])", head):
-        sentence = _DATELINE.sub("", raw.strip())
+        sentence = _DATELINE.sub("", re.sub(r"^【[^】\n]{1,20}】", "", raw.strip()))
         m = re.search(rf"(?:记者)?\d{{0,2}}日?从({_ORGS})(?:获悉|了解到|得到消息)", sentence)
         if m:
             return _split(m.group(1)), None
-        m = re.search(rf"(?:^|[，,])\s*(?:由)?({_ORGS})\s*(?:{_COUNT})?\s*{_VERB}", re.sub(_DATE_HEAD, "", sentence))
+        m = re.search(rf"(?:^|[，,])\s*(?:由)?({_ORGS})\s*(?:{_COUNT})?\s*(?:于?(?:\d{{4}}年)?\d{{1,2}}月\d{{1,2}}日)?\s*{_VERB}",
+                      re.sub(_DATE_HEAD, "", sentence))
         if m and (found := _split(m.group(1))):
             return found, _count(sentence[: m.end() + 12])
         if m := re.search(rf"^(?:近日|日前)?[，,]?\s*(?:{_COUNT.replace('等', '')})\s*联合", re.sub(_DATE_HEAD, "", sentence)):
@@ -120,7 +122,8 @@ def _company(text: str, title: str | None) -> list[str]:
     m = re.search(rf"在({_ORG})(?:正式)?(?:揭牌|挂牌|成立)", (title or "") + "\n" + head[:200])
     if m and re.search(_TAIL + "$", m.group(1)):
         return [m.group(1)]
-    for source in (title or "", re.sub(_DATE_HEAD, "", head)):
+    lines = [ln for ln in head.splitlines() if ln.strip()][:4]
+    for source in (title or "", *(re.sub(_DATE_HEAD, "", ln) for ln in lines)):
         first = re.split(r"[。！？\n]", source.strip())[0]
         m = re.search(r"[“\"「]([^”\"」]{2,20})[”\"」]", first[:40])
         if m and not _NOT_ORG.search(m.group(1)):
@@ -142,14 +145,13 @@ def issuers_of(text: str, kind: str, title: str | None = None) -> tuple[list[str
     if kind != "policy":
         found = _from_lead(text)[0] if re.search(r"从[^，。]{2,30}获悉", text[:400]) else []
         return found or _from_signature(text) or _company(text, title), None
-    for reader in (_from_header,):
-        if found := reader(text):
-            return found, _count(text[:600])
-    found, count = _from_heading(text)
+    found, count = _from_header(text), _count(text[:600])
+    if not found:
+        found, count = _from_heading(text)
     if not found:
         found, count = _from_lead(text)
     signed = _from_signature(text)
     # The 落款 names every body in full (上海市徐汇区人民政府 for the heading's 徐汇区; all five for 工信部等五部门).
-    if signed and (not found or len(signed) > len(found) or any(f in s for f in found for s in signed)):
+    if signed:  # the 落款 is the document's own word on who issued it
         return signed, count if count and count > len(signed) else None
     return found, count

@@ -116,6 +116,11 @@ def _usable(name: str | None) -> str | None:
     return name
 
 
+def deal_headline(title: str) -> str:
+    """A deal headline without its investor list: 维境科技完成2亿元B轮融资, not …，本轮由红杉中国领投，高瓴创投跟."""
+    return _DEAL_CUT.sub("", title).strip()
+
+
 def _doc_name(line: str) -> str | None:
     """The document a notice heading issues (关于印发《X》的通知 → X), or a heading that is only 《X》."""
     m = _NOTICE.search(line)
@@ -131,13 +136,14 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
         if name is None:
             continue
         name = max(_SITE_SPLIT.split(name), key=len) if given is html_title else name  # minus the site's name
-        return _doc_name(name) or name.strip("《》 ")
+        whole = re.fullmatch(r"《([^《》]+)》", name.strip())
+        return _doc_name(name) or (whole.group(1) if whole else name.strip())
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     head = lines[0] if lines else ""
     n = 1
     # A heading wrapped over two lines (PDF, DOCX): joined while a 《 is open or the next line is its short tail.
     while n < len(lines) and n <= 2 and (head.count("《") > head.count("》") or (
-            len(head) >= 20 and len(lines[n]) <= 30 and not re.search(r"[。：:；，,]|〔|\[|\d{4}\s*[年\-/.]|^各|^致|号$", lines[n]))):
+            len(head) >= 20 and len(lines[n]) <= 30 and not re.search(r"[。：:；，,]|〔\d|\[\d|^\s*\d{4}\s*[年\-/.]|^各|^致|号$", lines[n]))):
         head += lines[n]
         n += 1
     if kind == "policy":
@@ -151,10 +157,10 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
     if kind == "policy" and (named := _HEADING_NAME.match(head)) and len(head) > len(named.group(1)):
         return named.group(1)  # a heading run into the first sentence (PDF text): up to the document kind
     if head and len(head) <= 80 and not re.search(r"[。！？；]$", head):
-        return _DEAL_CUT.sub("", head) if kind == "deal" else head
+        return head  # a deal's headline whole: the item's title is cut to who did what (deal_headline), not this
     if head:
         first = re.split(r"[。！？]", head)[0]
-        return _DEAL_CUT.sub("", first[:60]) if first else None
+        return first[:60] if first else None
     return None
 
 
@@ -163,6 +169,7 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
 _NUMBER = re.compile(
     r"([\u4e00-\u9fff]{1,14}?)\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*(\d{1,4})\s*号"
     r"|([\u4e00-\u9fff]{0,14}?公告)\s*((?:19|20)\d{2})\s*年\s*第\s*(\d{1,4})\s*号"
+    r"|(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,20}令)\s*第\s*(\d{1,4})\s*号"  # 国家互联网信息办公室令第3号
 )
 
 
@@ -173,8 +180,10 @@ def doc_number(text: str) -> str | None:
             agency = re.sub(r"^(?:文号|发文字号|字号|根据|依据|按照)", "", m.group(1))
             if agency:
                 return f"{agency}〔{m.group(2)}〕{m.group(3)}号"
-        else:
+        elif m.group(4) is not None:
             return f"{m.group(4)}{m.group(5)}年第{m.group(6)}号"
+        else:
+            return f"{m.group(7)}第{m.group(8)}号"
     return None
 
 
@@ -204,9 +213,10 @@ def _kind(text: str, hint: str | None) -> str:
     head = text[:1500]
     first = head.split("\n", 1)[0]
     if re.search(r"(?:完成|获得?|宣布)[^。\n]{0,20}(?:融资|轮)|领投|跟投|并购|收购", first + head[:300]) \
-            and not re.search(r"关于印发|通知|办法|方案|意见", first):
+            and not re.search(r"关于印发|的通知|《[^》]*(?:办法|方案|意见|规定|条例)》", first):
         return "deal"
-    if re.search(r"关于印发|印发|通知|办法|意见|方案|规划|条例|指引|指南|规定|公告|征求意见|倡议|风险提示|〔\d{4}〕|施行|发文机关", head):
+    if re.search(r"关于印发|印发|通知|办法|意见|方案|规划|条例|指引|指南|规定|公告|征求意见|倡议|风险提示|〔\d{4}〕|施行|发文机关|"
+                 r"通函|通告|声明|宣言", head):
         return "policy"
     return "news"
 
@@ -226,7 +236,7 @@ def read_fields(text: str, *, html_title: str | None = None, link_text: str | No
     # stays as published (its conversion, and whether 《titles》 keep their script, is the drafter's choice).
     if any(is_traditional(p) for p in re.split(r"\n\s*\n|\n", clean) if len(p) >= 20):
         clean = to_simplified(clean)
-    kind = _kind(clean, kind_hint)
+    kind = _kind(f"{html_title}\n{clean}" if html_title else clean, kind_hint)
     title = _title(clean, html_title, link_text, kind)
     issuers, count = issuers_of(clean, kind, title)
     published = dates.published(clean, page_date, kind, raw=text or "")
