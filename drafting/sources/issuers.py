@@ -46,6 +46,12 @@ def _split(orgs: str) -> list[str]:
     return [p for p in parts if 2 <= len(p) <= 40 and not _NOT_ORG.search(p)]
 
 
+def is_org_line(line: str) -> bool:
+    """A line that is only issuing bodies (the 发文机关 header above a heading, or a 落款 line)."""
+    line = line.strip()
+    return bool(line) and len(line) <= 80 and bool(re.fullmatch(_ORGS, line)) and not re.search(r"[。，；：]", line)
+
+
 def _count(text: str) -> int | None:
     m = re.search(_COUNT, text)
     if not m:

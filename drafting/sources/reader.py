@@ -17,7 +17,7 @@ from drafting.sources import dates
 from drafting.sources.cleanup import strip_datelines
 from drafting.sources.convert import is_traditional, to_simplified
 from drafting.sources.figures import Figure, key_figures
-from drafting.sources.issuers import issuers_of, lead_sentence
+from drafting.sources.issuers import is_org_line, issuers_of, lead_sentence
 
 __all__ = ["CARD_FIELDS", "FIELDS", "Document", "Figure", "read_fields"]
 
@@ -139,6 +139,9 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
         whole = re.fullmatch(r"《([^《》]+)》", name.strip())
         return _doc_name(name) or (whole.group(1) if whole else name.strip())
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if kind == "policy":  # the 发文机关 lines above a heading (广州市黄埔区工业和信息化局) are not its title
+        while len(lines) > 1 and is_org_line(lines[0]) and not _doc_name(lines[0]):
+            lines = lines[1:]
     head = lines[0] if lines else ""
     n = 1
     # A heading wrapped over two lines (PDF, DOCX): joined while a 《 is open or the next line is its short tail.
