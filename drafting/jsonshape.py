@@ -56,4 +56,6 @@ def draft_json(d: Draft) -> dict[str, Any]:
         "duplicates": [{"id": p.item.id, "title": p.item.title, "score": round(p.score, 6)} for p in d.duplicates],
         "profile": profile_json(d.profile),
         "precedent_gap": d.precedent_gap,
+        "document": d.document.card() if d.document is not None else None,
+        "no_commentary": d.no_commentary if not d.commentary else None,
     }

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from drafting.names import check_name
+from drafting.sources.reader import Document
 
 Section = Literal["政策速递", "行业新闻", "交易资讯"]
 SECTIONS: tuple[Section, ...] = ("政策速递", "行业新闻", "交易资讯")
@@ -179,6 +180,8 @@ class Draft(BaseModel):
     precedent_gap: bool = False
     rules_version: str | None = Field(default=None, description="house_rules@N used, None when no rule applied")
     usage: Usage | None = Field(default=None, description="tokens, latency and cost of a model draft")
+    document: Document | None = Field(default=None, description="what was read from the source (as the card corrected it)")
+    no_commentary: str | None = Field(default=None, description="why no 短评 was written, when commentary is empty")
 
 
 class DraftRequest(BaseModel):
@@ -199,6 +202,9 @@ class DraftRequest(BaseModel):
     profile: Profile | None = Field(default=None, description="the editor's corrected profile; computed when None")
     profile_fields: list[str] = Field(default_factory=list, description="fields of profile the editor set; empty = all")
     use_rules: bool = Field(default=True, description="apply the approved house rules (prompts/house_rules.md)")
+    document: Document | None = Field(
+        default=None, description="the source card as the editor corrected it: title, issuers, dates, 文号, figures (text is re-read)"
+    )
 
 
 class DraftEvent(BaseModel):

@@ -1,0 +1,136 @@
+"""Who issued a policy text (or, for news and deals, which company or organiser acted).
+
+Read, in order, from the 发文机关 header, the heading (X关于印发《…》的通知), the lead (X、Y联合印发 / X等N部门印发 /
+记者从X获悉), and the 落款 at the end. For news, the organiser (由X主办) or the company that acted — never a dateline,
+a pronoun (我们, 同样) or an outlet: the old rules took whatever stood before the first verb.
+"""
+
+from __future__ import annotations
+
+import re
+
+import cn2an
+
+# Bodies end like this; 区/县/市 only count as a whole issuer name (黄埔区), never inside a longer phrase.
+_TAIL = (r"(?:管理委员会|委员会|管委会|办公厅|办公室|人民政府|政府|总局|管理局|监督管理局|局|厅|部|委|署|院|中心|协会|学会|"
+         r"联盟|联合会|商会|研究会|银行|交易所|证监会|金管局|法院|检察院|开发区|高新区|新区|集团|公司|研究院|实验室)")
+_TOP = r"(?:中共中央办公厅|国务院办公厅|中共中央|国务院|全国人大常委会|中央网信办|中央军委)"
+_ORG = rf"(?:{_TOP}|[\u4e00-\u9fffA-Za-z（）()]{{1,30}}?{_TAIL}|[\u4e00-\u9fff]{{2,6}}(?:区|县|市|省))"
+_SEP = r"(?:\s*[、,，与及]\s*|(?<![工业住房人力资源文化自然])和(?![信城社旅改])|\s+)"
+_ORGS = rf"(?:{_ORG}(?:{_SEP}{_ORG}){{0,8}})"
+_COUNT = r"等\s*([\d一二三四五六七八九十]{1,3})\s*(?:个)?(?:部门|部委|单位|机构)"
+_VERB = r"(?:联合|正式|近日|日前|今日|共同|公开)*(?:印发|发布|出台|公布|制定|发出|就|宣布|召开|推出|揭牌|举办|下发|修订|颁布)"
+_DATE_HEAD = r"^\s*(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*\d{1,2}\s*日)?\s*[，,]?\s*(?:近日|日前|今日|近期|此前)?\s*[，,]?\s*"
+_DATELINE = re.compile(r"^[^，。\n]{0,12}?\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:电|讯)\s*(?:[（(][^）)]{0,20}[）)])?\s*")
+_NOT_ORG = re.compile(r"^(?:我们|我国|他们|同样|此次|本次|记者|新闻|今年|近日|日前|该|本|其|这|那|有关|相关|各|上述|以下|通知|文件|会议)|"
+                      r"(?:新闻|大会|峰会|论坛|发布会|会议|活动|报道|消息)$")
+_COMPANY_TAIL = re.compile(r"(?:近日|日前|今日|今天|正式|宣布|完成|获得?|发布|推出|上线|与|在|将|拟|已|于)+$")
+
+
+def _split(orgs: str) -> list[str]:
+    parts = [p for p in re.split(_SEP, orgs.strip()) if p]
+    return [re.sub(r"^(?:由|经|从|联合|会同)", "", p) for p in parts if 2 <= len(p) <= 40 and not _NOT_ORG.search(p)]
+
+
+def _count(text: str) -> int | None:
+    m = re.search(_COUNT, text)
+    if not m:
+        return None
+    try:
+        return int(cn2an.cn2an(m.group(1), "smart"))
+    except ValueError:
+        return None
+
+
+def lead_sentence(text: str) -> str | None:
+    """The first sentence that names an issuing verb (印发/发布 …), dateline removed."""
+    for sentence in re.split(r"(?<=[。！？\n])", text[:3000]):
+        if re.search(_VERB, sentence) and len(sentence.strip()) >= 8:
+            return _DATELINE.sub("", sentence.strip())
+    return None
+
+
+def _from_header(text: str) -> list[str]:
+    m = re.search(r"(?:发文机关|发布机构|发文单位|发布单位|制发机关)\s*[:：]\s*([^\n]{2,80})", text)
+    return _split(m.group(1)) if m else []
+
+
+def _from_heading(text: str) -> tuple[list[str], int | None]:
+    for line in [ln.strip() for ln in text.splitlines() if ln.strip()][:4]:
+        m = re.match(rf"^({_ORGS})\s*(?:{_COUNT})?\s*关于", line)
+        if m:
+            return _split(m.group(1)), _count(line[: m.end()])
+    return [], None
+
+
+def _from_lead(text: str) -> tuple[list[str], int | None]:
+    head = text[:1500]
+    for raw in re.split(r"(?<=[。！？\n])", head):
+        sentence = _DATELINE.sub("", raw.strip())
+        m = re.search(rf"(?:记者)?\d{{0,2}}日?从({_ORGS})(?:获悉|了解到|得到消息)", sentence)
+        if m:
+            return _split(m.group(1)), None
+        m = re.search(rf"(?:^|[，,])\s*(?:由)?({_ORGS})\s*(?:{_COUNT})?\s*{_VERB}", re.sub(_DATE_HEAD, "", sentence))
+        if m and (found := _split(m.group(1))):
+            return found, _count(sentence[: m.end() + 12])
+        if m := re.search(rf"^(?:近日|日前)?[，,]?\s*(?:{_COUNT.replace('等', '')})\s*联合", re.sub(_DATE_HEAD, "", sentence)):
+            # 七部门联合印发: the bodies are not named here; their count is still worth keeping.
+            return [], _count("等" + m.group(0))
+    return [], None
+
+
+def _from_signature(text: str) -> list[str]:
+    """The 落款: org-name lines just above the closing date (中共中央 国务院 / A\\nB)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    tail = lines[-8:]
+    date_at = next((i for i in range(len(tail) - 1, -1, -1)
+                    if re.fullmatch(r"[（(]?\s*(?:\d{4}|[〇○零一二三四五六七八九]{4})\s*年.{1,6}月.{1,6}日\s*[）)]?", tail[i])), None)
+    if date_at is None:
+        m = re.search(rf"({_ORGS})\s*(?:\d{{4}}|[〇○零一二三四五六七八九]{{4}})\s*年[^年\n]{{1,8}}日\s*$", text[-150:])
+        return _split(m.group(1)) if m and not re.search(r"[。，；]", m.group(1)) else []
+    found: list[str] = []
+    for line in reversed(tail[:date_at]):
+        if re.fullmatch(_ORGS, line) and not re.search(r"[。，；：]", line):
+            found = _split(line) + found
+        else:
+            break
+    return found
+
+
+def _company(text: str, title: str | None) -> list[str]:
+    """For news and deals: the organiser (由X主办) or the company the lead or headline names first."""
+    head = _DATELINE.sub("", text[:600])
+    m = re.search(rf"由({_ORGS})(?:共同|联合)?(?:主办|指导|举办|发起)", head)
+    if m and (found := _split(m.group(1))):
+        return found
+    for source in (title or "", re.sub(_DATE_HEAD, "", head)):
+        first = re.split(r"[。！？\n]", source.strip())[0]
+        m = re.search(r"[“\"「]([^”\"」]{2,20})[”\"」]", first[:40])
+        if m and not _NOT_ORG.search(m.group(1)):
+            return [m.group(1)]
+        for clause in re.split(r"[，,]", first)[:3]:
+            m = re.match(r"^\s*([\u4e00-\u9fffA-Za-z0-9·]{2,20}?)(?:旗下[^，,]{0,12})?"
+                         r"(?:近日|日前|今日|今天)?(?:正式)?(?:宣布|完成|获得?|发布|推出|上线|与|揭牌|成立|举办|召开|战略投资|收购)",
+                         clause)
+            name = _COMPANY_TAIL.sub("", m.group(1)) if m else ""
+            if len(name) >= 2 and not _NOT_ORG.search(name) and not re.match(r"^\d", name):
+                return [name]
+    return []
+
+
+def issuers_of(text: str, kind: str, title: str | None = None) -> tuple[list[str], int | None]:
+    """(issuers as written, N of 等N部门 or None)."""
+    if kind != "policy":
+        found = _from_lead(text)[0] if re.search(r"从[^，。]{2,30}获悉", text[:400]) else []
+        return found or _company(text, title), None
+    for reader in (_from_header,):
+        if found := reader(text):
+            return found, _count(text[:600])
+    found, count = _from_heading(text)
+    if found:
+        return found, count
+    found, count = _from_lead(text)
+    signed = _from_signature(text)
+    if signed and (not found or len(signed) > len(found)):
+        return signed, count if count and count > len(signed) else None
+    return found, count
