@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import gradio as gr
 from drafting.errors import ValidationError
 from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
 from drafting.sources.fetch import FetchedSource, fetch, is_url
+from drafting.sources.ocr import page_images
 from drafting.ui import format as fmt
 from drafting.ui.app import UIContext, guarded
 
@@ -50,15 +52,18 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         attach = gr.Dropdown([], label="网页附件", scale=3, elem_id="dz-attachments")
         attach_btn = gr.Button("用所选附件作为原文", size="sm", scale=1, elem_id="dz-attach-btn")
     note = gr.Markdown("", elem_id="dz-source-note")
-    ctx.add(draft_fetch_btn=fetch_btn, draft_source_file=upload, draft_attachments=attach, draft_source_note=note)
+    # A scan's pages beside what OCR read from them: the editor checks the marked words against the original.
+    pages = gr.Gallery(label="原件页面（请对照识别出的文字核对）", visible=False, columns=3, height=360, elem_id="dz-scan-pages")
+    ctx.add(draft_fetch_btn=fetch_btn, draft_source_file=upload, draft_attachments=attach, draft_source_note=note,
+            draft_scan_pages=pages)
 
-    outputs = [raw, url_in, attach, attach_row, note]
+    outputs = [raw, url_in, attach, attach_row, note, pages]
 
     def _fill(src: FetchedSource, page_url: str) -> tuple[Any, ...]:
         choices = [(f"{a.name}（{a.type}）", a.url) for a in src.attachments]
         text, cut = _fit(src.raw_text(with_source=False))
         return (text, page_url, gr.update(choices=choices, value=choices[0][1] if choices else None),
-                gr.update(visible=bool(choices)), _summary(src) + cut)
+                gr.update(visible=bool(choices)), _summary(src) + cut, gr.update(visible=False))
 
     def _get(url: str) -> FetchedSource:
         return fetch(url, settings.sources, cache_dir=settings.sources_cache_path)
@@ -84,7 +89,7 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         src = _get(att_url)
         # The page stays the source footnote; the attachment's text becomes the source text.
         text, cut = _fit(src.raw_text(with_source=False))
-        return text, url or att_url, gr.skip(), gr.skip(), _summary(src) + cut
+        return text, url or att_url, gr.skip(), gr.skip(), _summary(src) + cut, gr.update(visible=False)
 
     @guarded(len(outputs))
     def on_upload(path: str | None) -> tuple[Any, ...]:
@@ -94,8 +99,15 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         how = {"ocr": "文字识别（OCR）", "text-layer": "PDF 文字层", "docx": "Word", "converted": "转换后的 Word", "text": "文本"}
         lines = [f"已读取原文文件 **{fmt.esc(doc.name)}**（{how.get(doc.method, doc.method)}，{len(doc.text)} 字）"]
         lines += [f"- {fmt.esc(line)}" for line in doc.ocr]
+        if doc.repairs:
+            lines.append(f"- 已按词典修正 {len(doc.repairs)} 处识别错误：{fmt.esc('；'.join(doc.repairs[:8]))}")
+        if doc.unsure:
+            words = "、".join(dict.fromkeys(f"「{w.word}」" for w in doc.unsure))
+            lines.append(f"- 识别不确定的词（请对照原件页面核对）：{fmt.esc(words[:300])}")
+        shown = page_images(Path(path), Path(tempfile.mkdtemp(prefix="drafting-pages-"))) if doc.method == "ocr" else []
         text, cut = _fit(doc.text)
-        return text, gr.skip(), gr.skip(), gr.skip(), "\n".join(lines) + cut
+        return (text, gr.skip(), gr.skip(), gr.skip(), "\n".join(lines) + cut,
+                gr.update(value=[str(p) for p in shown], visible=bool(shown)))
 
     fetch_btn.click(on_fetch, [raw, url_in], outputs, concurrency_limit=settings.server.concurrency)
     # .change, not .input: Gradio may not report the first edit after a server update as input (see draft_tab).
