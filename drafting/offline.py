@@ -13,7 +13,7 @@ from drafting.guard import short_names
 from drafting.models import Item, Precedent, Profile, Section
 from drafting.profile import EVENT_KINDS, profile_of
 from drafting.sources.cleanup import clean_raw, clean_title
-from drafting.sources.reader import Document, read_fields
+from drafting.sources.reader import Document, deal_headline, read_fields
 from drafting.sources.summary import digest
 
 logger = logging.getLogger(__name__)
@@ -402,7 +402,7 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     elif doc:
         title = f"《{doc}》发布"
     elif doc_fields.title and section != "政策速递":
-        title = clean_title(doc_fields.title)[:60]
+        title = clean_title(deal_headline(doc_fields.title) if section == "交易资讯" else doc_fields.title)[:60]
     else:
         title = clean_title(re.split(r"[。！？\n]", lines[0])[0])[:40]
 

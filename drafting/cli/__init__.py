@@ -297,11 +297,13 @@ def draft(
     if not 1 <= variants <= MAX_VARIANTS:
         raise ValidationError(f"--variants 应为 1 到 {MAX_VARIANTS} 之间的整数（当前 {variants}）")
     if file in (None, "-"):
-        text, source = sys.stdin.read(), "标准输入"
+        text, source, document = sys.stdin.read(), "标准输入", None
     else:
-        text, source = _input_text(file, raw=raw, keep_titles=keep_titles)
+        text, source, document = _input_text(file, raw=raw, keep_titles=keep_titles)
     request = request_from_input(text, raw=raw, source=source, section=section, variants=variants, offline=offline, model=model,
                                  commentary=True if commentary else None)
+    if raw and document is not None:
+        request = request.model_copy(update={"document": document})  # the page's date and title, read at fetch time
     services = _services()
     drafter = services.drafter
     source_text = text if raw else None
@@ -343,7 +345,7 @@ def draft(
             typer.echo(f"  {n}. {p.score:.4f}  [{p.item.section}] {p.item.date or '近日'} {p.item.title}")
 
 
-def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str]:
+def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str, Any]:
     """What `draft --raw` reads: a link fetched, a policy file (PDF, Word, scan) read, or a text file; Traditional → Simplified."""
     from drafting.draft import MAX_SOURCE_CHARS
     from drafting.sources.convert import for_drafting
@@ -353,8 +355,10 @@ def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str,
 
     settings = Settings()
     path = Path(file)
+    document = None
     if raw and is_url(file):
-        text, source = fetch_source(file, settings.sources, cache_dir=settings.sources_cache_path).raw_text(), file
+        fetched = fetch_source(file, settings.sources, cache_dir=settings.sources_cache_path)
+        text, source, document = fetched.raw_text(), file, fetched.document
     elif not path.is_file():
         hint = "；网址请加 --raw" if is_url(file) else ""
         raise DraftingError(f"找不到输入文件 {path}：请检查路径，或用 - 从标准输入读取{hint}")
@@ -368,7 +372,7 @@ def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str,
     if raw:
         keep = settings.sources.keep_quoted_titles if keep_titles is None else keep_titles
         text = condense(for_drafting(text, keep_quoted_titles=keep).text, MAX_SOURCE_CHARS)  # figures survive a long text
-    return text, source
+    return text, source, document
 
 
 @app.command()

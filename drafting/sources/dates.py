@@ -23,11 +23,12 @@ _EFFECTIVE = re.compile(
     r"(?:自|从|于)\s*(?P<d>[^，。；\n]{6,16}?)\s*(?:起|之日起|开始)\s*(?:施行|实施|生效|执行|正式实施|正式施行|正式生效)"
     r"|(?:施行日期|生效日期|实施日期)\s*[:：]\s*(?P<l>[^，。；\n]{6,16})"
 )
-_ON_ISSUE = re.compile(r"自(?:印发|发布|公布|颁布|发文)之日起(?:施行|实施|生效|执行)")
+_ON_ISSUE = re.compile(r"(?:本|该)?(?:公告|通知|通函|规定|办法|决定)?自?(?:印发|发布|公布|颁布|发文)之日起|即时生效|即日起(?:生效|施行|实施)"
+                       r"|自即日起")
 # Just before or after a date: it is a deadline, a period's end, an effective day or a target, not the issue date.
 _NOT_BEFORE = re.compile(r"(?:自|从|截至|截止|截止到|截止至|到|至|不晚于|之前|期限为|有效期|报名|报送|在)\s*$")
 _NOT_AFTER = re.compile(r"^\s*(?:前|之前|以前|止|为止|截止|起|之日起|以后|之后|后|至|到|[-—－~～])")
-_ISSUE_VERB = re.compile(r"印发|发布|出台|公布|颁布|制定|发出|召开|举办|举行|宣布|完成|获得|上线|推出|揭牌|成立|签署|发文|正式")
+_ISSUE_VERB = re.compile(r"印发|发布|出台|公布|颁布|制定|发出|召开|举办|举行|宣布|完成|获得|上线|推出|揭牌|成立|签署|发文|正式|发表|刊发")
 
 
 def _cn_number(s: str) -> int:
@@ -81,24 +82,34 @@ def _signature(text: str) -> str | None:
     return None
 
 
-def published(text: str, page_date: str | None = None, kind: str = "policy") -> str | None:
-    """The day it was issued or reported: page date, 成文日期, 落款, then a dated lead sentence."""
-    if found := to_iso(page_date):
-        return found
-    m = _LABELLED.search(text)
-    if m and (found := to_iso(text[m.end():m.end() + 20])):
-        return found
-    head = text.lstrip()[:24]
-    m = DATE.match(head)
-    if m and re.match(r"\s*(?:[，,。]|\n|$)", head[m.end():]):  # a page date on its own above the text
-        return iso(m)
-    if kind == "policy" and (found := _signature(text)):
+_PAGE_LINE = re.compile(rf"^\s*(?:{DATE.pattern})\s*(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?\s*(?:[，,。]|$|来源|作者|发表于|\s)")
+_STAMPED = re.compile(rf"(?:{DATE.pattern})\s+\d{{1,2}}:\d{{2}}")
+
+
+def published(text: str, page_date: str | None = None, kind: str = "policy", raw: str = "") -> str | None:
+    """The day it was issued or reported: page date, 成文日期, 落款, then a dated lead sentence.
+
+    raw: the text before page furniture was removed: 发布日期：…, a WeChat "2024-02-27 08:30 发表于北京" line and a
+    date line under the heading are furniture for the text but the best witness of the date.
+    """
+    hint = to_iso(page_date)
+    if hint and not hint.endswith("-01-01"):
+        return hint  # YYYY-01-01 is what a page-date guesser says when it only found a year: a last resort here
+    for source in (raw, text):
+        m = _LABELLED.search(source)
+        if m and (found := to_iso(source[m.end():m.end() + 20])):
+            return found
+    for line in (raw or text).strip().splitlines()[:5]:  # a date line under the heading, or a stamped page date
+        m = _PAGE_LINE.match(line) or _STAMPED.search(line)
+        if m and (found := iso(DATE.search(m.group(0)))):  # type: ignore[arg-type]
+            return found
+    if found := _signature(text):
         return found
     for sentence in re.split(r"(?<=[。！？\n])", text[:2500]):
         for m in DATE.finditer(sentence):
             if _plain(sentence, m) and (_ISSUE_VERB.search(sentence) or m.start() <= 2):
                 return iso(m)
-    return _month_day(text, effective(text))
+    return _month_day(text, effective(text)) or hint
 
 
 _MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*(?:[，,]\s*)?(?:正式|联合)?(?:印发|发布|出台|公布|颁布|发文)")

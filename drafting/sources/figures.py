@@ -32,11 +32,12 @@ class Figure(BaseModel):
 _NUM = r"(?:\d+(?:,\d{3})*(?:\.\d+)?|[一二两三四五六七八九十百千]+)"
 _RANGE = rf"{_NUM}(?:\s*[-—–~～至到]\s*{_NUM})?"
 _MONEY_UNIT = r"(?:元|美元|港元|港币|欧元|英镑|日元|人民币|美金)"
-_COUNT_UNIT = r"(?:家|个|项|所|座|台|套|款|部|人次|万人|名|倍|条|批|类|GW|MW|TB|PB|EFLOPS|PFLOPS)"
+_COUNT_UNIT = (r"(?:个工作日|个营业日|个月|工作日|营业日|家|个|项|所|座|台|套|款|部|人次|万人|人|名|倍|条|批|类|笔|件|宗|场|天|"
+               r"年|户|GW|MW|TB|PB|EFLOPS|PFLOPS)")
 _FIGURE = re.compile(
     rf"(?P<pre>超过|超|逾|近|约|不少于|不低于|达到|达|突破)?"
-    rf"(?P<num>(?:数|几)?{_RANGE}|数十|数百|数千|数|几)\s*(?P<mult>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?\s*"
-    rf"(?:(?P<money>{_MONEY_UNIT})|(?P<pct>%|％|个百分点)|(?P<count>{_COUNT_UNIT}))"
+    rf"(?P<num>(?:数|几)?{_RANGE}|数十|数百|数千|数|几)\s*(?P<mult>万亿|千亿|百亿|十亿|亿|千万|百万|十万|万|千)?\s*(?:余|多)?"
+    rf"(?:(?P<money>{_MONEY_UNIT})|(?P<pct>%|％|个百分点)|(?P<count>{_COUNT_UNIT})|(?P<bare>(?<=[万亿])(?=[，。；、\s）)]|$)))"
 )
 _MULT = {"万亿": 1e12, "千亿": 1e11, "百亿": 1e10, "十亿": 1e9, "亿": 1e8, "千万": 1e7, "百万": 1e6, "十万": 1e5, "万": 1e4,
          "千": 1e3}
@@ -80,9 +81,14 @@ def _skip(text: str, m: re.Match[str]) -> bool:
     num = m.group("num")
     if m.group("count") and (re.search(r"第$", before) or re.match(r"^(?:部门|以内|月|日)", m.group("count") + after)):
         return True  # 第3条, 五部门 (the issuer count), dates
-    if m.group("count") and not re.search(r"\d", num) and m.group("count") in ("个", "项", "类", "条", "批", "部", "名"):
-        return True  # 三个方面, 五项任务: wording, not figures
-    return bool(re.fullmatch(r"(?:19|20)\d{2}", num) and not (m.group("money") or m.group("mult")))
+    if m.group("count") and not re.search(r"\d", num) and m.group("count") in ("个", "项", "类", "条", "批", "部", "名", "年",
+                                                                                "家", "人", "件", "场", "天"):
+        return True  # 三个方面, 五项任务, 三年行动: wording, not figures
+    if m.group("count") in ("年", "天") and re.match(r"^(?:级|度|底|内|以来|初|末|月)", after) is None and len(num) >= 4:
+        return True  # 2025年: a year
+    if m.group("count") == "天" and re.search(r"[月]$", before):
+        return True
+    return bool(m.group("bare") is not None and not re.search(r"\d", num))
 
 
 def key_figures(text: str, limit: int = 20) -> list[Figure]:
@@ -112,6 +118,8 @@ def key_figures(text: str, limit: int = 20) -> list[Figure]:
                 measure = measure or _measure_after(text, m.end())
         elif m.group("pct"):
             unit, measure = "%" if m.group("pct") != "个百分点" else "个百分点", _measure_before(text, m.start())
+        elif m.group("bare") is not None:
+            unit, measure = "", _measure_before(text, m.start())
         else:
             unit, measure = m.group("count"), _measure_after(text, m.end()) or _measure_before(text, m.start())
         found[written] = Figure(text=written, value=None if value is None else value * mult, unit=unit, measure=measure)

@@ -14,10 +14,10 @@ import cn2an
 from pydantic import BaseModel, Field
 
 from drafting.sources import dates
-from drafting.sources.cleanup import clean_title, strip_datelines
+from drafting.sources.cleanup import strip_datelines
 from drafting.sources.convert import is_traditional, to_simplified
 from drafting.sources.figures import Figure, key_figures
-from drafting.sources.issuers import issuers_of, lead_sentence
+from drafting.sources.issuers import is_org_line, issuers_of, lead_sentence
 
 __all__ = ["CARD_FIELDS", "FIELDS", "Document", "Figure", "read_fields"]
 
@@ -75,14 +75,15 @@ _FURNITURE = re.compile(
     r"|【?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|分享到|收藏|字号\s*[:：]?\s*[大中小\s]*)\s*】?"
     r"(?:\s*【?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|分享到|收藏|[大中小])\s*】?)*"
     r"|(?:[【\[]?\s*(?:字号|字体)\s*[:：]?\s*[大中小\s]*[】\]]?|[【\[]?\s*(?:打印(?:本页|此页)?|关闭(?:窗口|本页)?|返回顶部|收藏|"
-    r"分享到\s*[:：]?|加入收藏)\s*[】\]]?\s*)+"
+    r"分享到\s*[:：]?.*|加入收藏|列印|分享|返回|点赞|在看|阅读原文|复制链接|微信|微博)\s*[】\]]?\s*)+"
+    r"|—+\s*END\s*—+|点击上方.{0,10}关注.*|原创\s.{0,40}发表于.{0,10}|[（(]\s*(?:责任编辑|编辑)[:：].{0,20}[）)]"
     r"|(?:首页|当前位置|您当前的位置)\s*[>＞:：].*"
     r"|扫一扫.*|相关阅读.*|相关链接.*|上一篇.*|下一篇.*"
     r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*[，,]?"  # a bare page date line (fetch put one above the text)
     r")\s*$"
 )
 # 各省、自治区、直辖市…：/ 各有关单位： — the addressees of a 通知, not its content.
-_SALUTATION = re.compile(r"^\s*各[^。；\n]{1,120}[:：]\s*$")
+_SALUTATION = re.compile(r"^\s*(?:各[^。；\n]{1,120}[:：]|致\s*[:：].{0,60})\s*$")
 _CONTENT_LABELS = re.compile(r"^\s*(?:标题|名称)\s*[:：]\s*")
 
 
@@ -115,11 +116,17 @@ def _usable(name: str | None) -> str | None:
     return name
 
 
+def deal_headline(title: str) -> str:
+    """A deal headline without its investor list: 维境科技完成2亿元B轮融资, not …，本轮由红杉中国领投，高瓴创投跟."""
+    return _DEAL_CUT.sub("", title).strip()
+
+
 def _doc_name(line: str) -> str | None:
+    """The document a notice heading issues (关于印发《X》的通知 → X), or a heading that is only 《X》."""
     m = _NOTICE.search(line)
     if m:
         return m.group(1).strip("《》")
-    m = _DOC.search(line)
+    m = re.fullmatch(r"\s*《([^《》\n]{2,120})》\s*", line) or re.search(r"(?:印发|发布|出台|公布)《([^《》\n]{2,120})》", line)
     return m.group(1) if m else None
 
 
@@ -129,26 +136,34 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
         if name is None:
             continue
         name = max(_SITE_SPLIT.split(name), key=len) if given is html_title else name  # minus the site's name
-        return _doc_name(name) or name.strip("《》 ")
+        whole = re.fullmatch(r"《([^《》]+)》", name.strip())
+        return _doc_name(name) or (whole.group(1) if whole else name.strip())
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if kind == "policy":  # the 发文机关 lines above a heading (广州市黄埔区工业和信息化局) are not its title
+        while len(lines) > 1 and is_org_line(lines[0]) and not _doc_name(lines[0]):
+            lines = lines[1:]
     head = lines[0] if lines else ""
+    n = 1
+    # A heading wrapped over two lines (PDF, DOCX): joined while a 《 is open or the next line is its short tail.
+    while n < len(lines) and n <= 2 and (head.count("《") > head.count("》") or (
+            len(head) >= 20 and len(lines[n]) <= 30 and not re.search(r"[。：:；，,]|〔\d|\[\d|^\s*\d{4}\s*[年\-/.]|^各|^致|号$", lines[n]))):
+        head += lines[n]
+        n += 1
     if kind == "policy":
-        for line in lines[:3]:
-            if len(line) <= 120 and not re.search(r"[。！？]$", line):
-                found = _doc_name(line)
-                if found:
-                    return found
+        if len(head) <= 120 and not re.search(r"[。！？]$", head):
+            return _doc_name(head) or head
         found = _doc_name(text[:400])
         if found:
             return found
-    head = clean_title(strip_datelines(head)) if kind != "policy" else head  # 新华社北京10月25日电 is no title
+    if kind != "policy":  # 新华社北京10月25日电, 【36氪独家】, 36氪首发｜ are no part of a headline
+        head = re.sub(r"^[^|｜\s]{1,10}[|｜]\s*", "", strip_datelines(head)).strip()
     if kind == "policy" and (named := _HEADING_NAME.match(head)) and len(head) > len(named.group(1)):
         return named.group(1)  # a heading run into the first sentence (PDF text): up to the document kind
     if head and len(head) <= 80 and not re.search(r"[。！？；]$", head):
-        return _DEAL_CUT.sub("", head) if kind == "deal" else head
+        return head  # a deal's headline whole: the item's title is cut to who did what (deal_headline), not this
     if head:
         first = re.split(r"[。！？]", head)[0]
-        return _DEAL_CUT.sub("", first[:60]) if first else None
+        return first[:60] if first else None
     return None
 
 
@@ -157,6 +172,7 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
 _NUMBER = re.compile(
     r"([\u4e00-\u9fff]{1,14}?)\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*(\d{1,4})\s*号"
     r"|([\u4e00-\u9fff]{0,14}?公告)\s*((?:19|20)\d{2})\s*年\s*第\s*(\d{1,4})\s*号"
+    r"|(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{2,20}令)\s*第\s*(\d{1,4})\s*号"  # 国家互联网信息办公室令第3号
 )
 
 
@@ -167,8 +183,10 @@ def doc_number(text: str) -> str | None:
             agency = re.sub(r"^(?:文号|发文字号|字号|根据|依据|按照)", "", m.group(1))
             if agency:
                 return f"{agency}〔{m.group(2)}〕{m.group(3)}号"
-        else:
+        elif m.group(4) is not None:
             return f"{m.group(4)}{m.group(5)}年第{m.group(6)}号"
+        else:
+            return f"{m.group(7)}第{m.group(8)}号"
     return None
 
 
@@ -198,9 +216,10 @@ def _kind(text: str, hint: str | None) -> str:
     head = text[:1500]
     first = head.split("\n", 1)[0]
     if re.search(r"(?:完成|获得?|宣布)[^。\n]{0,20}(?:融资|轮)|领投|跟投|并购|收购", first + head[:300]) \
-            and not re.search(r"关于印发|通知|办法|方案|意见", first):
+            and not re.search(r"关于印发|的通知|《[^》]*(?:办法|方案|意见|规定|条例)》", first):
         return "deal"
-    if re.search(r"关于印发|印发|通知|办法|意见|方案|规划|条例|指引|指南|规定|公告|征求意见|倡议|风险提示|〔\d{4}〕|施行|发文机关", head):
+    if re.search(r"关于印发|印发|通知|办法|意见|方案|规划|条例|指引|指南|规定|公告|征求意见|倡议|风险提示|〔\d{4}〕|施行|发文机关|"
+                 r"通函|通告|声明|宣言", head):
         return "policy"
     return "news"
 
@@ -220,10 +239,10 @@ def read_fields(text: str, *, html_title: str | None = None, link_text: str | No
     # stays as published (its conversion, and whether 《titles》 keep their script, is the drafter's choice).
     if any(is_traditional(p) for p in re.split(r"\n\s*\n|\n", clean) if len(p) >= 20):
         clean = to_simplified(clean)
-    kind = _kind(clean, kind_hint)
+    kind = _kind(f"{html_title}\n{clean}" if html_title else clean, kind_hint)
     title = _title(clean, html_title, link_text, kind)
     issuers, count = issuers_of(clean, kind, title)
-    published = dates.published(clean, page_date, kind)
+    published = dates.published(clean, page_date, kind, raw=text or "")
     effective = dates.effective(clean, published)
     return Document(
         title=title, issuers=issuers, departments=count, published=published, effective=effective,
