@@ -84,12 +84,18 @@ def test_scoring_rules():
     assert score(report_doc, Fields(title=report_doc.heading))["title"] == 1.0
 
 
-def test_today_reads_the_attachment_title_as_the_file_name(tmp_path: Path):
-    """Before figures: today's path names an attachment after its file ("att"), as the issue reports."""
-    report = evaluate_sources([DOCS["p11"]], ["attachment"], readers={"today": today_fields}, cache=tmp_path)
-    failure = report.failures[0]
-    assert failure.got is not None and failure.got.title == "att"
-    assert failure.got.published == "2024-09-30"  # a deadline inside the text, not the 落款 date
+def test_an_attachment_arrives_through_its_page_link(tmp_path: Path):
+    """The attachment form is the user's path: the page is fetched, its link followed; the link text names the document."""
+    seen: list[Arrival] = []
+
+    def capture(arrival: Arrival) -> Fields:
+        seen.append(arrival)
+        return today_fields(arrival)
+
+    report = evaluate_sources([DOCS["p11"]], ["attachment"], readers={"today": capture}, cache=tmp_path)
+    assert report.table["today"]["attachment"]["errors"] == 0
+    assert seen[0].link_text == DOCS["p11"].heading
+    assert "1200亿元" in seen[0].text  # the PDF's text layer, not the page
 
 
 def test_cli_json(tmp_path: Path):

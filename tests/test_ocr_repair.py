@@ -64,6 +64,11 @@ def test_wrapped_lines_join_and_structure_stays():
     assert lines[-2:] == ["江苏省工业和信息化厅", "2024年4月12日"]
 
 
+def test_a_heading_wrapped_inside_its_document_name():
+    page = "江苏省工业和信息化厅关于印发《江苏省数字孪生产业发\n展行动计划（2024—2026年）》的通知\n\n苏工信数字〔2024〕87号"
+    assert join_lines(page).splitlines()[0] == "江苏省工业和信息化厅关于印发《江苏省数字孪生产业发展行动计划（2024—2026年）》的通知"
+
+
 def test_blank_line_inside_a_sentence_and_spaces_between_characters():
     assert join_lines("规模达到1200亿\n\n,壮大一  批营收超过10亿元的龙头企业") == "规模达到1200亿，壮大一批营收超过10亿元的龙头企业"
 

@@ -27,7 +27,7 @@ from drafting.evaluation.source_pages import SourceDoc, signature_lines
 
 GENERATOR_VERSION = "3"
 FILE_FORMS = ("pdf", "docx", "doc", "scan", "photo")
-FILE_NAME = {"pdf": "{id}.pdf", "docx": "{id}.docx", "doc": "{id}.doc", "scan": "{id}-scan.pdf", "photo": "{id}-photo.jpg"}
+FILE_NAME = {"pdf": "{id}.pdf", "docx": "{id}.docx", "doc": "{id}.doc", "scan": "{id}-scan-200dpi.pdf", "photo": "{id}-photo.jpg"}
 CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -162,7 +162,7 @@ def render_scan(pdf: Path, target: Path) -> None:
     for n, img in enumerate(_page_images(pdf, 200)):
         skewed = img.rotate(0.4 if n % 2 == 0 else -0.3, fillcolor=255, expand=False)
         buf = io.BytesIO()
-        skewed.save(buf, format="PNG")
+        skewed.save(buf, format="PNG", dpi=(200, 200))  # a scanner records its resolution; without it the page is 96 dpi
         pages.append(buf.getvalue())
     target.write_bytes(img2pdf.convert(pages))
 

@@ -259,7 +259,7 @@ class _Ocr:
 
         if form not in OCR_FORMS:
             return read_document(path, self.settings).text
-        key = hashlib.sha1(path.read_bytes() + ",".join(self.settings.ocr_languages).encode()).hexdigest()
+        key = hashlib.sha1(path.read_bytes() + ",".join(self.settings.ocr_languages).encode() + _reading_code()).hexdigest()
         cached = self.directory / f"{key}.json"
         if cached.exists():
             return str(json.loads(cached.read_text(encoding="utf-8"))["text"])
@@ -267,6 +267,12 @@ class _Ocr:
         self.directory.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps({"text": text}, ensure_ascii=False), encoding="utf-8")
         return text
+
+
+def _reading_code() -> bytes:
+    """The source of the modules that turn a scan into text: a change to them invalidates cached OCR results."""
+    here = Path(__file__).resolve().parent.parent / "sources"
+    return b"".join((here / name).read_bytes() for name in ("ocr.py", "ocr_repair.py", "document.py") if (here / name).exists())
 
 
 @dataclass

@@ -149,3 +149,23 @@ def _unsure_words(hocr: str, page: int) -> list[UnsureWord]:
         if word and int(conf) < UNSURE_BELOW and re.search(r"[\u4e00-\u9fff\w]", word):
             found.append(UnsureWord(page=page, word=word, confidence=int(conf)))
     return found
+
+
+def page_images(path: Path, target: Path, *, dpi: int = 80, max_pages: int = 3) -> list[Path]:
+    """Small PNGs of a scan's first pages, shown beside the recognised text so the editor can compare."""
+    import subprocess
+
+    from PIL import Image
+
+    target.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        out = target / f"{path.stem}-1.png"
+        with Image.open(path) as img:
+            img.thumbnail((900, 1400))
+            img.convert("RGB").save(out)
+        return [out]
+    if shutil.which("pdftoppm") is None:
+        return []  # the text is still read; only the side-by-side image is missing
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", str(max_pages), str(path), str(target / "page")],
+                   capture_output=True, timeout=120, check=False)
+    return sorted(target.glob("page*.png"))

@@ -175,6 +175,11 @@ _ENDS_SENTENCE = re.compile(r"[。！？；：:」』”]\s*$")
 _CANT_START = re.compile(r"^\s*[，,、。；;：:）)》〕”]")
 
 
+def _open_bracket(line: str) -> bool:
+    """A 《 or （ not yet closed: a heading in large type wraps inside its document name."""
+    return line.count("《") > line.count("》") or line.count("（") > line.count("）")
+
+
 def join_lines(text: str) -> str:
     """Lines wrapped inside a sentence joined, as a person reads a page; headings, list items and the 落款 stay lines."""
     pages = []
@@ -183,21 +188,26 @@ def join_lines(text: str) -> str:
         lengths = [len(ln) for ln in lines if len(ln) >= 8]
         full = statistics.quantiles(lengths, n=10)[-1] * 0.8 if len(lengths) >= 3 else 10**6  # a wrapped line is nearly full
         out: list[str] = []
+        last: list[str] = []  # per output line, the physical line that ended it: its width says whether it wrapped
         for line in lines:
             if not line:
                 out.append("")
+                last.append("")
                 continue
             prev_i = len(out) - 1
             while prev_i >= 0 and not out[prev_i]:
                 prev_i -= 1  # OCR puts blank lines inside sentences too: the line before them decides
             prev = out[prev_i] if prev_i >= 0 else ""
             wrapped = prev and not _ENDS_SENTENCE.search(prev) and not _STARTS_BLOCK.match(line) and (
-                len(prev) >= full or _CANT_START.match(line))
+                len(last[prev_i]) >= full or _CANT_START.match(line) or _open_bracket(prev))
             if wrapped:
                 del out[prev_i + 1:]
+                del last[prev_i + 1:]
                 out[prev_i] = prev + _tidy(line if not _CANT_START.match(line) else _HALF.get(line[0], line[0]) + line[1:])
+                last[prev_i] = line
             else:
                 out.append(line)
+                last.append(line)
         pages.append(re.sub(r"\n{3,}", "\n\n", "\n".join(out)))
     return "\f".join(pages)
 
