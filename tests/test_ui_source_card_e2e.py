@@ -7,6 +7,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import missing_tool
@@ -35,9 +36,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppProcess]:
     proc.stop()
 
 
-def _card(page) -> dict[str, str]:
+def _card(tab: Any) -> dict[str, str]:
     ids = ("title", "issuers", "published", "effective", "number", "figures")
-    return {k: box(page, f"dz-card-{k}").input_value() for k in ids}
+    return {k: box(tab, f"dz-card-{k}").input_value() for k in ids}
 
 
 def test_attachment_gives_a_source_card_and_a_guideline_commentary(page, app: AppProcess, pages: PageServer,  # noqa: F811
