@@ -73,7 +73,7 @@ class FetchedSource(BaseModel):
     cached: bool = Field(False, description="served from the source cache, not fetched now")
     document: Document | None = Field(None, description="what was read out of it: title, issuers, dates, 文号, figures")
 
-    def raw_text(self, *, with_source: bool = True) -> str:
+    def raw_text(self, *, with_source: bool = True, with_date: bool = False) -> str:
         """The source as a pasted text: title, the text without page furniture, and a 来源 line (the item's footnote).
 
         The page date is not written above the text any more (it stayed in the paste box as "2024-06-20，"): it is
@@ -81,6 +81,8 @@ class FetchedSource(BaseModel):
         """
         text = (self.document.text if self.document is not None and self.document.text else self.text).strip()
         head = [self.title] if self.title and self.title not in text[:300] else []
+        if with_date and self.date:  # no card on this path (a batch row): the reader finds it as a labelled date
+            head.append(f"发布日期：{self.date}")
         return "\n".join([*head, text, *([f"来源：{self.url}"] if with_source else [])])
 
     def cli_json(self) -> dict[str, object]:
