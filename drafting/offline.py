@@ -455,6 +455,9 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     if not body:
         # No sentence ends in 。！？； (English text, a bare headline): keep the text itself rather than an empty body.
         body = re.sub(r"\s+", " ", text)[:max_body]
+    lead_date = _DATE.match(body)
+    if date and lead_date and find_date(lead_date.group(0)) != date:
+        body = _cn_date(date) + body[lead_date.end():]  # the source card's corrected date opens the body too
     if short is None and len(names) > 1 and f"《{names[1]}》" in body:
         short = names[1]
     logger.debug("offline item: %s (%s)", title, date)

@@ -142,3 +142,16 @@ def test_document_json_shape(pages: PageServer) -> None:
     assert set(shape) == {"title", "issuers", "published", "effective", "number", "figures"}
     assert shape["published"] == "2024-06-20"
     json.dumps(shape, ensure_ascii=False)
+
+
+def test_card_corrections_reach_the_item_profile_prompt_and_guard(seeded_services) -> None:
+    card = read_fields(PLAN).model_copy(update={"published": "2023-09-07", "issuers": ["工业和信息化部"], "departments": 5})
+    request = DraftRequest(raw_text=PLAN, offline=True, section="政策速递", document=card)
+    draft = seeded_services.drafter.draft(request)[0]
+    assert draft.item.date == "2023-09-07"  # the card's date, not the text's 2023-09-08
+    assert draft.item.body.startswith("2023年9月7日")
+    assert draft.profile is not None and draft.profile.issuer == "工业和信息化部等五部门"
+    assert draft.document is not None and draft.document.published == "2023-09-07"
+    assert not [f for f in draft.findings if "2023年9月7日" in f.message]  # the guard accepts the corrected date
+    messages = seeded_services.drafter.messages(draft.item, [], PLAN, draft.profile, document=draft.document)
+    assert "发文机关：工业和信息化部等五部门" in messages[-1].content and "发布日期：2023-09-07" in messages[-1].content
