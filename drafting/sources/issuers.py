@@ -52,6 +52,20 @@ def is_org_line(line: str) -> bool:
     return bool(line) and len(line) <= 80 and bool(re.fullmatch(_ORGS, line)) and not re.search(r"[。，；：]", line)
 
 
+_PLACE = (r"(?:中共|国家|北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
+          r"贵州|云南|陕西|甘肃|青海|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)")
+
+
+def _unglue(name: str) -> list[str]:
+    """Two 落款 bodies OCR ran together (中共浙江省委宣传部浙江省科学技术厅): split where a place name starts a second body."""
+    for m in re.finditer(_PLACE, name):
+        left, right = name[:m.start()], name[m.start():]
+        if m.start() >= 4 and len(right) >= 5 and re.fullmatch(_ORG, left) and re.fullmatch(_ORG, right) \
+                and re.search(_TAIL + "$", left):
+            return [left, *_unglue(right)]
+    return [name]
+
+
 def _count(text: str) -> int | None:
     m = re.search(_COUNT, text)
     if not m:
@@ -113,7 +127,7 @@ def _from_signature(text: str) -> list[str]:
     found: list[str] = []
     for line in reversed(tail[:date_at]):
         if re.fullmatch(_ORGS, line) and not re.search(r"[。，；：]", line):
-            found = _split(line) + found
+            found = [part for name in _split(line) for part in _unglue(name)] + found
         else:
             break
     return found

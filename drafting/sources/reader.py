@@ -95,7 +95,9 @@ def clean_text(text: str) -> str:
         if _FURNITURE.match(line) or _SALUTATION.match(line):
             continue
         kept.append(_CONTENT_LABELS.sub("", line).rstrip())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    # OCR closes a “name” with an ASCII quote: “数链通" → “数链通”
+    return re.sub(r"“([^“”\"\n]{1,40})\"", r"“\1”", text)
 
 
 # --- title ------------------------------------------------------------------------------------------------------------
@@ -139,6 +141,9 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
         whole = re.fullmatch(r"《([^《》]+)》", name.strip())
         return _doc_name(name) or (whole.group(1) if whole else name.strip())
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    # A rule or ornament read by OCR (一一一王一一) is no heading.
+    while len(lines) > 1 and len(set(re.sub(r"\s", "", lines[0]))) <= 3:
+        lines = lines[1:]
     if kind == "policy":  # the 发文机关 lines above a heading (广州市黄埔区工业和信息化局) are not its title
         while len(lines) > 1 and is_org_line(lines[0]) and not _doc_name(lines[0]):
             lines = lines[1:]
@@ -156,7 +161,7 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
         if found:
             return found
     if kind != "policy":  # 新华社北京10月25日电, 【36氪独家】, 36氪首发｜ are no part of a headline
-        head = re.sub(r"^[^|｜\s]{1,10}[|｜]\s*", "", strip_datelines(head)).strip()
+        head = re.sub(r"^[^|｜\s]{1,10}\s*[|｜]\s*", "", strip_datelines(head)).strip()
     if kind == "policy" and (named := _HEADING_NAME.match(head)) and len(head) > len(named.group(1)):
         return named.group(1)  # a heading run into the first sentence (PDF text): up to the document kind
     if head and len(head) <= 80 and not re.search(r"[。！？；]$", head):
