@@ -13,6 +13,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
+from drafting.draft_source import card_lines, no_commentary_reason, request_section, source_document
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.learning.rules import RuleBook, apply_rules, load_rules
 from drafting.llm import ChatModel, model_names, variant_temperatures
@@ -27,11 +28,11 @@ from drafting.models import (
     SearchResult,
     Usage,
 )
-from drafting.profile import POLICY_KINDS, profile_of, refine_with_model
+from drafting.profile import profile_of, refine_with_model
 from drafting.prompts import Prompt, fence, load_prompts
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
-from drafting.sources.reader import CARD_FIELDS, Document, read_fields
+from drafting.sources.reader import Document
 
 logger = logging.getLogger(__name__)
 
@@ -53,40 +54,12 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def card_lines(document: Document | None) -> list[str]:
-    """The source card's fields as lines (for the prompt, and for the guard: corrected values count as sourced)."""
-    if document is None:
-        return []
-    pairs = (("发文机关", document.issuer_label()), ("发布日期", document.published), ("施行日期", document.effective),
-             ("文号", document.number), ("关键数字", "、".join(f.text for f in document.figures)))
-    return [f"{name}：{value}" for name, value in pairs if value]
-
-
 def source_block(item: Item, raw_text: str | None = None, document: Document | None = None) -> str:
     """The new item as it goes inside <source>…</source>: fenced, with the source card and a raw-text excerpt."""
     lines = [f"标题：{item.title}", f"日期：{item.date or '近日'}", *card_lines(document), f"正文：{item.body}"]
     if raw_text:
         lines.append(f"原文节选：{raw_text[:MAX_EXCERPT_CHARS]}")
     return fence("\n".join(lines))
-
-
-def request_section(request: DraftRequest) -> str | None:
-    """The chosen section; 政策速递 when the editor corrected the profile to a policy kind (栏目 left on 自动判断)."""
-    if request.section:
-        return request.section
-    if request.profile is not None and "kind" in (request.profile_fields or ["kind"]) and request.profile.kind in POLICY_KINDS:
-        return "政策速递"
-    return None
-
-
-def source_document(request: DraftRequest) -> Document | None:
-    """What the source reader reads from the raw text, with the source card's corrected fields laid over it."""
-    if request.item is not None or not request.raw_text:
-        return request.document
-    document = read_fields(request.raw_text, kind_hint=request_section(request))
-    if request.document is None:
-        return document
-    return document.model_copy(update={f: getattr(request.document, f) for f in CARD_FIELDS})
 
 
 def rough_item(request: DraftRequest, document: Document | None = None) -> Item | None:
@@ -378,15 +351,6 @@ class DraftingService:
     def draft(self, request: DraftRequest) -> list[Draft]:
         """All variants, finished; ModelError when the provider fails after retries."""
         return [e.draft for e in self._events(request, streaming=False) if e.kind == "done" and e.draft is not None]
-
-
-def no_commentary_reason(item: Item, profile: Profile, wanted: bool) -> str:
-    """Why a draft has no 短评, in the editor's words (the page and the CLI say it instead of an empty box)."""
-    if not wanted:
-        return (f"未生成短评：此条被识别为「{item.section}」（类型 {profile.kind}），新闻与交易条目默认不写短评。"
-                "如需短评，可点「仍写短评」，或在「栏目」中选择栏目、在「条目画像」中改正类型后重新起草。")
-    return (f"未生成短评：起草器对类型「{profile.kind}」· 立场「{profile.stance}」没有可用的写法。"
-            "可点「仍写短评」按通用写法起草，或在「条目画像」中改正类型与立场。")
 
 
 def request_from_input(text: str, *, raw: bool, source: str = "输入", section: str | None = None, **options: Any) -> DraftRequest:

@@ -334,6 +334,8 @@ def draft(
             d = event.draft
             label = OFFLINE_LABEL if d.offline else f"{d.model} @ {d.temperature:g}"
             typer.echo(f"\n（{len(d.commentary)} 字，{label}，{d.prompt_version}）")
+            if not d.commentary and d.no_commentary:
+                typer.echo(d.no_commentary.split("如需短评")[0].split("可点")[0] + "命令行加 --commentary 仍写短评。")
             typer.echo(format_findings(d.findings) + "\n")
             if save and event.variant == 0:
                 typer.echo(f"已保存为草稿 #{stored(d)}：修改后用 drafting accept 采纳，或在「历史」页继续编辑。")
