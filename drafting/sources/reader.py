@@ -150,7 +150,7 @@ def _title(text: str, html_title: str | None, link_text: str | None, kind: str) 
     head = lines[0] if lines else ""
     n = 1
     # A heading wrapped over two lines (PDF, DOCX): joined while a 《 is open or the next line is its short tail.
-    while n < len(lines) and n <= 2 and (head.count("《") > head.count("》") or (
+    while n < len(lines) and n <= 2 and (head.count("《") > head.count("》") or head.endswith(("，", "、")) or (
             len(head) >= 20 and len(lines[n]) <= 30 and not re.search(r"[。：:；，,]|〔\d|\[\d|^\s*\d{4}\s*[年\-/.]|^各|^致|号$", lines[n]))):
         head += lines[n]
         n += 1
@@ -243,7 +243,7 @@ def read_fields(text: str, *, html_title: str | None = None, link_text: str | No
     # the fields go into a Simplified newsletter, and the date/issuer rules are written in Simplified. The text itself
     # stays as published (its conversion, and whether 《titles》 keep their script, is the drafter's choice).
     if any(is_traditional(p) for p in re.split(r"\n\s*\n|\n", clean) if len(p) >= 20):
-        clean = to_simplified(clean)
+        clean = to_simplified(clean).replace("衞", "卫")  # a variant OpenCC's t2s leaves (国家衞生健康委)
     kind = _kind(f"{html_title}\n{clean}" if html_title else clean, kind_hint)
     title = _title(clean, html_title, link_text, kind)
     issuers, count = issuers_of(clean, kind, title)
