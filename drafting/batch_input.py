@@ -532,7 +532,7 @@ def prepare_sources(batch: BatchInput, settings: SourcesSettings, cache_dir: Pat
             src = fetch(entry.link, settings, cache_dir=cache_dir)
         except SourceError as exc:
             return RowProblem(line=entry.line, reason=f"链接无法读取：{exc}")
-        return entry.model_copy(update={"raw_text": condense(simplified(src.raw_text()), MAX_SOURCE_CHARS)})
+        return entry.model_copy(update={"raw_text": condense(simplified(src.raw_text(with_date=True)), MAX_SOURCE_CHARS)})
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         done = list(pool.map(one, batch.entries))

@@ -13,6 +13,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting import guard, offline
+from drafting.draft_source import card_lines, no_commentary_reason, request_section, source_document
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.errors_zh import field_errors
 from drafting.learning.rules import RuleBook, apply_rules, load_rules
@@ -32,6 +33,7 @@ from drafting.profile import profile_of, refine_with_model
 from drafting.prompts import Prompt, fence, load_prompts
 from drafting.retrieve import Retriever
 from drafting.settings import Settings
+from drafting.sources.reader import Document
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +55,21 @@ def _json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def source_block(item: Item, raw_text: str | None = None) -> str:
-    """The new item as it goes inside <source>…</source>: fenced, with a raw-text excerpt when there is one."""
-    lines = [f"标题：{item.title}", f"日期：{item.date or '近日'}", f"正文：{item.body}"]
+def source_block(item: Item, raw_text: str | None = None, document: Document | None = None) -> str:
+    """The new item as it goes inside <source>…</source>: fenced, with the source card and a raw-text excerpt."""
+    lines = [f"标题：{item.title}", f"日期：{item.date or '近日'}", *card_lines(document), f"正文：{item.body}"]
     if raw_text:
         lines.append(f"原文节选：{raw_text[:MAX_EXCERPT_CHARS]}")
     return fence("\n".join(lines), "source")  # capped like every source (an API item may be megabytes)
 
 
-def rough_item(request: DraftRequest) -> Item | None:
+def rough_item(request: DraftRequest, document: Document | None = None) -> Item | None:
     """The offline item of a raw-text request (None for an item request): cheap, and what precedents are searched by."""
     if request.item is not None:
         return None
     raw = request.raw_text.strip() if request.raw_text else ""
-    return offline.item_from_raw(raw, request.section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+    return offline.item_from_raw(raw, request_section(request), min_body=BODY_CHARS[0], max_body=BODY_CHARS[1],  # type: ignore[arg-type]
+                                 document=document or source_document(request))
 
 
 def query_text(request: DraftRequest, rough: Item | None = None) -> str:
@@ -137,27 +140,30 @@ class DraftingService:
                                               exclude_ids=exclude or None)
 
     @staticmethod
-    def _corrected(item: Item, request: DraftRequest) -> Profile:
+    def _corrected(item: Item, request: DraftRequest, document: Document | None = None) -> Profile:
         """The editor's profile; fields the editor left on 自动判断 come from the rules."""
         assert request.profile is not None
         if not request.profile_fields:
             return request.profile
         chosen = {f: getattr(request.profile, f) for f in request.profile_fields}
-        return profile_of(item).model_copy(update=chosen | {"source": "editor"})
+        return profile_of(item, document).model_copy(update=chosen | {"source": "editor"})
 
-    def profile(self, item: Item, model_name: str | None = None) -> Profile:
+    def profile(self, item: Item, model_name: str | None = None, document: Document | None = None) -> Profile:
         """The item's profile: rules, refined by the model when configured and asked for (settings.profile_with_model)."""
-        base = profile_of(item)
+        base = profile_of(item, document)
         if model_name and self.settings.profile_with_model:
             model = ChatModel(self.settings.llm, model=model_name, temperature=0.0)
             return refine_with_model(item, base, model, self.prompts["profile"])
         return base
 
-    def _item_from_raw(self, raw: str, request: DraftRequest, model: ChatModel | None) -> tuple[Item, list[str]]:
-        """The item drafted from raw text, and the prompt labels used."""
+    def _item_from_raw(self, raw: str, request: DraftRequest, model: ChatModel | None,
+                       document: Document | None = None) -> tuple[Item, list[str]]:
+        """The item drafted from raw text, and the prompt labels used; dated by the source card's published date."""
+        chosen = request_section(request)
         if model is None:
-            return offline.item_from_raw(raw, request.section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1]), []
-        section = request.section or offline.guess_section(raw)
+            return offline.item_from_raw(raw, chosen, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1],  # type: ignore[arg-type]
+                                         document=document), []
+        section = chosen or offline.guess_section(raw)
         prompt = self.prompts["item_from_raw"]
         text = prompt.render(source=fence(raw[:MAX_SOURCE_CHARS]), section=section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
         reply = model.complete([HumanMessage(content=text)])
@@ -169,13 +175,16 @@ class DraftingService:
         except (ValueError, KeyError, TypeError) as exc:
             # A model that cannot answer in JSON still gets a usable item, from the offline heuristics.
             logger.warning("model reply was not an item JSON (%s); using the offline item", exc)
-            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1], document=document)  # type: ignore[arg-type]
         if not item.title or not item.body:
-            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
+            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1], document=document)  # type: ignore[arg-type]
+        if document is not None and document.published:
+            item = item.model_copy(update={"date": document.published})  # the card's date, never the model's guess
         return item, [prompt.label]
 
     def messages(self, item: Item, precedents: list[Precedent], raw_text: str | None = None,
-                 profile: Profile | None = None, rules: RuleBook | None = None) -> list[BaseMessage]:
+                 profile: Profile | None = None, rules: RuleBook | None = None,
+                 document: Document | None = None) -> list[BaseMessage]:
         """System = style guide (+ approved house rules); user = few-shot precedents with their 短评 (same stance only), then the fenced new item."""
         g = self.settings.guard
         profile = profile or profile_of(item)
@@ -191,7 +200,7 @@ class DraftingService:
             for p in precedents if p.item.commentary
         ]
         user = self.prompts["commentary"].render(
-            precedents=shots, section=item.section, source=source_block(item, raw_text),
+            precedents=shots, section=item.section, source=source_block(item, raw_text, document),
             min_chars=g.min_chars, max_chars=g.max_chars, kind=profile.kind, stance=profile.stance,
             issuer=profile.issuer or "未注明",
         )
@@ -213,11 +222,13 @@ class DraftingService:
         exclude = set(request.exclude_ids)
         # Precedents come first, so raw text is searched through its offline item (title + lead, a few hundred
         # characters): a whole pasted document would be slow to embed and mostly boilerplate.
-        rough = rough_item(request)
+        document = source_document(request)
+        rough = rough_item(request, document)
         first = request.item or rough
         assert first is not None
-        profile = self.profile(first, model_name) if request.profile is None else self._corrected(first, request)
-        section = request.section or first.section
+        profile = (self.profile(first, model_name, document) if request.profile is None
+                   else self._corrected(first, request, document))
+        section = request_section(request) or first.section
         result = self._search(query_text(request, rough), request, exclude, profile, section)
         yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)
 
@@ -234,10 +245,10 @@ class DraftingService:
             item = request.item
         else:
             item_started = time.monotonic()
-            item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model)
+            item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model, document)
             item_seconds = time.monotonic() - item_started
             if request.profile is None and item is not rough:
-                profile = profile_of(item)  # the model's item may read differently from the rough one
+                profile = profile_of(item, document)  # the model's item may read differently from the rough one
             item = with_source_links(item, raw or "")
             for name in ("title", "body"):
                 item_findings += guard.check_facts(getattr(item, name), item.model_copy(update={"title": "", "body": ""}),
@@ -249,14 +260,24 @@ class DraftingService:
         n = request.variants
         result = result.model_copy(update={"profile": profile})
         rules = self.house_rules(request)
+        if raw and request.document is not None:
+            # The editor's corrections are facts the source card vouches for: the guard and the drafter see them too.
+            raw = "\n".join([raw, *card_lines(document)])
         if use_offline:
-            yield from self._offline_variants(item, result, raw, n, wants_commentary, item_findings, rules,
-                                             request.avoid_sentences)
+            events = self._offline_variants(item, result, raw, n, wants_commentary, item_findings, rules,
+                                            request.avoid_sentences)
         else:
             # The raw-text → item call is paid too: its tokens and time go to the first variant's usage.
             item_usage = (dict(item_model.usage) if item_model else {}, item_seconds)
-            yield from self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
-                                            item_findings, rules, item_usage, streaming=streaming, deadline=deadline)
+            events = self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
+                                          item_findings, rules, item_usage, streaming=streaming, deadline=deadline,
+                                          document=document)
+        for event in events:
+            if event.kind == "done" and event.draft is not None:
+                why = None if event.draft.commentary else no_commentary_reason(item, profile, wants_commentary)
+                event = event.model_copy(update={"draft": event.draft.model_copy(update={"document": document,
+                                                                                         "no_commentary": why})})
+            yield event
 
     def _finish(self, item: Item, commentary: str, result: SearchResult, raw: str | None, *, offline_: bool,
                 model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any],
@@ -290,9 +311,9 @@ class DraftingService:
     def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
                         labels: list[str], wants: bool, item_findings: list[Any], rules: RuleBook,
                         item_usage: tuple[dict[str, int], float], *, streaming: bool,
-                        deadline: float | None = None) -> Iterator[DraftEvent]:
+                        deadline: float | None = None, document: Document | None = None) -> Iterator[DraftEvent]:
         version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
-        messages = self.messages(item, result.precedents, raw, result.profile, rules) if wants else []
+        messages = self.messages(item, result.precedents, raw, result.profile, rules, document) if wants else []
         for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
             yield DraftEvent(kind="variant", variant=v, text=f"{model_name} @ {temperature:g}")
             parts: list[str] = []

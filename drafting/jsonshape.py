@@ -58,4 +58,6 @@ def draft_json(d: Draft) -> dict[str, Any]:
         "profile": profile_json(d.profile),
         "precedent_gap": d.precedent_gap,
         "precedent_gap_message": precedent_gap_message(d.profile) if d.precedent_gap and d.profile else None,
+        "document": d.document.card() if d.document is not None else None,
+        "no_commentary": d.no_commentary if not d.commentary else None,
     }

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 
 from drafting.names import check_name
+from drafting.sources.reader import Document
 
 Section = Literal["政策速递", "行业新闻", "交易资讯"]
 SECTIONS: tuple[Section, ...] = ("政策速递", "行业新闻", "交易资讯")
@@ -183,6 +184,8 @@ class Draft(BaseModel):
     precedent_gap: bool = False
     rules_version: str | None = Field(default=None, description="house_rules@N used, None when no rule applied")
     usage: Usage | None = Field(default=None, description="tokens, latency and cost of a model draft")
+    document: Document | None = Field(default=None, description="what was read from the source (as the card corrected it)")
+    no_commentary: str | None = Field(default=None, description="why no 短评 was written, when commentary is empty")
 
 
 class DraftRequest(BaseModel):
@@ -205,6 +208,9 @@ class DraftRequest(BaseModel):
     use_rules: bool = Field(default=True, description="apply the approved house rules (house_rules.md beside the corpus)")
     avoid_sentences: list[str] = Field(
         default_factory=list, description="sentences already used twice in this issue: the offline drafter words them otherwise"
+    )
+    document: Document | None = Field(
+        default=None, description="the source card as the editor corrected it: title, issuers, dates, 文号, figures (text is re-read)"
     )
 
 

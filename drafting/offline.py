@@ -16,6 +16,8 @@ from drafting.guard import short_names
 from drafting.models import Item, Precedent, Profile, Section
 from drafting.profile import EVENT_KINDS, profile_of
 from drafting.sources.cleanup import clean_raw, clean_title
+from drafting.sources.reader import Document, deal_headline, read_fields
+from drafting.sources.summary import digest
 
 logger = logging.getLogger(__name__)
 
@@ -475,15 +477,24 @@ def _trim(text: str, lo: int, hi: int) -> str:
     return out
 
 
-def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: int = 100, max_body: int = 350) -> Item:
-    """The item in house form from raw text: title, ISO date, a 100–350 character body opening with date and issuer."""
+def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: int = 100, max_body: int = 350,
+                  document: Document | None = None) -> Item:
+    """The item in house form from raw text: title, ISO date, a 100–350 character body opening with date and issuer.
+
+    document: what was read out of the source (and corrected on the source card); read here when not given. Its
+    published date is the item's date (never a deadline inside the text), its issuers and title name the item.
+    """
     if not raw_text or not raw_text.strip():
         raise ValidationError("粘贴的原文为空：请粘贴政策文件或新闻的正文后再生成")
-    text = clean_raw(raw_text) or _fold(raw_text).strip()
+    doc_fields = document or read_fields(raw_text, kind_hint=section)
+    text = clean_raw(doc_fields.text or raw_text) or _fold(raw_text).strip()
     section = section or guess_section(text)
-    date = find_date(text)
-    doc = _doc_title(text)
-    issuer = _issuer(text, doc)
+    date = doc_fields.published
+    found = _doc_title(text)
+    # The reader's name for the document, when the text spells it the same way (a kept Traditional 《title》 is not).
+    doc = (doc_fields.title if doc_fields.title and section == "政策速递" and len(short_names(doc_fields.title)) > 1
+           and (doc_fields.title in text or not found) else found)
+    issuer = (doc_fields.issuer_label() if section == "政策速递" else None) or _issuer(text, doc)
     names = short_names(doc) if doc else []
     m = _SHORT.search(text)
     short = m.group(1) if m else None
@@ -493,13 +504,31 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
         title = f"{issuer}印发《{doc}》"
     elif doc:
         title = f"《{doc}》发布"
+    elif doc_fields.title and section != "政策速递":
+        title = clean_title(deal_headline(doc_fields.title) if section == "交易资讯" else doc_fields.title)[:60]
     else:
         title = _headline(clean_title(re.split(r"[。！？\n]", lines[0])[0]))
 
     sentences = _sentences(text)
     anchors = [a for a in (doc, issuer.split("等")[0] if issuer else None) if a]
     opening_idx = next((i for i, s in enumerate(sentences) if find_date(s) and any(a in s for a in anchors)), None)
-    if opening_idx is not None:
+    if opening_idx is None and date:
+        # 财政部8月21日印发《…》: the opening without its year; written with the full date, as the house opens a body.
+        md = rf"{int(date[5:7])}月{int(date[8:10])}日"
+        for i, s in enumerate(sentences):
+            if md in s and any(a in s for a in anchors):
+                sentences[i] = f"{_cn_date(date)}，" + re.sub(rf"\s*{md}\s*[，,]?", "", s, count=1)
+                opening_idx = i
+                break
+    if opening_idx is None and section != "政策速递" and lines:
+        # News and deals open with what happened: the lead, after the headline (never a later sentence with a number).
+        first = next((i for i, s in enumerate(sentences) if s not in lines[0] or len(lines) == 1), None)
+        opening_idx = first
+    long_plan = section == "政策速递" and len(text) > max_body and (doc_fields.tasks or text.count("\n\n") >= 2)
+    if opening_idx is not None and long_plan:
+        # A plan longer than the body: its opening, then its main tasks and later paragraphs, not the first 350 chars.
+        body = digest(text, sentences[opening_idx], doc_fields.tasks, _trim, min_body, max_body)
+    elif opening_idx is not None:
         body = _trim("".join(sentences[opening_idx:]), min_body, max_body)
     else:
         lead = []
@@ -511,14 +540,16 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
         # The substance: sentences that state aims, targets or measures, skipping salutations and boilerplate.
         skip = re.compile(r"^各.{0,40}[：:]|现将|请认真贯彻|印发给你们|^\d{4}年\d{1,2}月\d{1,2}日。?$|关于印发")
         key = [s for s in sentences if not skip.search(s)
-               and re.search(r"到20\d\d年|目标|提出|重点|鼓励|支持|推动|打造|规模|\d+(?:\.\d+)?\s*(?:亿|万|家|个|%)", s)]
+               and re.search(r"到20\d\d年|目标|提出|重点|鼓励|支持|推动|打造|规模|明确|施行|应当|不得|\d+(?:\.\d+)?\s*(?:亿|万|家|个|%)", s)]
         rest = key or [s for s in sentences if not skip.search(s)]
         joined = "".join(rest)
         if joined and date and find_date(joined[:20]) == date:
             lead = lead[1:]  # the text opens with its own date: never repeat it
             opening = "，".join(lead)
-        if opening and issuer and doc:
-            joined = opening + ("，提出" if joined and not joined.startswith("提出") else "，") + joined
+        if opening and issuer and doc and short and joined.startswith((f"《{short}》", "提出")):
+            joined = opening + ("。" if joined.startswith("《") else "，") + joined  # never "（下称《指引》），提出《指引》明确"
+        elif opening and issuer and doc:
+            joined = opening + ("，提出" if joined and not joined.startswith(("提出", "《")) else "。" if joined.startswith("《") else "，") + joined
         elif opening:
             joined = opening + "，" + joined
         body = _trim(joined, min_body, max_body)
@@ -527,6 +558,9 @@ def item_from_raw(raw_text: str, section: Section | None = None, *, min_body: in
     if not body:
         # No sentence ends in 。！？； (English text, a bare headline): keep the text itself rather than an empty body.
         body = re.sub(r"\s+", " ", text)[:max_body]
+    lead_date = _DATE.match(body)
+    if date and lead_date and find_date(lead_date.group(0)) != date:
+        body = _cn_date(date) + body[lead_date.end():]  # the source card's corrected date opens the body too
     if short is None and len(names) > 1 and f"《{names[1]}》" in body:
         short = names[1]
     logger.debug("offline item: %s (%s)", title, date)

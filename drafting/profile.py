@@ -14,6 +14,7 @@ import unicodedata
 from typing import TYPE_CHECKING
 
 from drafting.models import STANCES, Item, Profile, Section, Stance
+from drafting.sources.reader import Document, read_fields
 
 if TYPE_CHECKING:
     from drafting.llm import ChatModel
@@ -167,8 +168,12 @@ def figures(text: str, limit: int = 5) -> list[str]:
     return list(dict.fromkeys(f for f in found if not re.fullmatch(r"\d{4}年?", f)))[:limit]
 
 
-def profile_of(item: Item) -> Profile:
-    """The deterministic profile of an item (rules only: cheap enough to run on every corpus item)."""
+def profile_of(item: Item, document: Document | None = None) -> Profile:
+    """The deterministic profile of an item (rules only: cheap enough to run on every corpus item).
+
+    document: what the source reader read (and the editor corrected on the source card): its issuers and figures
+    win over the rules' reading of the item's lead.
+    """
     title = re.sub(r"\s+", "", _fold(item.title))
     body = re.sub(r"\s+", "", _fold(item.body))
     lead = body[:160]
@@ -184,10 +189,14 @@ def profile_of(item: Item) -> Profile:
     else:
         kind = _first(_POLICY_RULES, title if "征求意见" in title else "", doc, title, lead) or "行动计划/实施方案"
     issuer = _issuer(item)
+    found = figures(body)
+    if document is not None:
+        issuer = document.issuer_label() or (issuer if item.section == "政策速递" and document.issuers else None)
+        found = [f.text for f in document.figures][:5] or found
     section = item.section if kind not in EVENT_KINDS or item.section != "政策速递" else "行业新闻"
     return Profile(
         kind=kind, stance=_stance(kind, doc + title + lead), issuer=issuer,
-        level=_level(issuer, section, abroad), figures=figures(body),
+        level=_level(issuer, section, abroad), figures=found,
     )
 
 
@@ -234,4 +243,5 @@ def query_profile(text: str, section: str | None = None) -> Profile:
         from drafting.offline import guess_section  # offline imports this module: import here, at call time
 
         section = guess_section(text)
-    return profile_of(Item(section=section, title=lines[0][:120], body="\n".join(lines[1:]) or lines[0]))  # type: ignore[arg-type]
+    item = Item(section=section, title=lines[0][:120], body="\n".join(lines[1:]) or lines[0])  # type: ignore[arg-type]
+    return profile_of(item, read_fields(text, kind_hint=section))

@@ -134,8 +134,10 @@ def ui_draft(env: SimpleNamespace, monkeypatch: pytest.MonkeyPatch, raw: str, da
     names = {id(comp): name for name, comp in c.items()}
     final: dict[str, Any] = {}
     # run(raw, title, date, url, section, fsec, ffrom, fto, n, cur_id, cur_version, cur_title, cur_body, cur_comm,
-    #     kind, stance, request, model, offline)
-    for update in page.run(raw, "", date, "", None, None, "", "", 1, None, "", "", "", "", None, None, None, None, True):
+    #     kind, stance, force, card title/issuers/published/effective/number/figures, request, model, offline)
+    card = ("", "", "", "", "", "")
+    for update in page.run(raw, "", date, "", None, None, "", "", 1, None, "", "", "", "", None, None, False, *card,
+                           None, None, True):
         final.update({names.get(id(k), str(k)): v for k, v in update.items()})
     final["warnings"] = list(env.warnings)
     return final

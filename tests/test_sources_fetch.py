@@ -59,7 +59,7 @@ def test_pdf_attachment_is_source_text_without_page_numbers(pages: PageServer) -
     assert src.content_type == "application/pdf" and src.charset is None
     assert "全市元宇宙产业规模达到3500亿元" in _compact(src.text)
     assert "-1-" not in _compact(src.text), "page number removed"
-    assert src.title == "行动方案"
+    assert src.title == "上海市促进元宇宙产业发展行动方案（2023—2025年）"  # its heading, never the file name (#21)
 
 
 def test_redirect_followed_and_source_is_the_link_given(pages: PageServer) -> None:

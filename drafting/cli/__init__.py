@@ -300,11 +300,13 @@ def draft(
     if not 1 <= variants <= MAX_VARIANTS:
         raise ValidationError(f"--variants 应为 1 到 {MAX_VARIANTS} 之间的整数（当前 {variants}）")
     if file in (None, "-"):
-        text, source = sys.stdin.read(), "标准输入"
+        text, source, document = sys.stdin.read(), "标准输入", None
     else:
-        text, source = _input_text(file, raw=raw, keep_titles=keep_titles)
+        text, source, document = _input_text(file, raw=raw, keep_titles=keep_titles)
     request = request_from_input(text, raw=raw, source=source, section=section, variants=variants, offline=offline, model=model,
                                  commentary=True if commentary else None)
+    if raw and document is not None:
+        request = request.model_copy(update={"document": document})  # the page's date and title, read at fetch time
     services = _services()
     drafter = services.drafter
     source_text = text if raw else None
@@ -337,6 +339,8 @@ def draft(
             typer.echo(f"\n（{len(d.commentary)} 字，{label}，{d.prompt_version}）")
             if d.precedent_gap and d.profile is not None and d.commentary:
                 typer.echo(f"⚠ {precedent_gap_message(d.profile)}")
+            if not d.commentary and d.no_commentary:
+                typer.echo(d.no_commentary.split("如需短评")[0].split("可点")[0] + "命令行加 --commentary 仍写短评。")
             typer.echo(format_findings(d.findings) + "\n")
             if save and event.variant == 0:
                 typer.echo(f"已保存为草稿 #{stored(d)}：修改后用 drafting accept 采纳，或在「历史」页继续编辑。")
@@ -348,7 +352,7 @@ def draft(
             typer.echo(f"  {n}. {p.score:.4f}  [{p.item.section}] {p.item.date or '近日'} {p.item.title}")
 
 
-def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str]:
+def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str, Any]:
     """What `draft --raw` reads: a link fetched, a policy file (PDF, Word, scan) read, or a text file; Traditional → Simplified."""
     from drafting.draft import MAX_SOURCE_CHARS
     from drafting.sources.convert import for_drafting
@@ -358,8 +362,10 @@ def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str,
 
     settings = Settings()
     path = Path(file)
+    document = None
     if raw and is_url(file):
-        text, source = fetch_source(file, settings.sources, cache_dir=settings.sources_cache_path).raw_text(), file
+        fetched = fetch_source(file, settings.sources, cache_dir=settings.sources_cache_path)
+        text, source, document = fetched.raw_text(), file, fetched.document
     elif not path.is_file():
         hint = "；网址请加 --raw" if is_url(file) else ""
         raise DraftingError(f"找不到输入文件 {path}：请检查路径，或用 - 从标准输入读取{hint}")
@@ -373,7 +379,7 @@ def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str,
     if raw:
         keep = settings.sources.keep_quoted_titles if keep_titles is None else keep_titles
         text = condense(for_drafting(text, keep_quoted_titles=keep).text, MAX_SOURCE_CHARS)  # figures survive a long text
-    return text, source
+    return text, source, document
 
 
 @app.command()
@@ -459,5 +465,5 @@ def main() -> None:
 
 
 # The other command groups register themselves on `app` when imported (after everything above exists).
-from drafting.cli import evals, learning, word  # noqa: F401
+from drafting.cli import evals, learning, sources_eval, word  # noqa: F401
 from drafting.cli import guard as _guard  # noqa: F401  (drafting guard, drafting eval guard)

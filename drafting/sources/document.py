@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field
 
 from drafting.errors import ParseError, SourceError
 from drafting.settings import SourcesSettings
+from drafting.sources.ocr import OcrResult, UnsureWord
+from drafting.sources.ocr_repair import repair
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ class DocumentText(BaseModel):
     text: str
     method: str = Field(description="text-layer | docx | ocr | text | converted")
     ocr: list[str] = Field(default_factory=list, description="per-page OCR confidence lines, when OCR was used")
+    repairs: list[str] = Field(default_factory=list, description="OCR slips repaired (挛生→孪生（形近字）…), for the editor to check")
+    unsure: list[UnsureWord] = Field(default_factory=list, description="words OCR recognised with low confidence")
 
 
 def strip_furniture(text: str) -> str:
@@ -93,9 +97,10 @@ def read_document(path: Path, settings: SourcesSettings | None = None) -> Docume
     if suffix not in DOCUMENT_SUFFIXES:
         raise SourceError(f"不支持的原文文件类型「{path.suffix or '无扩展名'}」：支持 PDF、Word（DOCX/DOC/WPS）、图片和 TXT")
     report: list[str] = []
+    recognised: list[OcrResult] = []
     try:
         if suffix == ".pdf":
-            text = _pdf(path, settings, report)
+            text = _pdf(path, settings, report, recognised)
             method = "ocr" if report else "text-layer"
         elif suffix in (".docx", ".doc", ".wps"):
             with tempfile.TemporaryDirectory(prefix="drafting-doc-") as tmp:
@@ -106,17 +111,23 @@ def read_document(path: Path, settings: SourcesSettings | None = None) -> Docume
         elif suffix in ocr.IMAGE_SUFFIXES:
             result = ocr.recognise(path, settings.ocr_languages, max_pixels=settings.max_image_pixels)
             text, report, method = result.text, result.summary(settings.ocr_min_confidence), "ocr"
+            recognised.append(result)
         else:
             text, method = readers.decode_text(path.read_bytes(), path.name), "text"
     except ParseError as exc:
         raise SourceError(str(exc)) from exc
     text = strip_furniture(text)
+    repairs: list[str] = []
+    if method == "ocr":  # a scan is read like a person reads it: wrapped lines joined, checked repairs listed
+        fixed = repair(text)
+        text, repairs = fixed.text, list(dict.fromkeys(r.describe() for r in fixed.repairs))
     if not text.strip():
         raise SourceError(f"{path.name} 中没有读出文字：请确认文件内容，或直接粘贴原文")
-    return DocumentText(name=path.name, text=text, method=method, ocr=report)
+    unsure = [w for r in recognised for w in r.unsure]
+    return DocumentText(name=path.name, text=text, method=method, ocr=report, repairs=repairs, unsure=unsure)
 
 
-def _pdf(path: Path, settings: SourcesSettings, report: list[str]) -> str:
+def _pdf(path: Path, settings: SourcesSettings, report: list[str], recognised: list[OcrResult]) -> str:
     from drafting.corpus import readers
     from drafting.sources import ocr
 
@@ -128,6 +139,7 @@ def _pdf(path: Path, settings: SourcesSettings, report: list[str]) -> str:
         result = ocr.recognise(path, settings.ocr_languages, max_pages=settings.max_pdf_pages,
                                max_pixels=settings.max_image_pixels)
         report.extend(result.summary(settings.ocr_min_confidence))
+        recognised.append(result)
         return result.text
 
 

@@ -25,6 +25,7 @@ from drafting.settings import SourcesSettings
 from drafting.sources import inflate, netguard
 from drafting.sources.cache import SourceCache
 from drafting.sources.pagedate import settle_date
+from drafting.sources.reader import Document, read_fields
 
 logger = logging.getLogger(__name__)
 
@@ -72,18 +73,33 @@ class FetchedSource(BaseModel):
     notes: list[str] = Field(default_factory=list, description="problems the editor should check (an impossible date …)")
     cached: bool = Field(False, description="served from the source cache, not fetched now")
     public_only: bool = Field(False, description="fetched with private addresses blocked: every hop's address was checked")
+    document: Document | None = Field(None, description="what was read out of it: title, issuers, dates, 文号, figures")
 
-    def raw_text(self, *, with_source: bool = True) -> str:
-        """The source as a pasted text: title, date, text, and a 来源 line that becomes the item's footnote."""
-        text = self.text.strip()
-        head = [self.title] if self.title and not text.startswith(self.title) else []
-        if self.date:
-            head.append(f"{self.date}，")
+    def raw_text(self, *, with_source: bool = True, with_date: bool = False) -> str:
+        """The source as a pasted text: title, the text without page furniture, and a 来源 line (the item's footnote).
+
+        The page date is not written above the text any more (it stayed in the paste box as "2024-06-20，"): it is
+        on the source card (`document.published`) and goes to the draft from there.
+        """
+        text = (self.document.text if self.document is not None and self.document.text else self.text).strip()
+        head = [self.title] if self.title and self.title not in text[:300] else []
+        if with_date and self.date:  # no card on this path (a batch row): the reader finds it as a labelled date
+            head.append(f"发布日期：{self.date}")
         return "\n".join([*head, text, *([f"来源：{self.url}"] if with_source else [])])
 
     def cli_json(self) -> dict[str, object]:
-        """The `drafting fetch --json` shape."""
-        return self.model_dump(mode="json")
+        """The `drafting fetch --json` shape: the fetch, and `document` as the source card shows it."""
+        data = self.model_dump(mode="json", exclude={"document"})
+        data["document"] = self.document.card() if self.document is not None else None
+        return data
+
+
+def with_document(source: FetchedSource, link_text: str | None = None, kind_hint: str | None = None) -> FetchedSource:
+    """The source with its fields read (title, issuers, dates, 文号, figures); link_text names an attachment."""
+    doc = read_fields(source.text, html_title=source.title, link_text=link_text, page_date=source.date, kind_hint=kind_hint)
+    # The page keeps its own heading as title; a document without one (a PDF, a scan) takes the name read for it.
+    return source.model_copy(update={"document": doc, "title": source.title or doc.title, "date": doc.published,
+                                     "issuer": doc.issuer_label() or source.issuer})
 
 
 def is_url(text: str | None) -> bool:
@@ -281,6 +297,9 @@ def extract_page(html: str, url: str) -> tuple[str, str | None, str | None, str 
         tree = None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     title = (getattr(doc, "title", None) or "").strip() or None if doc is not None else None
+    if tree is not None:  # the page's own heading names the document better than <title> with the site's name
+        h1 = next((re.sub(r"\s+", " ", h.text_content()).strip() for h in tree.iter("h1") if h.text_content().strip()), None)
+        title = h1 if h1 and len(h1) <= 120 else title
     if title is None and tree is not None:
         found = tree.findtext(".//title")
         title = found.strip() if found and found.strip() else None
@@ -291,8 +310,16 @@ def extract_page(html: str, url: str) -> tuple[str, str | None, str | None, str 
     return text, title, date, issuer, attachments
 
 
-def fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path | None = None, refresh: bool = False) -> FetchedSource:
-    """Fetch a link (or read it from the cache) and extract its text; SourceError says what went wrong in Chinese."""
+def fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path | None = None, refresh: bool = False,
+          link_text: str | None = None) -> FetchedSource:
+    """Fetch a link (or read it from the cache), extract its text and read its fields; SourceError says what went wrong.
+
+    link_text: the text of the link an attachment was opened from (the page's name for the document).
+    """
+    return with_document(_fetch(url, settings, cache_dir=cache_dir, refresh=refresh), link_text)
+
+
+def _fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path | None = None, refresh: bool = False) -> FetchedSource:
     settings = settings or SourcesSettings()
     url = (url or "").strip()
     if not is_url(url):
@@ -332,7 +359,7 @@ def _read(url: str, final_url: str, data: bytes, ctype: str, header_charset: str
             path = Path(tmp) / (Path(name).stem[:80] + suffix)
             path.write_bytes(data)
             doc = read_document(path, settings)
-        return FetchedSource(title=Path(name).stem, text=doc.text, ocr=doc.ocr, **common)
+        return FetchedSource(title=None, text=doc.text, ocr=doc.ocr, **common)  # a file name is never a title
     if ctype not in ("text/html", "application/xhtml+xml", "") and not ctype.endswith("+xml"):
         raise SourceError(
             f"链接指向的是「{ctype}」类型的文件，不是网页或 PDF/Word/图片：无法提取正文；请下载后另存为 PDF/DOCX 上传，或直接粘贴原文"

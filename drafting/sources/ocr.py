@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp")
 _WCONF = re.compile(r"x_wconf\s+(\d+)")
+_WORD = re.compile(r"<span class=['\"]ocrx_word['\"][^>]*?x_wconf\s+(\d+)[^>]*>(.*?)</span>", re.DOTALL)
+UNSURE_BELOW = 60  # Tesseract word confidence under which a word is shown for checking
 
 
 class PageReport(BaseModel):
@@ -28,13 +30,22 @@ class PageReport(BaseModel):
     preview: str = Field(description="the page's first recognised characters")
 
 
+class UnsureWord(BaseModel):
+    """A word Tesseract recognised with low confidence: the editor should look at it on the page image."""
+
+    page: int
+    word: str
+    confidence: int
+
+
 class OcrResult(BaseModel):
-    """Recognised text (pages separated by form feeds) and a report per page."""
+    """Recognised text (pages separated by form feeds), a report per page, and the words OCR was unsure of."""
 
     text: str
     pages: list[PageReport]
     languages: list[str]
     total_pages: int | None = Field(None, description="pages in the file, when more than were recognised (page cap)")
+    unsure: list[UnsureWord] = Field(default_factory=list)
 
     def low_pages(self, threshold: float) -> list[PageReport]:
         """Pages an editor should check: nothing recognised, or mean confidence below threshold."""
@@ -167,13 +178,48 @@ def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1, 
         pages = sorted(out.glob("*_ocr_hocr.hocr"))
         texts: list[str] = []
         reports: list[PageReport] = []
+        unsure: list[UnsureWord] = []
         for n, hocr in enumerate(pages, 1):
             txt = hocr.with_suffix(".txt")
             text = txt.read_text(encoding="utf-8").strip() if txt.exists() else ""
-            confs = [int(c) for c in _WCONF.findall(hocr.read_text(encoding="utf-8"))]
+            markup = hocr.read_text(encoding="utf-8")
+            confs = [int(c) for c in _WCONF.findall(markup)]
+            unsure.extend(_unsure_words(markup, n))
             texts.append(text)
             compact = re.sub(r"\s+", "", text)
             reports.append(PageReport(page=n, confidence=round(sum(confs) / len(confs), 1) if confs and compact else None,
                                       chars=len(compact), preview=compact[:30]))
     logger.info("OCR %s: %d pages", path.name, len(reports))
-    return OcrResult(text="\f".join(texts), pages=reports, languages=languages, total_pages=total)
+    return OcrResult(text="\f".join(texts), pages=reports, languages=languages, total_pages=total, unsure=unsure)
+
+
+def _unsure_words(hocr: str, page: int) -> list[UnsureWord]:
+    """hOCR words under UNSURE_BELOW confidence (markup stripped, entities decoded)."""
+    import html
+
+    found = []
+    for conf, inner in _WORD.findall(hocr):
+        word = html.unescape(re.sub(r"<[^>]+>", "", inner)).strip()
+        if word and int(conf) < UNSURE_BELOW and re.search(r"[\u4e00-\u9fff\w]", word):
+            found.append(UnsureWord(page=page, word=word, confidence=int(conf)))
+    return found
+
+
+def page_images(path: Path, target: Path, *, dpi: int = 80, max_pages: int = 3) -> list[Path]:
+    """Small PNGs of a scan's first pages, shown beside the recognised text so the editor can compare."""
+    import subprocess
+
+    from PIL import Image
+
+    target.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() in IMAGE_SUFFIXES:
+        out = target / f"{path.stem}-1.png"
+        with Image.open(path) as img:
+            img.thumbnail((900, 1400))
+            img.convert("RGB").save(out)
+        return [out]
+    if shutil.which("pdftoppm") is None:
+        return []  # the text is still read; only the side-by-side image is missing
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", str(max_pages), str(path), str(target / "page")],
+                   capture_output=True, timeout=120, check=False)
+    return sorted(target.glob("page*.png"))

@@ -16,7 +16,7 @@ from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
 from drafting.profile import query_profile
 from drafting.review import actor_name
 from drafting.ui import format as fmt
-from drafting.ui import precedent_feedback, source_input
+from drafting.ui import precedent_feedback, source_card, source_input
 from drafting.ui import review_format as rfmt
 from drafting.ui.app import UIContext, guarded
 from drafting.ui.slots import DraftSlots
@@ -86,6 +86,8 @@ def build(ctx: UIContext) -> None:
             with gr.Row():
                 n_variants = gr.Radio([1, 2, 3], value=1, label="生成版本数", scale=2)
                 draft_btn = gr.Button("起草", variant="primary", scale=2, elem_id="dz-draft-btn")
+            # Set by 仍写短评: a news or deal item, or a kind without a move, gets a 短评 anyway (reset by 起草).
+            force_comm = gr.Checkbox(False, visible=False, elem_id="dz-force-comm")
             search_btn = gr.Button("仅检索参考条目", size="sm", variant="secondary")
 
         with gr.Column(scale=5, min_width=380):
@@ -100,6 +102,7 @@ def build(ctx: UIContext) -> None:
                 regen_btn = gr.Button("重新生成", elem_id="dz-regen-btn")
                 accept_btn = gr.Button("采纳", variant="primary", elem_id="dz-accept-btn")
             status_md = gr.Markdown("", elem_id="dz-status")
+            force_btn = gr.Button("仍写短评", size="sm", visible=False, elem_id="dz-force-comm-btn")
             with gr.Group(visible=False, elem_id="dz-conflict-box") as conflict_box:
                 conflict_out = gr.HTML(elem_id="dz-conflict")
                 with gr.Row():
@@ -145,7 +148,8 @@ def build(ctx: UIContext) -> None:
         draft_findings=findings_out, draft_precedents=prec_out, draft_diff=diff_out, draft_id=draft_id,
         draft_variants=variants, draft_kind_in=kind_in, draft_stance_in=stance_in, draft_profile=profile_out,
         draft_resume_box=resume_box, draft_resume_md=resume_md, draft_resume_btn=resume_btn,
-        draft_version=draft_version, draft_conflict_box=conflict_box,
+        draft_version=draft_version, draft_conflict_box=conflict_box, draft_force_comm=force_comm,
+        draft_force_btn=force_btn,
     )
 
     # Everything a reopened draft fills in, in this order (History reuses it).
@@ -408,10 +412,10 @@ def wire(ctx: UIContext) -> None:
     outputs = [
         c["draft_precedents"], c["draft_model_md"], c["draft_variant_radio"], c["draft_title"], c["draft_body"],
         c["draft_comm"], c["draft_count"], c["draft_highlight"], c["draft_findings"], c["draft_diff"],
-        c["draft_status"], c["draft_id"], c["draft_variants"], c["draft_version"],
+        c["draft_status"], c["draft_id"], c["draft_variants"], c["draft_version"], c["draft_force_btn"],
     ]
     (prec_out, model_md, variant_radio, title_out, body_out, comm_out, count_md, highlight, findings_out, diff_out, status_md,
-     draft_id, variants, draft_version) = outputs
+     draft_id, variants, draft_version, force_btn) = outputs
     profile_out = c["draft_profile"]
     outputs = [*outputs, profile_out]
     model_choice = c.get("settings_model")
@@ -420,7 +424,8 @@ def wire(ctx: UIContext) -> None:
     def run(
         raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
         cur_id: Any, cur_version: Any, cur_title: str, cur_body: str, cur_comm: str, kind: str | None, stance: str | None,
-        request: gr.Request,
+        force: bool, card_title: str, card_issuers: str, card_published: str, card_effective: str, card_number: str,
+        card_figures: str, request: gr.Request,
         model: str | None = None, offline: bool = False,
     ) -> Iterator[dict[Any, Any]]:
         """Stream one draft run into the page; on failure put the editor's previous text back."""
@@ -440,11 +445,15 @@ def wire(ctx: UIContext) -> None:
                                                 model=model, offline=bool(offline),
                                                 keep_titles=services.settings.sources.keep_quoted_titles)
             req = fmt.with_profile(req, kind, stance)
+            card = source_card.card_document(card_title, card_issuers, card_published, card_effective, card_number,
+                                             card_figures)
+            req = source_card.with_card(req, card, force=bool(force))
         except DraftingError as exc:
             gr.Warning(fmt.esc(exc))  # toasts render HTML; messages may quote user text
             return
         # No current draft while the new one streams in: autosave must not write partial text into the old row.
-        yield {status_md: "正在检索参考条目……", variant_radio: gr.update(choices=[], value=None, visible=False), draft_id: ""}
+        yield {status_md: "正在检索参考条目……", variant_radio: gr.update(choices=[], value=None, visible=False), draft_id: "",
+               force_btn: gr.update(visible=False)}
         texts: dict[int, str] = {}
         drafts: dict[int, Draft] = {}
         new_id: int | None = None
@@ -520,7 +529,9 @@ def wire(ctx: UIContext) -> None:
             highlight: fmt.highlight_segments(first.commentary, first.findings),
             findings_out: fmt.findings_html(first.findings),
             diff_out: fmt.draft_diff_html(first, first.item.title, first.item.body, first.commentary),
-            status_md: f"✓ 已起草并保存为草稿 #{new_id}，修改会自动保存（{_now()}）" + (f"；{len(ordered)} 个版本可选" if len(ordered) > 1 else ""),
+            status_md: f"✓ 已起草并保存为草稿 #{new_id}，修改会自动保存（{_now()}）" + (f"；{len(ordered)} 个版本可选" if len(ordered) > 1 else "")
+            + (f"\n\n⚠ {fmt.esc(first.no_commentary)}" if not first.commentary and first.no_commentary else ""),
+            force_btn: gr.update(visible=not first.commentary),
             draft_id: str(new_id),
             draft_version: str(services.store.get(new_id).version),
             variants: ordered,
@@ -530,6 +541,7 @@ def wire(ctx: UIContext) -> None:
         c["draft_raw"], c["draft_title_in"], c["draft_date_in"], c["draft_url_in"], c["draft_section_in"],
         c["draft_f_section"], c["draft_f_from"], c["draft_f_to"], c["draft_n_variants"],
         draft_id, draft_version, title_out, body_out, comm_out, c["draft_kind_in"], c["draft_stance_in"],
+        c["draft_force_comm"], *c["draft_card_fields"],
     ]
     if model_choice is not None and offline_choice is not None:
         inputs += [model_choice, offline_choice]
@@ -544,4 +556,6 @@ def wire(ctx: UIContext) -> None:
                           waiting_update=lambda n: {status_md: f"排队中：前面还有模型草稿在起草（等待 {n} 份）……"})
     for btn in (c["draft_btn"], c["draft_regen_btn"]):
         # slots, not Gradio's per-event limit: offline drafts must never wait behind model drafts
-        btn.click(limited, inputs, outputs, concurrency_limit=None)
+        btn.click(lambda: False, None, c["draft_force_comm"], queue=False).then(limited, inputs, outputs, concurrency_limit=None)
+    # 仍写短评: the same draft again, asking for a 短评 whatever the item was read as.
+    force_btn.click(lambda: True, None, c["draft_force_comm"], queue=False).then(limited, inputs, outputs, concurrency_limit=None)

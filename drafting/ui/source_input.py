@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,10 @@ from drafting.errors import ValidationError
 from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
 from drafting.sources.fetch import FetchedSource, fetch, is_url
 from drafting.sources.fetchslots import FetchSlots
+from drafting.sources.ocr import page_images
+from drafting.sources.reader import read_fields
 from drafting.ui import format as fmt
+from drafting.ui import source_card
 from drafting.ui.app import UIContext, guarded
 
 logger = logging.getLogger(__name__)
@@ -52,9 +56,15 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         attach = gr.Dropdown([], label="网页附件", scale=3, elem_id="dz-attachments")
         attach_btn = gr.Button("用所选附件作为原文", size="sm", scale=1, elem_id="dz-attach-btn")
     note = gr.Markdown("", elem_id="dz-source-note")
-    ctx.add(draft_fetch_btn=fetch_btn, draft_source_file=upload, draft_attachments=attach, draft_source_note=note)
+    # A scan's pages beside what OCR read from them: the editor checks the marked words against the original.
+    pages = gr.Gallery(label="原件页面（请对照识别出的文字核对）", visible=False, columns=3, height=360, elem_id="dz-scan-pages")
+    card = source_card.build()
+    names = gr.State({})  # attachment url → the page's link text (it names the document; the file name does not)
+    card_text = gr.State("")  # the text the card was read from: a paste box filled by a fetch is not read again
+    ctx.add(draft_fetch_btn=fetch_btn, draft_source_file=upload, draft_attachments=attach, draft_source_note=note,
+            draft_card_fields=card.fields, draft_card_note=card.note, draft_scan_pages=pages)
 
-    outputs = [raw, url_in, attach, attach_row, note]
+    outputs = [raw, url_in, attach, attach_row, note, *card.outputs, names, card_text, pages]
     # one pool for every fetch and file read on the page, shared fairly between users, each wait bounded
     slots = FetchSlots(settings.sources.fetch_slots, settings.sources.fetch_wait_s)
 
@@ -62,34 +72,42 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         choices = [(f"{a.name}（{a.type}）", a.url) for a in src.attachments]
         text, cut = _fit(src.raw_text(with_source=False))
         return (text, page_url, gr.update(choices=choices, value=choices[0][1] if choices else None),
-                gr.update(visible=bool(choices)), _summary(src) + cut)
+                gr.update(visible=bool(choices)), _summary(src) + cut, *source_card.card_values(src.document, "（网页）"),
+                {a.url: a.name for a in src.attachments}, text, gr.update(visible=False))
 
-    def _get(url: str, request: gr.Request | None) -> FetchedSource:
+    def _get(url: str, request: gr.Request | None, link_text: str | None = None) -> FetchedSource:
         with slots.hold(_user(request)):
-            return fetch(url, settings.sources, cache_dir=settings.sources_cache_path)
+            return fetch(url, settings.sources, cache_dir=settings.sources_cache_path, link_text=link_text)
 
     @guarded(len(outputs))
-    def on_fetch(raw_text: str, url: str, request: gr.Request) -> tuple[Any, ...]:
+    def on_fetch(raw_text: str, url: str, known: dict[str, str], read_from: str, request: gr.Request) -> tuple[Any, ...]:
         link = (raw_text or "").strip() if is_url(raw_text) else (url or "").strip()
         if not link:
             raise ValidationError("请先在「来源链接」框或原文框中粘贴网页链接，再点「读取链接」。")
         return _fill(_get(link, request), link)
 
     @guarded(len(outputs))
-    def on_paste(raw_text: str, url: str, request: gr.Request) -> tuple[Any, ...]:
-        # Only a bare link in the paste box is fetched; any other text is the editor's and stays as typed.
-        if not is_url(raw_text) or not settings.sources.fetch_enabled:
-            return tuple(gr.skip() for _ in outputs)
-        return on_fetch(raw_text, url, request)
+    def on_paste(raw_text: str, url: str, known: dict[str, str], read_from: str, request: gr.Request) -> tuple[Any, ...]:
+        # A bare link is fetched; any other text is the editor's and stays as typed — only the card is read from it.
+        if is_url(raw_text) and settings.sources.fetch_enabled:
+            return on_fetch(raw_text, url, known, read_from, request)
+        skips = tuple(gr.skip() for _ in range(5))
+        if not (raw_text or "").strip():
+            return (*skips, *source_card.card_values(None), gr.skip(), "", gr.skip())
+        if raw_text.strip() == (read_from or "").strip():
+            return tuple(gr.skip() for _ in outputs)  # the card already describes this text (and may hold corrections)
+        return (*skips, *source_card.card_values(read_fields(raw_text), "（粘贴的原文）"), gr.skip(), raw_text, gr.skip())
 
     @guarded(len(outputs))
-    def on_attachment(att_url: str, url: str, request: gr.Request) -> tuple[Any, ...]:
+    def on_attachment(att_url: str, url: str, known: dict[str, str], read_from: str,
+                      request: gr.Request) -> tuple[Any, ...]:
         if not att_url:
             raise ValidationError("请先选择一个附件。")
-        src = _get(att_url, request)
+        src = _get(att_url, request, (known or {}).get(att_url))
         # The page stays the source footnote; the attachment's text becomes the source text.
         text, cut = _fit(src.raw_text(with_source=False))
-        return text, url or att_url, gr.skip(), gr.skip(), _summary(src) + cut
+        return (text, url or att_url, gr.skip(), gr.skip(), _summary(src) + cut,
+                *source_card.card_values(src.document, "（附件）"), gr.skip(), text, gr.update(visible=False))
 
     @guarded(len(outputs))
     def on_upload(path: str | None, request: gr.Request) -> tuple[Any, ...]:
@@ -100,15 +118,23 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         how = {"ocr": "文字识别（OCR）", "text-layer": "PDF 文字层", "docx": "Word", "converted": "转换后的 Word", "text": "文本"}
         lines = [f"已读取原文文件 **{fmt.esc(doc.name)}**（{how.get(doc.method, doc.method)}，{len(doc.text)} 字）"]
         lines += [f"- {fmt.esc(line)}" for line in doc.ocr]
+        if doc.repairs:
+            lines.append(f"- 已按词典修正 {len(doc.repairs)} 处识别错误：{fmt.esc('；'.join(doc.repairs[:8]))}")
+        if doc.unsure:
+            words = "、".join(dict.fromkeys(f"「{w.word}」" for w in doc.unsure))
+            lines.append(f"- 识别不确定的词（请对照原件页面核对）：{fmt.esc(words[:300])}")
+        shown = page_images(Path(path), Path(tempfile.mkdtemp(prefix="drafting-pages-"))) if doc.method == "ocr" else []
         text, cut = _fit(doc.text)
-        return text, gr.skip(), gr.skip(), gr.skip(), "\n".join(lines) + cut
+        fields = source_card.card_values(read_fields(doc.text), f"（{how.get(doc.method, doc.method)}）")
+        return (text, gr.skip(), gr.skip(), gr.skip(), "\n".join(lines) + cut, *fields, gr.skip(), text,
+                gr.update(value=[str(p) for p in shown], visible=bool(shown)))
 
     # concurrency_limit=None: the fair slots above bound these, not Gradio's first-come queue per event
-    fetch_btn.click(on_fetch, [raw, url_in], outputs, concurrency_limit=None)
+    inputs = [raw, url_in, names, card_text]
+    fetch_btn.click(on_fetch, inputs, outputs, concurrency_limit=None)
     # .change, not .input: Gradio may not report the first edit after a server update as input (see draft_tab).
-    raw.change(on_paste, [raw, url_in], outputs, trigger_mode="always_last", show_progress="hidden",
-               concurrency_limit=None)
-    attach_btn.click(on_attachment, [attach, url_in], outputs, concurrency_limit=None)
+    raw.change(on_paste, inputs, outputs, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
+    attach_btn.click(on_attachment, [attach, url_in, names, card_text], outputs, concurrency_limit=None)
     upload.upload(on_upload, upload, outputs, concurrency_limit=None)
 
 

@@ -1,0 +1,223 @@
+"""Read a scan like a person: join lines wrapped inside a sentence, repair the usual slips of Chinese policy scans.
+
+Every repair is checked, never blind: a dash only between two numbers (2024一2026年 → 2024—2026年, 3一5家),
+〔〕 only in a 文号 (X[2024]12号), 《》 only for a bracket pair around a name, and a look-alike character
+(挛/孪, 李/孪, 收/壮, 已/己 …) only where jieba's dictionary knows the repaired word and not the original,
+and the characters are not already part of a known word (营收大幅 keeps its 收). Each repair is listed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import statistics
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+logger = logging.getLogger(__name__)
+
+_CJK = "\u4e00-\u9fff"
+_FULL = "，。；：！？、（）《》〔〕“”‘’—"
+# Look-alikes Tesseract's chi_sim confuses on policy scans: seen → what it may stand for.
+CONFUSABLES: dict[str, str] = {
+    "挛": "孪", "李": "孪", "这": "孪", "峦": "孪", "收": "壮", "状": "壮", "已": "己", "己": "已", "巳": "已",
+    "末": "未", "未": "末", "曰": "日", "人": "入", "入": "人", "士": "土", "土": "士", "侯": "候", "候": "侯",
+    "拔": "拨", "拨": "拔", "贝": "见", "兑": "免", "汁": "计", "忖": "付", "肓": "育", "淡": "谈", "戍": "戌",
+}
+# Words jieba's dictionary lacks but policy texts of this field use.
+DOMAIN_TERMS = ("数字孪生", "孪生", "元宇宙", "区块链", "数据要素", "虚拟资产", "稳定币", "代币化", "算力", "数字人")
+WORD_MIN = 20  # a repaired word must be at least this frequent in jieba's dictionary …
+NOT_WORD = 5  # … and the original below this (挛生 3, 李生 0: in the dictionary only as noise)
+DOMINATES = 100  # or the repaired word this many times more frequent (自已 is in jieba's dictionary, as a common slip)
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One repair: what OCR read, what it became, and which rule made it."""
+
+    original: str
+    repaired: str
+    rule: str
+
+    def describe(self) -> str:
+        return f"{self.original}→{self.repaired}（{self.rule}）"
+
+
+@dataclass
+class Repaired:
+    text: str
+    repairs: list[Repair] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, int]:
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.dt.check_initialized()
+    freq = dict(jieba.dt.FREQ)
+    for term in DOMAIN_TERMS:
+        freq[term] = max(freq.get(term) or 0, 1000)
+    return freq
+
+
+def _freq(word: str) -> int:
+    return _dictionary().get(word) or 0
+
+
+def _variant(word: str) -> str | None:
+    """The word with one look-alike repaired, when the dictionary knows that far better (自已 263 → 自己 90933)."""
+    for i, c in enumerate(word):
+        if c in CONFUSABLES:
+            other = word[:i] + CONFUSABLES[c] + word[i + 1:]
+            if _freq(other) >= WORD_MIN and _freq(other) >= DOMINATES * max(1, _freq(word)):
+                return other
+    return None
+
+
+def _known(word: str) -> bool:
+    """A word in its own right: frequent enough, and not the common misreading of a much more frequent word."""
+    return _freq(word) >= NOT_WORD and _variant(word) is None
+
+
+def _covered(text: str) -> list[bool]:
+    """Per character: is it inside a word the dictionary knows well (营收, 生产线)? Those characters are never repaired."""
+    import jieba
+
+    _dictionary()
+    covered = [False] * len(text)
+    pos = 0
+    for token in jieba.lcut(text, HMM=False):
+        if len(token) >= 2 and _known(token):
+            for i in range(pos, pos + len(token)):
+                covered[i] = True
+        pos += len(token)
+    return covered
+
+
+def _repair_confusables(text: str, repairs: list[Repair]) -> str:
+    if not any(c in CONFUSABLES for c in text):
+        return text
+    chars = list(text)
+    covered = _covered(text)
+    for i, c in enumerate(text):
+        if c not in CONFUSABLES or covered[i]:
+            continue
+        fix = CONFUSABLES[c]
+        best: tuple[int, str, str] | None = None
+        # the two- to four-character windows around it, none of whose other characters belongs to a known word
+        for start in range(max(0, i - 3), i + 1):
+            for end in range(i + 1, min(len(text), start + 4) + 1):
+                if end - start < 2 or any(covered[j] for j in range(start, end) if j != i):
+                    continue
+                window = "".join(chars[start:end])
+                if not re.fullmatch(f"[{_CJK}]+", window):
+                    continue
+                candidate = window[: i - start] + fix + window[i - start + 1:]
+                better = _freq(candidate) >= WORD_MIN and (_freq(window) < NOT_WORD or _variant(window) == candidate)
+                if better and (best is None or _freq(candidate) > best[0]):
+                    best = (_freq(candidate), window, candidate)
+        if best is not None:
+            chars[i] = fix
+            repairs.append(Repair(best[1], best[2], "形近字"))
+    return "".join(chars)
+
+
+_RANGE = re.compile(r"(\d+)\s*[一_]\s*(\d+)")  # never "-": 2024-06-20 is a date
+_YEARS_SPACE = re.compile(r"((?:19|20)\d{2})\s+((?:19|20)\d{2})\s*年")  # the dash of 2024—2026年 lost altogether
+_NUMBER = re.compile(rf"([{_CJK}]{{1,14}})\s*[\[【［(（〔〈<]\s*((?:19|20)\d{{2}})\s*[\]】］)）〕〉>]\s*(\d{{1,4}})\s*号")
+_ANGLE_PAIR = re.compile(r"[〈<]([^〈〉<>《》\n]{2,80}?)[〉>]")
+_OPEN_MIX = re.compile(r"〈((?:19|20)\d{2}[^〈〉()（）\n]{0,12}年)\s*[)）]")
+
+
+def _repair_marks(text: str, repairs: list[Repair]) -> str:
+    def sub(pattern: re.Pattern[str], repl: str, rule: str, s: str) -> str:
+        def one(m: re.Match[str]) -> str:
+            new = m.expand(repl)
+            if new != m.group(0):
+                repairs.append(Repair(m.group(0), new, rule))
+            return new
+        return pattern.sub(one, s)
+
+    text = sub(_OPEN_MIX, r"（\1）", "括号", text)
+    text = sub(_NUMBER, r"\1〔\2〕\3号", "文号括号", text)
+    text = sub(_ANGLE_PAIR, r"《\1》", "书名号", text)
+    text = sub(_YEARS_SPACE, r"\1—\2年", "年份区间", text)
+    text = sub(_RANGE, r"\1—\2", "区间连接号", text)
+    # 〈2024一2026年) inside 《…》: a stray 〈 or ) around a year range is a round bracket
+    text = sub(re.compile(r"[〈(（]\s*((?:19|20)\d{2}—(?:19|20)\d{2}年)\s*[)）〉]"), r"（\1）", "括号", text)
+    return text
+
+
+_SPACE_BETWEEN = re.compile(rf"(?<![条章节])(?<=[{_CJK}{_FULL}\d])[ \t\u3000]+(?=[{_CJK}{_FULL}])|(?<=[{_CJK}{_FULL}])[ \t\u3000]+(?=\d)")
+_HALF = {",": "，", ";": "；", ":": "：", "(": "（", ")": "）", "?": "？", "!": "！"}
+_HALF_NEAR_CJK = re.compile(rf"(?<=[{_CJK}{_FULL}])\s*([,;:()?!])|([,;:()?!])\s*(?=[{_CJK}{_FULL}])")
+
+
+_ORG_END = re.compile(r"(?:部|厅|局|委|会|院|办|署|行|政府|中心|办公室|委员会|管委会)$")
+
+
+def _tidy(line: str) -> str:
+    """Half-width punctuation beside Chinese → full width; spaces OCR puts between Chinese characters removed.
+
+    A 落款 line of several issuers keeps its gaps (as full-width spaces): they separate the names.
+    """
+    line = _HALF_NEAR_CJK.sub(lambda m: _HALF[m.group(1) or m.group(2)], line)
+    chunks = line.split()
+    if len(chunks) >= 2 and all(len(c) >= 3 and _ORG_END.search(c) for c in chunks):
+        return "　".join(chunks)
+    line = _SPACE_BETWEEN.sub("", line)
+    return re.sub(r"\s+([，。；：！？、）》〕])", r"\1", line).strip()
+
+
+_STARTS_BLOCK = re.compile(rf"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十百]+条|\d+[.．、]|附件|[{_CJK}]{{0,3}}\d{{4}}年\d{{1,2}}月\d{{1,2}}日?\s*$)")
+_ENDS_SENTENCE = re.compile(r"[。！？；：:」』”]\s*$")
+_CANT_START = re.compile(r"^\s*[，,、。；;：:）)》〕”]")
+
+
+def _open_bracket(line: str) -> bool:
+    """A 《 or （ not yet closed: a heading in large type wraps inside its document name."""
+    return line.count("《") > line.count("》") or line.count("（") > line.count("）")
+
+
+def join_lines(text: str) -> str:
+    """Lines wrapped inside a sentence joined, as a person reads a page; headings, list items and the 落款 stay lines."""
+    pages = []
+    for page in text.split("\f"):
+        lines = [_tidy(ln) for ln in page.splitlines()]
+        lengths = [len(ln) for ln in lines if len(ln) >= 8]
+        full = statistics.quantiles(lengths, n=10)[-1] * 0.8 if len(lengths) >= 3 else 10**6  # a wrapped line is nearly full
+        out: list[str] = []
+        last: list[str] = []  # per output line, the physical line that ended it: its width says whether it wrapped
+        for line in lines:
+            if not line:
+                out.append("")
+                last.append("")
+                continue
+            prev_i = len(out) - 1
+            while prev_i >= 0 and not out[prev_i]:
+                prev_i -= 1  # OCR puts blank lines inside sentences too: the line before them decides
+            prev = out[prev_i] if prev_i >= 0 else ""
+            wrapped = prev and not _ENDS_SENTENCE.search(prev) and not _STARTS_BLOCK.match(line) and (
+                len(last[prev_i]) >= full or _CANT_START.match(line) or _open_bracket(prev))
+            if wrapped:
+                del out[prev_i + 1:]
+                del last[prev_i + 1:]
+                out[prev_i] = prev + _tidy(line if not _CANT_START.match(line) else _HALF.get(line[0], line[0]) + line[1:])
+                last[prev_i] = line
+            else:
+                out.append(line)
+                last.append(line)
+        pages.append(re.sub(r"\n{3,}", "\n\n", "\n".join(out)))
+    return "\f".join(pages)
+
+
+def repair(text: str) -> Repaired:
+    """An OCR text joined where lines wrap and with its checked repairs; the list says what changed."""
+    repairs: list[Repair] = []
+    out = join_lines(text) if text.strip() else text
+    out = _repair_marks(out, repairs)
+    out = _repair_confusables(out, repairs)
+    if repairs:
+        logger.info("OCR repairs: %s", "；".join(r.describe() for r in repairs[:20]))
+    return Repaired(text=out, repairs=repairs)
