@@ -96,15 +96,15 @@ def test_slow_links_of_one_editor_leave_a_slot_for_another(page: SimpleNamespace
         try:
             a = SimpleNamespace(username="editor-a", session_hash="s-a")
             b = SimpleNamespace(username="editor-b", session_hash="s-b")
-            page.fn("", server.url("/ok"), b)  # warm-up: the first extraction imports trafilatura
-            slow = [threading.Thread(target=page.fn, args=("", server.url("/drip"), a), daemon=True) for _ in range(2)]
+            page.fn("", server.url("/ok"), {}, "", b)  # warm-up: the first extraction imports trafilatura
+            slow = [threading.Thread(target=page.fn, args=("", server.url("/drip"), {}, "", a), daemon=True) for _ in range(2)]
             for t in slow:
                 t.start()
             _until(lambda: server.hits["/drip"] == 2)
-            text = page.fn("", server.url("/ok"), b)[0]
+            text = page.fn("", server.url("/ok"), {}, "", b)[0]
             assert "3500亿元" in text, "editor b's link was read while a's two slow links held their slots"
             assert all(t.is_alive() for t in slow) and not drip.stop.is_set()
-            page.fn("", server.url("/drip"), a)  # a's third link: no slot within 0.5 s
+            page.fn("", server.url("/drip"), {}, "", a)  # a's third link: no slot within 0.5 s
             assert any("请稍后再试" in w for w in page.warnings), page.warnings
             assert server.hits["/drip"] == 2
         finally:
