@@ -43,6 +43,12 @@ def test_confusables_need_the_dictionary():
         assert _fixed(kept) == kept, kept
 
 
+def test_quotation_marks_read_as_ascii():
+    assert _fixed('数据要素服务商“数链通"完成数亿元C轮融资') == "数据要素服务商“数链通”完成数亿元C轮融资"
+    assert _fixed('他说"数字人"很好') == "他说“数字人”很好"
+    assert _fixed('英文 "quote" here') == '英文 "quote" here'
+
+
 def test_repairs_are_listed():
     result = repair("全省数字挛生及相关产业，苏工信数字[2024]87号")
     pairs = {(r.original, r.repaired) for r in result.repairs}

@@ -126,6 +126,8 @@ def _repair_confusables(text: str, repairs: list[Repair]) -> str:
 _RANGE = re.compile(r"(\d+)\s*[一_]\s*(\d+)")  # never "-": 2024-06-20 is a date
 _YEARS_SPACE = re.compile(r"((?:19|20)\d{2})\s+((?:19|20)\d{2})\s*年")  # the dash of 2024—2026年 lost altogether
 _NUMBER = re.compile(rf"([{_CJK}]{{1,14}})\s*[\[【［(（〔〈<]\s*((?:19|20)\d{{2}})\s*[\]】］)）〕〉>]\s*(\d{{1,4}})\s*号")
+# “维境科技" / "维境科技” / "维境科技": a Chinese quotation whose marks OCR read as ASCII
+_QUOTE_PAIR = re.compile(rf"[“\"]([{_CJK}][^“”\"\n]{{0,40}}?[{_CJK}])[”\"]")
 _ANGLE_PAIR = re.compile(r"[〈<]([^〈〉<>《》\n]{2,80}?)[〉>]")
 _OPEN_MIX = re.compile(r"〈((?:19|20)\d{2}[^〈〉()（）\n]{0,12}年)\s*[)）]")
 
@@ -144,6 +146,7 @@ def _repair_marks(text: str, repairs: list[Repair]) -> str:
     text = sub(_ANGLE_PAIR, r"《\1》", "书名号", text)
     text = sub(_YEARS_SPACE, r"\1—\2年", "年份区间", text)
     text = sub(_RANGE, r"\1—\2", "区间连接号", text)
+    text = sub(_QUOTE_PAIR, r"“\1”", "引号", text)
     # 〈2024一2026年) inside 《…》: a stray 〈 or ) around a year range is a round bracket
     text = sub(re.compile(r"[〈(（]\s*((?:19|20)\d{2}—(?:19|20)\d{2}年)\s*[)）〉]"), r"（\1）", "括号", text)
     return text
