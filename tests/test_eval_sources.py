@@ -60,7 +60,7 @@ def test_harness_scores_a_right_and_a_wrong_reading(tmp_path: Path):
     report = evaluate_sources(docs, ["paste", "html", "trad"], readers={"good": _good, "bad": _bad}, cache=tmp_path)
     good, bad = report.table["good"]["all"], report.table["bad"]["all"]
     assert good["n"] == 6  # p11 and d01 as page, paste and Traditional
-    for field in ("title", "issuers", "issuers_all", "published", "effective", "number", "figures"):
+    for field in ("title", "issuers", "issuers_all", "published", "effective", "number", "figures", "simplified"):
         assert good[field] == 1.0, field
     for field in ("title", "issuers", "issuers_all", "published", "effective", "figures"):
         assert bad[field] == 0.0, field
@@ -75,6 +75,9 @@ def test_scoring_rules():
     s = score(doc, ok)
     assert s["title"] == s["issuers"] == s["published"] == s["number"] == 1.0
     assert s["issuers_all"] == 0.0  # only the lead was named
+    assert s["simplified"] == 1.0
+    traditional = score(DOCS["h01"], Fields(title="致虛擬資產交易平台營運者的通函：關於提供質押服務", issuers=["證券及期貨事務監察委員會"]))
+    assert traditional["title"] == traditional["issuers"] == 1.0 and traditional["simplified"] == 0.0
     partial = Fields(issuers=["浙江省发展和改革委员会", "新华社北京11月1日电记者1日从工业和信息化部"])
     assert score(doc, partial)["issuers"] == 0.0  # garbage beside the lead is wrong
     report_doc = DOCS["d04"]  # 2.3亿元 must not count as the labelled 3亿元 of another text, nor 2.4亿元 as 4亿元

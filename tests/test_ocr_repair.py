@@ -38,9 +38,16 @@ def test_confusables_need_the_dictionary():
     assert _fixed("建成数字李生工厂50个") == "建成数字孪生工厂50个"
     assert _fixed("一、总体目标。收大超过10亿元的龙头企业") == "一、总体目标。壮大超过10亿元的龙头企业"
     assert _fixed("自已的数据") == "自己的数据"
+    assert _fixed("获数干万元天使轮融资") == "获数千万元天使轮融资"
     # the same characters inside real words stay: no blind replacement
-    for kept in ("营收大幅增长", "这生产线投产", "已经完成备案", "收入大幅提高", "人民币"):
+    for kept in ("营收大幅增长", "这生产线投产", "已经完成备案", "收入大幅提高", "人民币", "干部队伍", "干预措施"):
         assert _fixed(kept) == kept, kept
+
+
+def test_quotation_marks_read_as_ascii():
+    assert _fixed('数据要素服务商“数链通"完成数亿元C轮融资') == "数据要素服务商“数链通”完成数亿元C轮融资"
+    assert _fixed('他说"数字人"很好') == "他说“数字人”很好"
+    assert _fixed('英文 "quote" here') == '英文 "quote" here'
 
 
 def test_repairs_are_listed():
@@ -67,6 +74,11 @@ def test_wrapped_lines_join_and_structure_stays():
 def test_a_heading_wrapped_inside_its_document_name():
     page = "江苏省工业和信息化厅关于印发《江苏省数字孪生产业发\n展行动计划（2024—2026年）》的通知\n\n苏工信数字〔2024〕87号"
     assert join_lines(page).splitlines()[0] == "江苏省工业和信息化厅关于印发《江苏省数字孪生产业发展行动计划（2024—2026年）》的通知"
+
+
+def test_a_headline_keeps_its_dateline_apart():
+    page = "首届长三角数字人产业大会在苏州举行 发布10项行业标准，来自多家企业的代表参会并签约多个项目\n2024-11-08　来源：元宇宙产业观察\n11月8日，大会在苏州举行。"
+    assert join_lines(page).splitlines()[1].startswith("2024-11-08")
 
 
 def test_blank_line_inside_a_sentence_and_spaces_between_characters():

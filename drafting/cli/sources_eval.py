@@ -15,7 +15,7 @@ from drafting.settings import Settings
 
 @eval_app.command("sources")
 def eval_sources(
-    forms: Annotated[str | None, typer.Option(help="comma-separated forms (html, attachment, paste, trad, mixed, pdf, docx, doc, scan, photo)")] = None,
+    forms: Annotated[str | None, typer.Option(help="comma-separated forms (html, attachment, paste, trad, mixed, pdf, docx, doc, wps, scan, photo)")] = None,
     docs: Annotated[str | None, typer.Option(help="comma-separated document ids (default: all of the set)")] = None,
     all_: Annotated[bool, typer.Option("--all", help="every form, and OCR of every document (slow: seconds a page)")] = False,
     reader: Annotated[str | None, typer.Option(help="today | reader (default: both, when the document reader exists)")] = None,

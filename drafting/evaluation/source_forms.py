@@ -5,8 +5,8 @@ second run renders nothing; rendering is deterministic (fixed PDF ids and dates,
 (pasted page text, Traditional, mixed script) need no file and live in `source_pages`.
 
 Tools: reportlab (PDF, with Droid Sans Fallback: Noto CJK is CFF, which reportlab cannot embed), python-docx,
-LibreOffice (DOCX → DOC; LibreOffice has no WPS export filter, and WPS Office opens .doc, so .doc stands
-for the WPS form), pdftoppm (poppler) and Pillow for the scans, img2pdf for an image-only PDF.
+LibreOffice (DOCX → DOC; asked for .wps it writes the same Word 97 format under that name, which is
+what the `wps` form is: it exercises the .wps path, not Kingsoft's own variant), pdftoppm (poppler) and Pillow for the scans, img2pdf for an image-only PDF.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from drafting.errors import DraftingError
 from drafting.evaluation.source_pages import SourceDoc, signature_lines
 
 GENERATOR_VERSION = "3"
-FILE_FORMS = ("pdf", "docx", "doc", "scan", "photo")
-FILE_NAME = {"pdf": "{id}.pdf", "docx": "{id}.docx", "doc": "{id}.doc", "scan": "{id}-scan-200dpi.pdf", "photo": "{id}-photo.jpg"}
+FILE_FORMS = ("pdf", "docx", "doc", "wps", "scan", "photo")
+FILE_NAME = {"pdf": "{id}.pdf", "docx": "{id}.docx", "doc": "{id}.doc", "wps": "{id}.wps", "scan": "{id}-scan-200dpi.pdf", "photo": "{id}-photo.jpg"}
 CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -216,10 +216,11 @@ class FormCache:
                         render_scan(pdf, target)
                     if form == "photo" and not target.exists():
                         render_photo(pdf, target, seed=doc.id)
-                    if form == "doc" and not target.exists():
+                    if form in ("doc", "wps") and not target.exists():
                         if not self.path(doc, "docx").exists():
                             render_docx(doc, self.path(doc, "docx"))
-                        want_doc.append(doc)
+                        if doc not in want_doc:
+                            want_doc.append(doc)
                 out[(doc.id, form)] = target
         if want_doc:
             with tempfile.TemporaryDirectory(prefix="drafting-eval-doc-") as tmp:
@@ -227,5 +228,6 @@ class FormCache:
                 for d in want_doc:
                     made = Path(tmp) / f"{d.id}.doc"
                     if made.exists():
+                        shutil.copyfile(made, self.path(d, "wps"))
                         shutil.move(str(made), self.path(d, "doc"))
         return {k: v for k, v in out.items() if v.exists()}

@@ -43,7 +43,7 @@ OCR_FORMS = ("scan", "photo")
 DEFAULT_FORMS = ("html", "attachment", "paste", "trad", "mixed", "pdf", "docx", "doc", "scan", "photo")
 # Scans take seconds a page to recognise on a shared machine: by default only these documents are scanned.
 OCR_SUBSET = ("p01", "p06", "p11", "p12", "p21", "h01", "m01", "n01", "d01", "d03")
-FIELDS = ("title", "issuers", "issuers_all", "published", "effective", "number", "figures")
+FIELDS = ("title", "issuers", "issuers_all", "published", "effective", "number", "figures", "simplified")
 
 
 class Fields(BaseModel):
@@ -176,6 +176,8 @@ def score(doc: SourceDoc, got: Fields) -> dict[str, float]:
         "published": float(got.published == lab.published),
         "effective": float(got.effective == lab.effective),
         "number": float(norm_number(got.number) == norm_number(lab.number)),
+        # the other fields are compared in Simplified; this one says whether title and issuers came back in it
+        "simplified": float(all(to_simplified(t) == t for t in (got.title or "", *got.issuers))),
     }
 
 

@@ -22,7 +22,7 @@ _FULL = "，。；：！？、（）《》〔〕“”‘’—"
 CONFUSABLES: dict[str, str] = {
     "挛": "孪", "李": "孪", "这": "孪", "峦": "孪", "收": "壮", "状": "壮", "已": "己", "己": "已", "巳": "已",
     "末": "未", "未": "末", "曰": "日", "人": "入", "入": "人", "士": "土", "土": "士", "侯": "候", "候": "侯",
-    "拔": "拨", "拨": "拔", "贝": "见", "兑": "免", "汁": "计", "忖": "付", "肓": "育", "淡": "谈", "戍": "戌",
+    "拔": "拨", "拨": "拔", "贝": "见", "兑": "免", "汁": "计", "忖": "付", "肓": "育", "淡": "谈", "戍": "戌", "干": "千",
 }
 # Words jieba's dictionary lacks but policy texts of this field use.
 DOMAIN_TERMS = ("数字孪生", "孪生", "元宇宙", "区块链", "数据要素", "虚拟资产", "稳定币", "代币化", "算力", "数字人")
@@ -126,6 +126,8 @@ def _repair_confusables(text: str, repairs: list[Repair]) -> str:
 _RANGE = re.compile(r"(\d+)\s*[一_]\s*(\d+)")  # never "-": 2024-06-20 is a date
 _YEARS_SPACE = re.compile(r"((?:19|20)\d{2})\s+((?:19|20)\d{2})\s*年")  # the dash of 2024—2026年 lost altogether
 _NUMBER = re.compile(rf"([{_CJK}]{{1,14}})\s*[\[【［(（〔〈<]\s*((?:19|20)\d{{2}})\s*[\]】］)）〕〉>]\s*(\d{{1,4}})\s*号")
+# “维境科技" / "维境科技” / "维境科技": a Chinese quotation whose marks OCR read as ASCII
+_QUOTE_PAIR = re.compile(rf"[“\"]([{_CJK}][^“”\"\n]{{0,40}}?[{_CJK}])[”\"]")
 _ANGLE_PAIR = re.compile(r"[〈<]([^〈〉<>《》\n]{2,80}?)[〉>]")
 _OPEN_MIX = re.compile(r"〈((?:19|20)\d{2}[^〈〉()（）\n]{0,12}年)\s*[)）]")
 
@@ -144,6 +146,7 @@ def _repair_marks(text: str, repairs: list[Repair]) -> str:
     text = sub(_ANGLE_PAIR, r"《\1》", "书名号", text)
     text = sub(_YEARS_SPACE, r"\1—\2年", "年份区间", text)
     text = sub(_RANGE, r"\1—\2", "区间连接号", text)
+    text = sub(_QUOTE_PAIR, r"“\1”", "引号", text)
     # 〈2024一2026年) inside 《…》: a stray 〈 or ) around a year range is a round bracket
     text = sub(re.compile(r"[〈(（]\s*((?:19|20)\d{2}—(?:19|20)\d{2}年)\s*[)）〉]"), r"（\1）", "括号", text)
     return text
@@ -170,7 +173,8 @@ def _tidy(line: str) -> str:
     return re.sub(r"\s+([，。；：！？、）》〕])", r"\1", line).strip()
 
 
-_STARTS_BLOCK = re.compile(rf"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十百]+条|\d+[.．、]|附件|[{_CJK}]{{0,3}}\d{{4}}年\d{{1,2}}月\d{{1,2}}日?\s*$)")
+_STARTS_BLOCK = re.compile(rf"^\s*(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|第[一二三四五六七八九十百]+条|\d+[.．、]|附件|[{_CJK}]{{0,3}}\d{{4}}年\d{{1,2}}月\d{{1,2}}日?\s*$"
+                          r"|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?:来源|发布时间|发布日期|作者|编辑)[：:])")  # a dateline under a headline
 _ENDS_SENTENCE = re.compile(r"[。！？；：:」』”]\s*$")
 _CANT_START = re.compile(r"^\s*[，,、。；;：:）)》〕”]")
 
