@@ -19,6 +19,7 @@ from drafting.errors import ValidationError
 from drafting.index import VectorIndex
 from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
 from drafting.models import Item, Precedent, Profile, SearchFilters, SearchResult
+from drafting.ranking import cached_profile, load_weights, rank_by_profile
 from drafting.records import date_int, passage_text
 from drafting.settings import Settings
 from drafting.vectors import column_arrays, filter_mask
@@ -131,6 +132,7 @@ class Retriever:
         # Plain RRF (equal weights): other weightings tried on tests/data/retrieval_eval.jsonl differed only by noise.
         self.dense_weight = 1.0
         self.lexical_weight = 1.0
+        self.weights = load_weights(settings.data_dir)  # fitted by `drafting eval retrieval --fit`, else the defaults
 
     def _query_vector(self, text: str) -> np.ndarray:
         # The same text is searched again with other filters or modes (UI, eval): embedding is the slow part.
@@ -400,54 +402,24 @@ class Retriever:
             left.remove(best)
         return [pool[i] for i in chosen]
 
-    def search_profiled(self, text: str, profile: Profile, k: int | None = None, filters: SearchFilters | None = None,
-                        *, section: str | None = None, exclude_ids: set[str] | None = None) -> SearchResult:
-        """Precedents for an item of this profile: a wider hybrid search, re-ranked by rank_by_profile."""
+    def candidates(self, text: str, k: int | None = None, filters: SearchFilters | None = None, *,
+                   exclude_ids: set[str] | None = None) -> SearchResult:
+        """The wide hybrid search the profile ranking re-orders, each candidate with its profile (computed in memory
+        from the item the lexical side already holds: no Chroma read per search)."""
         k = k or self.settings.retrieval.k
         wide = self.search(text, k=max(4 * k, self.settings.retrieval.candidates), filters=filters, exclude_ids=exclude_ids)
-        stored = self.index.profiles([p.item.id for p in wide.precedents])
-        wide.precedents = [p.model_copy(update={"profile": stored.get(p.item.id)}) for p in wide.precedents]
+        wide.precedents = [p.model_copy(update={"profile": cached_profile(p.item)}) for p in wide.precedents]
+        return wide
+
+    def search_profiled(self, text: str, profile: Profile, k: int | None = None, filters: SearchFilters | None = None,
+                        *, section: str | None = None, exclude_ids: set[str] | None = None) -> SearchResult:
+        """Precedents for an item of this profile: a wider hybrid search, re-ranked by ranking.rank_by_profile."""
+        k = k or self.settings.retrieval.k
+        wide = self.candidates(text, k, filters, exclude_ids=exclude_ids)
         # A few keywords without a chosen 栏目 give only a guessed profile: annotate the precedents, keep relevance order.
         guessed = section is None and len(text.strip()) < PROFILE_MIN_QUERY_CHARS
-        return rank_by_profile(wide, profile, section, k, bonus=not guessed)
+        return rank_by_profile(wide, profile, section, k, bonus=not guessed, weights=self.weights, query=text)
 
 
-# Bonuses on the relative fused score (0..1): same kind and stance rank above merely similar wording.
-PROFILE_BONUS = {"kind": 0.6, "stance": 0.4, "section": 0.3}
-# Only candidates at least this relevant (share of the best fused score) are re-ranked by profile: a bonus must
-# not lift an unrelated item that merely shares a guessed kind above the item the query names.
-PROFILE_FLOOR = 0.5
 # A query shorter than this (a title or keywords) with no chosen 栏目 is ranked by relevance alone.
 PROFILE_MIN_QUERY_CHARS = 40
-
-
-def rank_by_profile(result: SearchResult, profile: Profile, section: str | None, k: int, *,
-                    bonus: bool = True) -> SearchResult:
-    """Precedents re-ranked by profile (same kind, stance, section first), with the reasons and the gap flag."""
-    from drafting.profile import profile_of
-
-    pool = result.precedents
-    top = max((p.score for p in pool), default=1.0) or 1.0
-    ranked: list[tuple[float, Precedent]] = []
-    for position, p in enumerate(pool):
-        theirs = p.profile or profile_of(p.item)
-        why = []
-        value = p.score / top
-        if section and p.item.section == section:
-            value += PROFILE_BONUS["section"]
-            why.append("同栏目")
-        if theirs.kind == profile.kind:
-            value += PROFILE_BONUS["kind"]
-            why.append(f"同类型（{theirs.kind}）")
-        if theirs.stance == profile.stance:
-            value += PROFILE_BONUS["stance"]
-            why.append(f"同立场（{theirs.stance}）")
-        if not bonus:
-            value = -position  # reasons still shown; the hybrid (MMR) order stays
-        elif p.score / top < PROFILE_FLOOR:
-            value -= sum(PROFILE_BONUS.values())  # below the floor: after every relevant candidate, in fused order
-        ranked.append((value, p.model_copy(update={"profile": theirs, "why": why})))
-    ranked.sort(key=lambda vp: -vp[0])
-    chosen = [p for _, p in ranked[:k]]
-    gap = not any(p.item.commentary and p.profile and p.profile.stance == profile.stance for p in chosen)
-    return result.model_copy(update={"precedents": chosen, "profile": profile, "precedent_gap": gap})
