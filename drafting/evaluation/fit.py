@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting.errors import ValidationError
+from drafting.evaluation.feedback import feedback_cases
 from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, ProfileCase, load_profile_cases
 from drafting.evaluation.retrieval import DEFAULT_EVAL_PATH, EvalCase, _fold, load_cases, reciprocal_rank
 from drafting.models import Item, Profile, SearchFilters, SearchResult
@@ -134,8 +135,6 @@ def collect(retriever: Retriever, *, rephrased: list[EvalCase], labelled: list[E
 
 def feedback_pools(services: Services) -> list[Pool]:
     """The editors' precedent feedback on accepted drafts as cases (none when nobody has judged a precedent)."""
-    from drafting.evaluation.feedback import feedback_cases
-
     cases = feedback_cases(services)
     bad: dict[int, set[str]] = {}
     for fb in services.learning.feedback.all():
