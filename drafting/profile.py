@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Bump when the rules change: the index then refreshes stored profiles (metadata only, no re-embedding).
-PROFILE_VERSION = "pf2"  # pf2: subject and draft_of
+# Not bumped for subject and draft_of (issue #28): searches compute profiles in memory and read no stored one, so a
+# metadata rewrite of every record (minutes at 100k on the first start) would buy nothing.
+PROFILE_VERSION = "pf1"
 
 POLICY_KINDS = (
     "行动计划/实施方案", "若干措施/扶持办法", "管理办法/暂行规定/条例", "倡议/风险提示", "标准/指南",
