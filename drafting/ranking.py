@@ -125,7 +125,7 @@ class Query:
 
 def _distinctive(query: Query, pool: list[Precedent]) -> frozenset[str]:
     """The query's names that at most two candidates' titles contain (“元宇宙” in quotes names nothing)."""
-    titles = [_item_keys(p.item)[1] for p in pool]
+    titles = [item_keys(p.item)[1] for p in pool]
     return frozenset(n for n in query.names if sum(n in t for t in titles) <= 2)
 
 
@@ -145,7 +145,7 @@ def is_close(query: Query, p: Precedent, weights: Weights, names: frozenset[str]
         return True
     if leader == p.item.id:
         return True
-    docs, folded = _item_keys(p.item)
+    docs, folded = item_keys(p.item)
     if query.docs and not query.docs.isdisjoint(docs):
         return True
     return any(n in folded for n in names)
@@ -154,7 +154,7 @@ def is_close(query: Query, p: Precedent, weights: Weights, names: frozenset[str]
 _KEYS: dict[tuple[str, int], tuple[frozenset[str], str]] = {}
 
 
-def _item_keys(item: Item) -> tuple[frozenset[str], str]:
+def item_keys(item: Item) -> tuple[frozenset[str], str]:
     """The document names an item's title and lead mention, and its folded title (once per text, like profiles)."""
     key = (item.id, hash((item.title, item.body)))
     found = _KEYS.get(key)

@@ -19,7 +19,7 @@ from drafting.errors import ValidationError
 from drafting.index import VectorIndex
 from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
 from drafting.models import Item, Precedent, Profile, SearchFilters, SearchResult
-from drafting.ranking import cached_profile, load_weights, rank_by_profile
+from drafting.ranking import cached_profile, item_keys, load_weights, rank_by_profile
 from drafting.records import date_int, passage_text
 from drafting.settings import Settings
 from drafting.vectors import column_arrays, filter_mask
@@ -290,6 +290,7 @@ class Retriever:
         def warm() -> None:
             for item in items:
                 cached_profile(item)
+                item_keys(item)
 
         self._profiling = threading.Thread(target=warm, name="profile-warm", daemon=True)
         self._profiling.start()
