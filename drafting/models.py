@@ -120,6 +120,8 @@ class Profile(BaseModel):
     issuer: str | None = Field(default=None, description="issuing body, or the company for news and deals")
     level: str | None = Field(default=None, description="国家部委, 省, 市, 区县, 行业协会, 境外监管机构 or 企业")
     figures: list[str] = Field(default_factory=list, description="key amounts, shares and targets as written")
+    subject: str | None = Field(default=None, description="what it is about: 区块链, 元宇宙, 数字人 … (drafting.profile.SUBJECTS)")
+    draft_of: str | None = Field(default=None, description="for a 征求意见稿: the kind of document it drafts")
     source: Literal["rules", "model", "editor"] = Field(default="rules", description="who set it last")
 
 

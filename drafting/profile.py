@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Bump when the rules change: the index then refreshes stored profiles (metadata only, no re-embedding).
+# Not bumped for subject and draft_of (issue #28): searches compute profiles in memory and read no stored one, so a
+# metadata rewrite of every record (minutes at 100k on the first start) would buy nothing.
 PROFILE_VERSION = "pf1"
 
 POLICY_KINDS = (
@@ -68,6 +70,19 @@ _DEAL_RULES: tuple[tuple[str, str], ...] = (
     ("战略投资", r"战略投资|战略入股|战略融资"),
     ("融资", r"融资|领投|跟投|募资|[A-E]\d?\+?\s*轮|天使轮|种子轮"),
 )
+# What an item is about, most specific first (数字人 before 元宇宙: a 数字人 plan names 元宇宙 too). Precedents on the
+# same subject rank above ones that merely share the region (a 上海 blockchain programme wants blockchain plans).
+SUBJECTS: tuple[tuple[str, str], ...] = (
+    ("虚拟资产", r"虚拟资产|虚拟货币|加密资产|加密货币|数字支付代币|稳定币|比特币|代币"),
+    ("数字人", r"数字人|虚拟人|虚拟数字人|数字员工|虚拟偶像"),
+    ("数据要素", r"数据要素|数据资产|数据交易|数据条例|数据资源|数据流通|数据产权|公共数据"),
+    ("人工智能", r"人工智能|生成式|大模型|\bAI\b|AIGC"),
+    ("区块链", r"区块链|分布式记账|Web\s*3|NFT|数字藏品|联盟链|许可链"),
+    ("虚拟现实", r"虚拟现实|增强现实|混合现实|\bVR\b|\bAR\b|\bXR\b|头显|Vision\s*Pro"),
+    ("元宇宙", r"元宇宙"),
+)
+# The kind of the document a 征求意见稿 drafts: standardisation work reads as 标准/指南 here.
+_DRAFT_RULES: tuple[tuple[str, str], ...] = (("标准/指南", r"标准化|标准体系|标准"),) + _POLICY_RULES[1:]
 _EVENT_HINT = re.compile(r"揭牌|挂牌|成立大会|正式成立|召开|举办|举行|峰会|论坛|大会")
 _DOC = re.compile(r"《([^《》\n]{2,120})》")
 _FIGURE = re.compile(
@@ -162,6 +177,17 @@ def precedent_gap_message(profile: Profile) -> str:
     return f"缺少同类先例：语料库中没有类型为“{profile.kind}”、立场为“{profile.stance}”且带短评的往期条目，短评按该类型的写法起草，请重点核对"
 
 
+def subject_of(*texts: str) -> str | None:
+    """The first subject named in the first text naming any (title before document name before lead)."""
+    return _first(SUBJECTS, *texts)
+
+
+def draft_kind(title: str, doc: str) -> str | None:
+    """What a 征求意见稿 drafts: the kind its document name (else its title without 征求意见) reads as."""
+    inner = re.sub(r"[（(]?征求意见稿[)）]?|公开征求|征求意见", "", doc or title)
+    return _first(_DRAFT_RULES, inner) or "行动计划/实施方案"
+
+
 def figures(text: str, limit: int = 5) -> list[str]:
     """Key amounts, shares and rounds as written (first ones first, no repeats)."""
     found = [re.sub(r"\s+", "", m.group(0)) for m in _FIGURE.finditer(_fold(text))]
@@ -196,7 +222,8 @@ def profile_of(item: Item, document: Document | None = None) -> Profile:
     section = item.section if kind not in EVENT_KINDS or item.section != "政策速递" else "行业新闻"
     return Profile(
         kind=kind, stance=_stance(kind, doc + title + lead), issuer=issuer,
-        level=_level(issuer, section, abroad), figures=found,
+        level=_level(issuer, section, abroad), figures=found, subject=subject_of(title, doc, lead),
+        draft_of=draft_kind(title, doc) if kind == "征求意见稿" else None,
     )
 
 

@@ -19,6 +19,7 @@ from drafting.errors import ValidationError
 from drafting.index import VectorIndex
 from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
 from drafting.models import Item, Precedent, Profile, SearchFilters, SearchResult
+from drafting.ranking import cached_profile, item_keys, load_weights, rank_by_profile
 from drafting.records import date_int, passage_text
 from drafting.settings import Settings
 from drafting.vectors import column_arrays, filter_mask
@@ -123,6 +124,7 @@ class Retriever:
         self._lock = threading.Lock()
         self._lex_lock = threading.Lock()  # apart from _lock: a rebuild must not hold up query embeddings
         self._rebuilding: threading.Thread | None = None
+        self._profiling: threading.Thread | None = None
         self._rebuild_failed_at = -1e9
         self._tokens = TokenCache(settings.data_dir / "lexical_tokens.sqlite3")
         self._main_store = MainStore(settings.data_dir / "lexical_main")
@@ -131,6 +133,7 @@ class Retriever:
         # Plain RRF (equal weights): other weightings tried on tests/data/retrieval_eval.jsonl differed only by noise.
         self.dense_weight = 1.0
         self.lexical_weight = 1.0
+        self.weights = load_weights(settings.data_dir)  # fitted by `drafting eval retrieval --fit`, else the defaults
 
     def _query_vector(self, text: str) -> np.ndarray:
         # The same text is searched again with other filters or modes (UI, eval): embedding is the slow part.
@@ -154,6 +157,7 @@ class Retriever:
             logger.info("lexical index rebuilt: %d items", len(self._lex.items))
 
     def _build(self, version: int, items: list[Item]) -> _Lexical:
+        self._warm_profiles(items)
         texts = [passage_text(i) for i in items]
         hashes = [text_hash(t) for t in texts]
         restored = self._restore(items, texts, hashes)
@@ -280,6 +284,23 @@ class Retriever:
                 self._lex = lex
         logger.info("lexical index rebuilt in the background: %d items", len(lex.items))
 
+    def _warm_profiles(self, items: list[Item]) -> None:
+        """Profile every item in a thread after a full read (~5 s of one core at 100k), so that searches find the
+        candidates' profiles computed instead of profiling up to 40 fresh candidates each (issue #28)."""
+        def warm() -> None:
+            for item in items:
+                cached_profile(item)
+                item_keys(item)
+
+        self._profiling = threading.Thread(target=warm, name="profile-warm", daemon=True)
+        self._profiling.start()
+
+    def wait_profiles(self, timeout: float | None = None) -> None:
+        """Wait for the profiles of the last full read (benchmarks)."""
+        thread = self._profiling
+        if thread is not None:
+            thread.join(timeout)
+
     def wait_rebuilt(self, timeout: float | None = None) -> None:
         """Wait for a background rebuild of the lexical side, if one is running (tests, benchmarks)."""
         thread = self._rebuilding
@@ -386,70 +407,40 @@ class Retriever:
         # Min-max stretching of either side was tried and pushed same-kind precedents (the provincial plans a
         # lawyer wants side by side) below unrelated items; this form only demotes near-copies.
         rel = scores / scores.max()
-        red = sims
+        # The redundancy of each candidate (its highest cosine to anything chosen) is kept up to date as a vector,
+        # one np.maximum per pick, instead of re-slicing the chosen columns every round: the same picks, and the
+        # profile ranking's 30-wide list costs about what a 4-wide one did.
         chosen: list[int] = []
-        left = list(range(len(pool)))
-        while left and len(chosen) < k:
-            if chosen:
-                penalty = red[np.ix_(left, chosen)].max(axis=1)
-                value = lam * rel[left] - (1 - lam) * penalty
-            else:
-                value = rel[left]
-            best = left[int(np.argmax(value))]
+        taken = np.zeros(len(pool), dtype=bool)
+        penalty = np.zeros(len(pool))
+        while len(chosen) < min(k, len(pool)):
+            value = rel if not chosen else lam * rel - (1 - lam) * penalty
+            value = np.where(taken, -np.inf, value)
+            best = int(np.argmax(value))
             chosen.append(best)
-            left.remove(best)
+            taken[best] = True
+            penalty = sims[best] if len(chosen) == 1 else np.maximum(penalty, sims[best])
         return [pool[i] for i in chosen]
+
+    def candidates(self, text: str, k: int | None = None, filters: SearchFilters | None = None, *,
+                   exclude_ids: set[str] | None = None) -> SearchResult:
+        """The wide hybrid search the profile ranking re-orders, each candidate with its profile (computed in memory
+        from the item the lexical side already holds: no Chroma read per search)."""
+        k = k or self.settings.retrieval.k
+        wide = self.search(text, k=max(4 * k, self.settings.retrieval.candidates), filters=filters, exclude_ids=exclude_ids)
+        for p in wide.precedents:  # fresh objects of this search: set in place, no copy
+            p.profile = cached_profile(p.item)
+        return wide
 
     def search_profiled(self, text: str, profile: Profile, k: int | None = None, filters: SearchFilters | None = None,
                         *, section: str | None = None, exclude_ids: set[str] | None = None) -> SearchResult:
-        """Precedents for an item of this profile: a wider hybrid search, re-ranked by rank_by_profile."""
+        """Precedents for an item of this profile: a wider hybrid search, re-ranked by ranking.rank_by_profile."""
         k = k or self.settings.retrieval.k
-        wide = self.search(text, k=max(4 * k, self.settings.retrieval.candidates), filters=filters, exclude_ids=exclude_ids)
-        stored = self.index.profiles([p.item.id for p in wide.precedents])
-        wide.precedents = [p.model_copy(update={"profile": stored.get(p.item.id)}) for p in wide.precedents]
+        wide = self.candidates(text, k, filters, exclude_ids=exclude_ids)
         # A few keywords without a chosen 栏目 give only a guessed profile: annotate the precedents, keep relevance order.
         guessed = section is None and len(text.strip()) < PROFILE_MIN_QUERY_CHARS
-        return rank_by_profile(wide, profile, section, k, bonus=not guessed)
+        return rank_by_profile(wide, profile, section, k, bonus=not guessed, weights=self.weights, query=text)
 
 
-# Bonuses on the relative fused score (0..1): same kind and stance rank above merely similar wording.
-PROFILE_BONUS = {"kind": 0.6, "stance": 0.4, "section": 0.3}
-# Only candidates at least this relevant (share of the best fused score) are re-ranked by profile: a bonus must
-# not lift an unrelated item that merely shares a guessed kind above the item the query names.
-PROFILE_FLOOR = 0.5
 # A query shorter than this (a title or keywords) with no chosen 栏目 is ranked by relevance alone.
 PROFILE_MIN_QUERY_CHARS = 40
-
-
-def rank_by_profile(result: SearchResult, profile: Profile, section: str | None, k: int, *,
-                    bonus: bool = True) -> SearchResult:
-    """Precedents re-ranked by profile (same kind, stance, section first), with the reasons and the gap flag."""
-    from drafting.profile import profile_of
-
-    pool = result.precedents
-    top = max((p.score for p in pool), default=1.0) or 1.0
-    ranked: list[tuple[float, Precedent]] = []
-    for position, p in enumerate(pool):
-        theirs = p.profile or profile_of(p.item)
-        why = []
-        value = p.score / top
-        if section and p.item.section == section:
-            value += PROFILE_BONUS["section"]
-            why.append("同栏目")
-        if theirs.kind == profile.kind:
-            value += PROFILE_BONUS["kind"]
-            why.append(f"同类型（{theirs.kind}）")
-        if theirs.stance == profile.stance:
-            value += PROFILE_BONUS["stance"]
-            why.append(f"同立场（{theirs.stance}）")
-        if not bonus:
-            value = -position  # reasons still shown; the hybrid (MMR) order stays
-        elif p.score / top < PROFILE_FLOOR:
-            value -= sum(PROFILE_BONUS.values())  # below the floor: after every relevant candidate, in fused order
-        ranked.append((value, p.model_copy(update={"profile": theirs, "why": why})))
-    ranked.sort(key=lambda vp: -vp[0])
-    chosen = [p for _, p in ranked[:k]]
-    # The gap is by kind and stance: a 白皮书 among plans of the same stance still has no precedent of its kind.
-    gap = not any(p.item.commentary and p.profile and p.profile.stance == profile.stance and p.profile.kind == profile.kind
-                  for p in chosen)
-    return result.model_copy(update={"precedents": chosen, "profile": profile, "precedent_gap": gap})

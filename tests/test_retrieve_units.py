@@ -10,6 +10,7 @@ import pytest
 
 from drafting.errors import ValidationError
 from drafting.models import Item, Precedent, Profile, SearchFilters, SearchResult
+from drafting.ranking import Weights
 from drafting.retrieve import MODES, Retriever, is_text_duplicate, rank_by_profile
 
 ITEMS = {
@@ -199,11 +200,13 @@ POOL = [
     _p("丁", 0.4, "政策速递", "行动计划", "促进", commentary="丁短评。"),  # below the floor: goes last
 ]
 WANT = Profile(kind="行动计划", stance="促进")
+# Hand-set weights (the shipped ones are fitted, drafting/ranking.py): the arithmetic below is checked against these.
+HAND = Weights(kind=0.6, stance=0.4, section=0.3, subject=0.0, cap=2.0, floor=0.5, close_dense=1.01, margin=1.0)
 
 
 def test_profile_bonuses_rank_same_kind_and_stance_first() -> None:
     # 甲 1.0 + stance 0.4 = 1.4; 乙 0.8 + 0.3 + 0.6 + 0.4 = 2.1; 丙 0.5 + 0.3 = 0.8; 丁 0.4 + 1.3 − 1.3 = 0.4
-    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, "政策速递", 4)
+    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, "政策速递", 4, weights=HAND)
     assert [p.item.title for p in out.precedents] == ["乙", "甲", "丙", "丁"]
     assert out.precedents[0].why == ["同栏目", "同类型（行动计划）", "同立场（促进）"]
     assert out.precedents[1].why == ["同立场（促进）"]
@@ -214,21 +217,21 @@ def test_profile_bonuses_rank_same_kind_and_stance_first() -> None:
 
 def test_without_a_section_only_kind_and_stance_count() -> None:
     # 甲 1.4; 乙 0.8 + 1.0 = 1.8; 丙 0.5; 丁 0.4 + 1.0 − 1.3
-    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, None, 4)
+    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, None, 4, weights=HAND)
     assert [p.item.title for p in out.precedents] == ["乙", "甲", "丙", "丁"]
     assert out.precedents[0].why == ["同类型（行动计划）", "同立场（促进）"]
 
 
 def test_the_gap_is_flagged_when_no_chosen_precedent_has_a_same_stance_commentary() -> None:
-    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, "政策速递", 1)
+    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, "政策速递", 1, weights=HAND)
     assert [p.item.title for p in out.precedents] == ["乙"]
     assert out.precedent_gap is True
-    warn = rank_by_profile(SearchResult(query="q", precedents=POOL), Profile(kind="通知", stance="规范"), "政策速递", 4)
+    warn = rank_by_profile(SearchResult(query="q", precedents=POOL), Profile(kind="通知", stance="规范"), "政策速递", 4, weights=HAND)
     assert warn.precedents[0].item.title == "丙"
     assert warn.precedent_gap is True  # 丙 is the same stance but has no 短评
 
 
 def test_without_bonus_the_relevance_order_stays_and_reasons_are_shown() -> None:
-    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, "政策速递", 3, bonus=False)
+    out = rank_by_profile(SearchResult(query="q", precedents=POOL), WANT, "政策速递", 3, bonus=False, weights=HAND)
     assert [p.item.title for p in out.precedents] == ["甲", "乙", "丙"]
     assert out.precedents[1].why == ["同栏目", "同类型（行动计划）", "同立场（促进）"]

@@ -16,6 +16,7 @@ def eval_retrieval(
     data: Annotated[Path | None, typer.Option(help="labelled JSONL (default tests/data/retrieval_eval.jsonl)")] = None,
     profiles: Annotated[Path | None, typer.Option(help="labelled profiles JSONL (default tests/data/profiles_eval.jsonl)")] = None,
     from_feedback: Annotated[bool, typer.Option("--from-feedback", help="cases = accepted drafts and the precedents editors marked helpful")] = False,
+    fit: Annotated[bool, typer.Option("--fit", help="fit the profile ranking's weights (train / held-out split) and store them")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Recall@3, MRR and nDCG@5 of each search mode; same-kind precision@3 without and with profile ranking."""
@@ -23,6 +24,11 @@ def eval_retrieval(
 
     services = core._services()
     services.ingest()  # cheap when the corpus is unchanged; makes sure the eval sees the current corpus
+    if fit:
+        from drafting.cli.fit import run_fit
+
+        run_fit(services, data, profiles, as_json)
+        return
     if from_feedback:
         from drafting.evaluation.feedback import evaluate_feedback
 

@@ -459,17 +459,22 @@ def wire(ctx: UIContext) -> None:
         new_id: int | None = None
         shown: int | None = None
         failed: str | None = None
+        # An offline draft is ready a few tens of ms after its precedents: each intermediate update is a round trip and
+        # a re-render in the browser that cost more than the draft itself (issue #28), so only the finished text goes.
+        whole = (bool(offline) or not services.drafter.models()) and req.variants == 1
+        sent_precedents: list[str] | None = None
         try:
             for ev in services.drafter.stream(req):
                 ev = DraftEvent.model_validate(ev) if not isinstance(ev, DraftEvent) else ev
                 if ev.kind == "precedents":
+                    sent_precedents = [p.item.id for p in [*ev.precedents, *ev.duplicates]]
                     yield {prec_out: fmt.precedents_html(ev.precedents, ev.duplicates), status_md: "正在起草……"}
-                elif ev.kind == "item" and ev.item is not None:
+                elif ev.kind == "item" and ev.item is not None and not whole:
                     yield {title_out: ev.item.title, body_out: ev.item.body}
                 elif ev.kind == "token":
                     texts[ev.variant] = texts.get(ev.variant, "") + ev.text
                     shown = ev.variant if shown is None else shown
-                    if ev.variant == shown:
+                    if ev.variant == shown and not whole:
                         yield {comm_out: texts[shown]}
                 elif ev.kind == "done" and ev.draft is not None:
                     d = ev.draft
@@ -481,10 +486,11 @@ def wire(ctx: UIContext) -> None:
                         if previous is not None and d.offline and _same_text(d, previous.draft) and req.variants == 1:
                             break  # the offline drafter gives the same text again: no duplicate row (said below)
                         new_id = services.store.create(d, source_text=source, actor=who)
-                        yield {
-                            draft_id: str(new_id), draft_version: "1", title_out: d.item.title, body_out: d.item.body,
-                            comm_out: d.commentary, model_md: f"{fmt.model_label(d)} · 草稿 #{new_id} · 待定（修改自动保存）",
-                        }
+                        if not whole:  # the final update below says the same
+                            yield {
+                                draft_id: str(new_id), draft_version: "1", title_out: d.item.title, body_out: d.item.body,
+                                comm_out: d.commentary, model_md: f"{fmt.model_label(d)} · 草稿 #{new_id} · 待定（修改自动保存）",
+                            }
                 elif ev.kind == "error":
                     failed = ev.error or ev.text or "起草失败"
                     break
@@ -517,8 +523,10 @@ def wire(ctx: UIContext) -> None:
             # Keep the stored variant first so that "版本 1" is what the editor sees.
             ordered = [first] + [d for d in ordered if d is not first]
         choices = _variant_choices(ordered)
+        same_cards = sent_precedents == [p.item.id for p in [*first.precedents, *first.duplicates]]
         yield {
-            prec_out: fmt.precedents_html(first.precedents, first.duplicates),
+            # the cards already shown are not sent and drawn again (the largest output of the page)
+            **({} if same_cards else {prec_out: fmt.precedents_html(first.precedents, first.duplicates)}),
             profile_out: fmt.profile_html(first.profile, first.precedent_gap),
             model_md: f"{fmt.model_label(first)} · 草稿 #{new_id} · 待定（修改自动保存）",
             variant_radio: gr.update(choices=choices, value=choices[0], visible=len(ordered) > 1),
