@@ -20,7 +20,10 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
+from starlette.concurrency import run_in_threadpool
 
+from drafting.autosave import PageEdit, save_from_page
 from drafting.draft import request_from_input
 from drafting.errors import BusyError, DraftingError, ValidationError
 from drafting.jsonshape import draft_json, search_json
@@ -35,6 +38,17 @@ API_PREFIX = "/api/v1"
 MAX_TEXT_CHARS = 50_000  # a pasted policy document is a few thousand characters; more is a mistake or abuse
 BUSY_WAIT_SECONDS = 60.0  # how long a call waits for a free drafting (or search) slot before 503
 SEARCH_BUSY = "服务繁忙：同时检索的请求已达上限（DRAFTING_SERVER__CONCURRENCY），请稍后再试"
+
+
+class AutosaveBody(BaseModel):
+    """POST /api/v1/drafts/{id}/autosave: the editor's text as the page holds it (sent when a tab closes)."""
+
+    title: str = Field(..., max_length=MAX_TEXT_CHARS)
+    body: str = Field("", max_length=MAX_TEXT_CHARS)
+    commentary: str = Field(..., max_length=MAX_TEXT_CHARS)
+    version: int | None = Field(None, description="the version the page loaded; a save over another editor's is refused")
+    page: str | None = Field(None, max_length=64, description="the page's random token: its own saves are not conflicts")
+    seq: int | None = Field(None, ge=0, description="the edit's number on that page: an older edit arriving late is dropped")
 
 
 class DraftBody(BaseModel):
@@ -147,6 +161,21 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
             for d, out in zip(drafts, shaped):
                 out["draft_id"] = services.store.create(d, source_text=body.text)
         return shaped[0] if len(shaped) == 1 else {"variants": shaped}
+
+    @api.post("/drafts/{draft_id}/autosave", summary="保存网页上的草稿文字（关闭标签页时由网页发送）")
+    async def autosave(draft_id: int, request: Request, user: str = Depends(login)) -> dict[str, Any]:
+        # Read the body whatever its content type: navigator.sendBeacon sends text/plain, which needs no preflight.
+        try:
+            body = AutosaveBody.model_validate_json(await request.body())
+        except PydanticValidationError as exc:
+            raise ValidationError(f"自动保存的内容无效（{exc.error_count()} 处错误）") from exc
+        page = PageEdit(body.page or "", body.seq or 0) if body.page else PageEdit()
+        outcome = await run_in_threadpool(
+            save_from_page, services, draft_id, title=body.title, body=body.body, commentary=body.commentary,
+            expected_version=body.version, actor=None if user == "local" else user, page=page,
+        )
+        logger.info("autosave draft %s from a closing page (version %s, saved=%s)", draft_id, outcome.version, outcome.saved)
+        return {"draft_id": draft_id, "version": outcome.version, "saved": outcome.saved, "stale": outcome.stale}
 
     @api.get("/issues", summary="进行中的期刊（与 drafting issues --json 相同）")
     def issues(_user: str = Depends(login)) -> dict[str, Any]:

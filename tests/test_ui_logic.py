@@ -23,11 +23,12 @@ def item(**kw: object) -> Item:
 
 
 def test_precedents_html_escapes_and_expands() -> None:
-    p = Precedent(item=item(title=XSS, body=f"正文{XSS}", commentary=f"短评{XSS}", sources=[XSS]), score=0.0312, dense_rank=1)
+    p = Precedent(item=item(title=XSS, body=f"正文{XSS}", commentary=f"短评{XSS}", sources=[XSS]), score=0.0312, dense_rank=1,
+                  dense_score=0.94)
     html = fmt.precedents_html([p, Precedent(item=item(title="无短评", commentary=None), score=0.02)])
     assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert html.count("<details") == 2 and "open" in html.split("<details")[1].split(">")[0]
-    assert "相关度 0.031" in html and "2023-09-22" in html and "（此条无短评）" in html
+    assert "相似度 94%" in html and "2023-09-22" in html and "（此条无短评）" in html
     assert "dz-dup" not in html
 
 

@@ -81,7 +81,7 @@ def build(ctx: UIContext) -> None:
 
     def ingest(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - gradio's idiom
         if not paths:
-            gr.Warning("请先选择要上传的往期文件。")
+            gr.Warning("请先选择要上传的往期文件。", title="提示")
             return gr.skip()  # type: ignore[return-value]
         rows: list[tuple[str, Issue | None, str | None]] = []
         for n, p in enumerate(progress.tqdm(paths, desc="正在解析并索引"), 1):
