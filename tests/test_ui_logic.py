@@ -185,7 +185,7 @@ def test_settings_markdown_never_shows_secrets(tmp_settings) -> None:
     s.server.users = {"editor": SecretStr("login-secret")}
     md = settings_markdown(s, ["deepseek-chat", "qwen-plus"], 17)
     assert "deepseek-chat、qwen-plus" in md and "https://api.example.com/v1" in md
-    assert "已配置（不显示）" in md and "（17 条）" in md and "已开启" in md
+    assert "已配置（不显示）" in md and "17 条" in md and "已开启" in md
     assert not any(secret in md for secret in ("sk-very-secret", "pw-secret", "q-secret", "login-secret", "user:"))
 
 

@@ -1,0 +1,71 @@
+"""The smaller findings of issue #25 (point 8), each as the user met it, without a browser where none is needed."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_settings
+from page_server import PageServer
+
+from drafting.models import DraftRequest, Item, Precedent
+from drafting.services import build_services
+from drafting.ui import format as fmt
+from drafting.ui.settings_tab import settings_markdown
+
+RAW = "2023年9月18日，某市发布《元宇宙产业创新发展行动方案》，提出推动区块链与数字孪生技术在文旅、制造领域的应用。"
+
+
+def test_precedent_card_shows_one_figure_a_lawyer_reads() -> None:
+    item = Item(section="政策速递", title="重庆发布元宇宙产业发展行动计划", date="2023-09-22", body="正文", commentary="短评")
+    html = fmt.precedents_html([Precedent(item=item, score=0.0331, dense_score=0.94, dense_rank=1, lexical_rank=2)])
+    assert "相似度 94%" in html
+    assert "相关度" not in html and "0.033" not in html
+
+
+def test_settings_show_no_server_paths_or_setting_names(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    shown = settings_markdown(settings, [], 42)
+    assert str(tmp_path) not in shown and "DRAFTING_" not in shown and "Chroma" not in shown
+    assert "42 条" in shown
+
+
+@pytest.fixture
+def page_fns(seeded_services: Any) -> Iterator[Callable[[str], Callable[..., Any]]]:
+    """The page's callbacks by name, built over the seeded services (Gradio's toasts become Python warnings)."""
+    from drafting.ui.app import build_app
+
+    demo = build_app(seeded_services)
+    fns = [f.fn for f in demo.fns.values() if f.fn is not None]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield lambda name: next(f for f in fns if f.__name__ == name)
+
+
+def test_a_dead_link_replaces_the_previous_links_note(page_fns: Callable[[str], Callable[..., Any]]) -> None:
+    on_fetch = page_fns("on_fetch")
+    with PageServer() as pages:
+        ok = on_fetch("", pages.url("/utf8.html"))
+        assert "已读取链接" in ok[-1]
+        gone = on_fetch("", pages.url("/missing.html"))
+    note = gone[-1]
+    assert isinstance(note, str), f"the old note stays on the page: {note!r}"
+    assert "未能读取链接" in note and "404" in note and "已读取链接" not in note
+    assert not isinstance(gone[0], str)  # the paste box keeps the editor's text
+
+
+def test_accepting_the_same_text_again_is_not_logged(tmp_path: Path) -> None:
+    services = build_services(make_settings(tmp_path))
+    services.ingest()
+    draft = services.drafter.draft(DraftRequest(raw_text=RAW, section="政策速递", offline=True))[0]
+    draft_id = services.store.create(draft, source_text=RAW)
+    text = {"title": "某市发布《元宇宙产业创新发展行动方案》", "body": draft.item.body, "commentary": draft.commentary}
+    first = services.accept(draft_id, **text)
+    for _ in range(2):  # the second and third click on 采纳, nothing changed
+        again = services.accept(draft_id, **text, expected_version=first.version)
+        assert again.version == first.version
+    actions = [e.action for e in services.reviews.history(draft_id=draft_id)]
+    assert actions.count("accept") == 1 and "reaccept" not in actions, actions
