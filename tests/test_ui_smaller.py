@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -69,3 +70,24 @@ def test_accepting_the_same_text_again_is_not_logged(tmp_path: Path) -> None:
         assert again.version == first.version
     actions = [e.action for e in services.reviews.history(draft_id=draft_id)]
     assert actions.count("accept") == 1 and "reaccept" not in actions, actions
+
+
+def test_stats_read_well_from_the_first_month() -> None:
+    """Point 4: one month of data gives whole percents, rounded usage figures and Chinese headers."""
+    from drafting.learning.edits import CostGroup, Group, Stats
+    from drafting.ui.stats_tab import views
+
+    KINDS = ("facts_added", "facts_removed", "sentences_dropped", "sentences_added", "phrases_replaced", "length_change")
+
+    group = Group(key="2026-12", drafts=3, commentary_ratio=0.319, body_ratio=0.05, title_ratio=0.0, commentary_distance=12.0)
+    cost = CostGroup(key="deepseek-chat", drafts=3, prompt_tokens=12345, completion_tokens=678, mean_latency_s=2.34567,
+                     cost=0.0123456)
+    stats = Stats(drafts=3, overall=group, by_month=[group], by_section=[group.model_copy(update={"key": "政策速递"})],
+                  by_model=[group.model_copy(update={"key": "deepseek-chat"})], by_prompt_version=[], by_rules_version=[],
+                  by_precedent_set=[], kinds=dict.fromkeys(KINDS, 0), top_replacements=[], cost_by_model=[cost], cost_by_issue=[])
+    _summary, month, _section, _model, _phrases, costs = views(stats)
+    assert month.iloc[0].tolist()[:2] == ["2026-12", 32]
+    header = " ".join(costs.columns)
+    assert not re.search(r"[A-Za-z]", header), header
+    row = costs.iloc[0].tolist()
+    assert "12,345" in row and "2.3" in row and "0.01 元" in row, row
