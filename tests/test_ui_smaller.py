@@ -91,3 +91,25 @@ def test_stats_read_well_from_the_first_month() -> None:
     assert not re.search(r"[A-Za-z]", header), header
     row = costs.iloc[0].tolist()
     assert "12,345" in row and "2.3" in row and "0.01 元" in row, row
+
+
+def test_moving_the_only_item_of_a_section_says_nothing_moved(tmp_path: Path) -> None:
+    """上移 on the one 交易资讯 item: not "现为第 6 条" (its place in the whole issue), but that nothing moved."""
+    from test_review import DATA, echo_drafter
+
+    from drafting.batch import BatchRunner
+    from drafting.batch_input import read_items
+    from drafting.ui.app import build_app
+
+    services = build_services(make_settings(tmp_path))
+    report = BatchRunner(echo_drafter, data_dir=tmp_path, store=services.store).run(
+        read_items(DATA / "items.jsonl"), batch_id="b1")
+    issue = services.reviews.record_batch(report, resume=False)
+    demo = build_app(services)
+    up, down = [f.fn for f in demo.fns.values() if f.fn is not None and f.fn.__name__ == "move"]
+    deal = next(i for i in issue.items if i.section == "交易资讯")
+    _table, note = up(issue.id, str(deal.draft_id), None)
+    assert "顺序未变" in note and "只有这一条" in note, note
+    news = [i for i in issue.items if i.section == "行业新闻"]
+    _table, note = down(issue.id, str(news[0].draft_id), None)
+    assert "「行业新闻」栏目第 2 条" in note, note
