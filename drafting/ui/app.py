@@ -129,6 +129,11 @@ CHINESE_MESSAGES_JS = r"""<script>
     [/^Fullscreen$/, "全屏"], [/^Exit fullscreen$/, "退出全屏"], [/^Exit full screen$/, "退出全屏"],
     [/^Copy$/, "复制"], [/^Copied!?$/, "已复制"], [/^Close$/, "关闭"],
     [/^Sort ascending$/, "升序"], [/^Sort descending$/, "降序"], [/^Clear sort$/, "取消排序"],
+    [/^Click to upload or drop files$/, "点击上传或拖放文件"], [/^(?:Upload a file|Upload file|File upload)$/, "上传文件"],
+    [/^Uploading$/, "正在上传"], [/^Uploaded files$/, "已上传的文件"], [/^File: /, "文件："],
+    [/^Dataframe$/, "表格"], [/^Table actions$/, "表格操作"], [/^Open cell menu$/, "单元格菜单"],
+    [/^Empty value$/, "空"], [/^Copy menu$/, "复制菜单"], [/^Close popup$/, "关闭"],
+    [/^Reset to default value$/, "恢复默认值"],
     [/^Error$/, "出错"], [/^Warning$/, "提示"], [/^Info$/, "消息"], [/^Success$/, "完成"],
   ];
   const tr = (v) => { let out = v; for (const [re, to] of zh) out = out.replace(re, to); return out; };
