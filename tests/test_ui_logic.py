@@ -171,7 +171,7 @@ def test_upload_checks(tmp_path: Path) -> None:
         _check_upload(exe, 1)
     big = tmp_path / "big.pdf"
     big.write_bytes(b"0" * 1_100_000)
-    with pytest.raises(ValidationError, match="MAX_UPLOAD_MB"):
+    with pytest.raises(ValidationError, match="请管理员调大上传上限"):
         _check_upload(big, 1)
 
 

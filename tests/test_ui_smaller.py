@@ -83,9 +83,11 @@ def test_stats_read_well_from_the_first_month() -> None:
     cost = CostGroup(key="deepseek-chat", drafts=3, prompt_tokens=12345, completion_tokens=678, mean_latency_s=2.34567,
                      cost=0.0123456)
     stats = Stats(drafts=3, overall=group, by_month=[group], by_section=[group.model_copy(update={"key": "政策速递"})],
-                  by_model=[group.model_copy(update={"key": "deepseek-chat"})], by_prompt_version=[], by_rules_version=[],
+                  by_model=[group.model_copy(update={"key": "deepseek-chat"})], by_prompt_version=[],
+                  by_rules_version=[group.model_copy(update={"key": "house_rules@2"})],
                   by_precedent_set=[], kinds=dict.fromkeys(KINDS, 0), top_replacements=[], cost_by_model=[cost], cost_by_issue=[])
-    _summary, month, _section, _model, _phrases, costs = views(stats)
+    summary, month, _section, _model, _phrases, costs = views(stats)
+    assert "规则第 2 版" in summary and "house_rules" not in summary
     assert month.iloc[0].tolist()[:2] == ["2026-12", 32]
     header = " ".join(costs.columns)
     assert not re.search(r"[A-Za-z]", header), header

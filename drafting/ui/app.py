@@ -84,6 +84,7 @@ GRADIO_STRINGS_ZH = {
     "errors.waiting_for_inputs": "等待文件上传完成，请稍后重试。",
     "errors.lost_connection": "由于离开页面，连接已丢失。正在重新加入队列……",
     "common.edit": "编辑",
+    "common.complete": "已完成",  # the status tracker's screen-reader text: no translation in Gradio's own zh-CN
     "common.settings": "设置",
     "common.language": "语言",
     "file.uploading": "正在上传……",

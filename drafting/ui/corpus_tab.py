@@ -123,4 +123,4 @@ def _check_upload(path: Path, max_mb: int) -> None:
         raise ValidationError(f"不支持的文件类型“{path.suffix or '无扩展名'}”：请上传 {'、'.join(ALLOWED_UPLOADS)} 文件。")
     size_mb = path.stat().st_size / 1_000_000
     if size_mb > max_mb:
-        raise ValidationError(f"文件 {size_mb:.1f} MB，超过 {max_mb} MB 上限：请拆分后上传，或调大 DRAFTING_SERVER__MAX_UPLOAD_MB。")
+        raise ValidationError(f"文件 {size_mb:.1f} MB，超过 {max_mb} MB 上限：请拆分后上传，或请管理员调大上传上限。")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import gradio as gr
@@ -31,6 +32,11 @@ def _money(cost: float | None, currency: str) -> str:
     return f"{cost:.2f} {currency}" if cost >= 0.01 or cost == 0 else f"不足 0.01 {currency}"
 
 
+def _rules_label(key: str) -> str:
+    """`house_rules@3` as a lawyer reads it: 规则第 3 版."""
+    return re.sub(r"^house_rules@(\d+)$", r"规则第 \1 版", key)
+
+
 def summary_markdown(stats: Stats) -> str:
     """The headline figures, as `drafting stats` prints them."""
     if stats.overall is None:
@@ -43,7 +49,8 @@ def summary_markdown(stats: Stats) -> str:
          f"补充句子 {k['sentences_added']} 句，替换措辞 {k['phrases_replaced']} 处，短评字数变化 {k['length_change']:+d}。"),
     ]
     if stats.by_rules_version:
-        lines.append("按规则版本：" + "；".join(f"{fmt.esc(g.key)} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in stats.by_rules_version))
+        lines.append("按规则版本：" + "；".join(f"{fmt.esc(_rules_label(g.key))} {g.commentary_ratio:.1%}（{g.drafts} 篇）"
+                                           for g in stats.by_rules_version))
     if stats.by_prompt_version:
         lines.append("按提示词版本：" + "；".join(f"{fmt.esc(g.key)} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in stats.by_prompt_version))
     return "\n\n".join(lines)
