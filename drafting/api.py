@@ -19,9 +19,11 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from drafting.autosave import PageEdit, save_from_page
 from drafting.draft import MAX_SOURCE_CHARS, request_from_input
 from drafting.errors import BusyError, DraftingError, ValidationError
 from drafting.errors_zh import field_errors
@@ -48,6 +50,17 @@ _HTTP_ZH = {
     405: "该接口不接受这种请求方法：见 /api/v1/openapi.json",
     400: "请求正文无法解析：应为 UTF-8 编码的 JSON 对象",
 }
+
+
+class AutosaveBody(BaseModel):
+    """POST /api/v1/drafts/{id}/autosave: the editor's text as the page holds it (sent when a tab closes)."""
+
+    title: str = Field(..., max_length=MAX_TEXT_CHARS)
+    body: str = Field("", max_length=MAX_TEXT_CHARS)
+    commentary: str = Field(..., max_length=MAX_TEXT_CHARS)
+    version: int | None = Field(None, description="the version the page loaded; a save over another editor's is refused")
+    page: str | None = Field(None, max_length=64, description="the page's random token: its own saves are not conflicts")
+    seq: int | None = Field(None, ge=0, description="the edit's number on that page: an older edit arriving late is dropped")
 
 
 class DraftBody(BaseModel):
@@ -192,6 +205,21 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
             for d, out in zip(drafts, shaped):
                 out["draft_id"] = services.store.create(d, source_text=body.text)
         return shaped[0] if len(shaped) == 1 else {"variants": shaped}
+
+    @api.post("/drafts/{draft_id}/autosave", summary="保存网页上的草稿文字（关闭标签页时由网页发送）")
+    async def autosave(draft_id: int, request: Request, user: str = Depends(login)) -> dict[str, Any]:
+        # Read the body whatever its content type: navigator.sendBeacon sends text/plain, which needs no preflight.
+        try:
+            body = AutosaveBody.model_validate_json(await request.body())
+        except PydanticValidationError as exc:
+            raise ValidationError(f"自动保存的内容无效（{exc.error_count()} 处错误）") from exc
+        page = PageEdit(body.page or "", body.seq or 0) if body.page else PageEdit()
+        outcome = await run_in_threadpool(
+            save_from_page, services, draft_id, title=body.title, body=body.body, commentary=body.commentary,
+            expected_version=body.version, actor=None if user == "local" else user, page=page,
+        )
+        logger.info("autosave draft %s from a closing page (version %s, saved=%s)", draft_id, outcome.version, outcome.saved)
+        return {"draft_id": draft_id, "version": outcome.version, "saved": outcome.saved, "stale": outcome.stale}
 
     @api.get("/issues", summary="进行中的期刊（与 drafting issues --json 相同）")
     def issues(_user: str = Depends(login)) -> dict[str, Any]:

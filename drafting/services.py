@@ -77,6 +77,11 @@ class Services:
         who = actor_name(actor)
         with self.corpus_lock.hold():
             before = self.store.accepted_text(draft_id)
+            current = self.store.get(draft_id)
+            text = {"title": title, "body": body, "commentary": commentary}
+            if (before is not None and current.status == "accepted" and expected_version in (None, current.version)
+                    and all(before.get(k) == v == getattr(current, k) for k, v in text.items())):
+                return current  # accepted already with this very text: no new version, no 重新采纳 in the log
             action = "reaccept" if before is not None else "accept"
             stored = self.store.accept(draft_id, title=title, body=body, commentary=commentary,
                                        expected_version=expected_version, actor=who, action=action)

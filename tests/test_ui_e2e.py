@@ -227,7 +227,8 @@ def test_draft_edit_accept_with_model(page: Page, app_llm: AppProcess, llm: Fake
     precedents = page.locator("#dz-precedents")
     expect(precedents.locator("details.dz-prec").first).to_be_visible(timeout=60_000)
     expect(precedents).to_contain_text("植德短评")
-    expect(precedents).to_contain_text("相关度")
+    expect(precedents).to_contain_text("相似度")
+    expect(precedents).not_to_contain_text("相关度")  # one figure a lawyer reads (#25)
     expect(precedents).to_contain_text("元宇宙")
     expect(precedents.locator(".dz-dup")).to_have_count(0)  # a new item: no duplicate warning
     wait_status(page, "已起草并保存为草稿")

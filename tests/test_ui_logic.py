@@ -23,11 +23,12 @@ def item(**kw: object) -> Item:
 
 
 def test_precedents_html_escapes_and_expands() -> None:
-    p = Precedent(item=item(title=XSS, body=f"正文{XSS}", commentary=f"短评{XSS}", sources=[XSS]), score=0.0312, dense_rank=1)
+    p = Precedent(item=item(title=XSS, body=f"正文{XSS}", commentary=f"短评{XSS}", sources=[XSS]), score=0.0312, dense_rank=1,
+                  dense_score=0.94)
     html = fmt.precedents_html([p, Precedent(item=item(title="无短评", commentary=None), score=0.02)])
     assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     assert html.count("<details") == 2 and "open" in html.split("<details")[1].split(">")[0]
-    assert "相关度 0.031" in html and "2023-09-22" in html and "（此条无短评）" in html
+    assert "相似度 94%" in html and "2023-09-22" in html and "（此条无短评）" in html
     assert "dz-dup" not in html
 
 
@@ -170,7 +171,7 @@ def test_upload_checks(tmp_path: Path) -> None:
         _check_upload(exe, 1)
     big = tmp_path / "big.pdf"
     big.write_bytes(b"0" * 1_100_000)
-    with pytest.raises(ValidationError, match="MAX_UPLOAD_MB"):
+    with pytest.raises(ValidationError, match="请管理员调大上传上限"):
         _check_upload(big, 1)
 
 
@@ -184,7 +185,7 @@ def test_settings_markdown_never_shows_secrets(tmp_settings) -> None:
     s.server.users = {"editor": SecretStr("login-secret")}
     md = settings_markdown(s, ["deepseek-chat", "qwen-plus"], 17)
     assert "deepseek-chat、qwen-plus" in md and "https://api.example.com/v1" in md
-    assert "已配置（不显示）" in md and "（17 条）" in md and "已开启" in md
+    assert "已配置（不显示）" in md and "17 条" in md and "已开启" in md
     assert not any(secret in md for secret in ("sk-very-secret", "pw-secret", "q-secret", "login-secret", "user:"))
 
 

@@ -23,6 +23,7 @@ from drafting.redact import install_log_redaction
 from drafting.services import Services, build_services
 from drafting.settings import Settings
 from drafting.ui import format as fmt
+from drafting.ui import leave_guard
 from drafting.ui.access import AccessGuard, LoginThrottle
 from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
 
@@ -55,6 +56,7 @@ CSS = """
 .dz-profile {font-size:0.92em; margin:4px 0;} .dz-why {font-size:0.88em; color:#065f46;}
 .dz-empty {color:var(--body-text-color-subdued);}
 .dz-ok {color:#047857;}
+.dz-over {color:#b91c1c; font-weight:600;}
 .dz-findings ul {margin:4px 0 0 1.2em; padding:0;}
 .dz-tag {display:inline-block; padding:0 6px; border-radius:4px; background:#fee2e2; color:#991b1b; font-size:0.85em;}
 .dz-diff {margin:4px 0 8px 0; white-space:pre-wrap; line-height:1.7;}
@@ -62,15 +64,6 @@ CSS = """
 .dz-diff ins {background:#dcfce7; color:#166534; text-decoration:underline;}
 .dz-item h3 {margin:0 0 4px 0;}
 #dz-status {min-height:1.5em;}
-/* Gradio writes toast titles from the toast type ("Warning", "Error", "Info") with no translation hook:
-   hide that text and show the Chinese title instead. */
-.toast-title.warning, .toast-title.error, .toast-title.info, .toast-title.success {font-size:0 !important;}
-.toast-title.warning::after, .toast-title.error::after, .toast-title.info::after, .toast-title.success::after
-  {font-size:var(--text-md); font-weight:600;}
-.toast-title.warning::after {content:"提示";}
-.toast-title.error::after {content:"出错";}
-.toast-title.info::after {content:"消息";}
-.toast-title.success::after {content:"完成";}
 """
 
 # Gradio's own strings, in Chinese whatever the browser's language (its built-in zh-CN only applies to Chinese
@@ -91,6 +84,28 @@ GRADIO_STRINGS_ZH = {
     "common.empty": "空",
     "errors.waiting_for_inputs": "等待文件上传完成，请稍后重试。",
     "errors.lost_connection": "由于离开页面，连接已丢失。正在重新加入队列……",
+    "common.edit": "编辑",
+    "common.complete": "已完成",  # the status tracker's screen-reader text: no translation in Gradio's own zh-CN
+    "common.settings": "设置",
+    "common.language": "语言",
+    "file.uploading": "正在上传……",
+    "dataframe.sort_column": "排序",
+    "dataframe.sort_ascending": "升序排列",
+    "dataframe.sort_descending": "降序排列",
+    "dataframe.clear_sort": "取消排序",
+    "dataframe.incorrect_format": "格式不正确，仅支持 CSV 和 TSV 文件",
+    "dataframe.drop_to_upload": "将 CSV 或 TSV 文件拖放到此处",
+    "dropdown.dropdown": "下拉菜单",
+    "radio.radio": "单选",
+    "checkbox.checkbox": "复选框",
+    "number.number": "数字",
+    "plot.plot": "图表",
+    "label.label": "标签",
+    "highlighted_text.highlighted_text": "标注文本",
+    "login.login": "登录",
+    "login.username": "用户名",
+    "login.password": "密码",
+    "login.incorrect_credentials": "用户名或密码不正确",
 }
 # The browser languages a firm machine is likely to report; each gets the Chinese strings.
 I18N_LOCALES = ("en", "en-US", "en-GB", "zh", "zh-CN", "zh-TW", "zh-HK")
@@ -101,8 +116,9 @@ def gradio_i18n() -> gr.I18n:
     return gr.I18n(**{loc: dict(GRADIO_STRINGS_ZH) for loc in I18N_LOCALES})
 
 
-# Gradio's page has a few English messages of its own, not reachable from Python (e.g. a full queue);
-# they are replaced where they appear.
+# Gradio's page has a few English texts of its own that its i18n has no key for (checked in Gradio 6.31's
+# frontend): the upload box's type error, the table's copy/fullscreen buttons, a full queue, the default toast titles
+# of its own errors. They are replaced where they appear, text and tooltips (title, aria-label) alike.
 CHINESE_MESSAGES_JS = r"""<script>
 (() => {
   const zh = [
@@ -111,17 +127,46 @@ CHINESE_MESSAGES_JS = r"""<script>
     [/Connection errored out\.?/g, "与服务器的连接中断，请稍后重试。"],
     [/File\(s\) exceed the maximum allowed size of ([\d.]+) ?Mb:?\s*(.*)/g,
      (_, mb, names) => `文件过大，未上传：${names.trim()} 超过单个文件上限 ${parseFloat(mb)} MB，请拆分或压缩后重试。`],
+    [/Invalid file types?: (.+?)\. Only (.+?) allowed\./g, "不支持此文件类型：$1。只能上传 $2 文件。"],
+    [/ and (\d+) more(?=[。，])/g, " 等另外 $1 个"],
+    [/^Copy table data$/, "复制表格内容"], [/^Copied to clipboard$/, "已复制"],
+    [/^Fullscreen$/, "全屏"], [/^Exit fullscreen$/, "退出全屏"], [/^Exit full screen$/, "退出全屏"],
+    [/^Copy$/, "复制"], [/^Copied!?$/, "已复制"], [/^Close$/, "关闭"],
+    [/^Sort ascending$/, "升序"], [/^Sort descending$/, "降序"], [/^Clear sort$/, "取消排序"],
+    [/^Click to upload or drop files$/, "点击上传或拖放文件"], [/^(?:Upload a file|Upload file|File upload)$/, "上传文件"],
+    [/^Uploading$/, "正在上传"], [/^Uploaded files$/, "已上传的文件"], [/^File: /, "文件："],
+    [/^Dataframe$/, "表格"], [/^Table actions$/, "表格操作"], [/^Open cell menu$/, "单元格菜单"],
+    [/^Empty value$/, "空"], [/^Copy menu$/, "复制菜单"], [/^Close popup$/, "关闭"],
+    [/^Reset to default value$/, "恢复默认值"],
+    [/^Error$/, "出错"], [/^Warning$/, "提示"], [/^Info$/, "消息"], [/^Success$/, "完成"],
   ];
-  const fix = (node) => {
-    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
-    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
-      let v = t.nodeValue;
-      for (const [re, to] of zh) v = v.replace(re, to);
-      if (v !== t.nodeValue) t.nodeValue = v;
+  const tr = (v) => { let out = v; for (const [re, to] of zh) out = out.replace(re, to); return out; };
+  const ATTRS = ["title", "aria-label", "placeholder"];
+  const fixEl = (el) => {
+    for (const a of ATTRS) {
+      const v = el.getAttribute && el.getAttribute(a);
+      if (v) { const t = tr(v.trim()); if (t !== v.trim()) el.setAttribute(a, t); }
     }
   };
-  new MutationObserver((ms) => ms.forEach((m) => m.addedNodes.forEach((n) => fix(n.nodeType === 3 ? n.parentNode || document.body : n))))
-    .observe(document.documentElement, {childList: true, subtree: true, characterData: false});
+  const fix = (node) => {
+    if (!node) return;
+    if (node.nodeType === 3) { const t = tr(node.nodeValue); if (t !== node.nodeValue) node.nodeValue = t; return; }
+    if (node.nodeType !== 1) return;
+    fixEl(node);
+    node.querySelectorAll("[title], [aria-label], [placeholder]").forEach(fixEl);
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode()) {
+      const s = t.nodeValue, trimmed = s.trim();
+      const v = trimmed && tr(trimmed) !== trimmed ? s.replace(trimmed, tr(trimmed)) : tr(s);
+      if (v !== s) t.nodeValue = v;
+    }
+  };
+  new MutationObserver((ms) => ms.forEach((m) => {
+    if (m.type === "attributes") fixEl(m.target);
+    else if (m.type === "characterData") fix(m.target.parentNode);
+    else m.addedNodes.forEach((n) => fix(n.nodeType === 3 ? n.parentNode || document.body : n));
+  })).observe(document.documentElement, {childList: true, subtree: true, characterData: true,
+                                         attributes: true, attributeFilter: ATTRS});
 })();
 </script>"""
 
@@ -153,10 +198,10 @@ def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
                 return fn(*args, **kwargs)
             except DraftingError as exc:
                 logger.info("user error in %s: %s", fn.__name__, exc)
-                gr.Warning(fmt.esc(exc))  # toasts render HTML; messages may quote file names or pasted text
+                gr.Warning(fmt.esc(exc), title="提示")  # toasts render HTML; messages may quote file names or pasted text
             except Exception as exc:
                 logger.exception("unexpected error in %s", fn.__name__)
-                gr.Warning(f"出现内部错误（{type(exc).__name__}），您的文字未受影响；详情见服务器日志。")
+                gr.Warning(f"出现内部错误（{type(exc).__name__}），您的文字未受影响；详情见服务器日志。", title="提示")
             skips = tuple(gr.skip() for _ in range(n_outputs))
             return skips[0] if n_outputs == 1 else skips
 
@@ -271,7 +316,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         i18n=gradio_i18n(),
         prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
         app_kwargs={"middleware": [limits, guard]},
-        head=CHINESE_MESSAGES_JS,
+        head=CHINESE_MESSAGES_JS + leave_guard.LEAVE_GUARD_JS,
     )
     mount_api(demo, services)
     put_in_front(demo.server_app, server)

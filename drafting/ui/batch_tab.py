@@ -59,6 +59,12 @@ def _user(request: gr.Request | None) -> str:
     return actor_name(getattr(request, "username", None) if request is not None else None)
 
 
+def _place(issue: Any, section: str, draft_id: int) -> tuple[int, int]:
+    """An item's position within its section (1-based) and the section's item count: 上移/下移 work within a section."""
+    same = [i.draft_id for i in issue.items if i.section == section]
+    return same.index(draft_id) + 1, len(same)
+
+
 def build(ctx: UIContext) -> None:
     """Lay out the batch tab and register its components for other tabs and tests."""
     ctx.add(**build_batch_tab(ctx.services, ctx.demo))
@@ -235,7 +241,7 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
             return (gr.skip(), gr.skip(), f"✗ 未保存：草稿 #{draft_id} 已在别处被修改，见上方对比", gr.update(visible=True),
                     rfmt.conflict_html(exc, yours), exc.stored_version)
         if explicit:
-            gr.Info("已保存本条")
+            gr.Info("已保存本条", title="消息")
         note = f"已自动保存草稿 #{it.draft_id}（第 {it.version} 版，{it.state_label}，{fmt.local_time(it.updated_at)}）"
         return (table_rows(reviews.get_issue(iid)), str(it.version), note, gr.update(visible=False), "", None)
 
@@ -272,7 +278,7 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
         if not iid or _id(did) is None:
             raise ValidationError("请先在列表中选择一条")
         stored = reviews.review(_id(did) or 0, actor=_user(request), login=login)
-        gr.Info(f"草稿 #{stored.id} 已审核（{stored.reviewed_by}）")
+        gr.Info(f"草稿 #{stored.id} 已审核（{stored.reviewed_by}）", title="消息")
         return table_rows(reviews.get_issue(iid)), str(stored.version), f"✓ 草稿 #{stored.id} 已审核（{fmt.esc(stored.reviewed_by)}）"
 
     def mover(delta: int):
@@ -280,9 +286,14 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
         def move(iid: str | None, did: Any, request: gr.Request) -> tuple[Any, ...]:
             if not iid or _id(did) is None:
                 raise ValidationError("请先在列表中选择一条")
+            section = reviews.get_issue(iid).item(_id(did) or 0).section
+            before = _place(reviews.get_issue(iid), section, _id(did) or 0)
             issue = reviews.move(iid, _id(did) or 0, delta, actor=_user(request))
-            n = next(n for n, i in enumerate(issue.items, 1) if i.draft_id == _id(did))
-            return table_rows(issue), f"已移动草稿 #{did}：现为第 {n} 条"
+            n, count = _place(issue, section, _id(did) or 0)
+            if (n, count) == before:  # nothing moved: say why, not a position that did not change
+                why = "只有这一条" if count == 1 else ("第一条" if delta < 0 else "最后一条") + "，已到头"
+                return gr.skip(), f"草稿 #{did} 是「{section}」栏目的{why}：顺序未变"
+            return table_rows(issue), f"已移动草稿 #{did}：现为「{section}」栏目第 {n} 条（共 {count} 条）"
         return move
 
     @guarded(1)
@@ -323,13 +334,13 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
             raise ValidationError("还没有可发布的条目：请先运行批量起草")
         open_items = issue.unreviewed()
         if open_items and not confirmed:
-            gr.Warning(f"本期还有 {len(open_items)} 条未审核：确认无误后点「仍然发布（含未审核条目）」")
+            gr.Warning(f"本期还有 {len(open_items)} 条未审核：确认无误后点「仍然发布（含未审核条目）」", title="提示")
             return (f'<div class="dz-dup" role="alert">还有 {len(open_items)} 条未审核：'
                     + "、".join(fmt.esc(i.title[:16]) for i in open_items[:8]) + "。确认发布请点「仍然发布（含未审核条目）」。</div>",
                     gr.update(visible=True), gr.skip())
         path = publish_issue(services, issue, actor=who)
         n = sum(1 for i in issue.items if i.ticked)
-        gr.Info(f"已发布 {len(issue.items)} 条（采纳短评 {n} 条）到语料库并更新索引：{fmt.esc(path.name)}")
+        gr.Info(f"已发布 {len(issue.items)} 条（采纳短评 {n} 条）到语料库并更新索引：{fmt.esc(path.name)}", title="消息")
         return report_html_published(path), gr.update(visible=False), table_rows(reviews.get_issue(iid))
 
     @guarded(3)

@@ -82,7 +82,8 @@ def build(ctx: UIContext) -> None:
     def ingest(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - gradio's idiom
         if not paths:
             # also what follows a file the browser refused as too large: say the limit, not just "choose a file"
-            gr.Warning(f"没有已上传的文件可导入：请选择往期文件（单个不超过 {max_mb} MB；超过的文件不会上传）后再点「导入语料库」。")
+            gr.Warning(f"没有已上传的文件可导入：请选择往期文件（单个不超过 {max_mb} MB；超过的文件不会上传）后再点「导入语料库」。",
+                       title="提示")
             return gr.skip()  # type: ignore[return-value]
         rows: list[tuple[str, Issue | None, str | None]] = []
         for n, p in enumerate(progress.tqdm(paths, desc="正在解析并索引"), 1):
@@ -124,4 +125,4 @@ def _check_upload(path: Path, max_mb: int) -> None:
         raise ValidationError(f"不支持的文件类型“{path.suffix or '无扩展名'}”：请上传 {'、'.join(ALLOWED_UPLOADS)} 文件。")
     size_mb = path.stat().st_size / 1_000_000
     if size_mb > max_mb:
-        raise ValidationError(f"文件 {size_mb:.1f} MB，超过 {max_mb} MB 上限：请拆分后上传，或调大 DRAFTING_SERVER__MAX_UPLOAD_MB。")
+        raise ValidationError(f"文件 {size_mb:.1f} MB，超过 {max_mb} MB 上限：请拆分后上传，或请管理员调大上传上限。")

@@ -10,13 +10,14 @@ from typing import Any
 import gradio as gr
 
 from drafting import guard
+from drafting.autosave import ANONYMOUS, PageEdit, save_from_page
 from drafting.errors import ConflictError, DraftingError, ValidationError
 from drafting.merge import merge
 from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
 from drafting.profile import query_profile
 from drafting.review import actor_name
 from drafting.ui import format as fmt
-from drafting.ui import precedent_feedback, source_card, source_input
+from drafting.ui import leave_guard, precedent_feedback, source_card, source_input
 from drafting.ui import review_format as rfmt
 from drafting.ui.app import UIContext, guarded
 from drafting.ui.slots import DraftSlots
@@ -25,6 +26,15 @@ logger = logging.getLogger(__name__)
 
 TAB_ID = "draft"
 TAB_LABEL = "起草"
+
+
+# As 起草 counts it (fmt.build_request): the stripped text; over the limit the note says what will happen.
+PASTE_COUNT_JS = """(t) => {
+  const n = (t || '').trim().length;
+  if (!n) return '';
+  return n > MAX ? `<span class="dz-over">已粘贴 ${n} 字，超过 MAX 字上限：请只保留这一条的正文</span>`
+                 : `<span class="dz-muted">已粘贴 ${n} / MAX 字</span>`;
+}"""
 
 
 def _now() -> str:
@@ -68,6 +78,7 @@ def build(ctx: UIContext) -> None:
                 max_lines=24,
                 elem_id="dz-raw",
             )
+            paste_count = gr.Markdown("", elem_id="dz-raw-count")
             with gr.Row():
                 title_in = gr.Textbox(label="标题（可选）", scale=3, elem_id="dz-title-in")
                 date_in = gr.Textbox(label="日期（可选）", placeholder="如 2023-09-18（留空则从原文识别）", scale=2, elem_id="dz-date-in")
@@ -197,46 +208,48 @@ def build(ctx: UIContext) -> None:
     ctx.add(draft_open_raw=open_draft, draft_open=guarded(len(open_outputs))(open_draft))
 
     # --- autosave + live fact check + diff, on every edit (debounced: only the last pending edit runs)
+    # page_seq: "token:seq" of this page's edit (set by leave_guard's script); echoed back once saved, so the page
+    # knows which of its texts the server holds and warns before leaving while a newer one is unsaved.
+    page_seq = gr.Textbox(value="", visible=False, elem_id="dz-page-seq")
     edit_outputs = [highlight, findings_out, diff_out, count_md, status_md, draft_version, conflict_box, conflict_out,
-                    conflict_version, model_md, conflict_merge, title_out, body_out, comm_out]
+                    conflict_version, model_md, page_seq, conflict_merge, title_out, body_out, comm_out]
     keep_boxes = (gr.skip(), gr.skip(), gr.skip(), gr.skip())  # merge button and the three text boxes, as they are
 
     def save_text(current_id: Any, version: Any, title: str, body: str, commentary: str, who: str, *,
-                  force_version: int | None = None) -> tuple[Any, ...]:
+                  force_version: int | None = None, page: PageEdit = ANONYMOUS) -> tuple[Any, ...]:
         """Save the page's text over the version it loaded; an accepted draft is re-accepted (corpus and index)."""
         count = fmt.char_count(commentary, gs.min_chars, gs.max_chars)
-        stored = services.store.get(_id(current_id))  # type: ignore[arg-type]
-        expected = force_version if force_version is not None else _id(version)
-        if (stored.title, stored.body, stored.commentary) == (title, body, commentary) and expected in (None, stored.version):
-            return gr.skip(), gr.skip(), gr.skip(), count, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), *keep_boxes
+        forced = force_version is not None
+        expected = force_version if forced else _id(version)
         try:
-            if stored.status == "accepted":
-                if not title.strip() or not commentary.strip():
-                    raise ValidationError("已采纳的草稿不能清空标题或短评：请补全后继续（语料库中仍是上次采纳的文字）。")
-                # Accepted means accepted: a change goes through the same accept path, so 历史 and 语料库 agree.
-                stored = services.accept(stored.id, title=title.strip(), body=body.strip(), commentary=commentary.strip(),
-                                         expected_version=expected, actor=who)
-                new_version, note = stored.version, f"已自动保存并重新采纳草稿 #{stored.id}，语料库已更新（第 {stored.version} 版，{_now()}）"
-                label = f"{fmt.model_label(stored.draft)} · 草稿 #{stored.id} · ✓ 已采纳"
-            else:
-                new_version = services.store.save_edit(stored.id, title=title, body=body, commentary=commentary,
-                                                       expected_version=expected, actor=who)
-                note, label = f"已自动保存草稿 #{stored.id}（第 {new_version} 版，{_now()}）", gr.skip()
+            outcome = save_from_page(services, _id(current_id), title=title, body=body,  # type: ignore[arg-type]
+                                     commentary=commentary, expected_version=force_version if forced else _id(version),
+                                     actor=who, page=page, force=forced)
         except ConflictError as exc:
             yours = {"title": title, "body": body, "commentary": commentary}
             # Both started from the version this page loaded: changes to different paragraphs merge by themselves.
-            base = services.store.text_at(stored.id, expected) if expected is not None else None
+            base = services.store.text_at(exc.draft_id, expected) if expected is not None else None
             if base == yours:  # a late event of a page with nothing typed since it loaded: nothing to save or merge
-                return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(6)), *keep_boxes
+                return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(7)), *keep_boxes
+            accepted = services.store.get(exc.draft_id).status == "accepted"
             merged = merge(base, yours, exc.stored) if base is not None else None
-            if merged is not None and merged.clean and stored.status != "accepted":
+            if merged is not None and merged.clean and not accepted:
                 note = (f"已与别处的修改（{exc.stored_by or '另一页面'}，第 {exc.stored_version} 版）自动合并：双方改动的段落"
                         "不重叠，合并后的文字已保存（第 {version} 版）")
                 return merged_outputs(current_id, merged.text, note, who, exc.stored_version)
-            can_merge = merged is not None and stored.status != "accepted"
-            return (gr.skip(), gr.skip(), gr.skip(), count, f"✗ 未保存：草稿 #{stored.id} 已在别处被修改，请在下方选择",
+            return (gr.skip(), gr.skip(), gr.skip(), count, f"✗ 未保存：草稿 #{exc.draft_id} 已在别处被修改，请在下方选择",
                     gr.skip(), gr.update(visible=True), rfmt.conflict_html(exc, yours, merged), exc.stored_version, gr.skip(),
-                    gr.update(visible=can_merge), gr.skip(), gr.skip(), gr.skip())
+                    gr.skip(), gr.update(visible=merged is not None and not accepted), gr.skip(), gr.skip(), gr.skip())
+        saved_seq = f"{page.token}:{page.seq}" if page.token else gr.skip()
+        if not outcome.saved:  # unchanged text, or an older edit of this page that arrived after a newer one
+            return (gr.skip(), gr.skip(), gr.skip(), count if not outcome.stale else gr.skip(), gr.skip(), gr.skip(),
+                    gr.skip(), gr.skip(), gr.skip(), gr.skip(), saved_seq if not outcome.stale else gr.skip(), *keep_boxes)
+        stored, new_version = outcome.stored, outcome.version
+        if stored.status == "accepted":
+            note = f"已自动保存并重新采纳草稿 #{stored.id}，语料库已更新（第 {new_version} 版，{_now()}）"
+            label = f"{fmt.model_label(stored.draft)} · 草稿 #{stored.id} · ✓ 已采纳"
+        else:
+            note, label = f"已自动保存草稿 #{stored.id}（第 {new_version} 版，{_now()}）", gr.skip()
         logger.info("autosave draft %s (version %s)", stored.id, new_version)
         findings = check_text(stored.draft, title, body, commentary, services.store.source_text(stored.id))
         return (
@@ -250,6 +263,7 @@ def build(ctx: UIContext) -> None:
             "",
             None,
             label,
+            saved_seq,
             *keep_boxes,
         )
 
@@ -262,16 +276,17 @@ def build(ctx: UIContext) -> None:
         return (fmt.highlight_segments(st.commentary, findings), fmt.findings_html(findings),
                 fmt.draft_diff_html(st.draft, st.title, st.body, st.commentary),
                 fmt.char_count(st.commentary, gs.min_chars, gs.max_chars), note.format(version=st.version),
-                str(st.version), gr.update(visible=False), "", None, saved[9], gr.update(visible=False),
+                str(st.version), gr.update(visible=False), "", None, saved[9], gr.skip(), gr.update(visible=False),
                 st.title, st.body, st.commentary)
 
     @guarded(len(edit_outputs))
-    def on_edit(current_id: Any, version: Any, title: str, body: str, commentary: str,
+    def on_edit(current_id: Any, version: Any, title: str, body: str, commentary: str, page_seq: Any,
                 request: gr.Request) -> tuple[Any, ...]:
         count = fmt.char_count(commentary, gs.min_chars, gs.max_chars)
-        if _id(current_id) is None:  # nothing drafted yet, or a draft is streaming in
-            return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(6)), *keep_boxes
-        return save_text(current_id, version, title or "", body or "", commentary or "", _user(request))
+        if _id(current_id) is None:  # nothing drafted yet, or a draft is streaming in: nothing to save
+            return gr.skip(), gr.skip(), gr.skip(), count, *(gr.skip() for _ in range(6)), page_seq, *keep_boxes
+        return save_text(current_id, version, title or "", body or "", commentary or "", _user(request),
+                         page=PageEdit.parse(page_seq))
 
     @guarded(len(edit_outputs))
     def on_keep(current_id: Any, title: str, body: str, commentary: str, theirs: Any, request: gr.Request) -> tuple[Any, ...]:
@@ -283,15 +298,17 @@ def build(ctx: UIContext) -> None:
     # .change, not .input: Gradio does not report the first edit after a server update as input, and a paste right
     # after drafting must be saved too. Streaming clears draft_id, so a draft arriving saves nothing. One event for
     # the three boxes with always_last: at most one autosave per page in flight, so saves cannot arrive out of order.
-    gr.on(
+    edit_event = gr.on(
         [title_out.change, body_out.change, comm_out.change],
         on_edit,
-        [draft_id, draft_version, title_out, body_out, comm_out],
+        [draft_id, draft_version, title_out, body_out, comm_out, page_seq],
         edit_outputs,
         trigger_mode="always_last",
         show_progress="hidden",
         concurrency_limit=None,  # cheap; must never wait behind a running draft
+        js=leave_guard.BEFORE_SAVE_JS,  # numbers the edit and remembers its text, for the save on leaving
     )
+    edit_event.then(None, [page_seq], None, js=leave_guard.AFTER_SAVE_JS)
 
     conflict_keep.click(on_keep, [draft_id, title_out, body_out, comm_out, conflict_version], edit_outputs,
                         concurrency_limit=None)
@@ -356,7 +373,7 @@ def build(ctx: UIContext) -> None:
                                      commentary=commentary.strip(), expected_version=_id(version), actor=_user(request))
         except ConflictError as exc:
             yours = {"title": title, "body": body or "", "commentary": commentary}
-            gr.Warning(fmt.esc(exc))
+            gr.Warning(fmt.esc(exc), title="提示")
             return (gr.skip(), gr.skip(), f"✗ 未采纳：草稿 #{exc.draft_id} 已在别处被修改，请在下方选择", gr.skip(),
                     gr.update(visible=True), rfmt.conflict_html(exc, yours), exc.stored_version)
         gr.Info(f"已采纳草稿 #{stored.id}，并加入语料库与索引。", title="已采纳")
@@ -383,6 +400,9 @@ def build(ctx: UIContext) -> None:
         profile = query_profile(source)
         result = services.retriever.search_profiled(source, profile, services.settings.retrieval.k, filters)
         return fmt.precedents_html(result.precedents, result.duplicates)
+
+    # The paste box's length against its limit, counted in the browser (no server call per keystroke).
+    raw.change(None, [raw], [paste_count], js=PASTE_COUNT_JS.replace("MAX", str(fmt.MAX_PASTE_CHARS)))
 
     search_btn.click(on_search, [raw, title_in, date_in, url_in, f_section, f_from, f_to], prec_out)
 
@@ -449,7 +469,7 @@ def wire(ctx: UIContext) -> None:
                                              card_figures)
             req = source_card.with_card(req, card, force=bool(force))
         except DraftingError as exc:
-            gr.Warning(fmt.esc(exc))  # toasts render HTML; messages may quote user text
+            gr.Warning(fmt.esc(exc), title="提示")  # toasts render HTML; messages may quote user text
             return
         # No current draft while the new one streams in: autosave must not write partial text into the old row.
         yield {status_md: "正在检索参考条目……", variant_radio: gr.update(choices=[], value=None, visible=False), draft_id: "",
@@ -507,11 +527,11 @@ def wire(ctx: UIContext) -> None:
                        "未新增草稿；您的修改保留在原草稿中。配置语言模型或生成多个版本可得到不同文字。"}
                 return
         if failed and not drafts:
-            gr.Warning(fmt.esc(failed))
+            gr.Warning(fmt.esc(failed), title="提示")
             yield {**restore, status_md: f"✗ 起草失败：{fmt.esc(failed)}（您原来的文字已保留）"}
             return
         if failed:
-            gr.Warning(fmt.esc(failed))
+            gr.Warning(fmt.esc(failed), title="提示")
         if not drafts:
             yield {**restore, status_md: "✗ 没有生成草稿，请重试。"}
             return

@@ -135,10 +135,6 @@ def char_count(commentary: str, min_chars: int, max_chars: int) -> str:
     return f"{mark} 短评 {n} 字（要求 {min_chars}–{max_chars}）"
 
 
-def _fmt_score(score: float) -> str:
-    return f"{score:.3f}" if score < 10 else f"{score:.1f}"
-
-
 def duplicates_html(duplicates: Sequence[Precedent]) -> str:
     """The warning shown when the pasted item is already in the corpus."""
     if not duplicates:
@@ -162,7 +158,8 @@ def precedents_html(precedents: Sequence[Precedent], duplicates: Sequence[Preced
     for n, p in enumerate(precedents, 1):
         it = p.item
         ranks = f"语义 #{p.dense_rank or '–'} · 关键词 #{p.lexical_rank or '–'}"
-        # Similarity is the dense cosine (what "how alike" means to a reader), not the fused rank score.
+        # One figure a lawyer reads: the dense cosine as 相似度 (how alike). The fused rank score (0.033) means
+        # nothing to a reader; it only orders the cards, which the rank already says.
         similar = f"相似度 {round(100 * p.dense_score)}%" if p.dense_score is not None else "相似度 –"
         why = f'<div class="dz-why">入选理由：{esc("、".join(p.why))}</div>' if p.why else ""
         kind = (f'<div class="dz-muted dz-prec-profile">类型：{esc(p.profile.kind)} · 立场：{esc(p.profile.stance)}'
@@ -176,7 +173,7 @@ def precedents_html(precedents: Sequence[Precedent], duplicates: Sequence[Preced
         parts.append(
             f'<details class="dz-prec"{" open" if n == 1 else ""}>'
             f'<summary><span class="dz-n">{n}</span> <b>{esc(it.title)}</b> '
-            f'<span class="dz-meta">第 {n} 名 · {similar} · {esc(it.date or "近日")} · {esc(it.section)} · 相关度 {_fmt_score(p.score)}'
+            f'<span class="dz-meta">第 {n} 名 · {similar} · {esc(it.date or "近日")} · {esc(it.section)}'
             f"{' · 有短评' if it.commentary else ''}</span></summary>"
             f'{why}{kind}{comm}<div class="dz-body">{esc(it.body)}</div>{sources}'
             f'<div class="dz-muted">{ranks}{" · 期号 " + esc(issue_label(it.issue)) if it.issue else ""}</div></details>'

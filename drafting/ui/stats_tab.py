@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import gradio as gr
@@ -16,12 +17,24 @@ logger = logging.getLogger(__name__)
 
 TAB_ID = "stats"
 TAB_LABEL = "统计"
-RATIO = "短评修改比例(%)"
+RATIO = "短评修改比例（%）"
 
 
 def _frame(groups: list[Group], key: str) -> pd.DataFrame:
-    return pd.DataFrame({key: [g.key for g in groups], RATIO: [round(g.commentary_ratio * 100, 1) for g in groups],
+    # Whole percents: a lawyer reads "32%", and the plot's axis and tooltip then never print "31.900000".
+    return pd.DataFrame({key: [g.key for g in groups], RATIO: [round(g.commentary_ratio * 100) for g in groups],
                          "篇数": [g.drafts for g in groups]})
+
+
+def _money(cost: float | None, currency: str) -> str:
+    if cost is None:
+        return "未配置价格"
+    return f"{cost:.2f} {currency}" if cost >= 0.01 or cost == 0 else f"不足 0.01 {currency}"
+
+
+def _rules_label(key: str) -> str:
+    """`house_rules@3` as a lawyer reads it: 规则第 3 版."""
+    return re.sub(r"^house_rules@(\d+)$", r"规则第 \1 版", key)
 
 
 def summary_markdown(stats: Stats) -> str:
@@ -36,20 +49,21 @@ def summary_markdown(stats: Stats) -> str:
          f"补充句子 {k['sentences_added']} 句，替换措辞 {k['phrases_replaced']} 处，短评字数变化 {k['length_change']:+d}。"),
     ]
     if stats.by_rules_version:
-        lines.append("按规则版本：" + "；".join(f"{fmt.esc(g.key)} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in stats.by_rules_version))
+        lines.append("按规则版本：" + "；".join(f"{fmt.esc(_rules_label(g.key))} {g.commentary_ratio:.1%}（{g.drafts} 篇）"
+                                           for g in stats.by_rules_version))
     if stats.by_prompt_version:
         lines.append("按提示词版本：" + "；".join(f"{fmt.esc(g.key)} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in stats.by_prompt_version))
     return "\n\n".join(lines)
 
 
 def cost_frame(stats: Stats) -> pd.DataFrame:
-    """Tokens, latency and cost per model and per issue."""
+    """Usage (tokens, as 词元), latency and cost per model and per issue, rounded as a reader wants them."""
     rows = [("模型", c) for c in stats.cost_by_model] + [("期次/月份", c) for c in stats.cost_by_issue]
     return pd.DataFrame(
-        [[kind, c.key, c.drafts, c.prompt_tokens, c.completion_tokens,
-          c.mean_latency_s if c.mean_latency_s is not None else "-",
-          f"{c.cost:.4f} {stats.currency}" if c.cost is not None else "未配置价格"] for kind, c in rows],
-        columns=["分组", "名称", "篇数", "输入 tokens", "输出 tokens", "平均耗时(秒)", "费用"],
+        [[kind, c.key, c.drafts, f"{c.prompt_tokens:,}", f"{c.completion_tokens:,}",
+          f"{c.mean_latency_s:.1f}" if c.mean_latency_s is not None else "–", _money(c.cost, stats.currency)]
+         for kind, c in rows],
+        columns=["分组", "名称", "篇数", "输入词元数", "输出词元数", "平均耗时（秒）", "费用"],
     )
 
 
@@ -72,12 +86,13 @@ def build(ctx: UIContext) -> None:
     with gr.Row():
         summary = gr.Markdown(elem_id="dz-stats-summary")
         refresh = gr.Button("刷新", size="sm", scale=0, elem_id="dz-stats-refresh")
-    month = gr.LinePlot(x="月份", y=RATIO, title="每月短评修改比例", y_title=RATIO, height=260, elem_id="dz-stats-month")
+    # Bars, not a line: in the first months a line has one or two points and looks empty; a bar per month reads at once.
+    month = gr.BarPlot(x="月份", y=RATIO, title="每月短评修改比例", y_title=RATIO, height=260, elem_id="dz-stats-month")
     with gr.Row():
         section = gr.BarPlot(x="栏目", y=RATIO, title="按栏目", height=240, elem_id="dz-stats-section")
         model = gr.BarPlot(x="模型", y=RATIO, title="按模型", height=240, elem_id="dz-stats-model")
     phrases = gr.Dataframe(label="最常被替换的措辞", interactive=False, elem_id="dz-stats-phrases")
-    costs = gr.Dataframe(label="用量与费用（来自模型服务返回的 token 数；价格见 DRAFTING_LEARNING__PRICES）",
+    costs = gr.Dataframe(label="用量与费用（词元数由模型服务返回；费用按管理员配置的单价计算）",
                          interactive=False, elem_id="dz-stats-costs")
     outputs = [summary, month, section, model, phrases, costs]
 
