@@ -23,7 +23,8 @@ lint: $(BIN)/drafting
 	$(BIN)/ruff check drafting tests
 	$(BIN)/mypy drafting
 
-# Mutation score per module (mutmut, slow, not in CI): guard, corpus/text, retrieve, offline, assemble, export.
+# Mutation score per module (mutmut from the dev extras, slow, not in CI): guard, corpus/text, retrieve, offline,
+# assemble, export, review, learning.
 # `make mutation MODULES="guard text"` for some; survivors are listed with --survivors.
 mutation: $(BIN)/drafting
 	$(BIN)/python tools/mutation.py --survivors $(MODULES)
