@@ -30,8 +30,9 @@ mutation: $(BIN)/drafting
 	$(BIN)/python tools/mutation.py --survivors $(MODULES)
 
 # The suite once in random order, to expose tests that depend on each other. pytest-randomly goes in a side
-# folder, not the venv, so ordinary runs keep their order; SEED=n replays an order it printed.
+# folder, not the venv, so ordinary runs keep their order. No -q: the header line "Using --randomly-seed=N" is the
+# seed; `make test-random SEED=N` replays that order.
 RANDOMLY := /tmp/drafting-randomly
 test-random: $(BIN)/drafting
-	[ -d $(RANDOMLY)/pytest_randomly ] || $(BIN)/pip install -q --target $(RANDOMLY) pytest-randomly
-	PYTHONPATH=$(CURDIR):$(RANDOMLY) nice $(BIN)/python -m pytest -p randomly -q $(if $(SEED),--randomly-seed=$(SEED))
+	[ -d $(RANDOMLY)/pytest_randomly ] || $(BIN)/python -m pip install -q --target $(RANDOMLY) pytest-randomly
+	PYTHONPATH=$(CURDIR):$(RANDOMLY) nice $(BIN)/python -m pytest -p randomly -rfE $(if $(SEED),--randomly-seed=$(SEED))
