@@ -5,16 +5,20 @@ BIN := $(VENV)/bin
 
 $(BIN)/drafting: pyproject.toml
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
 .PHONY: run test bench lint mutation test-random
 run: $(BIN)/drafting
 	$(BIN)/python app.py
 
+# Parallel on JOBS workers (pytest-xdist; auto = one per core). --dist loadfile keeps each test file on one worker,
+# so a module's app process, browser and index start once; every fixture uses free ports and its own tmp folders,
+# and the seeded-index template (tests/seed_data.py) is built once under a lock. JOBS=1 runs in one process.
+JOBS ?= auto
 test: $(BIN)/drafting
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadfile)
 
 bench: $(BIN)/drafting
 	$(BIN)/python benchmarks/run_all.py

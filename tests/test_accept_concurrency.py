@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import seeded_settings
 from typer.testing import CliRunner
 
 from drafting.models import Draft, Item, item_id
@@ -43,7 +43,7 @@ def pause_snapshot_in(services: Services, thread_name: str, taken: threading.Eve
 
 
 def test_two_threads_accepting_at_once_keep_both_items(tmp_path: Path) -> None:
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     first = services.store.create(new_draft("甲市发布元宇宙方案"))
     services.accept(first, title="甲市发布元宇宙方案", body=new_draft("甲市发布元宇宙方案").item.body, commentary="初稿短评。")
@@ -111,7 +111,7 @@ print("ok", flush=True)
 
 
 def test_two_processes_accepting_at_once_keep_both_items(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     first = services.store.create(new_draft("甲市发布元宇宙方案"))
@@ -179,7 +179,7 @@ def waiting_for_flock(lock: Path, pid: int) -> bool:
 
 @pytest.mark.parametrize("command", [["reindex"], ["check", "--repair"]])
 def test_reindex_and_repair_wait_for_an_accept_in_another_process(tmp_path: Path, command: list[str]) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     drift = new_draft("丁市发布元宇宙方案").item
@@ -226,7 +226,7 @@ def test_reindex_and_repair_wait_for_an_accept_in_another_process(tmp_path: Path
 def test_check_reports_an_accepted_draft_whose_text_left_the_corpus(tmp_path: Path) -> None:
     from drafting.cli import app
 
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     d = new_draft("丙市发布元宇宙方案")

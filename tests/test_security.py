@@ -31,6 +31,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         tmp_path_factory.mktemp("secure_app"), users={USER: PASSWORD}, api_key=SECRET,
         extra_env={"DRAFTING_SERVER__MAX_UPLOAD_MB": "1"},
         timeout=540,  # generous: on a busy shared machine the first embedding of the seed alone took 75 s
+        seed_data=True,
     ) as running:
         yield running
 
