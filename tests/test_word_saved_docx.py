@@ -60,6 +60,8 @@ def test_corpus_reader_reads_the_word_file_as_accepted_without_field_codes() -> 
     assert shanghai.commentary == EDITED_COMMENT
     assert beijing.body == EDITED_BODY
     assert deal.commentary is None
+    # the link in the footnote's HYPERLINK field is the item's source
+    assert shanghai.sources == [FIXTURE_ITEMS[0].source] and beijing.sources == [] and deal.sources == []
     every = " ".join(f"{i.title} {i.body} {i.commentary or ''}" for i in issue.items)
     assert "HYPERLINK" not in every and "MERGEFORMAT" not in every  # field instructions are not text
     assert "请核实" not in every  # a comment is not part of the item
@@ -76,6 +78,7 @@ def test_review_reader_gives_both_views_authors_comments_and_anchors() -> None:
     assert shanghai.authors["commentary"] == ["王律师"] and beijing.authors["body"] == ["王律师"]
     assert [(c.author, c.text, c.field) for c in shanghai.comments] == [("王律师", "请核实“2025年”的表述", "commentary")]
     assert shanghai.text("title", "accepted") == FIXTURE_ITEMS[0].title  # a formatting change is not a text change
+    assert shanghai.footnotes["accepted"] == [FIXTURE_ITEMS[0].source] == shanghai.sources("original")
     assert doc.pending == 4  # two deletions, two insertions (w:rPrChange is not a text revision)
 
 
@@ -98,6 +101,7 @@ def test_import_review_reads_a_file_saved_by_word(tmp_path: Path) -> None:
     old = policy.commentary[4:14]
     word_items = [
         WordItem(section=i.section, title=i.title, body=i.body, commentary=i.commentary or None, anchor=str(i.draft_id),
+                 source=(i.sources or [None])[0],
                  commentary_edit=Edit(old, "（经复核）" + old) if i is policy else None,
                  comment=("王律师", "请核实产业规模数字") if i is policy else None,
                  body_edit=Edit(i.body[-8:-1], "") if i is deal else None)
@@ -121,4 +125,4 @@ def test_import_review_reads_a_file_saved_by_word(tmp_path: Path) -> None:
     assert [(n["author"], n["text"]) for n in changed[policy.draft_id]["comments"]] == [("王律师", "请核实产业规模数字")]
     [b] = changed[deal.draft_id]["changes"]
     assert (b["field"], b["after"]) == ("body", deal.body[:-8] + deal.body[-1:])
-    assert report["pending_revisions"] == 4
+    assert report["pending_revisions"] == 3  # the 短评: a deletion and an insertion; the deal: a deletion

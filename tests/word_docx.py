@@ -3,7 +3,8 @@
 No Word is available here, so nothing in this file was produced by Word: every part follows what Word writes and
 python-docx or LibreOffice never do (see tests/data/word/README.md): rsid attributes on paragraphs and runs and the
 rsid table in settings.xml, w14:paraId, runs split mid-word around proofErr marks, the Chinese date smart tag
-(chsdate), a HYPERLINK complex field (fldChar begin/instrText/separate/end) and a PAGE simple field in the footer,
+(chsdate), footnotes with Word's separators and a HYPERLINK complex field (fldChar begin/instrText/separate/end)
+holding the link, a PAGE simple field in the footer,
 the _GoBack bookmark, zh-CN style ids ("1", "2", "a3" …) whose names are the lower-case built-ins ("heading 1"),
 tracked changes as w:ins/w:del with w:id, author and date (deleted text in w:delText, rsidDel on the run), a
 tracked formatting change (w:rPrChange), and comments with commentRangeStart/End, a CommentReference run, the
@@ -60,7 +61,7 @@ class WordItem:
     body: str
     commentary: str | None = None
     anchor: str | None = None  # the export's bookmark key (dz_draft_<key>)
-    source: str | None = None  # a link shown through a HYPERLINK field
+    source: str | None = None  # a footnote at the end of the body holding the link as a HYPERLINK field
     commentary_edit: Edit | None = None
     body_edit: Edit | None = None
     comment: tuple[str, str] | None = None  # (author, text) on the 短评
@@ -74,6 +75,7 @@ class _Ids:
     para: int = 0x1A2B3C00
     bookmark: int = 0
     comments: list[str] = field(default_factory=list)
+    footnotes: list[str] = field(default_factory=list)
     extended: list[str] = field(default_factory=list)
     people: list[str] = field(default_factory=list)
 
@@ -151,6 +153,17 @@ def _hyperlink_field(url: str) -> str:
             '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
+def _footnote(url: str, ids: _Ids) -> str:
+    """The reference run in the text, and the note (Word's footnoteRef run, a space, the link) in footnotes.xml."""
+    fid = len(ids.footnotes) + 1
+    ids.footnotes.append(
+        f'<w:footnote w:id="{fid}"><w:p w:rsidR="{RSID_AUTHOR}" w:rsidRDefault="{RSID_AUTHOR}" '
+        f'w14:paraId="{ids.next_para()}" w14:textId="77777777"><w:pPr><w:pStyle w:val="ac"/></w:pPr>'
+        '<w:r><w:rPr><w:rStyle w:val="ae"/></w:rPr><w:footnoteRef/></w:r><w:r><w:t xml:space="preserve"> </w:t></w:r>'
+        f'{_hyperlink_field(url)}</w:p></w:footnote>')
+    return f'<w:r w:rsidRPr="{RSID_AUTHOR}"><w:rPr><w:rStyle w:val="ae"/></w:rPr><w:footnoteReference w:id="{fid}"/></w:r>'
+
+
 def _comment(author: str, text: str, ids: _Ids) -> tuple[int, str]:
     cid = ids.comment
     ids.comment += 1
@@ -186,9 +199,10 @@ def _document(title: str, items: list[WordItem], ids: _Ids) -> str:
             title_runs = (f'<w:bookmarkStart w:id="{ids.bookmark}" w:name="dz_draft_{item.anchor}"/>{title_runs}'
                           f'<w:bookmarkEnd w:id="{ids.bookmark}"/>')
         body.append(_p(title_runs, ids, "2"))
-        body.append(_p(_edited(item.body, item.body_edit, ids), ids))
+        body_runs = _edited(item.body, item.body_edit, ids)
         if item.source:
-            body.append(_p(f'<w:r>{EA}{_t("来源：")}</w:r>' + _hyperlink_field(item.source), ids))
+            body_runs += _footnote(item.source, ids)
+        body.append(_p(body_runs, ids))
         if item.commentary is not None:
             body.append(_p(f'<w:r w:rsidRPr="{RSID_AUTHOR}"><w:rPr><w:rFonts w:hint="eastAsia"/><w:b/></w:rPr>'
                            f'{_t("植德短评：")}</w:r>', ids))
@@ -234,6 +248,12 @@ _STYLES = HEADER + (
     '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:rPr><w:sz w:val="21"/></w:rPr></w:style>'
     '<w:style w:type="paragraph" w:styleId="a8"><w:name w:val="annotation text"/><w:basedOn w:val="a"/>'
     '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:pPr><w:jc w:val="left"/></w:pPr></w:style>'
+    '<w:style w:type="paragraph" w:styleId="ac"><w:name w:val="footnote text"/><w:basedOn w:val="a"/>'
+    '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:pPr><w:snapToGrid w:val="0"/>'
+    '<w:jc w:val="left"/></w:pPr><w:rPr><w:sz w:val="18"/></w:rPr></w:style>'
+    '<w:style w:type="character" w:styleId="ae"><w:name w:val="footnote reference"/><w:basedOn w:val="a0"/>'
+    '<w:uiPriority w:val="99"/><w:semiHidden/><w:unhideWhenUsed/><w:rPr><w:vertAlign w:val="superscript"/>'
+    '</w:rPr></w:style>'
     '<w:style w:type="paragraph" w:styleId="a9"><w:name w:val="footer"/><w:basedOn w:val="a"/>'
     '<w:uiPriority w:val="99"/><w:unhideWhenUsed/></w:style>'
     '</w:styles>'
@@ -244,6 +264,7 @@ _SETTINGS = HEADER + (
     '<w:proofState w:spelling="clean" w:grammar="clean"/><w:defaultTabStop w:val="420"/>'
     '<w:drawingGridVerticalSpacing w:val="156"/><w:displayHorizontalDrawingGridEvery w:val="0"/>'
     '<w:displayVerticalDrawingGridEvery w:val="2"/><w:characterSpacingControl w:val="compressPunctuation"/>'
+    '<w:footnotePr><w:footnote w:id="-1"/><w:footnote w:id="0"/></w:footnotePr>'
     f'<w:rsids><w:rsidRoot w:val="{RSID_ROOT}"/><w:rsid w:val="{RSID_AUTHOR}"/><w:rsid w:val="{RSID_REVIEW}"/>'
     f'<w:rsid w:val="{RSID_FIX}"/></w:rsids>'
     '<m:mathPr><m:mathFont m:val="Cambria Math"/></m:mathPr><w:themeFontLang w:val="en-US" w:eastAsia="zh-CN"/>'
@@ -276,6 +297,8 @@ _CONTENT_TYPES = HEADER + (
     'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.commentsExtended+xml"/>'
     '<Override PartName="/word/people.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.people+xml"/>'
+    '<Override PartName="/word/footnotes.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/>'
     '<Override PartName="/word/footer1.xml" '
     'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"/>'
     '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
@@ -302,6 +325,8 @@ _DOC_RELS = HEADER + (
     'Target="settings.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
     'Target="styles.xml"/>'
+    '<Relationship Id="rId6" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" '
+    'Target="footnotes.xml"/>'
     '<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" '
     'Target="comments.xml"/>'
     '<Relationship Id="rId5" Type="http://schemas.microsoft.com/office/2011/relationships/commentsExtended" '
@@ -335,10 +360,16 @@ def write_word_docx(path: Path, title: str, items: list[WordItem]) -> Path:
     comments = f'{HEADER}<w:comments {W_NS}>{"".join(ids.comments)}</w:comments>'
     extended = f'{HEADER}<w15:commentsEx {W_NS}>{"".join(ids.extended)}</w15:commentsEx>'
     people = f'{HEADER}<w15:people {W_NS}>{"".join(ids.people)}</w15:people>'
+    footnotes = (f'{HEADER}<w:footnotes {W_NS}>'
+                 '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240" '
+                 'w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+                 '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0" '
+                 'w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+                 f'{"".join(ids.footnotes)}</w:footnotes>')
     parts = {
         "[Content_Types].xml": _CONTENT_TYPES, "_rels/.rels": _ROOT_RELS, "word/document.xml": document,
         "word/_rels/document.xml.rels": _DOC_RELS, "word/styles.xml": _STYLES, "word/settings.xml": _SETTINGS,
-        "word/comments.xml": comments, "word/commentsExtended.xml": extended, "word/people.xml": people,
+        "word/comments.xml": comments, "word/footnotes.xml": footnotes, "word/commentsExtended.xml": extended, "word/people.xml": people,
         "word/footer1.xml": _FOOTER, "docProps/core.xml": _CORE, "docProps/app.xml": _APP,
     }
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
