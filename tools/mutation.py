@@ -94,7 +94,10 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     mutmut = Path(sys.executable).with_name("mutmut")
     log = work / f"{key}.log"
     with log.open("w", encoding="utf-8") as out:
-        subprocess.run(["nice", "-n", "15", str(mutmut), "run", "--max-children", "1"],
+        # nice 10 when started at 0 (make mutation), as the other work on a shared machine; not lower: at nice 19
+        # under load 18 the tests ran 20x slower than mutmut's clean run and every mutant timed out
+        niceness = ["nice", "-n", "10"] if os.nice(0) == 0 else []
+        subprocess.run([*niceness, str(mutmut), "run", "--max-children", "1"],
                        cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         subprocess.run([str(mutmut), "export-cicd-stats"], cwd=here, env=env, stdout=out,
                        stderr=subprocess.STDOUT, check=False)
