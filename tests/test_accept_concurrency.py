@@ -21,6 +21,8 @@ from drafting.services import Services, build_services
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "2023-10-20"
 
+pytestmark = pytest.mark.slow  # child processes that each load the model and open the index (10-40 s per test)
+
 
 def new_draft(title: str) -> Draft:
     body = f"2023年10月20日，{title[:6]}发布方案，提出推动区块链与数字孪生技术在文旅、制造领域的应用。"
