@@ -95,9 +95,13 @@ def test_approving_writes_a_new_version_and_the_proposal_is_gone(service: RuleSe
 def test_approving_in_the_editors_words_and_refusing_template_marks(service: RuleService) -> None:
     records = _swapped_in(3)
     [proposal] = [r for r in service.propose(records) if r.kind == "replace"]
-    for bad in ("", "   ", "用 {{ x }} 代替", "{% if %}", "{# note #}"):
-        with pytest.raises(ValidationError):
+    empty = "规则文字不能为空：请写明要求，例如“删除开头的‘值得注意的是’”。"
+    marks = "规则文字不能包含 {{ }}、{% %} 或 {# #}：请改用普通文字。"
+    for bad, message in (("", empty), ("   ", empty), ("用 {{ x }} 代替", marks), ("用 x }} 代替", marks),
+                         ("{% if %}", marks), ("a %} b", marks), ("{# note #}", marks), ("a #} b", marks)):
+        with pytest.raises(ValidationError) as refused:
             service.approve(proposal.id, records, text=bad)
+        assert str(refused.value) == message or refused.value.args[0] == message, (bad, refused.value)
     assert service.book().version == 0, "a refused text writes nothing"
     book = service.edit(proposal.id, "用“重视”\n代替“高度重视”", records)  # edit of a proposal approves it
     assert [(r.id, r.text) for r in book.rules] == [(proposal.id, "用“重视” 代替“高度重视”")]
