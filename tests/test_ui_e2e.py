@@ -194,7 +194,8 @@ def box(page: Page, elem_id: str) -> Any:
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
-    expect(box(page, "dz-raw")).to_be_visible()
+    # the page says 加载中… until Gradio has built it: seconds on a loaded machine or beside another worker
+    expect(box(page, "dz-raw")).to_be_visible(timeout=60_000)
 
 
 def wait_status(page: Page, text: str, timeout: float = 90_000) -> None:
