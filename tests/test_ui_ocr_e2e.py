@@ -70,9 +70,10 @@ def test_upload_a_scanned_pdf_and_a_photo_and_draft_from_the_recognised_text(
     # The body should keep 3500亿元 too; today the offline drafter drops the wrapped OCR line that holds it
     # (tests/test_ocr_wrapped_lines.py, a strict xfail naming the defect).
 
-    # A photographed notice (PNG) the same way.
+    # A photographed notice (PNG) the same way, on a fresh page (the file box now shows the scan, not an input).
     photo = tmp_path / "通知照片.png"
     render_page([TITLE, BODY], photo)
+    open_page(page, app.url)
     page.locator("#dz-source-file input[type=file]").set_input_files(str(photo))
     expect(note).to_contain_text("通知照片.png", timeout=180_000)
     expect(note).to_contain_text("文字识别（OCR）")
