@@ -73,15 +73,21 @@ class App:
 @contextmanager
 def running_app(
     workdir: Path, *, users: dict[str, str] | None = None, model_latency: float = 0.0, api_key: str | None = None,
-    concurrency: int = 4, extra_env: dict[str, str] | None = None, timeout: float = 180,
+    concurrency: int = 4, extra_env: dict[str, str] | None = None, timeout: float = 180, seed_data: bool = False,
 ) -> Iterator[App]:
-    """`python app.py` on a free port over a fresh copy of the seed corpus, with the fake OpenAI server in this process."""
+    """`python app.py` on a free port over a fresh copy of the seed corpus, with the fake OpenAI server in this process.
+
+    seed_data: start over a data folder that already indexes the seed (tests/seed_data.py), so the app does not
+    embed it again (tests that are not about the first build; a benchmark measures the real start)."""
     sys.path.insert(0, str(ROOT / "tests"))
     from fake_openai import FakeOpenAI
+    from seed_data import copy_seed_data
 
     corpus = workdir / "corpus" / "issues"
     corpus.mkdir(parents=True, exist_ok=True)
     shutil.copy(SEED, corpus / SEED.name)
+    if seed_data and not (workdir / "data").exists():
+        copy_seed_data(workdir / "data")
     port = free_port()
     with FakeOpenAI(latency=model_latency, api_key=api_key) as fake:
         env = {

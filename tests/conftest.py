@@ -32,6 +32,16 @@ def make_settings(tmp: Path, **overrides: object):
     return Settings(_env_file=None, corpus_dir=corpus, data_dir=tmp / "data", **overrides)  # type: ignore[arg-type]
 
 
+def seeded_settings(tmp: Path, **overrides: object):
+    """make_settings with a data folder that already indexes the seed (tests/seed_data.py): for tests that need
+    services over the seed but are not about building the index. Ingest then finds all 17 items unchanged."""
+    from seed_data import copy_seed_data
+
+    settings = make_settings(tmp, **overrides)
+    copy_seed_data(settings.data_dir)
+    return settings
+
+
 @pytest.fixture
 def tmp_settings(tmp_path: Path):
     """Fresh settings per test: seed corpus, empty index, no LLM."""
@@ -43,7 +53,7 @@ def seeded_services(tmp_path_factory: pytest.TempPathFactory):
     """Services over the ingested seed corpus, shared by read-only tests (embedding once per session)."""
     from drafting.services import build_services
 
-    services = build_services(make_settings(tmp_path_factory.mktemp("seeded")))
+    services = build_services(seeded_settings(tmp_path_factory.mktemp("seeded")))
     services.ingest()
     return services
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import make_settings
+from conftest import seeded_settings
 
 from drafting.models import DraftRequest, item_id
 from drafting.services import build_services
@@ -13,7 +13,7 @@ RAW = "2023年9月18日，某市发布《元宇宙产业创新发展行动方案
 
 
 def test_reaccept_with_corrected_title_replaces_the_earlier_version(tmp_path: Path) -> None:
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     draft = services.drafter.draft(DraftRequest(raw_text=RAW, section="政策速递", offline=True))[0]
     draft_id = services.store.create(draft, source_text=RAW)
@@ -39,7 +39,7 @@ def test_reaccept_with_corrected_title_replaces_the_earlier_version(tmp_path: Pa
 
 
 def test_accepting_the_same_text_twice_keeps_one_item(tmp_path: Path) -> None:
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     draft = services.drafter.draft(DraftRequest(raw_text=RAW, section="政策速递", offline=True))[0]
     draft_id = services.store.create(draft, source_text=RAW)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import seeded_settings
 from typer.testing import CliRunner
 
 from drafting.models import Draft, Item, item_id
@@ -20,6 +20,8 @@ from drafting.services import Services, build_services
 
 ROOT = Path(__file__).resolve().parent.parent
 DATE = "2023-10-20"
+
+pytestmark = pytest.mark.slow  # child processes that each load the model and open the index (10-40 s per test)
 
 
 def new_draft(title: str) -> Draft:
@@ -43,7 +45,7 @@ def pause_snapshot_in(services: Services, thread_name: str, taken: threading.Eve
 
 
 def test_two_threads_accepting_at_once_keep_both_items(tmp_path: Path) -> None:
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     first = services.store.create(new_draft("甲市发布元宇宙方案"))
     services.accept(first, title="甲市发布元宇宙方案", body=new_draft("甲市发布元宇宙方案").item.body, commentary="初稿短评。")
@@ -97,21 +99,21 @@ if role == "reaccept":
     def items():
         snapshot = real()
         flag.write_text("snapshot")
-        deadline = time.monotonic() + 20
-        while not flag.with_suffix(".done").exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        # hold the snapshot until the test has seen the other accept blocked on the corpus lock (or finished)
+        deadline = time.monotonic() + 300  # only so a broken run cannot hang the suite
+        while not flag.with_suffix(".go").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         return snapshot
     services.corpus.items = items
     services.accept(draft_id, title="甲市印发元宇宙三年方案", body=stored.body, commentary="改过的短评。")
 else:
     services.accept(draft_id, title=stored.title, body=stored.body, commentary=stored.commentary)
-    flag.with_suffix(".done").write_text("done")
 print("ok", flush=True)
 '''
 
 
 def test_two_processes_accepting_at_once_keep_both_items(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     first = services.store.create(new_draft("甲市发布元宇宙方案"))
@@ -122,16 +124,31 @@ def test_two_processes_accepting_at_once_keep_both_items(tmp_path: Path) -> None
            "PYTHONPATH": str(ROOT)}
     flag = tmp_path / "flag"
     a = subprocess.Popen([sys.executable, "-c", CHILD, "reaccept", str(flag), str(first)], env=env, cwd=tmp_path)
+    b: subprocess.Popen[str] | None = None
     try:
-        while not flag.exists() and a.poll() is None:
-            threading.Event().wait(0.1)
-        b = subprocess.run([sys.executable, "-c", CHILD, "other", str(flag), str(second)], env=env, cwd=tmp_path,
-                           timeout=300, capture_output=True, text=True, check=False)
-        assert b.returncode == 0, b.stderr[-2000:]
+        give_up = time.monotonic() + 300  # only so a broken run cannot hang the suite
+        while not flag.exists():
+            assert a.poll() is None, "the re-accepting process exited before its snapshot"
+            assert time.monotonic() < give_up, "the re-accepting process never took its snapshot"
+            threading.Event().wait(0.05)
+        # A holds its snapshot (and the corpus lock); B accepts now. The race: B either waits on the lock (as it
+        # must) or writes in the middle of A's accept (the defect this test is for). Only then does A go on.
+        b = subprocess.Popen([sys.executable, "-c", CHILD, "other", str(flag), str(second)], env=env, cwd=tmp_path,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lock = settings.data_dir / "corpus.lock"
+        while b.poll() is None and not waiting_for_flock(lock, b.pid):
+            assert time.monotonic() < give_up, "the other accept neither finished nor waited on the corpus lock"
+            threading.Event().wait(0.05)
+        b_waited = b.poll() is None
+        flag.with_suffix(".go").write_text("go")
         assert a.wait(timeout=300) == 0
+        _, err = b.communicate(timeout=300)
+        assert b.returncode == 0, err[-2000:]
     finally:
-        if a.poll() is None:
-            a.kill()
+        for proc in (a, b):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+    assert b_waited, "the other process accepted while the first held the corpus lock mid-accept"
     after = build_services(settings)
     indexed = after.index.stored_hashes()
     assert item_id("政策速递", "乙市发布区块链方案", DATE) in indexed, "the other process's accept vanished from the index"
@@ -164,7 +181,7 @@ def waiting_for_flock(lock: Path, pid: int) -> bool:
 
 @pytest.mark.parametrize("command", [["reindex"], ["check", "--repair"]])
 def test_reindex_and_repair_wait_for_an_accept_in_another_process(tmp_path: Path, command: list[str]) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     drift = new_draft("丁市发布元宇宙方案").item
@@ -211,7 +228,7 @@ def test_reindex_and_repair_wait_for_an_accept_in_another_process(tmp_path: Path
 def test_check_reports_an_accepted_draft_whose_text_left_the_corpus(tmp_path: Path) -> None:
     from drafting.cli import app
 
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     d = new_draft("丙市发布元宇宙方案")

@@ -36,7 +36,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
     with bench_load.running_app(
         tmp_path_factory.mktemp("api_app"), users={USER: PASSWORD},
-        extra_env={"DRAFTING_INDEX__FRESHNESS_SECONDS": "0"},
+        extra_env={"DRAFTING_INDEX__FRESHNESS_SECONDS": "0"}, seed_data=True,
     ) as running:
         yield running
 

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, seeded_settings
 from typer.testing import CliRunner
 
 # Drafts offline and accepts one draft after another, printing each accepted id; the test kills it with SIGKILL.
@@ -145,7 +145,7 @@ def test_cli_check_on_drifted_index(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     from drafting.models import Item
     from drafting.services import build_services
 
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     items = services.corpus.items()

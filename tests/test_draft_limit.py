@@ -27,7 +27,8 @@ ITEM = {"section": "政策速递", "title": "某市印发《元宇宙产业行�
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     import bench_load
 
-    with bench_load.running_app(tmp_path_factory.mktemp("limit_app"), users={USER: PASSWORD}, concurrency=1) as running:
+    with bench_load.running_app(tmp_path_factory.mktemp("limit_app"), users={USER: PASSWORD}, concurrency=1,
+                                seed_data=True) as running:
         yield running
 
 

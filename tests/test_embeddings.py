@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,13 +70,9 @@ def test_unknown_backend_lists_valid_ones() -> None:
     assert "DRAFTING_EMBEDDING__BACKEND" in str(exc.value)
 
 
-def test_sentence_transformers_missing_names_the_install_command() -> None:
-    try:
-        import sentence_transformers  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("sentence-transformers is installed here")
+def test_sentence_transformers_missing_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    # missing even where the optional extra is installed: None in sys.modules makes the import fail (no skip)
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
     with pytest.raises(ConfigError, match=r"pip install 'drafting\[st\]'"):
         make_embedder(EmbeddingSettings(backend="sentence-transformers", model="BAAI/bge-small-zh-v1.5"))
 

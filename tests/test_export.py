@@ -154,7 +154,7 @@ def test_seed_issue_round_trips_through_docx(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_docx_renders_in_libreoffice(output_dir: Path) -> None:
+def test_docx_renders_in_libreoffice(output_dir: Path, tmp_path: Path) -> None:
     """The seed issue exported and rendered to PNG pages in tests/output/ for a person to look at."""
     office = shutil.which("libreoffice") or shutil.which("soffice")
     if not office or not shutil.which("pdftoppm"):
@@ -164,7 +164,9 @@ def test_docx_renders_in_libreoffice(output_dir: Path) -> None:
         old.unlink()
     path = export_docx(issue, output_dir / "batch_issue.docx")
     export_markdown(issue, output_dir / "batch_issue.md")
-    subprocess.run([office, "--headless", "--convert-to", "pdf", "--outdir", str(output_dir), str(path)],
+    # a private profile: two soffice runs on the default one (pytest-xdist workers) collide
+    subprocess.run([office, f"-env:UserInstallation={(tmp_path / 'lo').as_uri()}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(output_dir), str(path)],
                    check=True, capture_output=True, timeout=180)
     pdf = output_dir / "batch_issue.pdf"
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(output_dir / "batch_issue")], check=True, timeout=60)

@@ -25,7 +25,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     import bench_load
 
     with bench_load.running_app(tmp_path_factory.mktemp("hostile_app"), users={USER: PASSWORD, OTHER: OTHER_PASSWORD},
-                                extra_env={"DRAFTING_SERVER__LOGIN_MAX_FAILURES": "5"}) as running:
+                                extra_env={"DRAFTING_SERVER__LOGIN_MAX_FAILURES": "5"}, seed_data=True) as running:
         yield running
 
 

@@ -203,22 +203,35 @@ def test_a_253_byte_file_name_is_ingested_under_a_shorter_name(tmp_path: Path) -
     assert len(corpus.issues()) == 1
 
 
-@pytest.mark.parametrize("content", [b"[]\n", b'{"key": 1}\n{"no": "key"}\n', bytes(range(256)) * 8,
-                                     b'{"key": "k", "status": "done", "item": 5}\n'])
-def test_damaged_checkpoint_is_not_a_traceback(tmp_path: Path, content: bytes) -> None:
+@pytest.mark.parametrize(("content", "loaded"), [
+    (b"[]\n", {}),  # JSON, but not a record
+    (b'{"key": 1}\n{"no": "key"}\n', {}),  # records without a usable key
+    (bytes(range(256)) * 8, {}),  # binary garbage
+    # a record of the right shape whose item is damaged: loaded, then refused when resuming
+    (b'{"key": "k", "status": "done", "item": 5}\n', {"k": {"key": "k", "status": "done", "item": 5}}),
+])
+def test_damaged_checkpoint_is_not_a_traceback(tmp_path: Path, content: bytes, loaded: dict[str, object],
+                                               caplog: pytest.LogCaptureFixture) -> None:
     from drafting.batch import BatchRunner, Checkpoint
     from drafting.batch_input import validate_rows
 
     path = tmp_path / "checkpoint.jsonl"
     path.write_bytes(content)
-    assert Checkpoint(path).load() == {} or all(isinstance(r, dict) for r in Checkpoint(path).load().values())
+    assert Checkpoint(path).load() == loaded
     batch = validate_rows([(1, {"栏目": "行业新闻", "标题": "t", "正文": "某公司发布平台。"})], source="x.csv")
+    key = batch.entries[0].key
     folder = tmp_path / "data" / "batches" / "b1"
     folder.mkdir(parents=True)
-    (folder / "checkpoint.jsonl").write_bytes(content.replace(b'"k"', json.dumps(batch.entries[0].key).encode()))
+    (folder / "checkpoint.jsonl").write_bytes(content.replace(b'"k"', json.dumps(key).encode()))
     runner = BatchRunner(lambda request: [], data_dir=tmp_path / "data", offline=True)
-    report = runner.run(batch, batch_id="b1", resume=True)
-    assert len(report.results) == 1
+    with caplog.at_level("WARNING"):
+        report = runner.run(batch, batch_id="b1", resume=True)
+    # the entry is drafted again from its row, not taken from the damaged record, and nothing is an error
+    [result] = report.results
+    assert (result.key, result.resumed, result.error) == (key, False, None)
+    assert result.item is not None and (result.item.title, result.item.body) == ("t", "某公司发布平台。")
+    if loaded:
+        assert f"checkpoint record for {key} is damaged" in caplog.text
 
 
 def _limit_file_size() -> None:

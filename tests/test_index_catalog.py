@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_settings
+from conftest import make_settings, seeded_settings
 
 import drafting.index as index_module
 from drafting import catalog
@@ -85,7 +85,7 @@ def cli(args: list[str], settings: Any, cwd: Path, **env: str) -> dict[str, Any]
 
 
 def test_restart_reads_the_catalog_and_ranks_like_a_read_of_chroma(tmp_path: Path, full_reads: list[Any]) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     build_services(settings).ingest()
 
     full_reads.clear()
@@ -108,7 +108,7 @@ def test_restart_reads_the_catalog_and_ranks_like_a_read_of_chroma(tmp_path: Pat
 
 
 def test_a_damaged_catalog_file_is_rebuilt(tmp_path: Path, full_reads: list[Any]) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     build_services(settings).ingest()
     expected = ranked(restart(settings))
     (settings.data_dir / "index_items.sqlite3").write_bytes(b"not a database at all" * 100)
@@ -124,7 +124,7 @@ def test_a_damaged_catalog_file_is_rebuilt(tmp_path: Path, full_reads: list[Any]
 
 def test_a_locked_catalog_file_is_left_in_place(tmp_path: Path, full_reads: list[Any],
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     build_services(settings).ingest()
     expected = ranked(restart(settings))
     path = settings.data_dir / "index_items.sqlite3"
@@ -152,7 +152,7 @@ def test_a_locked_catalog_file_is_left_in_place(tmp_path: Path, full_reads: list
 def test_a_write_that_bypassed_this_catalog_is_detected_at_start(tmp_path: Path, full_reads: list[Any]) -> None:
     # Another app with its own data folder on the same index (as two servers on one Chroma would be): it cannot
     # update this folder's catalog, so the generation marker it stamps must make the catalog stale here.
-    settings = make_settings(tmp_path / "here")
+    settings = seeded_settings(tmp_path / "here")
     build_services(settings).ingest()
     other = make_settings(tmp_path / "there")
     new = tmp_path / "hubei.md"
@@ -167,7 +167,7 @@ def test_a_write_that_bypassed_this_catalog_is_detected_at_start(tmp_path: Path,
 
 
 def test_a_running_index_follows_another_process_through_the_catalog(tmp_path: Path, full_reads: list[Any]) -> None:
-    settings = make_settings(tmp_path, index={"freshness_seconds": 0})
+    settings = seeded_settings(tmp_path, index={"freshness_seconds": 0})
     services = build_services(settings)
     services.ingest()
     services.retriever.search(QUERY, k=5)
@@ -199,7 +199,7 @@ os._exit(9)  # killed after writing Chroma, before the generation stamp and the 
 
 
 def test_a_writer_killed_mid_write_leaves_the_catalog_untrusted(tmp_path: Path, full_reads: list[Any]) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     victim = services.index.items()[0].id
@@ -219,7 +219,7 @@ def test_a_writer_killed_mid_write_leaves_the_catalog_untrusted(tmp_path: Path, 
 def test_reindex_from_scratch_leaves_a_catalog_of_the_new_collection(tmp_path: Path, full_reads: list[Any]) -> None:
     from drafting import maintenance
 
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     before = ranked(services.retriever)
@@ -283,7 +283,7 @@ def test_a_change_nobody_described_is_rebuilt_in_the_background(tmp_path: Path, 
     # Another instance with its own data folder on the same index removes an item and adds one: this app cannot
     # follow that change by change. On a large index the full rebuild must not hold up searches meanwhile, and
     # they must never show the removed item from the old state.
-    settings = make_settings(tmp_path / "here", index={"freshness_seconds": 0})
+    settings = seeded_settings(tmp_path / "here", index={"freshness_seconds": 0})
     services = build_services(settings)
     services.ingest()
     retriever = services.retriever
@@ -332,7 +332,7 @@ def test_the_item_list_follows_accepts_without_reading_everything(tmp_path: Path
     # would parse 100k rows per page load.
     from drafting.catalog import ItemCatalog
 
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     assert len(services.index.items()) == 17
     reads: list[int] = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from conftest import make_settings
+from conftest import seeded_settings
 
 from drafting.lexical import IncrementalLexicalIndex, TokenCache, tokenize, tokenize_all
 from drafting.models import DraftRequest, item_id
@@ -19,7 +19,7 @@ def raw(city: str) -> str:
 
 
 def test_accepts_while_searches_run_never_lose_or_repeat_an_item(tmp_path: Path) -> None:
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     seed = services.index.items()[0]
     drafts = []
@@ -123,7 +123,7 @@ def test_restart_loads_the_stored_segment_and_catches_up(tmp_path: Path, caplog)
 
     from drafting.retrieve import Retriever
 
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     query = "上海 区块链 关键技术 攻关"

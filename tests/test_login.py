@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import make_settings
+from conftest import seeded_settings
 from processes import free_port
 
 USER, PASSWORD = "editor", "pw-fast-tier"
@@ -24,7 +24,8 @@ def gated_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple
     # launch() sets GRADIO_TEMP_DIR for its own process; monkeypatch puts the variable back afterwards
     monkeypatch.delenv("GRADIO_TEMP_DIR", raising=False)
     port = free_port()
-    settings = make_settings(tmp_path, server=ServerSettings(port=port, users={USER: PASSWORD}))
+    # the seed already indexed (tests/seed_data.py): launch() starts without embedding it again
+    settings = seeded_settings(tmp_path, server=ServerSettings(port=port, users={USER: PASSWORD}))
     demo = launch(settings, block=False)
     try:
         yield f"http://127.0.0.1:{port}", settings

@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import missing_tool
 
 from drafting.corpus import parse_file, parse_text
 from drafting.errors import ParseError
@@ -358,8 +359,8 @@ def _cjk_style():
 
     try:
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"reportlab cannot render the CJK font: {exc}")
+    except Exception as exc:  # noqa: BLE001 - reportlab raises plain errors for a font it cannot find
+        missing_tool(f"reportlab's CID font STSong-Light (reportlab from the dev extras): {exc}")
     return ParagraphStyle("zh", fontName="STSong-Light", fontSize=11, leading=16, wordWrap="CJK", spaceAfter=8)
 
 
@@ -379,7 +380,7 @@ def test_pdf_text_layer(tmp_path: Path) -> None:
     with pdfplumber.open(str(path)) as pdf:
         layer = pdf.pages[0].extract_text()
     if "政策速递" not in layer:
-        pytest.skip("the CJK font did not produce a readable text layer")
+        missing_tool("a readable CJK text layer from reportlab's STSong-Light (fonts-noto-cjk, reportlab, pdfplumber)")
     issue = parse_file(path)
     assert [i.title for i in issue.items] == [SMALL[0].title, SMALL[2].title]
     assert issue.items[0].body == long_body  # wrapped lines mended into one paragraph

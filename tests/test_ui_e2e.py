@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from processes import free_port, stop, wait_until_answers
+from seed_data import copy_seed_data
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI
@@ -71,12 +72,14 @@ RECORD_COMMENTARY = """
 class AppProcess:
     """`python app.py` on a tmp corpus copy and tmp data folder, restartable on the same folders."""
 
-    def __init__(self, tmp: Path, env: dict[str, str]) -> None:
+    def __init__(self, tmp: Path, env: dict[str, str], *, seeded: bool = True) -> None:
         self.tmp = tmp
         self.corpus = tmp / "corpus"
         self.data = tmp / "data"
         (self.corpus / "issues").mkdir(parents=True)
         shutil.copy(SEED, self.corpus / "issues" / SEED.name)
+        if seeded:  # the seed already indexed (tests/seed_data.py): the app starts without embedding it again
+            copy_seed_data(self.data)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -191,7 +194,8 @@ def box(page: Page, elem_id: str) -> Any:
 
 def open_page(page: Page, url: str) -> None:
     page.goto(url)
-    expect(box(page, "dz-raw")).to_be_visible()
+    # the page says 加载中… until Gradio has built it: seconds on a loaded machine or beside another worker
+    expect(box(page, "dz-raw")).to_be_visible(timeout=60_000)
 
 
 def wait_status(page: Page, text: str, timeout: float = 90_000) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_settings
+from conftest import make_settings, seeded_settings
 
 import drafting.index as index_module
 from drafting.index import VectorIndex
@@ -98,7 +98,7 @@ def test_replacing_again_and_again_compacts_without_changing_answers() -> None:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory):
-    services = build_services(make_settings(tmp_path_factory.mktemp("vectors")))
+    services = build_services(seeded_settings(tmp_path_factory.mktemp("vectors")))
     services.ingest()
     return services
 
@@ -131,7 +131,7 @@ def exact_ids(index: VectorIndex, query: str, n: int = 30) -> list[str]:
 
 
 def test_writes_of_this_process_are_searched_at_once(tmp_path: Path) -> None:
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     index = services.index
     before = exact_ids(index, "数字藏品平台合规指引")
@@ -147,7 +147,7 @@ def test_writes_of_this_process_are_searched_at_once(tmp_path: Path) -> None:
 
 
 def test_another_process_write_is_followed_without_a_reload(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     app = build_services(settings)
     app.ingest()
     assert app.index.wait_vectors()
@@ -161,7 +161,7 @@ def test_another_process_write_is_followed_without_a_reload(tmp_path: Path) -> N
 
 
 def test_vectors_load_in_the_background_and_searches_ask_chroma_meanwhile(tmp_path: Path, monkeypatch) -> None:
-    settings = make_settings(tmp_path)
+    settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
     monkeypatch.setattr(index_module, "INLINE_REBUILD_MAX", 0)  # as if the archive were large
@@ -178,7 +178,7 @@ def test_vectors_load_in_the_background_and_searches_ask_chroma_meanwhile(tmp_pa
 
 
 def test_a_write_the_change_log_missed_is_caught_by_the_count(tmp_path: Path, caplog) -> None:
-    services = build_services(make_settings(tmp_path))
+    services = build_services(seeded_settings(tmp_path))
     services.ingest()
     index = services.index
     assert index.wait_vectors()

@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # costs ~12 s, paid again by every mutant) or starts a server. The tests that do are covered by CI.
 _OFFLINE_SLOW = "seed_corpus or same_kind or few_shot or model_setting or stored_in_the_index or json or refines or eval_profiles"
 MODULES: dict[str, tuple[str | list[str], list[str]]] = {
-    "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py"]),
+    # check_stance's tests are in test_genres.py (its index-building tests are left out)
+    "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py",
+                                    "tests/test_guard_percent.py", "tests/test_genres.py", "-k", f"not ({_OFFLINE_SLOW})"]),
     "text": (["drafting/corpus/text.py", "drafting/corpus/lines.py"],
              ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py", "tests/test_text_issues.py",
               "-k", "not pdf and not cli"]),
@@ -36,6 +38,12 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                                         "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
     "assemble": ("drafting/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
     "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
+    # the CLI test builds services over the seed corpus (an index per mutant): left to CI
+    "review": ("drafting/review.py", ["tests/test_review.py", "-k", "not cli"]),
+    # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
+    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_units.py",
+                                         "tests/test_learning.py", "-k",
+                                         "test_learning_mutants or test_learning_units or minimal or reworded or clause_cut"]),
 }
 COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
 
@@ -74,6 +82,9 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
         # workers fork from a clean server, not from the process that ran the suite: Chroma's Rust runtime
         # (tokio, sqlx threads) does not survive a fork, and every mutant building an index hung until timeout
         'process_isolation = "forkserver"\n'
+        # mutmut's default (15 x the clean run) turned ~10 % of guard mutants into timeouts when the shared machine's
+        # load swung from 2 to 20; a timeout counts as killed, so a loose limit keeps the score honest
+        "timeout_multiplier = 60.0\n"
     )
     (here / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     # the folder must exist before Python starts: a missing PYTHONPATH entry is cached as absent, and
@@ -83,7 +94,10 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     mutmut = Path(sys.executable).with_name("mutmut")
     log = work / f"{key}.log"
     with log.open("w", encoding="utf-8") as out:
-        subprocess.run(["nice", "-n", "15", str(mutmut), "run", "--max-children", "1"],
+        # nice 10 when started at 0 (make mutation), as the other work on a shared machine; not lower: at nice 19
+        # under load 18 the tests ran 20x slower than mutmut's clean run and every mutant timed out
+        niceness = ["nice", "-n", "10"] if os.nice(0) == 0 else []
+        subprocess.run([*niceness, str(mutmut), "run", "--max-children", "1"],
                        cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         subprocess.run([str(mutmut), "export-cicd-stats"], cwd=here, env=env, stdout=out,
                        stderr=subprocess.STDOUT, check=False)
@@ -95,7 +109,10 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     survived = stats.get("survived", 0)
     judged = killed + survived + stats.get("timeout", 0) + stats.get("suspicious", 0)
     row: dict[str, object] = {"module": label, **stats,
-                              "score": round(100 * (killed + stats.get("timeout", 0)) / judged, 1) if judged else None}
+                              "score": round(100 * (killed + stats.get("timeout", 0)) / judged, 1) if judged else None,
+                              # a timeout on a loaded machine is not always a kill: the score without them, too
+                              "score_without_timeouts": round(100 * killed / (killed + survived), 1)
+                              if killed + survived else None}
     if survivors:
         listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True,
                                  check=False)
@@ -118,7 +135,8 @@ def main() -> None:
         row = run_module(key, args.work, args.survivors)
         rows.append(row)
         print(f"{row['module']:28} killed {row.get('killed', '?'):>4}  survived {row.get('survived', '?'):>4}  "
-              f"no tests {row.get('no_tests', '?'):>4}  score {row.get('score', '?')}%", flush=True)
+              f"timeout {row.get('timeout', '?'):>4}  no tests {row.get('no_tests', '?'):>4}  score {row.get('score', '?')}% "
+              f"({row.get('score_without_timeouts', '?')}% without timeouts)", flush=True)
     (args.work / "mutation-report.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
