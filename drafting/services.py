@@ -80,8 +80,11 @@ class Services:
             current = self.store.get(draft_id)
             text = {"title": title, "body": body, "commentary": commentary}
             if (before is not None and current.status == "accepted" and expected_version in (None, current.version)
-                    and all(before.get(k) == v == getattr(current, k) for k, v in text.items())):
-                return current  # accepted already with this very text: no new version, no 重新采纳 in the log
+                    and all(before.get(k) == v == getattr(current, k) for k, v in text.items())
+                    and self.corpus.accepted_item(current.accepted_item().id) == current.accepted_item()):
+                # Accepted already with this very text, and the corpus holds it as it is now (a Word review may have
+                # changed only its sources): no new version, no 重新采纳 in the log.
+                return current
             action = "reaccept" if before is not None else "accept"
             stored = self.store.accept(draft_id, title=title, body=body, commentary=commentary,
                                        expected_version=expected_version, actor=who, action=action)

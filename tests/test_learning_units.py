@@ -37,23 +37,24 @@ def test_rule_ids_are_stable_and_tell_kinds_apart() -> None:
 
 
 def test_no_rules_file_is_version_0_with_no_rules(tmp_path: Path) -> None:
-    book = load_rules(tmp_path)
+    book = load_rules(rules_path(tmp_path))
     assert (book.version, book.rules, book.label, book.prompt()) == (0, [], None, "")
 
 
 def test_saved_rules_read_back_with_their_machine_form(tmp_path: Path) -> None:
     rules = [Rule(id="r1", kind="delete", before=CUT, text="不要写“展现了清晰的战略部署”。", evidence=[1, 2, 3], count=3),
              Rule(id="r2", kind="replace", before=SWAP[0], after=SWAP[1], text="用“重视”代替“高度重视”。", count=3)]
-    book = save_rules(tmp_path, rules, previous=4)
+    book = save_rules(rules_path(tmp_path), rules, previous=4)
     assert book.version == 5 and book.label == "house_rules@5"
     text = rules_path(tmp_path).read_text(encoding="utf-8")
     assert text.startswith("---\nversion: 5\nname: house_rules\n")
-    again = load_rules(tmp_path)
+    again = load_rules(rules_path(tmp_path))
     assert again.version == 5
     assert [(r.id, r.kind, r.before, r.after, r.text, r.evidence, r.count) for r in again.rules] == [
         ("r1", "delete", CUT, None, "不要写“展现了清晰的战略部署”。", [1, 2, 3], 3),
         ("r2", "replace", "高度重视", "重视", "用“重视”代替“高度重视”。", [], 3)]
-    assert again.prompt().endswith("- 不要写“展现了清晰的战略部署”。\n- 用“重视”代替“高度重视”。\n")
+    # the model reads the rules inside their fence (drafting/fence.py), in order
+    assert "<rules>\n- 不要写“展现了清晰的战略部署”。\n- 用“重视”代替“高度重视”。\n</rules>" in again.prompt()
     assert not list(tmp_path.glob(".house_rules.*")), "the temporary file is renamed into place"
 
 
@@ -61,7 +62,7 @@ def test_a_hand_written_line_is_a_note_and_bad_data_keeps_the_text(tmp_path: Pat
     rules_path(tmp_path).write_text(
         "---\nversion: 2\n---\n标题行不是规则\n- 短评不写“我们认为”。\n- 删去套话 {# {not json} #}\n-\n- 用“A”代替“B”。 {# "
         '{"kind": "replace", "before": "B", "after": "A", "id": "rx", "text": "ignored"} #}\n', encoding="utf-8")
-    book = load_rules(tmp_path)
+    book = load_rules(rules_path(tmp_path))
     assert book.version == 2
     assert [(r.kind, r.text, r.before, r.after) for r in book.rules] == [
         ("note", "短评不写“我们认为”。", None, None), ("note", "删去套话", None, None), ("replace", "用“A”代替“B”。", "B", "A")]

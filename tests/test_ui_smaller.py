@@ -49,10 +49,11 @@ def page_fns(seeded_services: Any) -> Iterator[Callable[[str], Callable[..., Any
 def test_a_dead_link_replaces_the_previous_links_note(page_fns: Callable[[str], Callable[..., Any]]) -> None:
     on_fetch = page_fns("on_fetch")
     with PageServer() as pages:
-        ok = on_fetch("", pages.url("/utf8.html"))
-        assert "已读取链接" in ok[-1]
-        gone = on_fetch("", pages.url("/missing.html"))
-    note = gone[-1]
+        # inputs as the page sends them: paste box, 来源链接, the attachments' link texts, the text the card was read from
+        ok = on_fetch("", pages.url("/utf8.html"), {}, "", None)
+        assert "已读取链接" in ok[4]
+        gone = on_fetch("", pages.url("/missing.html"), {}, "", None)
+    note = gone[4]  # the note under the paste box
     assert isinstance(note, str), f"the old note stays on the page: {note!r}"
     assert "未能读取链接" in note and "404" in note and "已读取链接" not in note
     assert not isinstance(gone[0], str)  # the paste box keeps the editor's text

@@ -281,6 +281,13 @@ class CorpusFiles:
             target = self.issues_dir / f"{stem}_{digest[:8]}{src.suffix}"
         return target
 
+    def accepted_item(self, item_id: str) -> Item | None:
+        """The accepted item stored under this id, or None (no file, or one that no longer reads)."""
+        try:
+            return Item.model_validate_json(_inside(self.accepted_dir, item_id).read_text(encoding="utf-8-sig"))
+        except (OSError, ValueError, ValidationError):
+            return None
+
     def add_item(self, item: Item) -> Path:
         """Store one accepted item as corpus/accepted/<id>.json (atomic write)."""
         path = _inside(self.accepted_dir, item.id)

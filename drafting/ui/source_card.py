@@ -44,8 +44,8 @@ def build() -> SourceCard:
             issuers = gr.Textbox(label="发文机关", scale=2, elem_id="dz-card-issuers", placeholder=UNREAD,
                                  info="多个机关用顿号分隔")
         with gr.Row():
-            published = gr.Textbox(label="发布日期", elem_id="dz-card-published", placeholder=UNREAD, info="YYYY-MM-DD")
-            effective = gr.Textbox(label="施行日期", elem_id="dz-card-effective", placeholder=UNREAD, info="YYYY-MM-DD")
+            published = gr.Textbox(label="发布日期", elem_id="dz-card-published", placeholder=UNREAD, info="年-月-日，如 2024-05-10")
+            effective = gr.Textbox(label="施行日期", elem_id="dz-card-effective", placeholder=UNREAD, info="年-月-日，如 2024-05-10")
             number = gr.Textbox(label="文号", elem_id="dz-card-number", placeholder=UNREAD)
         figures = gr.Textbox(label="关键数字", elem_id="dz-card-figures", placeholder=UNREAD, info="用顿号分隔")
     return SourceCard(box=box, fields=[title, issuers, published, effective, number, figures], note=note)
