@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PIL import Image, ImageFilter
 
+from drafting import office
 from drafting.errors import DraftingError
 from drafting.evaluation.source_pages import SourceDoc, signature_lines
 
@@ -133,12 +134,12 @@ def render_docx(doc: SourceDoc, target: Path) -> None:
 
 def convert_to_doc(sources: list[Path], outdir: Path) -> None:
     """DOCX → DOC with one LibreOffice run for all files (each start costs seconds on a busy machine)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise DraftingError("渲染 DOC/WPS 样例需要 LibreOffice：请安装 libreoffice-writer")
-    with tempfile.TemporaryDirectory(prefix="drafting-eval-lo-") as profile:
-        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{profile}/lo", "--convert-to", "doc:MS Word 97",
-                        "--outdir", str(outdir), *map(str, sources)], capture_output=True, timeout=600, check=False)
+    try:
+        office.convert(sources, "doc:MS Word 97", outdir, timeout=600, check=False)  # the forms not written are reported
+    except office.OfficeError as exc:
+        if exc.reason == "missing":
+            raise DraftingError("渲染 DOC/WPS 样例需要 LibreOffice：请安装 libreoffice-writer") from exc
+        raise
 
 
 def _page_images(pdf: Path, dpi: int) -> list[Image.Image]:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-import subprocess
 import tempfile
 import unicodedata
 from collections.abc import Mapping
@@ -18,6 +16,7 @@ from pathlib import Path
 
 import pdfplumber
 
+from drafting import office
 from drafting.assemble import AssembledIssue
 from drafting.errors import ExportError
 from drafting.export.docx import TOC_PREFIX, export_docx
@@ -32,30 +31,20 @@ CONVERT_TIMEOUT_S = 180
 
 def has_libreoffice() -> bool:
     """Whether the PDF (and the Word 目录's page numbers) can be made here."""
-    return bool(shutil.which("soffice") or shutil.which("libreoffice"))
-
-
-def _soffice() -> str:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise ExportError("导出 PDF 需要 LibreOffice：请安装 libreoffice-writer（Debian: apt-get install libreoffice-writer-nogui），"
-                          "或导出 Word 后在 Word 中另存为 PDF")
-    return soffice
+    return office.soffice() is not None
 
 
 def docx_to_pdf(docx: Path, work: Path) -> Path:
-    """LibreOffice headless, with its own profile folder (two exports at once must not share one)."""
+    """The Word file laid out by LibreOffice headless."""
     try:
-        subprocess.run([_soffice(), "--headless", f"-env:UserInstallation={(work / 'lo').as_uri()}", "--convert-to",
-                        "pdf", "--outdir", str(work), str(docx)], capture_output=True, timeout=CONVERT_TIMEOUT_S,
-                       check=True)
-    except subprocess.TimeoutExpired as exc:
-        raise ExportError(f"LibreOffice 在 {CONVERT_TIMEOUT_S} 秒内未能生成 PDF：请稍后再试，或导出 Word 后另存为 PDF") from exc
-    except (subprocess.SubprocessError, OSError) as exc:
+        (pdf,) = office.convert([docx], "pdf", work, timeout=CONVERT_TIMEOUT_S)
+    except office.OfficeError as exc:
+        if exc.reason == "missing":
+            raise ExportError("导出 PDF 需要 LibreOffice：请安装 libreoffice-writer（Debian: apt-get install libreoffice-writer-nogui），"
+                              "或导出 Word 后在 Word 中另存为 PDF") from exc
+        if exc.reason == "timeout":
+            raise ExportError(f"LibreOffice 在 {CONVERT_TIMEOUT_S} 秒内未能生成 PDF：请稍后再试，或导出 Word 后另存为 PDF") from exc
         raise ExportError("LibreOffice 未能生成 PDF：请导出 Word 后在 Word 中另存为 PDF") from exc
-    pdf = work / f"{docx.stem}.pdf"
-    if not pdf.is_file():
-        raise ExportError("LibreOffice 未能生成 PDF：请导出 Word 后在 Word 中另存为 PDF")
     return pdf
 
 

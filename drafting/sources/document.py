@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-import subprocess
 import tempfile
 from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from drafting import office
 from drafting.errors import ParseError, SourceError
 from drafting.settings import SourcesSettings
 from drafting.sources.ocr import OcrResult, UnsureWord
@@ -72,17 +71,12 @@ def strip_furniture(text: str) -> str:
 
 def _convert_office(path: Path, work: Path) -> Path:
     """DOC and WPS files → DOCX with LibreOffice, where it is installed."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise SourceError(f"{path.name} 是 {path.suffix} 格式，需要 LibreOffice 转换：请安装 libreoffice-writer，或另存为 DOCX/PDF 后上传")
     try:
-        subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{work}/lo", "--convert-to", "docx",
-                        "--outdir", str(work), str(path)], capture_output=True, timeout=120, check=True)
-    except (subprocess.SubprocessError, OSError) as exc:
-        raise SourceError(f"{path.name} 无法用 LibreOffice 转换为 DOCX：请另存为 DOCX/PDF 后上传") from exc
-    target = work / f"{path.stem}.docx"
-    if not target.exists():
-        raise SourceError(f"{path.name} 无法转换为 DOCX：文件可能已损坏；请另存为 DOCX/PDF 后上传")
+        (target,) = office.convert([path], "docx", work, timeout=120)
+    except office.OfficeError as exc:
+        if exc.reason == "missing":
+            raise SourceError(f"{path.name} 是 {path.suffix} 格式，需要 LibreOffice 转换：请安装 libreoffice-writer，或另存为 DOCX/PDF 后上传") from exc
+        raise SourceError(f"{path.name} 无法用 LibreOffice 转换为 DOCX（文件可能已损坏）：请另存为 DOCX/PDF 后上传") from exc
     return target
 
 
