@@ -50,3 +50,20 @@ class Scored:
     section: str | None = None  # the section the profile suggests (政策速递, 行业新闻, 交易资讯)
     profile: dict[str, object] = dataclasses.field(default_factory=dict)
     duplicate_of: str | None = None  # a corpus item id or "issue:<id>" already holding the document
+
+
+@dataclasses.dataclass(frozen=True)
+class InboxEntry:
+    """An entry as the inbox keeps it: one document, however many sites listed it."""
+
+    id: str
+    title: str
+    url: str  # the first link found; ``links`` has every site that listed the same document
+    links: tuple[str, ...]
+    sources: tuple[str, ...]  # WatchSource ids
+    published: dt.date | None
+    first_seen: dt.datetime
+    scored: Scored
+    status: EntryStatus = "new"
+    issue_id: str | None = None  # the issue in progress it was added to
+    summary: str = ""
