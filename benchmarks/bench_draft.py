@@ -22,11 +22,11 @@ from conftest import make_settings
 from fake_openai import FakeOpenAI
 from test_offline import RAW_DOCUMENT
 
-from drafting.draft import DraftingService
-from drafting.guard import check
 from drafting.models import DraftRequest
 from drafting.services import build_services
 from drafting.settings import LLMSettings
+from drafting.writing.guard.check import check
+from drafting.writing.service import DraftingService
 
 
 def main() -> None:

@@ -29,12 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from drafting.corpus import parse_file
-from drafting.embeddings import make_embedder
+from drafting.corpus.profile import query_profile
 from drafting.evaluation import load_cases
-from drafting.index import VectorIndex
+from drafting.index.chroma import VectorIndex
+from drafting.index.embeddings import make_embedder
+from drafting.index.search import Retriever
 from drafting.models import Item
-from drafting.profile import query_profile
-from drafting.retrieve import Retriever
 from drafting.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ import time
 import zipfile
 from pathlib import Path
 
-from drafting.assemble import assemble
-from drafting.corpus.review_import import read_reviewed_docx
+from drafting.export.assemble import assemble
 from drafting.export.docx import export_docx
 from drafting.export.revisions import TrackedBase
+from drafting.issues.review_import import read_reviewed_docx
 from drafting.models import Item
 
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "成都", "重庆", "武汉", "西安", "南京"]

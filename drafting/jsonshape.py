@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drafting.corpus.profile import precedent_gap_message
 from drafting.models import Draft, Precedent, Profile, SearchResult
-from drafting.profile import precedent_gap_message
 
 
 def profile_json(p: Profile | None) -> dict[str, Any] | None:

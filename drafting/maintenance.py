@@ -15,9 +15,9 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from drafting.errors import IndexError_
-from drafting.index import SyncStats
+from drafting.index.chroma import SyncStats
+from drafting.index.records import collection_name, record_hash
 from drafting.models import Item
-from drafting.records import collection_name, record_hash
 from drafting.services import Services
 
 logger = logging.getLogger(__name__)

@@ -115,12 +115,12 @@ STANCES: tuple[Stance, ...] = ("促进", "规范", "风险提示", "规则", "�
 class Profile(BaseModel):
     """What kind of item this is: drives which precedents, which voice and which guard checks apply."""
 
-    kind: str = Field(description="document or event kind, one of drafting.profile.KINDS")
+    kind: str = Field(description="document or event kind, one of drafting.corpus.profile.KINDS")
     stance: Stance = Field(description="促进 / 规范 / 风险提示 / 规则 / 许可, or 市场动态 for news and deals")
     issuer: str | None = Field(default=None, description="issuing body, or the company for news and deals")
     level: str | None = Field(default=None, description="国家部委, 省, 市, 区县, 行业协会, 境外监管机构 or 企业")
     figures: list[str] = Field(default_factory=list, description="key amounts, shares and targets as written")
-    subject: str | None = Field(default=None, description="what it is about: 区块链, 元宇宙, 数字人 … (drafting.profile.SUBJECTS)")
+    subject: str | None = Field(default=None, description="what it is about: 区块链, 元宇宙, 数字人 … (drafting.corpus.profile.SUBJECTS)")
     draft_of: str | None = Field(default=None, description="for a 征求意见稿: the kind of document it drafts")
     source: Literal["rules", "model", "editor"] = Field(default="rules", description="who set it last")
 

@@ -205,8 +205,8 @@ def export_ok(env: SimpleNamespace) -> Callable[[Any], None]:
     def check(d: Any) -> None:
         from docx import Document
 
-        from drafting.assemble import assemble
         from drafting.export import export_docx
+        from drafting.export.assemble import assemble
 
         env.services.store.get(env.services.store.create(d))  # SQLite keeps it (NUL and all)
         item = d.item.model_copy(update={"commentary": d.commentary or "短评\x00。"})
@@ -273,8 +273,8 @@ def report_has(*words: str) -> Callable[[Any], None]:
 def injection_fenced(env: SimpleNamespace) -> Callable[[Any], None]:
     """With a model: the paste reaches it only inside one <source> fence, its own tags neutralised."""
     def check(d: Any) -> None:
-        from drafting.draft import source_block
-        from drafting.prompts import fence
+        from drafting.writing.prompts import fence
+        from drafting.writing.service import source_block
 
         msgs = env.services.drafter.messages(d.item, d.precedents, INJECTION)
         user = str(msgs[-1].content)
@@ -319,7 +319,7 @@ def ingest(name: str) -> Callable[[SimpleNamespace], Any]:
 
 
 def items(name: str) -> Callable[[SimpleNamespace], Any]:
-    from drafting.batch_input import read_items
+    from drafting.issues.batch_input import read_items
 
     return lambda env: read_items(env.files / name)
 

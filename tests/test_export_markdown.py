@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from drafting.assemble import ClosingBlock, assemble
 from drafting.export import export_markdown, render_markdown
+from drafting.export.assemble import ClosingBlock, assemble
 from drafting.models import Item
 
 ITEMS = [

@@ -13,13 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from drafting import cli
-from drafting.draft import DraftingService
+from drafting.corpus.profile import profile_of, refine_with_model
 from drafting.evaluation.profiles import evaluate_profiles, load_profile_cases
-from drafting.guard import check, check_facts
 from drafting.models import DraftRequest, Item, Profile
-from drafting.offline import draft_commentary, item_from_raw
-from drafting.profile import profile_of, refine_with_model
 from drafting.settings import GuardSettings, LLMSettings
+from drafting.writing.guard.check import check, check_facts
+from drafting.writing.offline.drafter import draft_commentary, item_from_raw
+from drafting.writing.service import DraftingService
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURES = DATA / "genre_fixtures"
@@ -198,14 +198,14 @@ def test_an_event_called_a_document_is_a_stance_finding() -> None:
 # --- model refinement (the fake OpenAI-protocol server) --------------------------------------------------------
 
 def _model(url: str):
-    from drafting.llm import ChatModel
+    from drafting.writing.model import ChatModel
 
     return ChatModel(LLMSettings(base_url=url, model="fake-chat", max_retries=1, backoff=0.01, timeout=5.0))
 
 
 def _profile_prompt():
-    from drafting.prompts import load_prompt
     from drafting.settings import ROOT
+    from drafting.writing.prompts import load_prompt
 
     return load_prompt(ROOT / "prompts", "profile")
 

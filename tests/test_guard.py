@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from drafting.guard import FACT_KINDS, check, check_facts, cn_to_int, format_findings
 from drafting.models import Item
 from drafting.settings import GuardSettings
+from drafting.writing.guard.check import FACT_KINDS, check, check_facts, cn_to_int, format_findings
 
 GUARD = GuardSettings()
 

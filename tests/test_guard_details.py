@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.guard import check, check_facts, cn_to_int, format_findings, short_names
 from drafting.models import Finding, Item
 from drafting.settings import GuardSettings
+from drafting.writing.guard.check import check, check_facts, cn_to_int, format_findings, short_names
 
 POLICY = Item(section="政策速递", title="某市出台元宇宙产业扶持政策", date="2023-09-18",
               body="2023年9月18日，某市经济和信息化局印发产业扶持政策，提出培育一批元宇宙企业。")

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from drafting import cli
 from drafting.evaluation.guard import DEFAULT_GUARD_EVAL_PATH, evaluate_guard, load_guard_cases
-from drafting.guard import FACT_KINDS, check
 from drafting.models import Finding, Item
 from drafting.settings import GuardSettings
+from drafting.writing.guard.check import FACT_KINDS, check
 
 HK = Item(section="政策速递", title="香港证监会发布《适用于虚拟资产交易平台营运者的指引》", date="2023-06-01",
           body="香港证监会发布《适用于虚拟资产交易平台营运者的指引》，自2023年6月1日起施行。根据《打击洗钱及恐怖分子资金筹集条例》，"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.guard import check
 from drafting.models import Item
 from drafting.settings import GuardSettings
+from drafting.writing.guard.check import check
 
 SOURCE = Item(section="行业新闻", title="某公司发布数字藏品平台", date="2023-09-18", body="某公司发布数字藏品平台。")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.guard import check_facts
 from drafting.models import Item
+from drafting.writing.guard.check import check_facts
 
 
 def _item(body: str) -> Item:

@@ -22,10 +22,10 @@ from conftest import ROOT, make_settings
 from fastapi.testclient import TestClient
 
 from drafting.api import build_api
-from drafting.assemble import AssembledIssue
-from drafting.batch import build_issue, publish
 from drafting.corpus import CorpusFiles
 from drafting.errors import DraftingError, StorageError, ValidationError
+from drafting.export.assemble import AssembledIssue
+from drafting.issues.batch import build_issue, publish
 from drafting.learning.rules import Rule, RuleService, load_rules, rules_path, save_rules
 from drafting.models import DraftRequest, Item, Precedent
 from drafting.services import Services, build_services

@@ -107,9 +107,9 @@ def test_model_refuses_path_ids() -> None:
 
 
 def test_accepted_item_and_batch_ids_never_leave_their_folder(tmp_path: Path) -> None:
-    from drafting.batch import BatchRunner
     from drafting.corpus import CorpusFiles
     from drafting.errors import ValidationError
+    from drafting.issues.batch import BatchRunner
     from drafting.models import Item
 
     corpus = CorpusFiles(tmp_path / "corpus")
@@ -212,8 +212,8 @@ def test_a_253_byte_file_name_is_ingested_under_a_shorter_name(tmp_path: Path) -
 ])
 def test_damaged_checkpoint_is_not_a_traceback(tmp_path: Path, content: bytes, loaded: dict[str, object],
                                                caplog: pytest.LogCaptureFixture) -> None:
-    from drafting.batch import BatchRunner, Checkpoint
-    from drafting.batch_input import validate_rows
+    from drafting.issues.batch import BatchRunner, Checkpoint
+    from drafting.issues.batch_input import validate_rows
 
     path = tmp_path / "checkpoint.jsonl"
     path.write_bytes(content)
@@ -283,7 +283,7 @@ def test_corpus_files_follow_the_umask(tmp_path: Path) -> None:
 def test_xlsx_with_data_on_the_second_sheet(tmp_path: Path) -> None:
     from openpyxl import Workbook
 
-    from drafting.batch_input import read_items
+    from drafting.issues.batch_input import read_items
 
     book = Workbook()
     book.active.title = "说明"
@@ -315,9 +315,9 @@ def test_zip_bombs_are_refused_before_they_expand(tmp_path: Path) -> None:
     import docx
     from openpyxl import Workbook
 
-    from drafting.batch_input import read_items
     from drafting.corpus import parse_file
     from drafting.errors import DraftingError
+    from drafting.issues.batch_input import read_items
 
     good_docx = tmp_path / "good.docx"
     document = docx.Document()

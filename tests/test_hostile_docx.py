@@ -1,6 +1,6 @@
 """Hostile Word files on every DOCX path (issue #23 findings 5 and 15): bombs and part floods refused, named rightly.
 
-Paths: `drafting import-review` (drafting/word_review.py → drafting/corpus/review_import.py), a Word file read as a
+Paths: `drafting import-review` (drafting/issues/word_review.py → drafting/issues/review_import.py), a Word file read as a
 source (drafting/sources/document.py) and the corpus/batch readers' shared check (drafting/corpus/readers.py).
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from drafting.corpus import readers
-from drafting.corpus.review_import import read_reviewed_docx
 from drafting.errors import ParseError, SourceError
+from drafting.issues.review_import import read_reviewed_docx
 from drafting.sources.document import read_document
 
 HUGE = 300_000_000  # a customXml part of 300 MB of zeros: about 300 KB in the file

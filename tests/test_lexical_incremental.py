@@ -7,7 +7,7 @@ from pathlib import Path
 
 from conftest import seeded_settings
 
-from drafting.lexical import IncrementalLexicalIndex, TokenCache, tokenize, tokenize_all
+from drafting.index.lexical import IncrementalLexicalIndex, TokenCache, tokenize, tokenize_all
 from drafting.models import DraftRequest, item_id
 from drafting.services import build_services
 
@@ -113,7 +113,7 @@ def test_token_cache_survives_a_restart(tmp_path: Path) -> None:
     first = tokenize_all(texts, TokenCache(path))
     assert first == [tokenize(t) for t in texts]
     reopened = TokenCache(path)
-    from drafting.lexical import text_hash
+    from drafting.index.lexical import text_hash
 
     assert reopened.load([text_hash(t) for t in texts]) == {text_hash(t): toks for t, toks in zip(texts, first)}
 
@@ -121,7 +121,7 @@ def test_token_cache_survives_a_restart(tmp_path: Path) -> None:
 def test_restart_loads_the_stored_segment_and_catches_up(tmp_path: Path, caplog) -> None:
     import logging
 
-    from drafting.retrieve import Retriever
+    from drafting.index.search import Retriever
 
     settings = seeded_settings(tmp_path)
     services = build_services(settings)
@@ -136,7 +136,7 @@ def test_restart_loads_the_stored_segment_and_catches_up(tmp_path: Path, caplog)
     services.accept(services.store.create(d, source_text=text), title=title, body=d.item.body, commentary=d.commentary)
 
     running = [p.item.id for p in services.retriever.search(query, k=5, mode="lexical").precedents]
-    with caplog.at_level(logging.INFO, logger="drafting.retrieve"):
+    with caplog.at_level(logging.INFO, logger="drafting.index.search"):
         restarted = Retriever(settings, services.index)  # as a new process would: stored segment + delta
         assert [p.item.id for p in restarted.search(query, k=5, mode="lexical").precedents] == running
     assert any("lexical index loaded" in r.getMessage() and "1 new" in r.getMessage() for r in caplog.records)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from drafting.errors import BusyError
-from drafting.limits import DraftLimiter
+from drafting.writing.limits import DraftLimiter
 
 
 def test_a_full_model_pool_refuses_in_chinese_and_leaves_offline_drafts_free() -> None:

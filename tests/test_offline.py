@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from drafting.draft import DraftingService
 from drafting.errors import ValidationError
-from drafting.guard import FACT_KINDS, check_facts, format_findings
 from drafting.models import DraftRequest, Item
-from drafting.offline import OFFLINE_LABEL, item_from_raw
+from drafting.writing.guard.check import FACT_KINDS, check_facts, format_findings
+from drafting.writing.offline.drafter import OFFLINE_LABEL, item_from_raw
+from drafting.writing.service import DraftingService
 
 CHONGQING_DOC = "重庆市元宇宙产业发展行动计划(2023—2025年)"
 # A pasted official document, as an editor would copy it from the government site (facts from the seed item).

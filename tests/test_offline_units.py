@@ -9,7 +9,7 @@ import re
 import pytest
 
 from drafting.models import Item, Precedent
-from drafting.offline import (
+from drafting.writing.offline.drafter import (
     Facts,
     _lead,
     draft_commentary,

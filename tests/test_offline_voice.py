@@ -10,10 +10,10 @@ from conftest import make_settings
 
 from drafting.evaluation.draft_checks import load_labelled, wrong_names
 from drafting.models import DraftRequest
-from drafting.offline import extract_facts
-from drafting.sentences import problems
 from drafting.services import build_services
-from drafting.voice import sentences
+from drafting.writing.guard.sentences import problems
+from drafting.writing.offline.drafter import extract_facts
+from drafting.writing.offline.voice import sentences
 
 CASES = {c.id: c for c in load_labelled()}
 CLOSING = "对拟在当地布局的企业而言，可逐条对照申报条件，尽早准备申报材料。"

@@ -7,11 +7,11 @@ import re
 
 import pytest
 
+from drafting.corpus.profile import profile_of
 from drafting.evaluation.draft_checks import check_drafts, draft_set, load_labelled, split_sentences, wrong_names
 from drafting.models import Item, Precedent
-from drafting.offline import draft_commentary, item_from_raw
-from drafting.profile import profile_of
-from drafting.sentences import problems
+from drafting.writing.guard.sentences import problems
+from drafting.writing.offline.drafter import draft_commentary, item_from_raw
 
 CASES = {c.id: c for c in load_labelled()}
 

@@ -488,7 +488,7 @@ if __name__ == "__main__":  # pragma: no cover
 
 def test_exported_docx_and_markdown_parse_back(seed: Issue, tmp_path: Path) -> None:
     """The issue exporter's Word (real footnotes) and Markdown files read back as the same items."""
-    from drafting.assemble import assemble, load_closing
+    from drafting.export.assemble import assemble, load_closing
     from drafting.export.docx import export_docx
     from drafting.export.markdown import export_markdown
 

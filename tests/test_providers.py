@@ -102,7 +102,7 @@ def test_429_waits_retry_after_then_succeeds(services, server: FakeOpenAI, caplo
                                              header: dict[str, float], wait: float) -> None:
     server.configure(fail_status=[429], **header)
     use(services, server.url)
-    with caplog.at_level(logging.WARNING, logger="drafting.llm"):
+    with caplog.at_level(logging.WARNING, logger="drafting.writing.model"):
         drafts = services.drafter.draft(request())
     assert retry_delays(caplog) == [wait]  # the provider's wait was honoured, not just the 0.01 s backoff
     assert len(server.requests) == 2 and drafts[0].commentary
@@ -111,7 +111,7 @@ def test_429_waits_retry_after_then_succeeds(services, server: FakeOpenAI, caplo
 def test_429_retry_after_as_an_http_date_is_honoured(services, server: FakeOpenAI, caplog: pytest.LogCaptureFixture) -> None:
     server.configure(fail_status=[429], retry_after_date=2)
     use(services, server.url)
-    with caplog.at_level(logging.WARNING, logger="drafting.llm"):
+    with caplog.at_level(logging.WARNING, logger="drafting.writing.model"):
         drafts = services.drafter.draft(request())
     (delay,) = retry_delays(caplog)
     assert 0.9 <= delay <= 2.0, delay  # an HTTP date has whole seconds: 2 s ahead is 1–2 s away

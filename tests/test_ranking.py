@@ -16,11 +16,11 @@ from conftest import DATA, make_settings
 from typer.testing import CliRunner
 
 from drafting.cli import app
+from drafting.corpus.profile import profile_of, query_profile
 from drafting.evaluation.fit import collect, default_sets, score
 from drafting.evaluation.retrieval import _fold, load_cases
+from drafting.index.ranking import DEFAULT_WEIGHTS, WEIGHTS_FILE, Weights, effective_kind, load_weights, rank_by_profile
 from drafting.models import Item, Precedent, Profile, SearchFilters, SearchResult
-from drafting.profile import profile_of, query_profile
-from drafting.ranking import DEFAULT_WEIGHTS, WEIGHTS_FILE, Weights, effective_kind, load_weights, rank_by_profile
 
 
 @pytest.fixture(scope="module")

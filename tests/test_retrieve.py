@@ -7,11 +7,11 @@ import pytest
 from drafting.errors import ValidationError
 from drafting.evaluation import evaluate_retrieval, load_cases
 from drafting.evaluation.retrieval import ndcg_at, recall_at, reciprocal_rank, resolve_labels
-from drafting.index import VectorIndex
-from drafting.lexical import LexicalIndex, tokenize
+from drafting.index.chroma import VectorIndex
+from drafting.index.lexical import LexicalIndex, tokenize
+from drafting.index.records import passage_text
+from drafting.index.search import Retriever, is_text_duplicate
 from drafting.models import Item, SearchFilters
-from drafting.records import passage_text
-from drafting.retrieve import Retriever, is_text_duplicate
 
 HENAN = "河南省印发元宇宙产业发展行动计划"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from drafting.batch import BatchRunner
-from drafting.batch_input import read_items, validate_rows
 from drafting.errors import ConflictError, ValidationError
+from drafting.issues.batch import BatchRunner
+from drafting.issues.batch_input import read_items, validate_rows
+from drafting.issues.review import ReviewStore
 from drafting.models import Draft, DraftRequest, Item
-from drafting.review import ReviewStore
 from drafting.store import DraftStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -169,8 +169,8 @@ def test_cli_batch_is_listed_by_issues_and_resume_keeps_a_page_edit(tmp_path: Pa
     from conftest import make_settings
     from typer.testing import CliRunner
 
-    from drafting.batch import resolve_batch_id
     from drafting.cli import app
+    from drafting.issues.batch import resolve_batch_id
     from drafting.services import build_services
 
     settings = make_settings(tmp_path)

@@ -1,4 +1,4 @@
-"""Sentences that are not whole (drafting.sentences): the examples of issue 22, and none on the firm's own 短评."""
+"""Sentences that are not whole (drafting.writing.guard.sentences): the examples of issue 22, and none on the firm's own 短评."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drafting.sentences import is_whole, problems
+from drafting.writing.guard.sentences import is_whole, problems
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "issues"
 

@@ -11,9 +11,9 @@ from page_server import PageServer
 from typer.testing import CliRunner
 
 from drafting import cli
-from drafting.batch_input import prepare_sources, read_items
-from drafting.draft import DraftingService
+from drafting.issues.batch_input import prepare_sources, read_items
 from drafting.settings import SourcesSettings
+from drafting.writing.service import DraftingService
 
 
 def _csv(path: Path, pages: PageServer) -> Path:

@@ -20,12 +20,12 @@ from reader_fixtures import (
     add_guide_pages,
 )
 
-from drafting import offline
+from drafting.corpus.profile import query_profile
 from drafting.models import DraftRequest, Profile
-from drafting.profile import query_profile
 from drafting.settings import SourcesSettings
 from drafting.sources.fetch import fetch
 from drafting.sources.reader import read_fields
+from drafting.writing.offline import drafter as offline
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,11 @@ import pytest
 from page_server import HK_BODY, PageServer
 from typer.testing import CliRunner
 
-from drafting import cli, guard
-from drafting.draft import DraftingService
+from drafting import cli
 from drafting.models import Item
 from drafting.sources.convert import for_drafting, is_traditional, to_simplified
+from drafting.writing.guard import check as guard
+from drafting.writing.service import DraftingService
 
 FACT_KINDS = {"number", "date", "title", "org", "place"}
 

@@ -100,8 +100,8 @@ def test_moving_the_only_item_of_a_section_says_nothing_moved(tmp_path: Path) ->
     """上移 on the one 交易资讯 item: not "现为第 6 条" (its place in the whole issue), but that nothing moved."""
     from test_review import DATA, echo_drafter
 
-    from drafting.batch import BatchRunner
-    from drafting.batch_input import read_items
+    from drafting.issues.batch import BatchRunner
+    from drafting.issues.batch_input import read_items
     from drafting.ui.app import build_app
 
     services = build_services(make_settings(tmp_path))

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 from conftest import make_settings, seeded_settings
 
-import drafting.index as index_module
-from drafting.index import VectorIndex
+import drafting.index.chroma as index_module
+from drafting.index.chroma import VectorIndex
+from drafting.index.records import metadata, passage_text
+from drafting.index.vectors import Columns, VectorTable
 from drafting.models import SECTIONS, Item, SearchFilters
-from drafting.records import metadata, passage_text
 from drafting.services import build_services
-from drafting.vectors import Columns, VectorTable
 
 QUERIES = ["上海 区块链 关键技术 攻关", "元宇宙产业发展行动计划", "数字藏品 平台 监管", "完成数亿元融资", "虚拟现实 标准"]
 FILTERS = [None, SearchFilters(section="政策速递"), SearchFilters(has_commentary=False),
@@ -186,7 +186,7 @@ def test_a_write_the_change_log_missed_is_caught_by_the_count(tmp_path: Path, ca
     vec = index.embedder.embed_passages([passage_text(new)])
     # A write Chroma has but no change describes (as a writer that died before logging it would leave).
     index._collection.upsert(ids=[new.id], embeddings=vec, documents=[passage_text(new)], metadatas=[metadata(new)])
-    with caplog.at_level(logging.WARNING, logger="drafting.index"):
+    with caplog.at_level(logging.WARNING, logger="drafting.index.chroma"):
         index._changed(external=True, items=[], removed=[])  # the next change, describing nothing of it
         hits = index.dense("数字藏品平台合规指引", 3)
         assert new.id in [rid for rid, _ in hits]  # short of Chroma: Chroma answers, nothing is reloaded yet
@@ -226,7 +226,7 @@ def test_a_write_in_flight_reloads_nothing(tmp_path: Path, caplog) -> None:
         assert batch_written.wait(120)
         accepted = item(1)
         index.upsert([accepted])  # a lawyer's accept meanwhile
-        with caplog.at_level(logging.WARNING, logger="drafting.index"):
+        with caplog.at_level(logging.WARNING, logger="drafting.index.chroma"):
             found = retriever.search("数字藏品平台合规指引", k=5)
             index.upsert([item(2)])  # and another: the table is still short, at a later version
             retriever.search("数字藏品平台合规指引", k=5)

@@ -14,7 +14,7 @@ import pytest
 from conftest import missing_tool
 from lxml import etree
 
-from drafting.corpus.review_import import read_reviewed_docx
+from drafting.issues.review_import import read_reviewed_docx
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -44,7 +44,7 @@ def oct_issue(tmp_path: Path):
     """The `issue` fixture's work, for other test modules."""
     from conftest import make_settings
 
-    from drafting.batch import run_batch
+    from drafting.issues.batch import run_batch
     from drafting.services import build_services
 
     services = build_services(make_settings(tmp_path))
@@ -175,7 +175,7 @@ def _edit_footnote(path: Path, old: str, new: str) -> None:
 
 def test_original_view_rejects_pending_revisions(issue, tmp_path: Path) -> None:
     """Untouched tracked export read as 'original': the editor's edits of 四川 come back as the machine draft."""
-    from drafting.word_review import export_issue, review_report
+    from drafting.issues.word_review import export_issue, review_report
 
     out = tmp_path / "oct.docx"
     export_issue(issue, "oct", out, tracked=True, editor=EDITOR)
@@ -191,7 +191,7 @@ def test_original_view_rejects_pending_revisions(issue, tmp_path: Path) -> None:
 
 
 def test_clean_export_is_default_and_reordered_items_are_reported(issue, tmp_path: Path) -> None:
-    from drafting.word_review import export_issue, review_report
+    from drafting.issues.word_review import export_issue, review_report
 
     out = tmp_path / "clean.docx"
     export_issue(issue, "oct", out)
@@ -295,7 +295,7 @@ def _pdf_notes(pdf: Path) -> list[str]:
 
 
 def test_libreoffice_renders_clean_and_tracked_exports(issue, tmp_path: Path, output_dir: Path) -> None:
-    from drafting.word_review import export_issue
+    from drafting.issues.word_review import export_issue
 
     sichuan = _row({r.title: r for r in issue.store.list(batch_id="oct")}, SICHUAN)
     clean, tracked = tmp_path / "word-clean.docx", tmp_path / "word-tracked.docx"
@@ -321,7 +321,7 @@ def test_libreoffice_renders_clean_and_tracked_exports(issue, tmp_path: Path, ou
     assert "请核实日期" in notes["word-tracked"] and notes["word-clean"] == []
 
     # A reviewer using LibreOffice: it re-saves the tracked copy as DOCX; anchors and pending revisions survive.
-    from drafting.word_review import review_report
+    from drafting.issues.word_review import review_report
 
     resaved_dir = tmp_path / "resaved"
     subprocess.run([shutil.which("soffice") or "soffice", f"-env:UserInstallation={(tmp_path / 'lo-resave').as_uri()}",
@@ -406,7 +406,7 @@ def test_mark_paragraph_puts_the_mark_revision_first_and_keeps_section_propertie
 
 def test_tracked_commentary_added_or_removed_by_the_editor_reads_back_in_both_views(tmp_path: Path) -> None:
     """No machine 短评 and the editor wrote one (news item); a machine 短评 the editor dropped."""
-    from drafting.assemble import assemble
+    from drafting.export.assemble import assemble
     from drafting.export.docx import export_docx
     from drafting.export.revisions import TrackedBase
     from drafting.models import Item

@@ -77,8 +77,8 @@ def _footnotes_xml(path: Path) -> str:
 # ---------------------------------------------------------------- the round trip of "Done means"
 
 def test_round_trip_tracked_export_review_in_word_import_and_apply(issue, tmp_path: Path, monkeypatch) -> None:
+    from drafting.issues.word_review import export_issue, import_review
     from drafting.store import local_user
-    from drafting.word_review import export_issue, import_review
 
     services = issue
     t = _titles(services)
@@ -212,7 +212,7 @@ def test_round_trip_tracked_export_review_in_word_import_and_apply(issue, tmp_pa
 # ---------------------------------------------------------------- views, the unmatched guard, restore
 
 def _clean_export(services, tmp_path: Path):
-    from drafting.word_review import export_issue
+    from drafting.issues.word_review import export_issue
 
     out = tmp_path / "clean.docx"
     export_issue(services, "oct", out)
@@ -220,8 +220,8 @@ def _clean_export(services, tmp_path: Path):
 
 
 def test_tracked_deletion_is_a_proposal_in_the_original_view_and_done_in_the_accepted_view(issue, tmp_path: Path) -> None:
+    from drafting.issues.word_review import import_review
     from drafting.ui.review_word import report_html
-    from drafting.word_review import import_review
 
     t = _titles(issue)
     out, doc = _clean_export(issue, tmp_path)
@@ -257,7 +257,7 @@ def test_tracked_deletion_is_a_proposal_in_the_original_view_and_done_in_the_acc
 
 def test_deletions_are_not_applied_while_an_item_of_the_file_matches_nothing(issue, tmp_path: Path) -> None:
     """A retyped title without its bookmark looks like "one deleted, one unknown": the deleted one may be that item."""
-    from drafting.word_review import import_review
+    from drafting.issues.word_review import import_review
 
     t = _titles(issue)
     out, doc = _clean_export(issue, tmp_path)
@@ -278,8 +278,8 @@ def test_deletions_are_not_applied_while_an_item_of_the_file_matches_nothing(iss
 
 
 def test_footnote_of_an_accepted_item_reaches_corpus_and_index(issue, tmp_path: Path) -> None:
-    from drafting.batch import publish_issue
-    from drafting.word_review import import_review
+    from drafting.issues.batch import publish_issue
+    from drafting.issues.word_review import import_review
 
     cq = _titles(issue)[CHONGQING]
     out, doc = _clean_export(issue, tmp_path)

@@ -47,7 +47,7 @@ def _commentary_paragraph(doc, title_start: str):
 
 def _exported(services, tmp_path: Path) -> tuple[Path, dict]:
     """工信部's and 成都's 短评 set in the browser before the export, then the issue exported clean."""
-    from drafting.word_review import export_issue
+    from drafting.issues.word_review import export_issue
 
     t = _titles(services)
     _save(services, t[MIIT].id, EDITOR, commentary=MIIT_EXPORTED)
@@ -126,7 +126,7 @@ def test_browser_edit_after_export_is_a_conflict_and_survives_apply(issue, tmp_p
 
 
 def test_browser_edit_to_a_field_the_partner_left_alone_is_kept_without_conflict(issue, tmp_path: Path) -> None:
-    from drafting.word_review import import_review
+    from drafting.issues.word_review import import_review
 
     out, t = _exported(issue, tmp_path)
     hongkou = t[HONGKOU]
@@ -142,8 +142,8 @@ def test_browser_edit_to_a_field_the_partner_left_alone_is_kept_without_conflict
 
 
 def test_export_from_before_the_basis_applies_with_the_base_unknown(issue, tmp_path: Path, monkeypatch) -> None:
+    from drafting.issues.word_review import import_review
     from drafting.ui.review_word import report_html
-    from drafting.word_review import import_review
 
     out, t = _exported(issue, tmp_path)
     _strip_basis(out)
@@ -192,7 +192,7 @@ def _cli_text(services, tmp_path: Path, monkeypatch, *args: str) -> str:
 
 
 def test_item_restored_after_the_export_is_not_moved_out(issue, tmp_path: Path, monkeypatch) -> None:
-    from drafting.word_review import export_issue, import_review
+    from drafting.issues.word_review import export_issue, import_review
 
     t = _titles(issue)
     hongkou, deal = t[HONGKOU], t[DEAL]
@@ -253,7 +253,7 @@ def test_browser_save_after_read_is_not_overwritten_by_the_page(issue, tmp_path:
 
 
 def test_overwrite_only_of_conflicts_seen_core(issue, tmp_path: Path) -> None:
-    from drafting.word_review import conflict_keys, import_review, review_report
+    from drafting.issues.word_review import conflict_keys, import_review, review_report
 
     out, t = _exported(issue, tmp_path)
     miit = t[MIIT]
@@ -278,7 +278,7 @@ def _conflict_and_title_edit(services, tmp_path: Path, edit_title) -> tuple[Path
 
 
 def test_overwrite_audits_only_the_overwritten_field_as_overwrite(issue, tmp_path: Path) -> None:
-    from drafting.word_review import import_review
+    from drafting.issues.word_review import import_review
 
     out, miit = _conflict_and_title_edit(issue, tmp_path, lambda h: _tracked_edit(h, len(_text(h)), 0, "（附全文）"))
 
@@ -307,7 +307,7 @@ def test_cli_does_not_say_overwritten_when_the_write_was_refused(issue, tmp_path
 
 
 def test_control_character_in_the_commentary_is_no_conflict(issue, tmp_path: Path) -> None:
-    from drafting.word_review import export_issue, import_review
+    from drafting.issues.word_review import export_issue, import_review
 
     miit = _titles(issue)[MIIT]
     _save(issue, miit.id, EDITOR, commentary="征求意见稿释放了\x0b监管信号。")  # pasted with a vertical tab

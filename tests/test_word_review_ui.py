@@ -29,11 +29,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     from playwright.sync_api import expect
 
-    from drafting.batch import run_batch
+    from drafting.issues.batch import run_batch
+    from drafting.issues.word_review import export_issue
     from drafting.services import build_services
     from drafting.settings import Settings
     from drafting.store import DraftStore
-    from drafting.word_review import export_issue
 
     app = AppProcess(tmp_path, {})
     services = build_services(Settings(_env_file=None, corpus_dir=app.corpus, data_dir=app.data))
@@ -120,7 +120,7 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     stored = DraftStore(app.data / "drafting.sqlite3").get(chongqing.id)
     assert stored.commentary == chongqing.commentary.replace(old, old[:4] + "重庆市经信委" + old[7:])
     assert DraftStore(app.data / "drafting.sqlite3").get(sichuan.id).commentary == partner_sc
-    from drafting.review import ReviewStore
+    from drafting.issues.review import ReviewStore
 
     history = ReviewStore(DraftStore(app.data / "drafting.sqlite3")).history(draft_id=deal.id)
     assert [h.action for h in history[:2]] == ["restore", "remove"]

@@ -15,7 +15,7 @@ from conftest import seeded_settings
 from word_docx import Edit, WordItem, write_word_docx
 
 from drafting.corpus import parse_file
-from drafting.corpus.review_import import read_reviewed_docx
+from drafting.issues.review_import import read_reviewed_docx
 
 DATA = Path(__file__).resolve().parent / "data"
 FIXTURE = DATA / "word" / "issue_reviewed_in_word.docx"
@@ -83,7 +83,7 @@ def test_review_reader_gives_both_views_authors_comments_and_anchors() -> None:
 
 
 def _issue_items(services) -> list:  # type: ignore[no-untyped-def]
-    from drafting.batch import run_batch
+    from drafting.issues.batch import run_batch
 
     run_batch(services, DATA / "batch" / "items.jsonl", offline=True, batch_id="oct", prefetch=False)
     return services.reviews.get_issue("oct").items

@@ -28,18 +28,18 @@ ROOT = Path(__file__).resolve().parent.parent
 _OFFLINE_SLOW = "seed_corpus or same_kind or few_shot or model_setting or stored_in_the_index or json or refines or eval_profiles"
 MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     # check_stance's tests are in test_genres.py (its index-building tests are left out)
-    "guard": ("drafting/guard.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py",
+    "guard": ("drafting/writing/guard/check.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py",
                                     "tests/test_guard_percent.py", "tests/test_genres.py", "-k", f"not ({_OFFLINE_SLOW})"]),
     "text": (["drafting/corpus/text.py", "drafting/corpus/lines.py"],
              ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py", "tests/test_text_issues.py",
               "-k", "not pdf and not cli"]),
-    "retrieve": ("drafting/retrieve.py", ["tests/test_retrieve_units.py"]),
-    "offline": ("drafting/offline.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
+    "retrieve": ("drafting/index/search.py", ["tests/test_retrieve_units.py"]),
+    "offline": ("drafting/writing/offline/drafter.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
                                         "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
-    "assemble": ("drafting/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
+    "assemble": ("drafting/export/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
     "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
     # the CLI test builds services over the seed corpus (an index per mutant): left to CI
-    "review": ("drafting/review.py", ["tests/test_review.py", "-k", "not cli"]),
+    "review": ("drafting/issues/review.py", ["tests/test_review.py", "-k", "not cli"]),
     # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
     "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_units.py",
                                          "tests/test_learning.py", "-k",

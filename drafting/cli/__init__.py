@@ -91,14 +91,14 @@ def search(
 ) -> None:
     """Rank the corpus's precedents for a new item's text."""
     from drafting.errors import ValidationError
+    from drafting.index.search import check_search
     from drafting.models import SECTIONS, SearchFilters
-    from drafting.retrieve import check_search
 
     if section and section not in SECTIONS:
         raise ValidationError(f"--section {section!r} 无效：可选 {' | '.join(SECTIONS)}")
     filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)  # type: ignore[arg-type]
     check_search(k, filters)  # bad -k or dates fail here, in Chinese, before the model loads
-    from drafting.profile import query_profile
+    from drafting.corpus.profile import query_profile
 
     profile = query_profile(text, section)
     result = _services().retriever.search_profiled(text, profile, k, filters, section=section)
@@ -136,10 +136,10 @@ def batch(
     """Draft a whole issue from an item list and export it as DOCX (and Markdown)."""
     from tqdm import tqdm
 
-    from drafting import batch as batch_mod
-    from drafting.batch_input import prepare_sources, read_items
     from drafting.errors import ValidationError
     from drafting.export import export_docx, export_markdown
+    from drafting.issues import batch as batch_mod
+    from drafting.issues.batch_input import prepare_sources, read_items
 
     services = _services()
     items = read_items(items_file)
@@ -202,7 +202,7 @@ def issues(
     as_json: JsonOpt = False,
 ) -> None:
     """Issues in progress (batch runs from the page or the CLI): items, review states, versions, who edited."""
-    from drafting.review import ACTION_LABELS
+    from drafting.issues.review import ACTION_LABELS
 
     reviews = _services().reviews
     found = [reviews.get_issue(issue_id)] if issue_id else reviews.list_issues()
@@ -291,11 +291,11 @@ def draft(
     as_json: JsonOpt = False,
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
-    from drafting.draft import request_from_input
+    from drafting.corpus.profile import precedent_gap_message
     from drafting.errors import ValidationError
-    from drafting.guard import format_findings
-    from drafting.offline import OFFLINE_LABEL
-    from drafting.profile import precedent_gap_message
+    from drafting.writing.guard.check import format_findings
+    from drafting.writing.offline.drafter import OFFLINE_LABEL
+    from drafting.writing.service import request_from_input
 
     if not 1 <= variants <= MAX_VARIANTS:
         raise ValidationError(f"--variants 应为 1 到 {MAX_VARIANTS} 之间的整数（当前 {variants}）")
@@ -354,11 +354,11 @@ def draft(
 
 def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str, Any]:
     """What `draft --raw` reads: a link fetched, a policy file (PDF, Word, scan) read, or a text file; Traditional → Simplified."""
-    from drafting.draft import MAX_SOURCE_CHARS
     from drafting.sources.convert import for_drafting
     from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
     from drafting.sources.fetch import fetch as fetch_source
     from drafting.sources.fetch import is_url
+    from drafting.writing.service import MAX_SOURCE_CHARS
 
     settings = Settings()
     path = Path(file)

@@ -11,7 +11,7 @@ from drafting.cli import _print_json
 from drafting.evaluation.fit import REPHRASED_PATH, collect, default_sets, feedback_pools, fit, load_ranking_cases
 from drafting.evaluation.profiles import load_profile_cases
 from drafting.evaluation.retrieval import load_cases
-from drafting.ranking import DEFAULT_WEIGHTS, save_weights
+from drafting.index.ranking import DEFAULT_WEIGHTS, save_weights
 from drafting.services import Services
 
 COLUMNS = (("rephrased_recall3", "改写R@3"), ("rephrased_mrr", "改写MRR"), ("labelled_recall3", "标注R@3"),

@@ -38,9 +38,9 @@ def guard_command(
 
     Exit status: 0 when nothing is found, 3 when there are findings, 1 on bad input.
     """
-    from drafting.draft import request_from_input
-    from drafting.guard import check, format_findings
     from drafting.settings import Settings
+    from drafting.writing.guard.check import check, format_findings
+    from drafting.writing.service import request_from_input
 
     if item_json == "-" and commentary == "-":
         raise ValidationError("条目 JSON 与短评不能同时从标准输入读取：请把其中之一写入文件")

@@ -27,7 +27,7 @@ def export_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Export an issue in progress as DOCX (clean, or with tracked changes) for review in Word."""
-    from drafting.word_review import export_issue
+    from drafting.issues.word_review import export_issue
 
     summary = export_issue(core._services(), issue_id, output, md=md, tracked=tracked, title=title, period=period,
                            editors=editors, editor=editor, pdf=pdf, wechat=wechat)
@@ -54,7 +54,7 @@ def import_review_cmd(
     A field edited in the browser after the export and changed in Word too is a conflict: reported, kept as the browser
     has it unless --overwrite.
     """
-    from drafting.word_review import NOT_IN_EXPORT, base_unknown_note, check_review_file, import_review
+    from drafting.issues.word_review import NOT_IN_EXPORT, base_unknown_note, check_review_file, import_review
 
     if overwrite and not apply:
         raise ValidationError("--overwrite 只在写回时有意义：请与 --apply 一起使用（先不加 --apply 查看冲突）。")

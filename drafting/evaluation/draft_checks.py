@@ -1,6 +1,6 @@
 """Offline drafts of a labelled set of every genre, checked for what makes a 短评 unpublishable.
 
-Per draft: fragments (sentences that are not whole, by drafting.sentences), a wrong document or issuer (the
+Per draft: fragments (sentences that are not whole, by drafting.writing.guard.sentences), a wrong document or issuer (the
 短评 names a 《document》 or body other than the item's own, or a kind of document the item is not), and an
 empty 短评; over the set: stock sentences (one sentence in more than two drafts counts as one issue).
 The set is drafted as one issue, as a batch drafts it: sentences used twice are passed on to be avoided.
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from drafting import voice
 from drafting.errors import ValidationError
-from drafting.guard import short_names
 from drafting.models import DraftRequest, Item, Section
-from drafting.sentences import problems
 from drafting.settings import ROOT
+from drafting.writing.guard.check import short_names
+from drafting.writing.guard.sentences import problems
+from drafting.writing.offline import voice
 
 if TYPE_CHECKING:
     from drafting.services import Services

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel, Field
 
-from drafting.guard import FACT_KINDS
 from drafting.models import DraftRequest, Item
+from drafting.writing.guard.check import FACT_KINDS
 
 if TYPE_CHECKING:
     from drafting.services import Services

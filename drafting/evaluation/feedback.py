@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from drafting.draft import MAX_QUERY_CHARS
 from drafting.errors import ValidationError
 from drafting.evaluation.retrieval import CaseResult, ModeScores, RetrievalReport, ndcg_at, recall_at, reciprocal_rank
-from drafting.retrieve import MODES
+from drafting.index.search import MODES
+from drafting.writing.service import MAX_QUERY_CHARS
 
 if TYPE_CHECKING:
     from drafting.services import Services

@@ -1,6 +1,6 @@
 """The profile ranking scored on labelled data, and its weights fitted by grid search on a train / held-out split.
 
-Two goals scored together, in one ranking (drafting/ranking.py):
+Two goals scored together, in one ranking (drafting/index/ranking.py):
 - *specific matches*: a reworded item must find the item it rewords (tests/data/rephrased_seed.jsonl: recall@3 and
   MRR, an item reported as a near-duplicate counting as found first), and the labelled precedents of
   tests/data/retrieval_eval.jsonl must stay found (recall@3, MRR);
@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from drafting.corpus.profile import profile_of, query_profile
 from drafting.errors import ValidationError
 from drafting.evaluation.feedback import feedback_cases
 from drafting.evaluation.profiles import DEFAULT_PROFILE_PATH, ProfileCase, load_profile_cases
 from drafting.evaluation.retrieval import DEFAULT_EVAL_PATH, EvalCase, _fold, load_cases, reciprocal_rank
+from drafting.index.ranking import DEFAULT_WEIGHTS, Weights, effective_kind, rank_by_profile
+from drafting.index.search import PROFILE_MIN_QUERY_CHARS, Retriever
 from drafting.models import Item, Profile, SearchFilters, SearchResult
-from drafting.profile import profile_of, query_profile
-from drafting.ranking import DEFAULT_WEIGHTS, Weights, effective_kind, rank_by_profile
-from drafting.retrieve import PROFILE_MIN_QUERY_CHARS, Retriever
 from drafting.settings import ROOT
 
 if TYPE_CHECKING:

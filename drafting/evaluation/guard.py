@@ -14,9 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from drafting.errors import ValidationError
-from drafting.guard import FACT_KINDS, check
 from drafting.models import Finding, Item
 from drafting.settings import GuardSettings
+from drafting.writing.guard.check import FACT_KINDS, check
 
 DEFAULT_GUARD_EVAL_PATH = Path(__file__).resolve().parents[2] / "tests" / "data" / "guard_eval.jsonl"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
+from drafting.corpus.profile import profile_of
 from drafting.errors import ValidationError
+from drafting.index.search import Retriever
 from drafting.models import Item, Profile, SearchFilters, Section
-from drafting.profile import profile_of
-from drafting.retrieve import Retriever
 from drafting.settings import ROOT
 
 DEFAULT_PROFILE_PATH = ROOT / "tests" / "data" / "profiles_eval.jsonl"
@@ -168,8 +168,8 @@ class StanceRow(BaseModel):
 
 def evaluate_offline_stance(cases: list[ProfileCase], min_chars: int = 130, max_chars: int = 200) -> list[StanceRow]:
     """Offline 短评 for every labelled item, checked per stance for praise, 文件 for events, and length."""
-    from drafting.offline import draft_commentary
-    from drafting.profile import EVENT_KINDS
+    from drafting.corpus.profile import EVENT_KINDS
+    from drafting.writing.offline.drafter import draft_commentary
 
     rows: dict[str, StanceRow] = {}
     for case in cases:

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
 
 from drafting.errors import ValidationError
+from drafting.index.search import MODES, Retriever
 from drafting.models import Item, Section
-from drafting.retrieve import MODES, Retriever
 from drafting.settings import ROOT
 
 logger = logging.getLogger(__name__)

@@ -74,11 +74,11 @@ Reader = Callable[[Arrival], Fields]
 
 def today_fields(arrival: Arrival) -> Fields:
     """Today's code, no document reader: FetchedSource's title/date/issuer, else the raw-text path's item and profile."""
-    from drafting.draft import MAX_SOURCE_CHARS
-    from drafting.offline import item_from_raw
-    from drafting.profile import profile_of
+    from drafting.corpus.profile import profile_of
     from drafting.sources.convert import for_drafting
     from drafting.sources.document import condense
+    from drafting.writing.offline.drafter import item_from_raw
+    from drafting.writing.service import MAX_SOURCE_CHARS
 
     raw = condense(for_drafting(arrival.paste_box or arrival.text).text, MAX_SOURCE_CHARS)
     item = item_from_raw(raw)

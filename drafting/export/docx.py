@@ -29,7 +29,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
-from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue, AssembledItem, split_paragraphs
+from drafting.export.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue, AssembledItem, split_paragraphs
 from drafting.export.basis import ExportBasis, add_basis
 from drafting.export.revisions import (
     Revision,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue
+from drafting.export.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue
 from drafting.fileio import atomic_write
 
 logger = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from pathlib import Path
 import pdfplumber
 
 from drafting import office
-from drafting.assemble import AssembledIssue
 from drafting.errors import ExportError
+from drafting.export.assemble import AssembledIssue
 from drafting.export.docx import TOC_PREFIX, export_docx
 from drafting.export.markdown import export_markdown
 from drafting.export.wechat import export_wechat

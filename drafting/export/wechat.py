@@ -16,7 +16,7 @@ from pathlib import Path
 import css_inline
 import jinja2
 
-from drafting.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue
+from drafting.export.assemble import COMMENTARY_HEADING, TOC_HEADING, AssembledIssue
 from drafting.export.docx import FIRM
 from drafting.fileio import atomic_write
 

@@ -9,18 +9,18 @@ from typing import Any
 
 import gradio as gr
 
-from drafting import guard
 from drafting.autosave import ANONYMOUS, PageEdit, save_from_page
+from drafting.corpus.profile import query_profile
 from drafting.errors import ConflictError, DraftingError, ValidationError
+from drafting.issues.review import actor_name
 from drafting.merge import merge
 from drafting.models import SECTIONS, Draft, DraftEvent, StoredDraft
-from drafting.profile import query_profile
-from drafting.review import actor_name
 from drafting.ui import format as fmt
 from drafting.ui import leave_guard, precedent_feedback, source_card, source_input
 from drafting.ui import review_format as rfmt
 from drafting.ui.app import UIContext, guarded
 from drafting.ui.slots import DraftSlots
+from drafting.writing.guard import check as guard
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from drafting import textdiff
+from drafting.corpus.profile import KINDS, STANCES, Profile
 from drafting.errors import ValidationError
 from drafting.models import SECTIONS, Draft, DraftRequest, Finding, Issue, Item, Precedent, SearchFilters, StoredDraft
-from drafting.profile import KINDS, STANCES, Profile
 from drafting.sources.convert import for_drafting
 
 SECTION_AUTO = "自动判断"

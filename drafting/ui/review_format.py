@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drafting.errors import ConflictError
+from drafting.issues.review import ACTION_LABELS, AuditEntry, IssueInProgress
 from drafting.merge import Merged
 from drafting.models import StoredDraft
-from drafting.review import ACTION_LABELS, AuditEntry, IssueInProgress
 from drafting.ui.format import diff_html, esc, local_time
 
 BATCH_HEADERS = ["序号", "栏目", "标题", "短评", "采纳", "状态", "修改人", "先例"]

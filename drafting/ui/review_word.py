@@ -12,10 +12,7 @@ import gradio as gr
 
 from drafting.errors import ValidationError
 from drafting.export.revisions import edit_opcodes
-from drafting.services import Services
-from drafting.ui import format as fmt
-from drafting.ui.app import guarded
-from drafting.word_review import (
+from drafting.issues.word_review import (
     NOT_IN_EXPORT,
     ReviewReport,
     base_unknown_note,
@@ -23,6 +20,9 @@ from drafting.word_review import (
     export_issue,
     import_review,
 )
+from drafting.services import Services
+from drafting.ui import format as fmt
+from drafting.ui.app import guarded
 
 logger = logging.getLogger(__name__)
 

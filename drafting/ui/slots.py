@@ -1,4 +1,4 @@
-"""Draft slots on the page: the server's one draft limiter (drafting/limits.py, shared with the JSON API), with a
+"""Draft slots on the page: the server's one draft limiter (drafting/writing/limits.py, shared with the JSON API), with a
 "still waiting" update while a draft waits. Model drafts and offline drafts have separate pools, so a slow or hanging
 provider never makes an offline draft wait (Gradio's own concurrency limit is per event, and both kinds share one
 button).
@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from drafting.limits import DraftLimiter
+from drafting.writing.limits import DraftLimiter
 
 WAIT_STEP = 1.0  # seconds between "still waiting" updates to the page
 

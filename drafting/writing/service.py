@@ -12,12 +12,11 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
-from drafting import guard, offline
-from drafting.draft_source import card_lines, no_commentary_reason, request_section, source_document
+from drafting.corpus.profile import profile_of, refine_with_model
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.errors_zh import field_errors
+from drafting.index.search import Retriever
 from drafting.learning.rules import RuleBook, apply_rules, load_rules
-from drafting.llm import ChatModel, model_names, variant_temperatures
 from drafting.models import (
     Draft,
     DraftEvent,
@@ -29,11 +28,13 @@ from drafting.models import (
     SearchResult,
     Usage,
 )
-from drafting.profile import profile_of, refine_with_model
-from drafting.prompts import Prompt, fence, load_prompts
-from drafting.retrieve import Retriever
 from drafting.settings import Settings
 from drafting.sources.reader import Document
+from drafting.writing.guard import check as guard
+from drafting.writing.model import ChatModel, model_names, variant_temperatures
+from drafting.writing.offline import drafter as offline
+from drafting.writing.prompts import Prompt, fence, load_prompts
+from drafting.writing.source import card_lines, no_commentary_reason, request_section, source_document
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ restart at 100k items reads SQLite instead of every Chroma record (the slow part
 
 Derived data in the data folder, like the lexical segment: deleting the file only costs one full read of the index.
 It is trusted only while it provably matches the index: the writers that change Chroma update it in the same step
-as they stamp the generation marker (drafting/index.py), with a compare-and-swap on that marker, and a write in
+as they stamp the generation marker (drafting/index/chroma.py), with a compare-and-swap on that marker, and a write in
 flight (or a writer that died mid-write) leaves a pending row that makes the copy untrusted until it is rebuilt.
 """
 

@@ -17,8 +17,8 @@ from drafting.models import STANCES, Item, Profile, Section, Stance
 from drafting.sources.reader import Document, read_fields
 
 if TYPE_CHECKING:
-    from drafting.llm import ChatModel
-    from drafting.prompts import Prompt
+    from drafting.writing.model import ChatModel
+    from drafting.writing.prompts import Prompt
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def refine_with_model(item: Item, base: Profile, model: ChatModel, prompt: Promp
     """The model's reading of kind/stance/issuer/level, kept only where it names a valid value; else the rules'."""
     from langchain_core.messages import HumanMessage
 
-    from drafting.prompts import fence
+    from drafting.writing.prompts import fence
 
     text = prompt.render(
         source=fence(f"标题：{item.title}\n栏目：{item.section}\n正文：{item.body}"), kinds="、".join(KINDS),
@@ -267,7 +267,9 @@ def query_profile(text: str, section: str | None = None) -> Profile:
 
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()] or [text.strip() or "（空）"]
     if section not in SECTIONS:
-        from drafting.offline import guess_section  # offline imports this module: import here, at call time
+        from drafting.writing.offline.drafter import (
+            guess_section,  # offline imports this module: import here, at call time
+        )
 
         section = guess_section(text)
     item = Item(section=section, title=lines[0][:120], body="\n".join(lines[1:]) or lines[0])  # type: ignore[arg-type]

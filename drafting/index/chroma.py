@@ -13,15 +13,23 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel
 
-from drafting.catalog import ItemCatalog, Row
-from drafting.embeddings import Embedder
+from drafting.corpus.profile import PROFILE_VERSION
 from drafting.errors import IndexError_
 from drafting.errors_zh import DISK_FULL, is_disk_full
+from drafting.index.catalog import ItemCatalog, Row
+from drafting.index.embeddings import Embedder
+from drafting.index.records import (
+    PASSAGE_VERSION,
+    chunks,
+    collection_name,
+    metadata,
+    passage_text,
+    record_hash,
+    where_clause,
+)
+from drafting.index.vectors import Columns, VectorTable, VectorView
 from drafting.models import Item, Profile, SearchFilters
-from drafting.profile import PROFILE_VERSION
-from drafting.records import PASSAGE_VERSION, chunks, collection_name, metadata, passage_text, record_hash, where_clause
 from drafting.settings import Settings
-from drafting.vectors import Columns, VectorTable, VectorView
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +106,7 @@ class VectorIndex:
         self._log: list[tuple[int, tuple[list[Item], list[str]] | None]] = []
         # Per-search Chroma calls that cost more than the rest of the search: cached until the index changes.
         self._count: int | None = None
-        # The vectors in memory (drafting/vectors.py), following the change log like the lexical side does.
+        # The vectors in memory (drafting/index/vectors.py), following the change log like the lexical side does.
         self._table: VectorTable | None = None
         self._table_version = 0  # the index version the table has caught up with
         self._table_stale: dict[str, Columns] = {}  # ids written since the table's rows were read: fetch these

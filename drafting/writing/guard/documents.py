@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from drafting.guard_names import expand_short_forms
-from drafting.sentences import problems
+from drafting.writing.guard.names import expand_short_forms
+from drafting.writing.guard.sentences import problems
 
 _TITLE = re.compile(r"《([^《》]{1,120})》")
 _ISSUE_VERB = r"(?:联合|共同)?(?:印发|发布|出台|制定|推出)"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from drafting import clauses
 from drafting.models import Profile
+from drafting.writing.offline import clauses
 
 # Closing sentences used to reach the minimum length, per stance; none promises 配套细则 or praises the issuer.
 PADS: dict[str, tuple[str, ...]] = {
@@ -44,7 +44,7 @@ def _clauses(body: str) -> list[str]:
 
 
 def _duty_clause(body: str, limit: int = 60) -> str | None:
-    """The first whole clause stating an obligation, prohibition or exemption, with its subject (drafting.clauses)."""
+    """The first whole clause stating an obligation, prohibition or exemption, with its subject (drafting.writing.offline.clauses)."""
     return clauses.duty(body, limit)
 
 

@@ -14,15 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from drafting import index as index_module
 from drafting.errors import ValidationError
-from drafting.index import VectorIndex
-from drafting.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
+from drafting.index import chroma as index_module
+from drafting.index.chroma import VectorIndex
+from drafting.index.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
+from drafting.index.ranking import cached_profile, item_keys, load_weights, rank_by_profile
+from drafting.index.records import date_int, passage_text
+from drafting.index.vectors import column_arrays, filter_mask
 from drafting.models import Item, Precedent, Profile, SearchFilters, SearchResult
-from drafting.ranking import cached_profile, item_keys, load_weights, rank_by_profile
-from drafting.records import date_int, passage_text
 from drafting.settings import Settings
-from drafting.vectors import column_arrays, filter_mask
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Whole clauses from a source for the offline drafter: never a dateline, never a clause without its subject,
 never a cut word or an open bracket, negation kept, and 规定/明确/要求 read as duties only as verbs.
 
-Every clause returned passes drafting.sentences.problems(); when none does, callers write a plain sentence.
+Every clause returned passes drafting.writing.guard.sentences.problems(); when none does, callers write a plain sentence.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from drafting.sentences import problems
+from drafting.writing.guard.sentences import problems
 
 # "8月10日消息", "新华社北京8月10日电": a news dateline, never material for a 短评.
 _DATELINE = re.compile(r"^(?:[\u4e00-\u9fff]{0,8}?)\d{1,2}\s*月\s*\d{1,2}\s*日\s*(?:消息|电|讯)|^[^，。]{0,12}(?:消息|电)$")

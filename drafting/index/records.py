@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from datetime import date as _date
 from typing import Any
 
+from drafting.corpus.profile import PROFILE_VERSION, profile_of
 from drafting.errors import ValidationError
 from drafting.models import Item, SearchFilters
-from drafting.profile import PROFILE_VERSION, profile_of
 
 # Bump when passage_text() changes: stored hashes then differ and every item is re-embedded.
 PASSAGE_VERSION = "p1"

@@ -2,7 +2,7 @@
 bring a DOCX reviewed in Word back as a review report, applied on confirmation like edits made in the browser.
 
 Everything this module needs from an issue in progress goes through ``load_issue_for_export``, over the
-issues in progress of ``drafting.review`` (order, machine draft, editor's text and who edited it).
+issues in progress of ``drafting.issues.review`` (order, machine draft, editor's text and who edited it).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from drafting.assemble import DEFAULT_TITLE, split_paragraphs
-from drafting.corpus.review_import import ReviewedItem, View, check_package, read_reviewed_docx
 from drafting.errors import ConflictError, ValidationError
+from drafting.export.assemble import DEFAULT_TITLE, split_paragraphs
 from drafting.export.basis import ExportBasis, read_basis
 from drafting.export.docx import xml_safe
 from drafting.export.pdf import export_publishable
+from drafting.issues.review_import import ReviewedItem, View, check_package, read_reviewed_docx
 from drafting.models import SECTIONS, Item
 
 if TYPE_CHECKING:
@@ -98,8 +98,8 @@ def export_issue(
     wechat: Path | None = None,
 ) -> dict[str, Any]:
     """Write the issue as DOCX (and Markdown, PDF, 公众号 HTML); with ``tracked`` the editor's changes show as Word revisions."""
-    from drafting.batch import build_issue
     from drafting.export.revisions import TrackedBase
+    from drafting.issues.batch import build_issue
 
     issue = load_issue_for_export(services, issue_id, editor=editor)
     # What the caller gives wins over what the issue records; else the defaults.
@@ -384,7 +384,7 @@ def apply_review(services: Services, report: ReviewReport, *, actor: str | None 
     ``actor`` (default: the local or logged-in user, marked as a Word review, and, for the fields that replaced a
     browser edit, as an overwrite).
     """
-    from drafting.review import actor_name
+    from drafting.issues.review import actor_name
 
     who = f"{actor_name(actor)}（{REVIEWER}）"
     forced = f"{actor_name(actor)}（{REVIEWER}，{OVERWRITE}）"

@@ -514,11 +514,11 @@ def prepare_sources(batch: BatchInput, settings: SourcesSettings, cache_dir: Pat
     Traditional raw texts are converted to Simplified for drafting."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from drafting.draft import MAX_SOURCE_CHARS
     from drafting.errors import SourceError
     from drafting.sources.convert import for_drafting
     from drafting.sources.document import condense
     from drafting.sources.fetch import fetch
+    from drafting.writing.service import MAX_SOURCE_CHARS
 
     def simplified(text: str) -> str:
         return for_drafting(text, keep_quoted_titles=settings.keep_quoted_titles).text

@@ -24,8 +24,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from drafting.corpus.profile import profile_of
 from drafting.models import Item, Precedent, Profile, SearchResult
-from drafting.profile import profile_of
 
 logger = logging.getLogger(__name__)
 

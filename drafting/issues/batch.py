@@ -23,18 +23,18 @@ from typing import TYPE_CHECKING, Any, Literal
 from langchain_core.rate_limiters import InMemoryRateLimiter
 from pydantic import BaseModel, Field
 
-from drafting.assemble import DEFAULT_TITLE, AssembledIssue, assemble, load_closing
-from drafting.batch_input import BatchEntry, BatchInput, RowProblem, read_items
-from drafting.draft import query_text
+from drafting.corpus.profile import precedent_gap_message
 from drafting.errors import DraftingError, ModelError, ValidationError
+from drafting.export.assemble import DEFAULT_TITLE, AssembledIssue, assemble, load_closing
 from drafting.fileio import atomic_write
+from drafting.issues.batch_input import BatchEntry, BatchInput, RowProblem, read_items
 from drafting.models import Draft, DraftRequest, Item, SearchResult
 from drafting.names import name_problem
-from drafting.profile import precedent_gap_message
-from drafting.voice import SentenceCount
+from drafting.writing.offline.voice import SentenceCount
+from drafting.writing.service import query_text
 
 if TYPE_CHECKING:
-    from drafting.review import IssueInProgress
+    from drafting.issues.review import IssueInProgress
     from drafting.services import Services
 
 logger = logging.getLogger(__name__)

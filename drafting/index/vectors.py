@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from drafting.index.records import date_int
 from drafting.models import SECTIONS, Item, SearchFilters
-from drafting.records import date_int
 
 
 def filter_mask(section: np.ndarray, date: np.ndarray, commentary: np.ndarray, filters: SearchFilters | None) -> np.ndarray:

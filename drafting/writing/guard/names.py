@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
-_DATA = Path(__file__).resolve().parent / "data"
+_DATA = Path(str(files("drafting") / "data"))  # the package's own data, wherever this module sits
 
 # Titles after which the next two or three characters are a person's name (市长殷勇, 董事长姜滨).
 _TITLES = ("副市长", "市长", "副省长", "省长", "副区长", "区长", "副局长", "局长", "副部长", "部长", "厅长", "副主任", "主任",

@@ -2,14 +2,14 @@
 associations' 倡议 (self-regulation, not a 部门's rule), 会议/活动/调研, 产品发布, 人事/机构.
 
 Each function returns (core, optional) sentences. A core entry may be a tuple of wordings: the drafter takes the
-first whose sentence the issue has not used twice yet. Clauses from the source come through drafting.clauses.
+first whose sentence the issue has not used twice yet. Clauses from the source come through drafting.writing.offline.clauses.
 """
 
 from __future__ import annotations
 
 import re
 
-from drafting import clauses
+from drafting.writing.offline import clauses
 
 Move = str | tuple[str, ...]
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from drafting import clauses, genres, moves, voice
+from drafting.corpus.profile import EVENT_KINDS, profile_of
 from drafting.errors import ValidationError
-from drafting.guard import short_names
 from drafting.models import Item, Precedent, Profile, Section
-from drafting.profile import EVENT_KINDS, profile_of
 from drafting.sources.cleanup import clean_raw, clean_title
 from drafting.sources.reader import Document, deal_headline, read_fields
 from drafting.sources.summary import digest
+from drafting.writing.guard.check import short_names
+from drafting.writing.offline import clauses, genres, moves, voice
 
 logger = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from drafting.models import SECTIONS, Issue, Item, Section
-from drafting.prompts import load_prompt
+from drafting.writing.prompts import load_prompt
 
 logger = logging.getLogger(__name__)
 

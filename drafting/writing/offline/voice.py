@@ -14,9 +14,10 @@ from collections.abc import Iterable
 
 import jieba
 
-from drafting import clauses, guard
 from drafting.models import Item, Precedent, Profile
-from drafting.sentences import problems
+from drafting.writing.guard import check as guard
+from drafting.writing.guard.sentences import problems
+from drafting.writing.offline import clauses
 
 # Topics and places are slots of a sentence: two sentences that differ only there are the same stock sentence.
 _TOPIC = re.compile(r"元宇宙产业|区块链技术|元宇宙|区块链|Web3|虚拟现实|数字人|人工智能|数字经济|科技创新|NFT|数字藏品|虚拟资产|"

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from drafting.assemble import COMMENTARY_HEADING, split_paragraphs
 from drafting.corpus import readers
 from drafting.errors import ParseError
+from drafting.export.assemble import COMMENTARY_HEADING, split_paragraphs
 from drafting.export.docx import ANCHOR_PREFIX
 from drafting.export.revisions import w
 

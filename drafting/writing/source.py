@@ -3,8 +3,8 @@ the section a corrected profile implies, the card as lines for the prompt and th
 
 from __future__ import annotations
 
+from drafting.corpus.profile import POLICY_KINDS
 from drafting.models import DraftRequest, Item, Profile
-from drafting.profile import POLICY_KINDS
 from drafting.sources.reader import CARD_FIELDS, Document, read_fields
 
 

@@ -8,15 +8,22 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from drafting.guard_documents import fragments, wrong_documents
-from drafting.guard_names import expand_short_forms, known_names, named_without_suffix
-from drafting.guard_numbers import Counted, counts_named_places, date_parts, enumeration_counts, is_known, unit_after
 from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
+from drafting.writing.guard.documents import fragments, wrong_documents
+from drafting.writing.guard.names import expand_short_forms, known_names, named_without_suffix
+from drafting.writing.guard.numbers import (
+    Counted,
+    counts_named_places,
+    date_parts,
+    enumeration_counts,
+    is_known,
+    unit_after,
+)
 
 logger = logging.getLogger(__name__)
 
-# fragment: a sentence that is not whole (drafting.sentences); wrong_document: another document or issuer than the item's own.
+# fragment: a sentence that is not whole (drafting.writing.guard.sentences); wrong_document: another document or issuer than the item's own.
 FACT_KINDS = frozenset({"number", "date", "title", "org", "place", "person", "fragment", "wrong_document"})
 
 _DASHES = dict.fromkeys(map(ord, "—–―‐‑‒−－~～〜"), "-")
@@ -324,7 +331,7 @@ def _mentions_document(folded: str, source: Item, facts_titles: list[str]) -> bo
 
 def check_stance(commentary: str, profile: Profile) -> list[Finding]:
     """Words that contradict the item's profile: praise of a warning, rule or licence regime; an event called a 文件."""
-    from drafting.profile import EVENT_KINDS  # profile imports nothing from here; kept local to stay a leaf
+    from drafting.corpus.profile import EVENT_KINDS  # profile imports nothing from here; kept local to stay a leaf
 
     folded, where = _fold_with_map(commentary)
     findings = []
@@ -345,7 +352,7 @@ def check_stance(commentary: str, profile: Profile) -> list[Finding]:
 def check(commentary: str, source: Item, settings: GuardSettings, *, source_text: str | None = None,
           profile: Profile | None = None) -> list[Finding]:
     """Findings for a 短评 checked against its source item (and the raw pasted text, when given)."""
-    from drafting.profile import profile_of
+    from drafting.corpus.profile import profile_of
 
     findings = check_facts(commentary, source, source_text=source_text)
     findings += check_stance(commentary, profile or profile_of(source))
