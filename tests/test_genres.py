@@ -13,12 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from drafting import cli
-from drafting.corpus.profile import profile_of, refine_with_model
+from drafting.corpus.profile import profile_of
 from drafting.evaluation.profiles import evaluate_profiles, load_profile_cases
 from drafting.models import DraftRequest, Item, Profile
 from drafting.settings import GuardSettings, LLMSettings
 from drafting.writing.guard.check import check, check_facts
 from drafting.writing.offline.drafter import draft_commentary, item_from_raw
+from drafting.writing.refine import refine_with_model
 from drafting.writing.service import DraftingService
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -325,7 +326,7 @@ def test_profiles_are_stored_in_the_index_and_refreshed_without_re_embedding(gen
 @pytest.fixture
 def cli_services(genre_services, monkeypatch: pytest.MonkeyPatch):
     services = dataclasses.replace(genre_services, drafter=_drafter(genre_services))
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(cli.common, "services", lambda: services)
     return services
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from drafting.corpus import readers
 from drafting.errors import ParseError, SourceError
 from drafting.issues.review_import import read_reviewed_docx
+from drafting.sources import formats
 from drafting.sources.document import read_document
 
 HUGE = 300_000_000  # a customXml part of 300 MB of zeros: about 300 KB in the file
@@ -86,14 +86,14 @@ def test_ratio_checked_even_under_the_size_cap(tmp_path: Path) -> None:
         for _ in range(60):
             part.write(b"\0" * 1_000_000)
     with pytest.raises(ParseError) as err:
-        readers.check_zip(path)
+        formats.check_zip(path)
     assert "压缩比" in str(err.value) and "倍上限" in str(err.value)
 
 
 def test_many_tiny_parts_refused_for_their_number(tmp_path: Path) -> None:
     """6,017 parts of a few bytes: the message names the part limit, not a size the file does not have."""
     path = _with_many_parts(tmp_path / "parts.docx")
-    for call in (lambda: readers.check_zip(path), lambda: read_reviewed_docx(path)):
+    for call in (lambda: formats.check_zip(path), lambda: read_reviewed_docx(path)):
         with pytest.raises(ParseError) as err:
             call()
         message = str(err.value)
@@ -105,5 +105,5 @@ def test_many_tiny_parts_refused_for_their_number(tmp_path: Path) -> None:
 
 def test_ordinary_docx_still_reads(tmp_path: Path) -> None:
     path = _plain_docx(tmp_path / "ok.docx")
-    readers.check_zip(path)
+    formats.check_zip(path)
     assert "元宇宙" in read_document(path).text

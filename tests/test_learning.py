@@ -204,7 +204,7 @@ def _cli(services: Services, monkeypatch: pytest.MonkeyPatch, *args: str) -> dic
 
     from drafting import cli
 
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(cli.common, "services", lambda: services)
     result = CliRunner().invoke(cli.app, [*args, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -249,7 +249,7 @@ def test_cli_accept_of_a_missing_draft_names_the_fix(services, monkeypatch) -> N
 
     from drafting import cli
 
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(cli.common, "services", lambda: services)
     result = CliRunner().invoke(cli.app, ["accept", "9999", "--json"])
     assert result.exit_code != 0
     assert isinstance(result.exception, ValidationError) and "不存在" in str(result.exception)
@@ -263,7 +263,7 @@ def test_precedent_feedback_survives_a_restart_and_changes_the_feedback_eval(ser
 
     from drafting import cli
 
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(cli.common, "services", lambda: services)
     empty = CliRunner().invoke(cli.app, ["eval", "retrieval", "--from-feedback", "--json"])
     assert empty.exit_code != 0 and "先例反馈" in str(empty.exception)
     stored = services.store.get(ids[0])

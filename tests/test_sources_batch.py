@@ -53,7 +53,7 @@ def test_link_rows_fetched_once_failures_named(tmp_path: Path) -> None:
 
 def test_cli_batch_drafts_link_rows(seeded_services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     services = dataclasses.replace(seeded_services, drafter=DraftingService(seeded_services.settings, seeded_services.retriever))
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(cli.common, "services", lambda: services)
     with PageServer() as pages:
         items = _csv(tmp_path / "list.csv", pages)
         md = tmp_path / "issue.md"

@@ -23,7 +23,7 @@ FACT_KINDS = {"number", "date", "title", "org", "place"}
 def use_services(seeded_services, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("DRAFTING_DATA_DIR", str(tmp_path))  # the source cache; the index is the seeded one
     services = dataclasses.replace(seeded_services, drafter=DraftingService(seeded_services.settings, seeded_services.retriever))
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(cli.common, "services", lambda: services)
     return services
 
 

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 import typer
 
-from drafting import cli as core  # core._services at call time: tests replace it
-from drafting.cli import JsonOpt, _print_json, eval_app
+from drafting.cli import common
+from drafting.cli.common import JsonOpt, eval_app, print_json
 
 
 @eval_app.command("retrieval")
@@ -22,7 +22,7 @@ def eval_retrieval(
     """Recall@3, MRR and nDCG@5 of each search mode; same-kind precision@3 without and with profile ranking."""
     from drafting.evaluation.retrieval import DEFAULT_EVAL_PATH, evaluate_retrieval, load_cases
 
-    services = core._services()
+    services = common.services()
     services.ingest()  # cheap when the corpus is unchanged; makes sure the eval sees the current corpus
     if fit:
         from drafting.cli.fit import run_fit
@@ -40,7 +40,7 @@ def eval_retrieval(
         report = evaluate_retrieval(services.retriever, load_cases(data or DEFAULT_EVAL_PATH))
         kinds = evaluate_kind_precision(services.retriever, load_profile_cases(profiles or DEFAULT_PROFILE_PATH))
     if as_json:
-        _print_json({"cases": report.cases, "corpus_items": services.index.count(), "modes": {m: s.model_dump() for m, s in report.modes.items()},
+        print_json({"cases": report.cases, "corpus_items": services.index.count(), "modes": {m: s.model_dump() for m, s in report.modes.items()},
                      "same_kind": {m: s.model_dump() for m, s in kinds.items()}})
         return
     typer.echo(f"{'mode':<8} {'Recall@3':>9} {'MRR':>7} {'nDCG@5':>7}")
@@ -68,14 +68,14 @@ def eval_drafts(
     """Leave-one-out drafting of every corpus 短评: fact-guard flags, length, ROUGE-L, embedding similarity."""
     from drafting.evaluation.drafts import evaluate_drafts
 
-    services = core._services()
+    services = common.services()
     services.ingest()  # cheap when the corpus is unchanged; the eval must see the current corpus
     items = services.corpus.accepted_items() if accepted else None
     if compare_rules:
         runs = {"with_rules": evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=True),
                 "without_rules": evaluate_drafts(services, offline=offline, limit=limit, items=items, use_rules=False)}
         if as_json:
-            _print_json({k: r.model_dump() for k, r in runs.items()} | {"rules_version": services.drafter.house_rules().label})
+            print_json({k: r.model_dump() for k, r in runs.items()} | {"rules_version": services.drafter.house_rules().label})
             return
         for label, r in (("采用规则", runs["with_rules"]), ("不用规则", runs["without_rules"])):
             typer.echo(f"== {label} ==\n{r.table()}")
@@ -89,7 +89,7 @@ def eval_drafts(
 
     checks = evaluate_labelled(services, labelled or DEFAULT_LABELLED_PATH) if offline and not accepted else None
     if as_json:
-        _print_json(report.model_dump() | {"stance": [r.model_dump() for r in stances]}
+        print_json(report.model_dump() | {"stance": [r.model_dump() for r in stances]}
                     | ({"labelled": checks.model_dump()} if checks else {}))
         return
     typer.echo(report.table())
@@ -109,6 +109,6 @@ def eval_profiles(
 
     report = evaluate_profiles(load_profile_cases(data or DEFAULT_PROFILE_PATH))
     if as_json:
-        _print_json(report.model_dump())
+        print_json(report.model_dump())
         return
     typer.echo(report.table())

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from drafting.cli import _print_json
+from drafting.cli.common import print_json
 from drafting.evaluation.fit import REPHRASED_PATH, collect, default_sets, feedback_pools, fit, load_ranking_cases
 from drafting.evaluation.profiles import load_profile_cases
 from drafting.evaluation.retrieval import load_cases
@@ -34,7 +34,7 @@ def run_fit(services: Services, data: Path | None, profiles: Path | None, as_jso
         saved = save_weights(services.settings.data_dir, weights, report.model_dump())
         services.retriever.weights = weights
     if as_json:
-        _print_json(report.model_dump() | {"saved": str(saved) if saved else None, "defaults": asdict(DEFAULT_WEIGHTS)})
+        print_json(report.model_dump() | {"saved": str(saved) if saved else None, "defaults": asdict(DEFAULT_WEIGHTS)})
         return
     typer.echo("weights chosen: " + ", ".join(f"{k}={v:g}" for k, v in report.weights.items()))
     typer.echo("shipped defaults: " + ", ".join(f"{k}={v:g}" for k, v in asdict(DEFAULT_WEIGHTS).items()))

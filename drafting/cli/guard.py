@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from drafting.cli import JsonOpt, _print_json, app, eval_app
+from drafting.cli.common import JsonOpt, app, eval_app, print_json
 from drafting.errors import ValidationError
 
 # Exit status of `drafting guard`: 0 nothing found, 3 findings (1 and 2 stay errors and usage, as everywhere).
@@ -56,7 +56,7 @@ def guard_command(
     assert item is not None  # request_from_input(raw=False) always carries the item
     findings = check(text, item, Settings().guard)
     if as_json:
-        _print_json({"findings": [{"kind": f.kind, "text": f.text, "span": list(f.span) if f.span else None, "message": f.message}
+        print_json({"findings": [{"kind": f.kind, "text": f.text, "span": list(f.span) if f.span else None, "message": f.message}
                                   for f in findings]})
     else:
         typer.echo(format_findings(findings))
@@ -74,6 +74,6 @@ def eval_guard(
 
     report = evaluate_guard(load_guard_cases(data or DEFAULT_GUARD_EVAL_PATH))
     if as_json:
-        _print_json(report.as_json())
+        print_json(report.as_json())
         return
     typer.echo(report.table())

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from drafting import cli as core  # core._services at call time: tests replace it
-from drafting.cli import JsonOpt, _print_json, app
+from drafting.cli import common
+from drafting.cli.common import JsonOpt, app, print_json
 
 rules_app = typer.Typer(help="House rules mined from editors' recurring edits: list, propose, approve, edit, reject, remove.")
 app.add_typer(rules_app, name="rules")
@@ -25,30 +25,30 @@ def accept(
     from drafting.errors import ValidationError
     from drafting.learning.edits import record_for
 
-    services = core._services()
+    services = common.services()
     current = services.store.get(draft_id)
     final = {"title": (title if title is not None else current.title).strip(),
              "body": (body if body is not None else current.body).strip(),
              "commentary": (commentary if commentary is not None else current.commentary).strip()}
     if not final["title"] or not final["commentary"]:
         raise ValidationError("标题和短评不能为空：请用 --title 与 --commentary 给出定稿文字。")
-    stored = services.accept(draft_id, **final)
+    stored = services.accept(draft_id, title=final["title"], body=final["body"], commentary=final["commentary"])
     record = record_for(stored, final)
-    out = {"draft_id": stored.id, "status": stored.status, "item_id": stored.accepted_item(final).id,
-           "edit_ratio": {f: round(e.ratio, 4) for f, e in record.fields.items()}}
+    ratio = {f: round(e.ratio, 4) for f, e in record.fields.items()}
+    out = {"draft_id": stored.id, "status": stored.status, "item_id": stored.accepted_item(final).id, "edit_ratio": ratio}
     if as_json:
-        _print_json(out)
+        print_json(out)
     else:
-        ratios = "，".join(f"{k} {v:.0%}" for k, v in out["edit_ratio"].items())
+        ratios = "，".join(f"{k} {v:.0%}" for k, v in ratio.items())
         typer.echo(f"已采纳草稿 #{stored.id}，已加入语料库与索引（修改比例：{ratios}）")
 
 
 @app.command()
 def stats(as_json: JsonOpt = False) -> None:
     """Edit statistics of accepted drafts: edit ratio by month, section, model, prompt and rules; phrases; costs."""
-    report = core._services().learning.stats()
+    report = common.services().learning.stats()
     if as_json:
-        _print_json(report.model_dump())
+        print_json(report.model_dump())
         return
     if report.overall is None:
         typer.echo("还没有已采纳的草稿：采纳后这里显示编辑修改统计。")
@@ -78,7 +78,7 @@ def _rules_json(learning: Any) -> dict[str, Any]:
 def _print_rules(learning: Any, as_json: bool) -> None:
     data = _rules_json(learning)
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     typer.echo(f"已批准的规则（house_rules.md 第 {data['version']} 版）：" + ("" if data["rules"] else "暂无"))
     for r in data["rules"]:
@@ -93,18 +93,18 @@ def _print_rules(learning: Any, as_json: bool) -> None:
 def rules(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List approved rules and open proposals (with their evidence)."""
     if ctx.invoked_subcommand is None:
-        _print_rules(core._services().learning, as_json)
+        _print_rules(common.services().learning, as_json)
 
 
 @rules_app.command("propose")
 def rules_propose(as_json: JsonOpt = False) -> None:
     """Mine the edit history again and list the proposals."""
-    _print_rules(core._services().learning, as_json)
+    _print_rules(common.services().learning, as_json)
 
 
 def _rules_changed(learning: Any, message: str, as_json: bool) -> None:
     if as_json:
-        _print_json(_rules_json(learning) | {"message": message})
+        print_json(_rules_json(learning) | {"message": message})
     else:
         typer.echo(message)
 
@@ -113,7 +113,7 @@ def _rules_changed(learning: Any, message: str, as_json: bool) -> None:
 def rules_approve(rule_id: str, text: Annotated[str | None, typer.Option(help="the rule in your own words")] = None,
                   as_json: JsonOpt = False) -> None:
     """Approve a proposal: written to house_rules.md beside the corpus as a new version."""
-    learning = core._services().learning
+    learning = common.services().learning
     book = learning.approve(rule_id, text=text, actor="cli")
     _rules_changed(learning, f"已批准规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
 
@@ -121,7 +121,7 @@ def rules_approve(rule_id: str, text: Annotated[str | None, typer.Option(help="t
 @rules_app.command("reject")
 def rules_reject(rule_id: str, as_json: JsonOpt = False) -> None:
     """Reject a proposal: it is never proposed again."""
-    learning = core._services().learning
+    learning = common.services().learning
     learning.reject(rule_id, actor="cli")
     _rules_changed(learning, f"已拒绝建议 {rule_id}，今后不再提出", as_json)
 
@@ -129,7 +129,7 @@ def rules_reject(rule_id: str, as_json: JsonOpt = False) -> None:
 @rules_app.command("edit")
 def rules_edit(rule_id: str, text: Annotated[str, typer.Option(help="new wording")], as_json: JsonOpt = False) -> None:
     """Reword an approved rule, or approve a proposal in your own words."""
-    learning = core._services().learning
+    learning = common.services().learning
     book = learning.edit(rule_id, text, actor="cli")
     _rules_changed(learning, f"已更新规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
 
@@ -137,6 +137,6 @@ def rules_edit(rule_id: str, text: Annotated[str, typer.Option(help="new wording
 @rules_app.command("remove")
 def rules_remove(rule_id: str, as_json: JsonOpt = False) -> None:
     """Undo an approved rule: removed from the file (a new version) and not proposed again."""
-    learning = core._services().learning
+    learning = common.services().learning
     book = learning.remove(rule_id, actor="cli")
     _rules_changed(learning, f"已撤销规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)

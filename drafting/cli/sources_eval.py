@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from drafting.cli import JsonOpt, _print_json, eval_app
+from drafting.cli.common import JsonOpt, eval_app, print_json
 from drafting.errors import DraftingError
 from drafting.settings import Settings
 
@@ -54,7 +54,7 @@ def eval_sources(
                               cache=cache or Settings().data_dir / "eval-sources",
                               ocr_docs={d.id for d in documents} if all_ else set(OCR_SUBSET))
     if as_json:
-        _print_json({**report.model_dump(mode="json", exclude={"failures"}),
+        print_json({**report.model_dump(mode="json", exclude={"failures"}),
                      "failures": [f.model_dump(mode="json") for f in report.failures] if failures else len(report.failures),
                      "documents": len(documents), "seconds": round(time.monotonic() - start, 1)})
         return

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from drafting import cli as core  # core._services at call time: tests replace it
-from drafting.cli import JsonOpt, _print_json, app
+from drafting.cli import common
+from drafting.cli.common import JsonOpt, app, print_json
 from drafting.errors import ValidationError
 
 
@@ -29,10 +29,10 @@ def export_cmd(
     """Export an issue in progress as DOCX (clean, or with tracked changes) for review in Word."""
     from drafting.issues.word_review import export_issue
 
-    summary = export_issue(core._services(), issue_id, output, md=md, tracked=tracked, title=title, period=period,
+    summary = export_issue(common.services(), issue_id, output, md=md, tracked=tracked, title=title, period=period,
                            editors=editors, editor=editor, pdf=pdf, wechat=wechat)
     if as_json:
-        _print_json(summary)
+        print_json(summary)
         return
     kind = "带修订痕迹" if tracked else "清稿"
     others = "".join(f"、{p}" for p in (md, pdf, wechat) if p)
@@ -59,10 +59,10 @@ def import_review_cmd(
     if overwrite and not apply:
         raise ValidationError("--overwrite 只在写回时有意义：请与 --apply 一起使用（先不加 --apply 查看冲突）。")
     check_review_file(file)  # before the index loads: a wrong path answers at once
-    report = import_review(core._services(), file, issue_id=issue_id, view=view, apply=apply,  # type: ignore[arg-type]
+    report = import_review(common.services(), file, issue_id=issue_id, view=view, apply=apply,  # type: ignore[arg-type]
                            overwrite=overwrite)
     if as_json:
-        _print_json(report.model_dump())
+        print_json(report.model_dump())
         return
     names = {"title": "标题", "body": "正文", "commentary": "短评", "sources": "来源"}
     typer.echo(f"期次 {report.issue}：{len(report.items)} 条对上，{len(report.changed())} 条有修改；"
@@ -113,9 +113,9 @@ def restore_item_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Put an item moved out of an issue (deleted in a Word review) back, at the place it had."""
-    issue = core._services().reviews.restore_item(issue_id, draft_id)
+    issue = common.services().reviews.restore_item(issue_id, draft_id)
     item = issue.item(draft_id)
     if as_json:
-        _print_json({"issue": issue.id, "draft_id": draft_id, "title": item.title, "restored": True})
+        print_json({"issue": issue.id, "draft_id": draft_id, "title": item.title, "restored": True})
         return
     typer.echo(f"已恢复到本期：#{draft_id} {item.title}")

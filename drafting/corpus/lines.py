@@ -87,14 +87,6 @@ def commentary_label(text: str) -> str | None:
     return m.group("rest").strip().strip("*").strip() if m else None
 
 
-def join_text(a: str, b: str) -> str:
-    """Join two pieces of one paragraph broken by a line or page."""
-    # Chinese needs no space; two Latin words/numbers do.
-    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
-        return f"{a} {b}"
-    return a + b
-
-
 def _sup_int(s: str) -> int:
     return int("".join(_SUP_TO_DIGIT[c] for c in s))
 

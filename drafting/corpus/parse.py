@@ -10,6 +10,7 @@ from drafting.corpus.text import parse_blocks, text_to_blocks
 from drafting.errors import ParseError
 from drafting.models import Issue
 from drafting.names import safe_stem
+from drafting.sources import formats
 
 logger = logging.getLogger(__name__)
 
@@ -36,13 +37,13 @@ def parse_file(path: Path) -> Issue:
         raise ParseError("文件是空的", path=name)
 
     if suffix == ".docx":
-        readers.check_zip(path)
+        formats.check_zip(path)
         issue = parse_blocks(readers.docx_blocks(path), issue_id=issue_id, source_file=path.name, join_broken=False)
     elif suffix == ".pdf":
         if not data.startswith(b"%PDF"):
             raise ParseError("不是有效的 PDF 文件（文件头缺少 %PDF）；请重新导出 PDF", path=name)
         ocr_report: list[str] = []  # a scan is recognised (OCR); its per-page confidence joins the problems
-        text = readers.pdf_text(path, ocr=True, report=ocr_report)
+        text = formats.pdf_text(path, ocr=True, report=ocr_report)
         try:
             issue = parse_text(text, issue_id=issue_id, source_file=path.name)
         except ParseError as exc:
@@ -51,16 +52,16 @@ def parse_file(path: Path) -> Issue:
             raise ParseError(f"扫描件经文字识别（OCR）后{exc.args[0].split('：', 1)[-1]}（{ocr_report[0]}）", path=name) from exc
         issue.problems[:0] = ocr_report
     elif suffix in (".json", ".jsonl"):
-        text = readers.decode_text(data, name)
+        text = formats.decode_text(data, name)
         issue = readers.json_issue(text, issue_id=issue_id, source_file=path.name, jsonl=suffix == ".jsonl")
         if not issue.items:
             raise ParseError("JSON 中没有任何条目", path=name)
         return issue
     elif suffix in (".md", ".markdown"):
-        text = readers.decode_text(data, name)
+        text = formats.decode_text(data, name)
         issue = parse_blocks(readers.markdown_blocks(text), issue_id=issue_id, source_file=path.name, join_broken=False)
     else:
-        issue = parse_text(readers.decode_text(data, name), issue_id=issue_id, source_file=path.name)
+        issue = parse_text(formats.decode_text(data, name), issue_id=issue_id, source_file=path.name)
 
     if not issue.items:
         raise ParseError(

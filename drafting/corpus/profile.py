@@ -1,24 +1,18 @@
 """What kind of item this is: document or event kind, stance, issuer, level and key figures.
 
 Deterministic (rules on the title and lead, plus jieba for company names), so every corpus item gets one
-at index time without a model; a configured model may refine it (refine_with_model), and the editor may
+at index time without a model; a configured model may refine it (drafting.writing.refine), and the editor may
 correct it in the 起草 tab.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import unicodedata
-from typing import TYPE_CHECKING
 
-from drafting.models import STANCES, Item, Profile, Section, Stance
+from drafting.models import SECTIONS, Item, Profile, Section, Stance
 from drafting.sources.reader import Document, read_fields
-
-if TYPE_CHECKING:
-    from drafting.writing.model import ChatModel
-    from drafting.writing.prompts import Prompt
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +37,8 @@ _ABROAD = (r"香港|澳门|新加坡|美国|欧盟|欧洲|英国|日本|韩国|�
 _PROVINCES = ("河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|贵州|云南|陕西|"
               "甘肃|青海|内蒙古|广西|西藏|宁夏|新疆")
 _MUNICIPALITIES = "北京|天津|上海|重庆"
+# how an issuing body's name ends (the offline drafter reads issuers with it too)
+ISSUER_SUFFIX = r"(?:委员会|办公厅|办公室|人民政府|政府|厅|局|部|委|司|署|院|中心|部门)"
 _NATIONAL = (r"国务院|国家|中共中央|中国人民银行|人民银行|央行|财政部|工业和信息化部|工信部|商务部|科技部|科学技术部|网信办|"
              r"中央网信办|证监会|银保监会|金融监管总局|发改委|发展改革委|公安部|教育部|文化和旅游部|文旅部|最高人民法院|"
              r"最高人民检察院|中国信通院|中国信息通信研究院|标准化技术委员会|信安标委|市场监管总局|国家市场监督管理总局|审计署|海关总署|税务总局|外汇局")
@@ -227,50 +223,25 @@ def profile_of(item: Item, document: Document | None = None) -> Profile:
     )
 
 
-def refine_with_model(item: Item, base: Profile, model: ChatModel, prompt: Prompt) -> Profile:
-    """The model's reading of kind/stance/issuer/level, kept only where it names a valid value; else the rules'."""
-    from langchain_core.messages import HumanMessage
-
-    from drafting.writing.prompts import fence
-
-    text = prompt.render(
-        source=fence(f"标题：{item.title}\n栏目：{item.section}\n正文：{item.body}"), kinds="、".join(KINDS),
-        stances="、".join(STANCES), levels="、".join(LEVELS), rules=base.model_dump_json(),
-    )
-    reply = model.complete([HumanMessage(content=text)])
-    try:
-        start, end = reply.find("{"), reply.rfind("}")
-        data = json.loads(reply[start:end + 1])
-        if not isinstance(data, dict):
-            raise TypeError("not an object")
-    except (ValueError, TypeError) as exc:
-        logger.warning("model profile was not JSON (%s); keeping the rules' profile", exc)
-        return base
-    update: dict[str, object] = {}
-    if data.get("kind") in KINDS:
-        update["kind"] = data["kind"]
-    if data.get("stance") in STANCES:
-        update["stance"] = data["stance"]
-    if data.get("level") in LEVELS:
-        update["level"] = data["level"]
-    issuer = data.get("issuer")
-    if isinstance(issuer, str) and 2 <= len(issuer) <= 40 and issuer in _fold(f"{item.title}{item.body}"):
-        update["issuer"] = issuer  # an issuer the source never names would be an invented fact
-    if not update:
-        return base
-    return base.model_copy(update=update | {"source": "model"})
-
-
 def query_profile(text: str, section: str | None = None) -> Profile:
     """The profile of a pasted query: first line as title, the rest as body, section guessed when not given."""
-    from drafting.models import SECTIONS
-
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()] or [text.strip() or "（空）"]
     if section not in SECTIONS:
-        from drafting.writing.offline.drafter import (
-            guess_section,  # offline imports this module: import here, at call time
-        )
-
         section = guess_section(text)
     item = Item(section=section, title=lines[0][:120], body="\n".join(lines[1:]) or lines[0])  # type: ignore[arg-type]
     return profile_of(item, read_fields(text, kind_hint=section))
+
+
+def guess_section(text: str) -> Section:
+    """政策速递 for documents issued by public bodies, 交易资讯 for financings, else 行业新闻."""
+    head = _fold(text[:3000])
+    first = head.strip().split("\n", 1)[0][:80]
+    # A headline naming a warning, rule or plan is policy even when its body mentions 融资 (代币发行融资).
+    if re.search(r"倡议|风险提示|管理办法|暂行规定|条例|指引|通知|公告|行动计划|实施方案|征求意见|若干措施", first) \
+            and not re.search(r"完成.{0,12}融资|领投|收购", first):
+        return "政策速递"
+    if re.search(r"融资|战略投资|领投|跟投|并购|收购|投资方", head) and not re.search(r"关于印发|行动计划|实施方案", head):
+        return "交易资讯"
+    if re.search(rf"{ISSUER_SUFFIX}.{{0,20}}(?:印发|发布|出台|征求意见)|关于印发|通知|办法|意见|方案|规划|条例", head):
+        return "政策速递"
+    return "行业新闻"

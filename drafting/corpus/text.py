@@ -24,7 +24,6 @@ from drafting.corpus.lines import (
     is_end_heading,
     is_terminal,
     iso_date,
-    join_text,
     looks_like_title,
     parse_footnote,
     section_of,
@@ -32,6 +31,7 @@ from drafting.corpus.lines import (
     tidy,
 )
 from drafting.models import Issue, Item, Section
+from drafting.sources.formats import join_text
 
 logger = logging.getLogger(__name__)
 

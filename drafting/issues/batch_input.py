@@ -399,8 +399,8 @@ def _read_markdown(text: str) -> list[tuple[int, Any]]:
 
 
 def _refuse_zip_bomb(path: Path, kind: str) -> None:
-    from drafting.corpus.readers import check_zip
     from drafting.errors import ParseError
+    from drafting.sources.formats import check_zip
 
     try:
         check_zip(path, kind)

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from drafting.corpus import readers
 from drafting.errors import ParseError
 from drafting.export.assemble import COMMENTARY_HEADING, split_paragraphs
 from drafting.export.docx import ANCHOR_PREFIX
 from drafting.export.revisions import w
+from drafting.sources import formats
 
 logger = logging.getLogger(__name__)
 # What the export writes after the prefix: a draft id (a positive SQLite integer) or an item id (i + 12 hex).
@@ -177,7 +177,7 @@ def check_package(path: Path) -> None:
     """A Word file at all, then its parts, expanded size and ratio, before python-docx loads every part into memory."""
     if not zipfile.is_zipfile(path):
         raise ParseError(_BROKEN, path=str(path))
-    readers.check_zip(path)
+    formats.check_zip(path)
 
 
 def read_reviewed_docx(path: Path) -> ReviewedDocument:

@@ -10,10 +10,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from drafting.sources.fetch import FetchedSource
+from drafting.sources.fetched import FetchedSource
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +30,6 @@ class SourceCache:
         self.folder = Path(folder)
 
     def _read(self, path: Path) -> FetchedSource | None:
-        from drafting.sources.fetch import FetchedSource
 
         try:
             return FetchedSource.model_validate_json(path.read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from drafting import office
 from drafting.errors import ParseError, SourceError
 from drafting.settings import SourcesSettings
+from drafting.sources import formats, ocr
 from drafting.sources.ocr import OcrResult, UnsureWord
 from drafting.sources.ocr_repair import repair
 
@@ -82,9 +83,6 @@ def _convert_office(path: Path, work: Path) -> Path:
 
 def read_document(path: Path, settings: SourcesSettings | None = None) -> DocumentText:
     """The text of one policy file; a scan or an image goes through OCR. SourceError says what to do instead."""
-    from drafting.corpus import readers
-    from drafting.sources import ocr
-
     settings = settings or SourcesSettings()
     path = Path(path)
     suffix = path.suffix.lower()
@@ -99,15 +97,15 @@ def read_document(path: Path, settings: SourcesSettings | None = None) -> Docume
         elif suffix in (".docx", ".doc", ".wps"):
             with tempfile.TemporaryDirectory(prefix="drafting-doc-") as tmp:
                 docx_path = path if suffix == ".docx" else _convert_office(path, Path(tmp))
-                readers.check_zip(docx_path)
-                text = "\n".join(b.text for b in readers.docx_blocks(docx_path) if b.kind != "footnote")
+                formats.check_zip(docx_path)
+                text = formats.docx_text(docx_path)
             method = "docx" if suffix == ".docx" else "converted"
         elif suffix in ocr.IMAGE_SUFFIXES:
             result = ocr.recognise(path, settings.ocr_languages, max_pixels=settings.max_image_pixels)
             text, report, method = result.text, result.summary(settings.ocr_min_confidence), "ocr"
             recognised.append(result)
         else:
-            text, method = readers.decode_text(path.read_bytes(), path.name), "text"
+            text, method = formats.decode_text(path.read_bytes(), path.name), "text"
     except ParseError as exc:
         raise SourceError(str(exc)) from exc
     text = strip_furniture(text)
@@ -122,11 +120,8 @@ def read_document(path: Path, settings: SourcesSettings | None = None) -> Docume
 
 
 def _pdf(path: Path, settings: SourcesSettings, report: list[str], recognised: list[OcrResult]) -> str:
-    from drafting.corpus import readers
-    from drafting.sources import ocr
-
     try:
-        return readers.pdf_text(path)
+        return formats.pdf_text(path)
     except ParseError as exc:
         if "OCR" not in str(exc):  # broken or encrypted, not a scan
             raise

@@ -11,9 +11,21 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from drafting import textdiff
-from drafting.corpus.profile import KINDS, STANCES, Profile
+from drafting.corpus.profile import KINDS
 from drafting.errors import ValidationError
-from drafting.models import SECTIONS, Draft, DraftRequest, Finding, Issue, Item, Precedent, SearchFilters, StoredDraft
+from drafting.models import (
+    SECTIONS,
+    STANCES,
+    Draft,
+    DraftRequest,
+    Finding,
+    Issue,
+    Item,
+    Precedent,
+    Profile,
+    SearchFilters,
+    StoredDraft,
+)
 from drafting.sources.convert import for_drafting
 
 SECTION_AUTO = "自动判断"

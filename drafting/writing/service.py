@@ -12,7 +12,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError as PydanticValidationError
 
-from drafting.corpus.profile import profile_of, refine_with_model
+from drafting.corpus.profile import guess_section, profile_of
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.errors_zh import field_errors
 from drafting.index.search import Retriever
@@ -34,6 +34,7 @@ from drafting.writing.guard import check as guard
 from drafting.writing.model import ChatModel, model_names, variant_temperatures
 from drafting.writing.offline import drafter as offline
 from drafting.writing.prompts import Prompt, fence, load_prompts
+from drafting.writing.refine import refine_with_model
 from drafting.writing.source import card_lines, no_commentary_reason, request_section, source_document
 
 logger = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ class DraftingService:
         if model is None:
             return offline.item_from_raw(raw, chosen, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1],  # type: ignore[arg-type]
                                          document=document), []
-        section = chosen or offline.guess_section(raw)
+        section = chosen or guess_section(raw)
         prompt = self.prompts["item_from_raw"]
         text = prompt.render(source=fence(raw[:MAX_SOURCE_CHARS]), section=section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
         reply = model.complete([HumanMessage(content=text)])

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from drafting.corpus.profile import EVENT_KINDS, profile_of
 from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
 from drafting.writing.guard.documents import fragments, wrong_documents
@@ -331,8 +332,6 @@ def _mentions_document(folded: str, source: Item, facts_titles: list[str]) -> bo
 
 def check_stance(commentary: str, profile: Profile) -> list[Finding]:
     """Words that contradict the item's profile: praise of a warning, rule or licence regime; an event called a 文件."""
-    from drafting.corpus.profile import EVENT_KINDS  # profile imports nothing from here; kept local to stay a leaf
-
     folded, where = _fold_with_map(commentary)
     findings = []
     if profile.stance in ("风险提示", "规范", "规则", "许可"):
@@ -352,8 +351,6 @@ def check_stance(commentary: str, profile: Profile) -> list[Finding]:
 def check(commentary: str, source: Item, settings: GuardSettings, *, source_text: str | None = None,
           profile: Profile | None = None) -> list[Finding]:
     """Findings for a 短评 checked against its source item (and the raw pasted text, when given)."""
-    from drafting.corpus.profile import profile_of
-
     findings = check_facts(commentary, source, source_text=source_text)
     findings += check_stance(commentary, profile or profile_of(source))
     folded, where = _fold_with_map(commentary)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from drafting.corpus.profile import EVENT_KINDS, profile_of
+from drafting.corpus.profile import EVENT_KINDS, ISSUER_SUFFIX, guess_section, profile_of
 from drafting.errors import ValidationError
 from drafting.models import Item, Precedent, Profile, Section
 from drafting.sources.cleanup import clean_raw, clean_title
@@ -30,7 +30,6 @@ _VERB = r"(?:联合)?(?:正式)?(?:印发|发布|出台|公布|制定|修订|刊
 _SHORT = re.compile(r"(?:下称|简称|以下简称)\s*[“\"]?《([^《》]{2,20})》")
 # Spaces next to Chinese text are PDF-extraction damage ("2023 年 9 月"); spaces between Latin words stay.
 _SPACES = re.compile(r"(?<=[\u4e00-\u9fff\d，。、；：（）《》“”])[ \t\u3000]+|[ \t\u3000]+(?=[\u4e00-\u9fff\d，。、；：（）《》“”])")
-_ISSUER_SUFFIX = r"(?:委员会|办公厅|办公室|人民政府|政府|厅|局|部|委|司|署|院|中心|部门)"
 _TOPICS = ("元宇宙产业", "区块链技术", "元宇宙", "区块链", "Web3", "虚拟现实", "数字人", "人工智能", "数字经济", "科技创新",
            "NFT", "数字藏品", "虚拟资产", "虚拟货币", "稳定币", "数据资源", "数据")
 _MEASURES = (
@@ -121,9 +120,9 @@ def _issuer(text: str, doc: str | None) -> str | None:
     folded = _fold(text)
     pats = [
         rf"(?:^|[，。,\n])\s*(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*[，,]?)?\s*([^，。,；;《》\n]{{2,80}}?){_VERB}(?:了)?(?:关于印发)?《",
-        rf"(?:^|[，。,\n])\s*(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*[，,]?)?\s*([^，。,；;《》\n]{{2,40}}?{_ISSUER_SUFFIX})就《",
-        rf"^\s*([^，。,；;《》\n]{{2,40}}?{_ISSUER_SUFFIX})关于印发",
-        rf"\n\s*([^，。,；;《》\n\d]{{2,40}}?{_ISSUER_SUFFIX})\s*\n",  # signature line of an official document
+        rf"(?:^|[，。,\n])\s*(?:\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日\s*[，,]?)?\s*([^，。,；;《》\n]{{2,40}}?{ISSUER_SUFFIX})就《",
+        rf"^\s*([^，。,；;《》\n]{{2,40}}?{ISSUER_SUFFIX})关于印发",
+        rf"\n\s*([^，。,；;《》\n\d]{{2,40}}?{ISSUER_SUFFIX})\s*\n",  # signature line of an official document
     ]
     for pat in pats:
         m = re.search(pat, folded, re.MULTILINE)
@@ -145,7 +144,7 @@ def _region(issuer: str | None, text: str) -> str | None:
     if m and not m.group(1).endswith("块链"):
         return m.group(1)
     for source in (issuer or "", text[:200]):
-        m = re.search(r"(?:^|(?<=[省市]))([\u4e00-\u9fff]{2,3}?区)(?=[\u4e00-\u9fff]{0,8}" + _ISSUER_SUFFIX + ")", source)
+        m = re.search(r"(?:^|(?<=[省市]))([\u4e00-\u9fff]{2,3}?区)(?=[\u4e00-\u9fff]{0,8}" + ISSUER_SUFFIX + ")", source)
         if m and source is issuer:
             return m.group(1)
         m = re.match(r"([\u4e00-\u9fff]{2,3}?(?:省|市|自治区))", source)
@@ -420,21 +419,6 @@ def _distinct(f: Facts, this: str) -> str | None:
     if f.fields:
         return f"{this}强调了{f.topic}在{f.fields}等领域的应用"
     return None
-
-
-def guess_section(text: str) -> Section:
-    """政策速递 for documents issued by public bodies, 交易资讯 for financings, else 行业新闻."""
-    head = _fold(text[:3000])
-    first = head.strip().split("\n", 1)[0][:80]
-    # A headline naming a warning, rule or plan is policy even when its body mentions 融资 (代币发行融资).
-    if re.search(r"倡议|风险提示|管理办法|暂行规定|条例|指引|通知|公告|行动计划|实施方案|征求意见|若干措施", first) \
-            and not re.search(r"完成.{0,12}融资|领投|收购", first):
-        return "政策速递"
-    if re.search(r"融资|战略投资|领投|跟投|并购|收购|投资方", head) and not re.search(r"关于印发|行动计划|实施方案", head):
-        return "交易资讯"
-    if re.search(rf"{_ISSUER_SUFFIX}.{{0,20}}(?:印发|发布|出台|征求意见)|关于印发|通知|办法|意见|方案|规划|条例", head):
-        return "政策速递"
-    return "行业新闻"
 
 
 def _headline(line: str, limit: int = 40) -> str:
