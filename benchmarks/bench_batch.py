@@ -64,8 +64,8 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ["ANONYMIZED_TELEMETRY"] = "False"
-    from drafting.issues.batch import run_batch
     from drafting.issues.batch_input import read_items
+    from drafting.issues.publish import run_batch
     from drafting.services import build_services
     from drafting.settings import LLMSettings, Settings
 

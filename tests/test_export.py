@@ -12,8 +12,7 @@ from conftest import missing_tool
 from lxml import etree
 
 from drafting.export import export_docx, export_markdown, render_markdown
-from drafting.export.assemble import assemble, default_period, load_closing
-from drafting.issues.batch import build_issue
+from drafting.export.assemble import assemble, build_issue, default_period, load_closing
 from drafting.issues.batch_input import read_items
 from drafting.models import Item
 

@@ -24,8 +24,8 @@ from fastapi.testclient import TestClient
 from drafting.api import build_api
 from drafting.corpus import CorpusFiles
 from drafting.errors import DraftingError, StorageError, ValidationError
-from drafting.export.assemble import AssembledIssue
-from drafting.issues.batch import build_issue, publish
+from drafting.export.assemble import AssembledIssue, build_issue
+from drafting.issues.publish import publish
 from drafting.learning.rules import Rule, RuleService, load_rules, rules_path, save_rules
 from drafting.models import DraftRequest, Item, Precedent
 from drafting.services import Services, build_services

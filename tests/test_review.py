@@ -170,7 +170,7 @@ def test_cli_batch_is_listed_by_issues_and_resume_keeps_a_page_edit(tmp_path: Pa
     from typer.testing import CliRunner
 
     from drafting.cli import app
-    from drafting.issues.batch import resolve_batch_id
+    from drafting.issues.publish import resolve_batch_id
     from drafting.services import build_services
 
     settings = make_settings(tmp_path)

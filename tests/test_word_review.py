@@ -44,7 +44,7 @@ def oct_issue(tmp_path: Path):
     """The `issue` fixture's work, for other test modules."""
     from conftest import make_settings
 
-    from drafting.issues.batch import run_batch
+    from drafting.issues.publish import run_batch
     from drafting.services import build_services
 
     services = build_services(make_settings(tmp_path))

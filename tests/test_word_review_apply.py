@@ -278,7 +278,7 @@ def test_deletions_are_not_applied_while_an_item_of_the_file_matches_nothing(iss
 
 
 def test_footnote_of_an_accepted_item_reaches_corpus_and_index(issue, tmp_path: Path) -> None:
-    from drafting.issues.batch import publish_issue
+    from drafting.issues.publish import publish_issue
     from drafting.issues.word_review import import_review
 
     cq = _titles(issue)[CHONGQING]

@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     from playwright.sync_api import expect
 
-    from drafting.issues.batch import run_batch
+    from drafting.issues.publish import run_batch
     from drafting.issues.word_review import export_issue
     from drafting.services import build_services
     from drafting.settings import Settings

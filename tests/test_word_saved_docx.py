@@ -83,7 +83,7 @@ def test_review_reader_gives_both_views_authors_comments_and_anchors() -> None:
 
 
 def _issue_items(services) -> list:  # type: ignore[no-untyped-def]
-    from drafting.issues.batch import run_batch
+    from drafting.issues.publish import run_batch
 
     run_batch(services, DATA / "batch" / "items.jsonl", offline=True, batch_id="oct", prefetch=False)
     return services.reviews.get_issue("oct").items

@@ -36,6 +36,7 @@ def batch(
     from drafting.export import export_docx, export_markdown
     from drafting.issues import batch as batch_mod
     from drafting.issues.batch_input import prepare_sources, read_items
+    from drafting.issues.publish import publish_issue, run_batch
 
     services = common.services()
     items = read_items(items_file)
@@ -50,7 +51,7 @@ def batch(
         bar.refresh()
 
     try:
-        report = batch_mod.run_batch(
+        report = run_batch(
             services, items, concurrency=concurrency, rpm=rpm, resume=resume, offline=offline,
             all_sections=all_sections, progress=tick, batch_id=batch_id,
         )
@@ -67,7 +68,7 @@ def batch(
         if not report.complete:
             raise ValidationError(f"还有 {len(report.results) - report.count('done')} 条未完成，不能发布：请先用 --resume 补齐")
         # Running with --publish is the editor marking the issue final: every 短评 counts as accepted.
-        published = str(batch_mod.publish_issue(services, review, every_commentary=True))
+        published = str(publish_issue(services, review, every_commentary=True))
     summary = {**report.summary(), "issue": issue.heading, "docx": str(output), "md": str(md) if md else None, "published": published}
     if as_json:
         print_json(summary)

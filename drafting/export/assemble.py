@@ -152,3 +152,15 @@ def assemble(
         if section.items:
             issue.sections.append(section)
     return issue
+
+
+def build_issue(
+    items: list[Item],
+    *,
+    prompts_dir: Path,
+    title: str = DEFAULT_TITLE,
+    period: str | None = None,
+    editors: str | None = None,
+) -> AssembledIssue:
+    """Assemble items into the house layout with the closing block from prompts/issue_closing.md."""
+    return assemble(items, title=title, period=period, closing=load_closing(prompts_dir, editors))

@@ -22,18 +22,16 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from drafting.errors import ValidationError
-from drafting.export.assemble import DEFAULT_TITLE, AssembledIssue, default_period
+from drafting.export.assemble import DEFAULT_TITLE, AssembledIssue, ClosingBlock, build_issue, default_period
+from drafting.issues.batch import BatchReport
 from drafting.models import SECTIONS, Draft, Item, StoredDraft
 from drafting.store import DraftStore, _now, local_user
 from drafting.textlimits import check_draft_id
-
-if TYPE_CHECKING:
-    from drafting.issues.batch import BatchReport
 
 logger = logging.getLogger(__name__)
 
@@ -128,14 +126,10 @@ class IssueInProgress(BaseModel):
 
     def assemble(self, prompts_dir: Path, *, ticked_only: bool = False, with_acceptors: bool = False) -> AssembledIssue:
         """The issue in house layout with the current text (every 短评, or only ticked ones)."""
-        from drafting.issues.batch import build_issue
-
         items = [i.final_item(ticked_only=ticked_only) for i in self.items]
         issue = build_issue(items, prompts_dir=prompts_dir, title=self.title or DEFAULT_TITLE,
                             period=self.period or None, editors=self.editors or None)
         if with_acceptors:
-            from drafting.export.assemble import ClosingBlock
-
             names = [f"{i.title[:24]}：{i.accepted_by or i.reviewed_by or i.updated_by or ''}" for i in self.items]
             issue.closing.append(ClosingBlock(kind="heading", text="采纳记录"))
             issue.closing.extend(ClosingBlock(kind="para", text=n) for n in names)

@@ -10,20 +10,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from drafting.errors import ConflictError, ValidationError
-from drafting.export.assemble import DEFAULT_TITLE, split_paragraphs
+from drafting.export.assemble import DEFAULT_TITLE, build_issue, split_paragraphs
 from drafting.export.basis import ExportBasis, read_basis
 from drafting.export.docx import xml_safe
 from drafting.export.pdf import export_publishable
+from drafting.export.revisions import TrackedBase
+from drafting.issues.parts import IssueParts
+from drafting.issues.review import actor_name
 from drafting.issues.review_import import ReviewedItem, View, check_package, read_reviewed_docx
 from drafting.models import SECTIONS, Item
-
-if TYPE_CHECKING:
-    from drafting.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _norm(text: str | None) -> str:
     return "\n".join(split_paragraphs(text or ""))
 
 
-def load_issue_for_export(services: Services, issue_id: str, *, editor: str | None = None) -> IssueForExport:
+def load_issue_for_export(services: IssueParts, issue_id: str, *, editor: str | None = None) -> IssueForExport:
     """An issue in progress in print order: each item's machine draft, the editor's text, who edited it and when.
 
     ``editor`` names the author of every tracked change; default: the user who last edited each item.
@@ -84,7 +84,7 @@ def load_issue_for_export(services: Services, issue_id: str, *, editor: str | No
 
 
 def export_issue(
-    services: Services,
+    services: IssueParts,
     issue_id: str,
     output: Path,
     *,
@@ -98,8 +98,6 @@ def export_issue(
     wechat: Path | None = None,
 ) -> dict[str, Any]:
     """Write the issue as DOCX (and Markdown, PDF, 公众号 HTML); with ``tracked`` the editor's changes show as Word revisions."""
-    from drafting.export.revisions import TrackedBase
-    from drafting.issues.batch import build_issue
 
     issue = load_issue_for_export(services, issue_id, editor=editor)
     # What the caller gives wins over what the issue records; else the defaults.
@@ -195,7 +193,7 @@ class ReviewReport(BaseModel):
         return [i for i in self.items if i.changes]
 
 
-def _find_issue(services: Services, anchors: list[str]) -> str | None:
+def _find_issue(services: IssueParts, anchors: list[str]) -> str | None:
     for key in anchors:
         if key.isascii() and key.isdigit() and len(key) <= 18:  # "²".isdigit() is True; SQLite ints stop at 19 digits
             try:
@@ -221,7 +219,7 @@ def _in_file(found: ReviewedItem, view: View) -> dict[str, str]:
     return {n: found.text(n, view) for n in TEXT_FIELDS} | {"sources": "\n".join(found.sources(view))}
 
 
-def _compare(services: Services, entry: ExportEntry, found: ReviewedItem, view: View,
+def _compare(services: IssueParts, entry: ExportEntry, found: ReviewedItem, view: View,
              basis: dict[str, ExportBasis] | None) -> tuple[list[FieldChange], list[FieldConflict]]:
     """The partner's changes to apply, and those that clash with a browser edit made after the export.
 
@@ -247,7 +245,7 @@ def _compare(services: Services, entry: ExportEntry, found: ReviewedItem, view: 
     return changes, conflicts
 
 
-def _editors_since(services: Services, entry: ExportEntry, name: str, base: ExportBasis | None) -> str | None:
+def _editors_since(services: IssueParts, entry: ExportEntry, name: str, base: ExportBasis | None) -> str | None:
     """Who changed the field after the export (unknown base: who changed it last), from the audit trail."""
     if entry.draft_id is None:
         return None
@@ -274,7 +272,7 @@ def check_review_file(path: Path) -> None:
     check_package(Path(path))  # a bomb is refused before the index loads
 
 
-def review_report(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted") -> ReviewReport:
+def review_report(services: IssueParts, path: Path, *, issue_id: str | None = None, view: View = "accepted") -> ReviewReport:
     """Compare a reviewed DOCX with the issue in progress it was exported from; changes nothing."""
     if view not in ("accepted", "original"):
         raise ValidationError(f"视图“{view}”无效：只能是 accepted（接受全部修订）或 original（拒绝全部修订）。")
@@ -373,7 +371,7 @@ def _unseen(conflict: FieldConflict, seen: Collection[SeenConflict] | None) -> s
     return "读取审阅稿时没有这处冲突，未覆盖：请重新读取审阅稿后再确认"
 
 
-def apply_review(services: Services, report: ReviewReport, *, actor: str | None = None,
+def apply_review(services: IssueParts, report: ReviewReport, *, actor: str | None = None,
                  overwrite: bool = False, seen: Collection[SeenConflict] | None = None) -> ReviewReport:
     """Write the report back as an editor would: texts and sources saved (re-accepted into the corpus when accepted),
     deleted items moved out of the issue (kept, restorable), the file's order within each section.
@@ -384,7 +382,6 @@ def apply_review(services: Services, report: ReviewReport, *, actor: str | None 
     ``actor`` (default: the local or logged-in user, marked as a Word review, and, for the fields that replaced a
     browser edit, as an overwrite).
     """
-    from drafting.issues.review import actor_name
 
     who = f"{actor_name(actor)}（{REVIEWER}）"
     forced = f"{actor_name(actor)}（{REVIEWER}，{OVERWRITE}）"
@@ -412,7 +409,7 @@ def apply_review(services: Services, report: ReviewReport, *, actor: str | None 
     return report
 
 
-def _apply_item(services: Services, item: ItemReview, who: str, forced: str, forced_fields: set[str]) -> str:
+def _apply_item(services: IssueParts, item: ItemReview, who: str, forced: str, forced_fields: set[str]) -> str:
     """One item's changed text and sources; what was done, or why not.
 
     The fields in ``forced_fields`` replaced a browser edit: they are written (and audited) under ``forced``, apart
@@ -450,7 +447,7 @@ def _apply_item(services: Services, item: ItemReview, who: str, forced: str, for
     return "saved"
 
 
-def _apply_deletions(services: Services, report: ReviewReport, who: str) -> None:
+def _apply_deletions(services: IssueParts, report: ReviewReport, who: str) -> None:
     """Move the items deleted in the file out of the issue, unless an item of the file matched nothing."""
     for entry in report.deleted:
         if report.unmatched:
@@ -463,7 +460,7 @@ def _apply_deletions(services: Services, report: ReviewReport, who: str) -> None
             entry["applied"] = "removed"
 
 
-def import_review(services: Services, path: Path, *, issue_id: str | None = None, view: View = "accepted",
+def import_review(services: IssueParts, path: Path, *, issue_id: str | None = None, view: View = "accepted",
                   apply: bool = False, actor: str | None = None, overwrite: bool = False,
                   seen: Collection[SeenConflict] | None = None) -> ReviewReport:
     """The review report of a DOCX; with ``apply`` its changes are written back (conflicts too with ``overwrite``:
