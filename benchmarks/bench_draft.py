@@ -22,6 +22,7 @@ from conftest import make_settings
 from fake_openai import FakeOpenAI
 from test_offline import RAW_DOCUMENT
 
+from drafting.corpus.profile import profile_of
 from drafting.models import DraftRequest
 from drafting.services import build_services
 from drafting.settings import LLMSettings
@@ -55,7 +56,7 @@ def main() -> None:
         print(f"offline draft from a {len(raw)}-character pasted document: {(time.perf_counter() - t) * 1000:.0f} ms")
         t = time.perf_counter()
         for _ in range(20):
-            check(draft.commentary, draft.item, services.settings.guard, source_text=raw)
+            check(draft.commentary, draft.item, services.settings.guard, source_text=raw, profile=profile_of(draft.item))
         print(f"fact guard against that document: {(time.perf_counter() - t) / 20 * 1000:.1f} ms per check")
 
         with FakeOpenAI(latency=args.latency) as server:

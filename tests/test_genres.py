@@ -93,14 +93,14 @@ def test_figures_are_the_amounts_as_written() -> None:
 # --- offline 短评 per genre --------------------------------------------------------------------------------------
 
 def test_a_risk_warning_is_not_praised_as_a_development_plan() -> None:
-    text = draft_commentary(NFT_WARNING, [])
+    text = draft_commentary(NFT_WARNING, [], profile=profile_of(NFT_WARNING))
     assert not _promotional(text), text
     assert "《关于防范NFT相关金融风险的倡议》" in text and "遏制NFT金融化证券化倾向" in text
     assert 130 <= _chars(text) <= 200
 
 
 def test_a_licensing_regime_names_its_own_document_and_is_not_praised() -> None:
-    text = draft_commentary(HK_LICENSING, [])
+    text = draft_commentary(HK_LICENSING, [], profile=profile_of(HK_LICENSING))
     assert not _promotional(text), text
     assert not text.startswith("《打击洗钱"), text
     assert "《适用于虚拟资产交易平台营运者的指引》" in text and "牌照" in text
@@ -108,7 +108,7 @@ def test_a_licensing_regime_names_its_own_document_and_is_not_praised() -> None:
 
 
 def test_an_accounting_rule_says_what_changes_in_practice() -> None:
-    text = draft_commentary(ACCOUNTING, [])
+    text = draft_commentary(ACCOUNTING, [], profile=profile_of(ACCOUNTING))
     assert "提供了明确方向" not in text and not _promotional(text), text
     assert "无形资产" in text and "实务" in text
     assert 130 <= _chars(text) <= 200
@@ -117,7 +117,7 @@ def test_an_accounting_rule_says_what_changes_in_practice() -> None:
 @pytest.mark.parametrize("raw_or_item", [VISION_PRO, DATA_BUREAU_RAW])
 def test_news_gets_no_document_words_and_no_detailed_rules_tail(raw_or_item: Item | str) -> None:
     item = raw_or_item if isinstance(raw_or_item, Item) else item_from_raw(raw_or_item, "行业新闻")
-    text = draft_commentary(item, [])
+    text = draft_commentary(item, [], profile=profile_of(item))
     for wrong in ("配套细则", "该文件", "作出了系统部署"):
         assert wrong not in text, text
     assert 130 <= _chars(text) <= 200
@@ -125,7 +125,7 @@ def test_news_gets_no_document_words_and_no_detailed_rules_tail(raw_or_item: Ite
 
 def test_an_event_filed_under_policy_is_still_not_a_document() -> None:
     item = item_from_raw(DATA_BUREAU_RAW, "政策速递")
-    text = draft_commentary(item, [])
+    text = draft_commentary(item, [], profile=profile_of(item))
     assert "该文件" not in text and "系统部署" not in text, text
 
 
@@ -143,7 +143,7 @@ def test_outlet_tags_and_investor_tails_leave_the_title_and_the_commentary() -> 
     item = item_from_raw(FINANCING_RAW, "交易资讯")
     assert item.title == "零数科技完成数亿元C轮融资"
     assert "36氪" not in item.body and item.body.startswith("零数科技")
-    text = draft_commentary(item, [])
+    text = draft_commentary(item, [], profile=profile_of(item))
     assert "【" not in text and "36氪" not in text and "红杉中国领投" not in text
 
 
@@ -183,7 +183,7 @@ def test_names_the_source_states_pass() -> None:
 
 def test_praise_of_a_warning_is_a_stance_finding() -> None:
     praise = "《关于防范NFT相关金融风险的倡议》体现了主管部门对区块链技术发展的前瞻性思考和高度重视，为相关企业参与区块链技术建设提供了明确方向。"
-    found = [f for f in check(praise, NFT_WARNING, GUARD) if f.kind == "stance"]
+    found = [f for f in check(praise, NFT_WARNING, GUARD, profile=profile_of(NFT_WARNING)) if f.kind == "stance"]
     assert {f.text for f in found} >= {"前瞻性", "高度重视", "明确方向"}
     assert all(f.span and praise[f.span[0]:f.span[1]] == f.text for f in found)
     assert not [f for f in check(praise, NFT_WARNING.model_copy(update={"title": "行动计划"}), GUARD,
@@ -192,7 +192,7 @@ def test_praise_of_a_warning_is_a_stance_finding() -> None:
 
 def test_an_event_called_a_document_is_a_stance_finding() -> None:
     text = "该文件对数据工作作出了系统部署，可持续关注后续配套细则的出台。"
-    kinds = {f.text for f in check(text, VISION_PRO, GUARD) if f.kind == "stance"}
+    kinds = {f.text for f in check(text, VISION_PRO, GUARD, profile=profile_of(VISION_PRO)) if f.kind == "stance"}
     assert {"该文件", "配套细则"} <= kinds
 
 

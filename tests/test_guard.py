@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from drafting.corpus.profile import profile_of
 from drafting.models import Item
 from drafting.settings import GuardSettings
 from drafting.writing.guard.check import FACT_KINDS, check, check_facts, cn_to_int, format_findings
@@ -33,14 +34,14 @@ def _facts(findings: list) -> list:
 
 def test_the_six_real_commentaries_pass_against_their_own_items(policy_items: list[Item]) -> None:
     for item in policy_items:
-        findings = check(item.commentary or "", item, GUARD)
+        findings = check(item.commentary or "", item, GUARD, profile=profile_of(item))
         assert findings == [], f"{item.title}: {format_findings(findings)}"
 
 
 def test_a_real_commentary_checked_against_another_item_is_flagged(policy_items: list[Item]) -> None:
     sichuan = next(i for i in policy_items if i.title.startswith("四川"))
     shanghai = next(i for i in policy_items if "区块链" in i.title)
-    kinds = {f.kind for f in check(sichuan.commentary or "", shanghai, GUARD)}
+    kinds = {f.kind for f in check(sichuan.commentary or "", shanghai, GUARD, profile=profile_of(shanghai))}
     assert "place" in kinds  # 四川 is nowhere in the Shanghai item
 
 
@@ -93,23 +94,23 @@ def test_raw_text_counts_as_source(chongqing: Item) -> None:
 
 def test_style_findings_length_voice_banned_and_document(chongqing: Item) -> None:
     short = "我们认为这很好。"
-    kinds = {f.kind for f in check(short, chongqing, GUARD)}
+    kinds = {f.kind for f in check(short, chongqing, GUARD, profile=profile_of(chongqing))}
     assert {"length", "voice", "banned", "document"} <= kinds
-    voice = next(f for f in check(short, chongqing, GUARD) if f.kind == "voice")
+    voice = next(f for f in check(short, chongqing, GUARD, profile=profile_of(chongqing)) if f.kind == "voice")
     assert short[voice.span[0]:voice.span[1]] == "我们"
     # 我国 is the ordinary newspaper voice, not the firm speaking.
-    assert not [f for f in check("我国" + (chongqing.commentary or ""), chongqing, GUARD) if f.kind == "voice"]
+    assert not [f for f in check("我国" + (chongqing.commentary or ""), chongqing, GUARD, profile=profile_of(chongqing)) if f.kind == "voice"]
 
 
 def test_length_bounds_follow_settings(chongqing: Item) -> None:
     text = chongqing.commentary or ""
-    assert not [f for f in check(text, chongqing, GUARD) if f.kind == "length"]
+    assert not [f for f in check(text, chongqing, GUARD, profile=profile_of(chongqing)) if f.kind == "length"]
     tight = GuardSettings(min_chars=10, max_chars=50)
-    assert [f for f in check(text, chongqing, tight) if f.kind == "length"]
+    assert [f for f in check(text, chongqing, tight, profile=profile_of(chongqing)) if f.kind == "length"]
 
 
 def test_format_findings_is_one_line_each(chongqing: Item) -> None:
-    findings = check("我们认为《某某条例》提出3000亿元。", chongqing, GUARD)
+    findings = check("我们认为《某某条例》提出3000亿元。", chongqing, GUARD, profile=profile_of(chongqing))
     printed = format_findings(findings)
     assert len(printed.splitlines()) == len(findings)
     assert "《某某条例》" in printed and "3000亿" in printed

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from drafting.corpus.profile import profile_of
 from drafting.models import Finding, Item
 from drafting.settings import GuardSettings
 from drafting.writing.guard.check import check, check_facts, cn_to_int, format_findings, short_names
@@ -35,7 +36,7 @@ def test_short_names_of_a_document(title: str, names: list[str]) -> None:
 
 def test_voice_and_banned_findings_carry_their_span_and_text() -> None:
     text = "该政策必然带动产业发展，我们认为" + FILLER * 4
-    found = check(text, POLICY, GuardSettings(banned_phrases=["", "必然"]))  # an empty phrase is skipped, not the end
+    found = check(text, POLICY, GuardSettings(banned_phrases=["", "必然"]), profile=profile_of(POLICY))  # an empty phrase is skipped, not the end
     banned = [f for f in found if f.kind == "banned"]
     voice = [f for f in found if f.kind == "voice"]
     assert [(f.span, f.text) for f in banned] == [((3, 5), "必然")]
@@ -47,15 +48,15 @@ def test_voice_and_banned_findings_carry_their_span_and_text() -> None:
 def test_facts_in_the_pasted_raw_text_count_as_source() -> None:
     text = "该政策提出到2025年产业规模达到300亿元，" + FILLER * 4
     raw = "某市印发《某市元宇宙产业扶持办法》，提出到2025年产业规模达到300亿元。"
-    without = {f.kind for f in check(text, POLICY, GuardSettings())}
-    with_raw = {f.kind for f in check(text, POLICY, GuardSettings(), source_text=raw)}
+    without = {f.kind for f in check(text, POLICY, GuardSettings(), profile=profile_of(POLICY))}
+    with_raw = {f.kind for f in check(text, POLICY, GuardSettings(), source_text=raw, profile=profile_of(POLICY))}
     assert "number" in without and "number" not in with_raw
 
 
 def test_document_named_only_in_the_raw_text_must_be_mentioned() -> None:
     raw = "某市印发《某市元宇宙产业扶持办法》，提出培育一批元宇宙企业。"
-    silent = check(FILLER * 4, POLICY, GuardSettings(), source_text=raw)
-    named = check("《办法》" + FILLER * 4, POLICY, GuardSettings(), source_text=raw)
+    silent = check(FILLER * 4, POLICY, GuardSettings(), source_text=raw, profile=profile_of(POLICY))
+    named = check("《办法》" + FILLER * 4, POLICY, GuardSettings(), source_text=raw, profile=profile_of(POLICY))
     assert [f.message for f in silent if f.kind == "document"] == [
         "短评未提及所评文件：请写出文件简称（如《行动计划》）或“该方案”等指代"]
     assert not [f for f in named if f.kind == "document"]
@@ -63,7 +64,7 @@ def test_document_named_only_in_the_raw_text_must_be_mentioned() -> None:
 
 def test_findings_without_a_span_come_last() -> None:
     text = FILLER * 5 + "规模达到300亿元。"  # 196 characters of filler, then a number the source does not hold
-    kinds = [f.kind for f in check(text + FILLER, POLICY, GuardSettings())]
+    kinds = [f.kind for f in check(text + FILLER, POLICY, GuardSettings(), profile=profile_of(POLICY))]
     assert kinds.index("number") < kinds.index("length")
     assert kinds[-1] in {"length", "document"}
 

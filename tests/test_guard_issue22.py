@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from drafting import cli
+from drafting.corpus.profile import profile_of
 from drafting.evaluation.guard import DEFAULT_GUARD_EVAL_PATH, evaluate_guard, load_guard_cases
 from drafting.models import Finding, Item
 from drafting.settings import GuardSettings
@@ -47,7 +48,7 @@ CHENGDU = Item(section="政策速递", title="成都市新经济发展工作领�
 
 
 def _facts(text: str, item: Item) -> list[Finding]:
-    return [f for f in check(text, item, GuardSettings()) if f.kind in FACT_KINDS]
+    return [f for f in check(text, item, GuardSettings(), profile=profile_of(item)) if f.kind in FACT_KINDS]
 
 
 def _flagged(text: str, item: Item, kind: str, expected: str) -> None:
@@ -176,7 +177,7 @@ def test_the_page_highlights_the_new_kinds_with_chinese_labels() -> None:
     from drafting.ui import format as fmt
 
     text = "主管部门印发的《规划》按照“2522”整体框架布局。根据《规划》，均须建立工作机制。"
-    segments = fmt.highlight_segments(text, check(text, PLAN, GuardSettings()))
+    segments = fmt.highlight_segments(text, check(text, PLAN, GuardSettings(), profile=profile_of(PLAN)))
     assert ("主管部门", "文件或机关不符") in segments and ("均须", "残句") in segments
     assert "".join(s for s, _ in segments) == text
     assert {"残句", "文件或机关不符"} <= set(fmt.FINDING_COLORS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from drafting.corpus.profile import profile_of
 from drafting.models import Item
 from drafting.settings import GuardSettings
 from drafting.writing.guard.check import check
@@ -12,7 +13,7 @@ SOURCE = Item(section="行业新闻", title="某公司发布数字藏品平台",
 
 
 def length_findings(text: str, settings: GuardSettings | None = None) -> list[str]:
-    return [f.message for f in check(text, SOURCE, settings or GuardSettings()) if f.kind == "length"]
+    return [f.message for f in check(text, SOURCE, settings or GuardSettings(), profile=profile_of(SOURCE)) if f.kind == "length"]
 
 
 @pytest.mark.parametrize("n", [130, 131, 165, 199, 200])

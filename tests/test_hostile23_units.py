@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 
 from drafting.api import build_api
 from drafting.corpus import CorpusFiles
+from drafting.corpus.profile import profile_of
 from drafting.errors import DraftingError, StorageError, ValidationError
 from drafting.export.assemble import AssembledIssue, build_issue
 from drafting.issues.publish import publish
@@ -132,7 +133,8 @@ def test_planted_markers_stay_inside_their_fences(services: Services) -> None:
                        commentary=PLANT + "长" * 36_000)
         item = Item(section="政策速递", title="新条目", date="2023-10-01", body=PLANT + "正文" * 3_150_000)
         rules = load_rules(rules_file)
-        system, user = services.drafter.messages(item, [Precedent(item=planted, score=1.0)], raw_text=PLANT, rules=rules)
+        system, user = services.drafter.messages(item, [Precedent(item=planted, score=1.0, profile=profile_of(planted))], raw_text=PLANT,
+                                                  profile=profile_of(item), rules=rules)
     finally:
         rules_file.unlink()
     system_text, user_text = str(system.content), str(user.content)

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from drafting.corpus.profile import profile_of
 from drafting.models import Item, Precedent
 from drafting.writing.offline.drafter import (
     Facts,
@@ -171,7 +172,7 @@ def test_shapes_are_distinct_then_cycle() -> None:
 
 @pytest.mark.parametrize("variant", [0, 1, 2, 3])
 def test_every_shape_of_a_policy_commentary_names_the_document_and_fits_the_window(variant: int) -> None:
-    text = draft_commentary(CHONGQING, [], variant=variant)
+    text = draft_commentary(CHONGQING, [], variant=variant, profile=profile_of(CHONGQING))
     assert "《行动计划》" in text or "《重庆市元宇宙产业发展行动计划" in text, text
     assert "重庆市经济和信息化委员会" in text, text
     assert 130 <= _chars(text) <= 200, (_chars(text), text)
@@ -179,9 +180,9 @@ def test_every_shape_of_a_policy_commentary_names_the_document_and_fits_the_wind
 
 
 def test_the_length_window_is_honoured_at_other_sizes() -> None:
-    short = draft_commentary(CHONGQING, [], min_chars=60, max_chars=120)
+    short = draft_commentary(CHONGQING, [], min_chars=60, max_chars=120, profile=profile_of(CHONGQING))
     assert _chars(short) <= 120, short
-    long = draft_commentary(CHONGQING, [], min_chars=190, max_chars=260)
+    long = draft_commentary(CHONGQING, [], min_chars=190, max_chars=260, profile=profile_of(CHONGQING))
     assert 190 <= _chars(long) <= 260, long
 
 

@@ -17,7 +17,7 @@ CASES = {c.id: c for c in load_labelled()}
 
 
 def _draft(case_id: str, precedents: list[Precedent] | None = None, avoid: list[str] | None = None) -> str:
-    return draft_commentary(CASES[case_id].item(), precedents or [], avoid=avoid or [])
+    return draft_commentary(CASES[case_id].item(), precedents or [], avoid=avoid or [], profile=profile_of(CASES[case_id].item()))
 
 
 def _whole(text: str) -> None:
@@ -46,7 +46,7 @@ REVISED_RULES = Item(section="政策速递", title="某市地方金融监督管�
 
 
 def test_a_circular_under_an_ordinance_does_not_name_the_ordinance_nor_turn_an_exemption_into_a_rule() -> None:
-    text = draft_commentary(SFC_CIRCULAR, [])
+    text = draft_commentary(SFC_CIRCULAR, [], profile=profile_of(SFC_CIRCULAR))
     _whole(text)
     assert "打击洗钱" not in text, "the ordinance is only cited: " + text
     assert "拟资产" not in text.replace("虚拟资产", ""), text
@@ -54,7 +54,7 @@ def test_a_circular_under_an_ordinance_does_not_name_the_ordinance_nor_turn_an_e
 
 
 def test_a_regulation_takes_明确_as_a_verb_only() -> None:
-    for text in (_draft("d06"), draft_commentary(REVISED_RULES, [])):
+    for text in (_draft("d06"), draft_commentary(REVISED_RULES, [], profile=profile_of(REVISED_RULES))):
         _whole(text)
         assert "明确上" not in text and "做出了不少调整" not in text, text
 
@@ -70,7 +70,7 @@ def test_a_duty_keeps_its_subject() -> None:
     item = Item(section="政策速递", title="香港证监会发布虚拟资产交易平台指引", date="2023-05-23", body=(
         "2023年5月23日，香港证券及期货事务监察委员会发布《适用于虚拟资产交易平台营运者的指引》（下称《指引》）。"
         "自2023年6月1日起，在香港经营虚拟资产交易平台的营运者，均须向证监会申领牌照。"))
-    text = draft_commentary(item, [])
+    text = draft_commentary(item, [], profile=profile_of(item))
     _whole(text)
     assert not re.search(r"《指引》，均须", text) and "营运者" in text, text
 
@@ -79,7 +79,7 @@ def test_a_deal_from_a_long_first_line_has_no_cut_word() -> None:
     raw = ("AR眼镜与智能穿戴企业影目科技宣布完成数亿元A轮融资，由红杉中国领投，高瓴创投跟投，老股东继续加注\n"
            "5月16日，AR眼镜企业影目科技宣布完成数亿元A轮融资。本轮融资将用于光学方案研发和量产。")
     item = item_from_raw(raw, "交易资讯")
-    text = draft_commentary(item, [])
+    text = draft_commentary(item, [], profile=profile_of(item))
     _whole(item.title + "。" + text)
     assert "跟，" not in text and not item.title.endswith("跟"), (item.title, text)
 
@@ -117,7 +117,7 @@ def test_a_white_paper_is_not_commented_as_an_action_plan() -> None:
 def test_five_promotional_plans_share_no_stock_sentence() -> None:
     ids = ["d14", "d15", "d16", "d17", "d18"]
     cases = [CASES[i] for i in ids]
-    drafts = draft_set(cases, lambda item, avoid: draft_commentary(item, [], avoid=avoid))
+    drafts = draft_set(cases, lambda item, avoid: draft_commentary(item, [], avoid=avoid, profile=profile_of(item)))
     for text in drafts:
         _whole(text)
         assert "高度关注与前瞻性思考" not in text and "这一举措也为相关企业提供了明确方向" not in text, text

@@ -153,5 +153,5 @@ def test_card_corrections_reach_the_item_profile_prompt_and_guard(seeded_service
     assert draft.profile is not None and draft.profile.issuer == "工业和信息化部等五部门"
     assert draft.document is not None and draft.document.published == "2023-09-07"
     assert not [f for f in draft.findings if "2023年9月7日" in f.message]  # the guard accepts the corrected date
-    messages = seeded_services.drafter.messages(draft.item, [], PLAN, draft.profile, document=draft.document)
+    messages = seeded_services.drafter.messages(draft.item, [], PLAN, profile=draft.profile, document=draft.document)
     assert "发文机关：工业和信息化部等五部门" in messages[-1].content and "发布日期：2023-09-07" in messages[-1].content

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from drafting.cli.common import JsonOpt, app, eval_app, print_json
+from drafting.corpus.profile import profile_of
 from drafting.errors import ValidationError
 
 # Exit status of `drafting guard`: 0 nothing found, 3 findings (1 and 2 stay errors and usage, as everywhere).
@@ -54,7 +55,7 @@ def guard_command(
     if not text:
         raise ValidationError("短评文件为空：请提供要核查的短评文字")
     assert item is not None  # request_from_input(raw=False) always carries the item
-    findings = check(text, item, Settings().guard)
+    findings = check(text, item, Settings().guard, profile=profile_of(item))
     if as_json:
         print_json({"findings": [{"kind": f.kind, "text": f.text, "span": list(f.span) if f.span else None, "message": f.message}
                                   for f in findings]})

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from drafting.corpus.profile import profile_of
 from drafting.errors import ValidationError
 from drafting.models import Finding, Item
 from drafting.settings import GuardSettings
@@ -115,7 +116,7 @@ def evaluate_guard(cases: list[GuardCase], settings: GuardSettings | None = None
     alarms: list[str] = []
     alarm_findings: list[str] = []
     for case in cases:
-        found = [f for f in check(case.commentary, case.item, settings) if f.kind in kinds]
+        found = [f for f in check(case.commentary, case.item, settings, profile=profile_of(case.item)) if f.kind in kinds]
         if case.kind == "clean":
             clean += 1
             if found:

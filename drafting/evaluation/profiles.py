@@ -174,7 +174,7 @@ def evaluate_offline_stance(cases: list[ProfileCase], min_chars: int = 130, max_
     rows: dict[str, StanceRow] = {}
     for case in cases:
         item = case.item()
-        text = draft_commentary(item, [], min_chars=min_chars, max_chars=max_chars)
+        text = draft_commentary(item, [], profile=profile_of(item), min_chars=min_chars, max_chars=max_chars)
         stance = case.expected["stance"] or ""
         row = rows.setdefault(stance, StanceRow(stance=stance, drafts=0, promotional=0, event_called_document=0, length_ok=0))
         row.drafts += 1

@@ -10,7 +10,7 @@ from typing import Any
 import gradio as gr
 
 from drafting.autosave import ANONYMOUS, PageEdit, save_from_page
-from drafting.corpus.profile import query_profile
+from drafting.corpus.profile import profile_of, query_profile
 from drafting.errors import ConflictError, DraftingError, ValidationError
 from drafting.issues.review import actor_name
 from drafting.merge import merge
@@ -173,7 +173,7 @@ def build(ctx: UIContext) -> None:
     def check_text(stored_draft: Draft, title: str, body: str, commentary: str, source_text: str | None) -> list[Any]:
         """Guard findings for the editor's current text."""
         item = stored_draft.item.model_copy(update={"title": title, "body": body})
-        return guard.check(commentary, item, gs, source_text=source_text)
+        return guard.check(commentary, item, gs, source_text=source_text, profile=stored_draft.profile or profile_of(item))
 
     def open_draft(stored_id: Any) -> tuple[Any, ...]:
         """Load a stored draft into the editor (after a restart, or from History)."""

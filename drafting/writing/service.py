@@ -31,6 +31,7 @@ from drafting.models import (
 from drafting.settings import Settings
 from drafting.sources.reader import Document
 from drafting.writing.guard import check as guard
+from drafting.writing.job import DraftJob
 from drafting.writing.model import ChatModel, model_names, variant_temperatures
 from drafting.writing.offline import drafter as offline
 from drafting.writing.prompts import Prompt, fence, load_prompts
@@ -129,17 +130,33 @@ class DraftingService:
             raise ValidationError(f"模型“{request.model}”未配置：可选 {', '.join(names)}（见 DRAFTING_LLM__MODELS）")
         return use_offline, None if use_offline else (request.model or names[0])
 
-    def _search(self, text: str, request: DraftRequest, exclude: set[str], profile: Profile | None = None,
-                section: str | None = None) -> SearchResult:
+    def job(self, request: DraftRequest) -> DraftJob:
+        """The request read once: checked, its source card read, its rough item and its one profile made."""
+        use_offline, model_name = self._check_request(request)
+        raw = request.raw_text.strip() if request.raw_text and request.item is None else None
+        document = source_document(request)
+        # Precedents come first, so raw text is searched through its offline item (title + lead, a few hundred
+        # characters): a whole pasted document would be slow to embed and mostly boilerplate.
+        rough = rough_item(request, document)
+        first = request.item or rough
+        assert first is not None
+        profile = (self.profile(first, model_name, document) if request.profile is None
+                   else self._corrected(first, request, document))
+        return DraftJob(request=request, offline=use_offline, model_name=model_name, raw=raw, document=document,
+                        rough=rough, profile=profile, section=request_section(request) or first.section,
+                        rules=self.house_rules(request))
+
+    def _search(self, job: DraftJob) -> SearchResult:
+        request = job.request
         k = request.k or self.settings.retrieval.k
-        if profile is None:
-            filters = request.filters or SearchFilters(has_commentary=True)
-            return self.retriever.search(text, k=k, filters=filters, exclude_ids=exclude or None)
+        exclude = set(request.exclude_ids) or None
+        text = query_text(request, job.rough)
         # The corpus's news and deals rarely carry a 短评: for them, same-section items without one still beat a
         # promotional plan as precedents (the few-shot prompt only uses those with a 短评).
-        default = SearchFilters(has_commentary=True) if section in (None, "政策速递") else SearchFilters()
-        return self.retriever.search_profiled(text, profile, k, request.filters or default, section=section,
-                                              exclude_ids=exclude or None)
+        default = SearchFilters(has_commentary=True) if job.section in (None, "政策速递") else SearchFilters()
+        result = self.retriever.search_profiled(text, job.profile, k, request.filters or default, section=job.section,
+                                                exclude_ids=exclude)
+        return result.model_copy(update={"profile": job.profile})
 
     @staticmethod
     def _corrected(item: Item, request: DraftRequest, document: Document | None = None) -> Profile:
@@ -184,15 +201,14 @@ class DraftingService:
             item = item.model_copy(update={"date": document.published})  # the card's date, never the model's guess
         return item, [prompt.label]
 
-    def messages(self, item: Item, precedents: list[Precedent], raw_text: str | None = None,
-                 profile: Profile | None = None, rules: RuleBook | None = None,
-                 document: Document | None = None) -> list[BaseMessage]:
+    def messages(self, item: Item, precedents: list[Precedent], raw_text: str | None = None, *,
+                 profile: Profile, rules: RuleBook | None = None, document: Document | None = None) -> list[BaseMessage]:
         """System = style guide (+ approved house rules); user = few-shot precedents with their 短评 (same stance only), then the fenced new item."""
         g = self.settings.guard
-        profile = profile or profile_of(item)
         style = self.prompts["style_guide"].render(min_chars=g.min_chars, max_chars=g.max_chars)
         # A promotional plan's 短评 would teach praise to a warning: only precedents of the same stance are shown.
-        precedents = [p for p in precedents if (p.profile or profile_of(p.item)).stance == profile.stance]
+        # Their profiles are the index's (every precedent a search returns carries one).
+        precedents = [p for p in precedents if p.profile is not None and p.profile.stance == profile.stance]
         if rules is not None and rules.rules:
             style = style.rstrip() + "\n\n" + rules.prompt()
         # An accepted 短评 is text someone typed: capped and fenced like a source (drafting/fence.py).
@@ -219,104 +235,88 @@ class DraftingService:
             yield DraftEvent(kind="error", error=str(exc), text=str(exc))
 
     def _events(self, request: DraftRequest, *, streaming: bool) -> Iterator[DraftEvent]:
-        use_offline, model_name = self._check_request(request)
-        raw = request.raw_text.strip() if request.raw_text and request.item is None else None
-        exclude = set(request.exclude_ids)
-        # Precedents come first, so raw text is searched through its offline item (title + lead, a few hundred
-        # characters): a whole pasted document would be slow to embed and mostly boilerplate.
-        document = source_document(request)
-        rough = rough_item(request, document)
-        first = request.item or rough
-        assert first is not None
-        profile = (self.profile(first, model_name, document) if request.profile is None
-                   else self._corrected(first, request, document))
-        section = request_section(request) or first.section
-        result = self._search(query_text(request, rough), request, exclude, profile, section)
-        yield DraftEvent(kind="precedents", precedents=result.precedents, duplicates=result.duplicates)
+        job = self.job(request)
+        job.result = self._search(job)
+        yield DraftEvent(kind="precedents", precedents=job.result.precedents, duplicates=job.result.duplicates)
 
         # one total deadline per draft: the item step (raw text) and the first 短评 share it
         deadline = time.monotonic() + self.settings.llm.deadline
         item_model = (
-            None if use_offline or request.item is not None
-            else ChatModel(self.settings.llm, model=model_name, deadline_at=deadline)
+            None if job.offline or request.item is not None
+            else ChatModel(self.settings.llm, model=job.model_name, deadline_at=deadline)
         )
-        labels: list[str] = []
-        item_findings: list[Any] = []
         item_seconds = 0.0
         if request.item is not None:
-            item = request.item
+            job.item = request.item
         else:
             item_started = time.monotonic()
-            item, labels = (rough, []) if use_offline and rough else self._item_from_raw(raw or "", request, item_model, document)
+            if job.offline and job.rough:
+                item = job.rough
+            else:
+                item, job.labels = self._item_from_raw(job.raw or "", request, item_model, job.document)
             item_seconds = time.monotonic() - item_started
-            if request.profile is None and item is not rough:
-                profile = profile_of(item, document)  # the model's item may read differently from the rough one
-            item = with_source_links(item, raw or "")
+            # The profile stays the one the precedents were chosen by and the editor sees on the card, even when the
+            # model's item reads a little differently from the rough one.
+            job.item = with_source_links(item, job.raw or "")
             for name in ("title", "body"):
-                item_findings += guard.check_facts(getattr(item, name), item.model_copy(update={"title": "", "body": ""}),
-                                                   source_text=raw, field=name)
-            yield DraftEvent(kind="item", item=item)
+                job.item_findings += guard.check_facts(getattr(job.item, name),
+                                                       job.item.model_copy(update={"title": "", "body": ""}),
+                                                       source_text=job.raw, field=name)
+            yield DraftEvent(kind="item", item=job.item)
         wants_commentary = (
-            request.commentary if request.commentary is not None else request.item is not None or item.section == "政策速递"
+            request.commentary if request.commentary is not None
+            else request.item is not None or job.drafted.section == "政策速递"
         )
-        n = request.variants
-        result = result.model_copy(update={"profile": profile})
-        rules = self.house_rules(request)
-        if raw and request.document is not None:
+        if job.raw and request.document is not None:
             # The editor's corrections are facts the source card vouches for: the guard and the drafter see them too.
-            raw = "\n".join([raw, *card_lines(document)])
-        if use_offline:
-            events = self._offline_variants(item, result, raw, n, wants_commentary, item_findings, rules,
-                                            request.avoid_sentences)
+            job.raw = "\n".join([job.raw, *card_lines(job.document)])
+        if job.offline:
+            events = self._offline_variants(job, wants_commentary)
         else:
             # The raw-text → item call is paid too: its tokens and time go to the first variant's usage.
             item_usage = (dict(item_model.usage) if item_model else {}, item_seconds)
-            events = self._model_variants(item, result, raw, n, model_name or "", labels, wants_commentary,
-                                          item_findings, rules, item_usage, streaming=streaming, deadline=deadline,
-                                          document=document)
+            events = self._model_variants(job, wants_commentary, item_usage, streaming=streaming, deadline=deadline)
         for event in events:
             if event.kind == "done" and event.draft is not None:
-                why = None if event.draft.commentary else no_commentary_reason(item, profile, wants_commentary)
-                event = event.model_copy(update={"draft": event.draft.model_copy(update={"document": document,
+                why = None if event.draft.commentary else no_commentary_reason(job.drafted, job.profile, wants_commentary)
+                event = event.model_copy(update={"draft": event.draft.model_copy(update={"document": job.document,
                                                                                          "no_commentary": why})})
             yield event
 
-    def _finish(self, item: Item, commentary: str, result: SearchResult, raw: str | None, *, offline_: bool,
-                model: str | None, temperature: float | None, prompt_version: str, item_findings: list[Any],
-                rules: RuleBook | None = None, usage: Usage | None = None) -> Draft:
-        findings = list(item_findings)
+    def _finish(self, job: DraftJob, commentary: str, *, model: str | None, temperature: float | None,
+                prompt_version: str, usage: Usage | None = None) -> Draft:
+        result, item = job.precedents, job.drafted
+        findings = list(job.item_findings)
         if commentary:
-            findings += guard.check(commentary, item, self.settings.guard, source_text=raw, profile=result.profile)
+            findings += guard.check(commentary, item, self.settings.guard, source_text=job.raw, profile=job.profile)
         return Draft(
-            profile=result.profile, precedent_gap=result.precedent_gap,
-            item=item, commentary=commentary, offline=offline_, model=model, findings=findings,
+            profile=job.profile, precedent_gap=result.precedent_gap,
+            item=item, commentary=commentary, offline=job.offline, model=model, findings=findings,
             precedents=result.precedents, duplicates=result.duplicates, prompt_version=prompt_version,
             settings=self.settings.public(), temperature=temperature,
-            rules_version=rules.label if rules is not None and commentary else None, usage=usage,
+            rules_version=job.rules.label if commentary else None, usage=usage,
         )
 
-    def _offline_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, wants: bool,
-                          item_findings: list[Any], rules: RuleBook, avoid: list[str]) -> Iterator[DraftEvent]:
+    def _offline_variants(self, job: DraftJob, wants: bool) -> Iterator[DraftEvent]:
         g = self.settings.guard
-        for v in range(n):
+        for v in range(job.request.variants):
             yield DraftEvent(kind="variant", variant=v, text=offline.OFFLINE_LABEL)
-            text = offline.draft_commentary(item, result.precedents, variant=v, min_chars=g.min_chars,
-                                            max_chars=g.max_chars, raw_text=raw, profile=result.profile,
-                                            avoid=avoid) if wants else ""
-            text = apply_rules(text, rules) if text else text  # the one place house rules touch the offline draft
+            text = offline.draft_commentary(job.drafted, job.precedents.precedents, variant=v, min_chars=g.min_chars,
+                                            max_chars=g.max_chars, raw_text=job.raw, profile=job.profile,
+                                            avoid=job.request.avoid_sentences) if wants else ""
+            text = apply_rules(text, job.rules) if text else text  # the one place house rules touch the offline draft
             if text:
                 yield DraftEvent(kind="token", variant=v, text=text)
-            draft = self._finish(item, text, result, raw, offline_=True, model=None, temperature=None,
-                                 prompt_version=offline.OFFLINE_VERSION, item_findings=item_findings, rules=rules)
+            draft = self._finish(job, text, model=None, temperature=None, prompt_version=offline.OFFLINE_VERSION)
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
 
-    def _model_variants(self, item: Item, result: SearchResult, raw: str | None, n: int, model_name: str,
-                        labels: list[str], wants: bool, item_findings: list[Any], rules: RuleBook,
-                        item_usage: tuple[dict[str, int], float], *, streaming: bool,
-                        deadline: float | None = None, document: Document | None = None) -> Iterator[DraftEvent]:
-        version = "+".join(labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
-        messages = self.messages(item, result.precedents, raw, result.profile, rules, document) if wants else []
-        for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, n)):
+    def _model_variants(self, job: DraftJob, wants: bool, item_usage: tuple[dict[str, int], float], *,
+                        streaming: bool, deadline: float | None = None) -> Iterator[DraftEvent]:
+        model_name = job.model_name or ""
+        version = "+".join(job.labels + [self.prompts["style_guide"].label, self.prompts["commentary"].label])
+        messages = self.messages(job.drafted, job.precedents.precedents, job.raw, profile=job.profile, rules=job.rules,
+                                 document=job.document) if wants else []
+        for v, temperature in enumerate(variant_temperatures(self.settings.llm.temperature, job.request.variants)):
             yield DraftEvent(kind="variant", variant=v, text=f"{model_name} @ {temperature:g}")
             parts: list[str] = []
             tokens, seconds = item_usage if v == 0 else ({}, 0.0)
@@ -343,8 +343,8 @@ class DraftingService:
             if wants and not text:
                 # an empty reply must never be saved as a 短评 with "no problems found"
                 raise ModelError(f"模型 {model_name} 返回了空白的短评：本次草稿已丢弃，请重新生成或改用离线草稿")
-            draft = self._finish(item, text, result, raw, offline_=False, model=model_name, temperature=temperature,
-                                 prompt_version=version, item_findings=item_findings, rules=rules, usage=usage)
+            draft = self._finish(job, text, model=model_name, temperature=temperature, prompt_version=version,
+                                 usage=usage)
             yield DraftEvent(kind="done", variant=v, draft=draft, text=text)
 
     def _usage(self, model_name: str, tokens: dict[str, int], seconds: float) -> Usage:

@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from drafting.corpus.profile import EVENT_KINDS, profile_of
+from drafting.corpus.profile import EVENT_KINDS
 from drafting.models import Finding, Item, Profile
 from drafting.settings import GuardSettings
 from drafting.writing.guard.documents import fragments, wrong_documents
@@ -348,11 +348,14 @@ def check_stance(commentary: str, profile: Profile) -> list[Finding]:
     return findings
 
 
-def check(commentary: str, source: Item, settings: GuardSettings, *, source_text: str | None = None,
-          profile: Profile | None = None) -> list[Finding]:
-    """Findings for a 短评 checked against its source item (and the raw pasted text, when given)."""
+def check(commentary: str, source: Item, settings: GuardSettings, *, profile: Profile,
+          source_text: str | None = None) -> list[Finding]:
+    """Findings for a 短评 checked against its source item (and the raw pasted text, when given).
+
+    ``profile`` is the draft's own (its job's, or the stored draft's): the guard never profiles the item again.
+    """
     findings = check_facts(commentary, source, source_text=source_text)
-    findings += check_stance(commentary, profile or profile_of(source))
+    findings += check_stance(commentary, profile)
     folded, where = _fold_with_map(commentary)
 
     n = len(re.sub(r"\s+", "", commentary))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import jieba
 
-from drafting.corpus.profile import EVENT_KINDS, ISSUER_SUFFIX, guess_section, profile_of
+from drafting.corpus.profile import EVENT_KINDS, ISSUER_SUFFIX, guess_section
 from drafting.errors import ValidationError
 from drafting.models import Item, Precedent, Profile, Section
 from drafting.sources.cleanup import clean_raw, clean_title
@@ -369,13 +369,12 @@ def _fit(core: list[str], optional: list[str], lo: int, hi: int, pads: tuple[str
 
 
 def draft_commentary(
-    item: Item, precedents: list[Precedent], *, variant: int = 0, min_chars: int = 130, max_chars: int = 200,
-    raw_text: str | None = None, profile: Profile | None = None, avoid: list[str] | None = None,
+    item: Item, precedents: list[Precedent], *, profile: Profile, variant: int = 0, min_chars: int = 130,
+    max_chars: int = 200, raw_text: str | None = None, avoid: list[str] | None = None,
 ) -> str:
     """A 短评 for the item: the kind's moves, the opening and closing of the nearest same-kind precedents,
     its own facts, whole sentences only, and no sentence the issue already used twice (avoid)."""
     facts = extract_facts(item, raw_text)
-    profile = profile or profile_of(item)
     used = voice.used_keys(avoid or [])
     core: Sequence[moves.Move]
     optional: Sequence[moves.Move]
