@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from conftest import make_settings, seeded_settings
 
-import drafting.index.chroma as index_module
-from drafting.index import catalog
+from drafting.index import catalog, reading
 from drafting.index.chroma import VectorIndex
 from drafting.index.embeddings import make_embedder
 from drafting.index.search import Retriever
@@ -288,7 +287,7 @@ def test_a_change_nobody_described_is_rebuilt_in_the_background(tmp_path: Path, 
     services.ingest()
     retriever = services.retriever
     removed = retriever.search(QUERY, k=1, mode="lexical").precedents[0].item
-    monkeypatch.setattr(index_module, "INLINE_REBUILD_MAX", 0, raising=False)  # as if the archive were large
+    monkeypatch.setattr(reading, "INLINE_REBUILD_MAX", 0, raising=False)  # as if the archive were large
     gate = threading.Event()
     real_build = retriever._build
     monkeypatch.setattr(retriever, "_build", lambda *a: (gate.wait(120), real_build(*a))[1])

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import make_settings, seeded_settings
 
-import drafting.index.chroma as index_module
+from drafting.index import reading
 from drafting.index.chroma import VectorIndex
 from drafting.index.records import metadata, passage_text
 from drafting.index.vectors import Columns, VectorTable
@@ -125,7 +125,7 @@ def item(n: int, section: str = "行业新闻") -> Item:
 
 
 def exact_ids(index: VectorIndex, query: str, n: int = 30) -> list[str]:
-    view, complete = index._vector_view()
+    view, complete = index._memory.view()
     assert view is not None and complete, "the vectors in memory should be in use"
     return [rid for rid, _ in index.dense(query, n)]
 
@@ -151,26 +151,26 @@ def test_another_process_write_is_followed_without_a_reload(tmp_path: Path) -> N
     app = build_services(settings)
     app.ingest()
     assert app.index.wait_vectors()
-    table = app.index._table
+    table = app.index._memory.table
     other = VectorIndex(make_settings(tmp_path), app.index.embedder)  # a CLI ingest beside the app
     new = item(2, section="政策速递")
     other.upsert([new])
     app.index.check_fresh(0)
     assert new.id in exact_ids(app.index, "数字藏品平台合规指引")[:3]
-    assert app.index._table is table, "one item written elsewhere should not reload every vector"
+    assert app.index._memory.table is table, "one item written elsewhere should not reload every vector"
 
 
 def test_vectors_load_in_the_background_and_searches_ask_chroma_meanwhile(tmp_path: Path, monkeypatch) -> None:
     settings = seeded_settings(tmp_path)
     services = build_services(settings)
     services.ingest()
-    monkeypatch.setattr(index_module, "INLINE_REBUILD_MAX", 0)  # as if the archive were large
+    monkeypatch.setattr(reading, "INLINE_REBUILD_MAX", 0)  # as if the archive were large
     index = VectorIndex(settings, services.index.embedder)  # a restart
     gate = threading.Event()
-    real = index._load_table
-    monkeypatch.setattr(index, "_load_table", lambda: (gate.wait(60), real()))
+    real = index._memory._load_table
+    monkeypatch.setattr(index._memory, "_load_table", lambda: (gate.wait(60), real()))
     first = index.dense("元宇宙产业发展行动计划", 5)  # the load is held: Chroma answers
-    view, complete = index._vector_view()
+    view, complete = index._memory.view()
     assert view is None and not complete and first
     gate.set()
     assert index.wait_vectors()
@@ -238,7 +238,7 @@ def test_a_write_in_flight_reloads_nothing(tmp_path: Path, caplog) -> None:
         release.set()
         ingest.join(120)
     assert exact_ids(index, "数字藏品平台合规指引", 40)
-    assert index._vector_view()[0].count == index._collection.count() == 17 + 5
+    assert index._memory.view()[0].count == index._collection.count() == 17 + 5
 
 
 def test_a_count_read_before_a_write_is_not_kept(tmp_path: Path, monkeypatch) -> None:

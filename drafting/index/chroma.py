@@ -1,4 +1,11 @@
-"""The Chroma index: derived from the corpus files, rebuildable at any time."""
+"""The Chroma index: derived from the corpus files, rebuildable at any time.
+
+Why this module is long (~490 lines): it is one class whose parts share one collection handle, its locks and its
+change log — opening and reopening the collection, the cross-process generation marker and freshness check, the
+writes (sync, upsert, reset) that bump both, and the reads that follow them. What stands apart already lives beside
+it: the vectors in memory (memory.py), bulk reading (reading.py), the start-up catalog (catalog.py), the record
+shape (records.py).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +23,10 @@ from pydantic import BaseModel
 from drafting.corpus.profile import PROFILE_VERSION
 from drafting.errors import IndexError_
 from drafting.errors_zh import DISK_FULL, is_disk_full
+from drafting.index import reading
 from drafting.index.catalog import ItemCatalog, Row
 from drafting.index.embeddings import Embedder
+from drafting.index.memory import MemoryVectors
 from drafting.index.records import (
     PASSAGE_VERSION,
     chunks,
@@ -27,7 +36,6 @@ from drafting.index.records import (
     record_hash,
     where_clause,
 )
-from drafting.index.vectors import Columns, VectorTable, VectorView
 from drafting.models import Item, Profile, SearchFilters
 from drafting.settings import Settings
 
@@ -36,11 +44,6 @@ logger = logging.getLogger(__name__)
 # Collection-metadata key every writer sets to a fresh token: the cross-process generation marker. Another process
 # (CLI ingest, a second app) changing the index shows up as a different token on the next check.
 GENERATION_KEY = "generation"
-READ_PAGE = 5000  # records per Chroma call when reading or writing many (full reads, batched writes)
-# Below this many items a full read or rebuild (the vectors into memory, the lexical side after a change nobody
-# described) runs on the search that needs it, well under a second; above, a thread does it while searches go on.
-INLINE_REBUILD_MAX = 5000
-RETRY_AFTER_FAILURE = 30.0  # seconds before a failed full read or rebuild is tried again (not on every search)
 CHANGE_LOG_SIZE = 256  # changes kept for readers that follow incrementally; one further behind reloads fully
 
 
@@ -56,14 +59,6 @@ class SyncStats(BaseModel):
 
 def _row(item: Item) -> Row:
     return Row(item.id, record_hash(item), PROFILE_VERSION, item.model_dump_json())
-
-
-def _columns(item: Item) -> Columns:
-    return Columns.of(item.section, item.date, bool(item.commentary))
-
-
-def _columns_of(meta: dict[str, Any]) -> Columns:
-    return Columns.of(str(meta["section"]), int(meta.get("date_int") or 0), bool(meta.get("has_commentary")))
 
 
 class VectorIndex:
@@ -106,16 +101,8 @@ class VectorIndex:
         self._log: list[tuple[int, tuple[list[Item], list[str]] | None]] = []
         # Per-search Chroma calls that cost more than the rest of the search: cached until the index changes.
         self._count: int | None = None
-        # The vectors in memory (drafting/index/vectors.py), following the change log like the lexical side does.
-        self._table: VectorTable | None = None
-        self._table_version = 0  # the index version the table has caught up with
-        self._table_stale: dict[str, Columns] = {}  # ids written since the table's rows were read: fetch these
-        self._table_complete = False  # its live rows match Chroma's count at _table_version: exact search may use it
-        self._table_short_at: int | None = None  # the version at which the table was first seen short of Chroma
-        self._table_forced = False  # a count mismatch already forced a reload since the table last matched (never loop)
-        self._table_failed_at = -1e9  # monotonic time of the last failed load: not retried on every search
-        self._table_loader: threading.Thread | None = None
-        self._table_lock = threading.Lock()
+        # The vectors in memory (drafting/index/memory.py), following the change log like the lexical side does.
+        self._memory = MemoryVectors(self)
         self._reopen_lock = threading.Lock()
         self._bump_lock = threading.Lock()
         self._change_lock = threading.Lock()
@@ -279,20 +266,9 @@ class VectorIndex:
             self._reopen()
             return call()
 
-    def _get(self, **kwargs: Any) -> Any:
+    def read(self, **kwargs: Any) -> Any:
         """Collection.get with one reload and retry (the collection is looked up again for the retry)."""
         return self._retrying(lambda: self._collection.get(**kwargs))
-
-    @staticmethod
-    def _pages(read: Callable[..., Any], include: list[str]) -> Iterator[Any]:
-        """The whole collection, READ_PAGE records per `read` (Collection.get, or _get to reload and retry once)."""
-        offset = 0
-        while True:
-            got = read(include=include, limit=READ_PAGE, offset=offset)
-            yield got
-            if len(got["ids"]) < READ_PAGE:
-                return
-            offset += READ_PAGE
 
     def _all_rows(self) -> list[Row]:
         """Every record as start-up needs it: from the catalog when it matches the index, else read from Chroma
@@ -306,7 +282,7 @@ class VectorIndex:
             rows, self._catalog_seq = got
             return rows
         rows = []
-        for chunk in self._pages(self._collection.get, ["metadatas"]):
+        for chunk in reading.pages(self._collection.get, ["metadatas"]):
             rows.extend(Row(rid, str(meta.get("content_hash", "")), str(meta.get("profile_version", "")),
                             str(meta["item_json"])) for rid, meta in zip(chunk["ids"], chunk["metadatas"] or []) if meta)
         self._catalog_seq = self._catalog.replace(rows, collection_id=collection_id, generation=generation) or None
@@ -329,7 +305,7 @@ class VectorIndex:
         """Content hashes of just these ids (those stored), so upserting one item does not read the whole index."""
         hashes: dict[str, str] = {}
         self._stale_profiles = set()
-        for chunk in chunks(ids, READ_PAGE):
+        for chunk in chunks(ids, reading.READ_PAGE):
             got = self._collection.get(ids=chunk, include=["metadatas"])
             for rid, meta in zip(got["ids"], got["metadatas"] or []):
                 hashes[rid] = str((meta or {}).get("content_hash", ""))
@@ -363,7 +339,7 @@ class VectorIndex:
             self.upsert(todo, progress=progress)
         if reprofile:
             with self._writing() as token:
-                for chunk in chunks(reprofile, READ_PAGE):
+                for chunk in chunks(reprofile, reading.READ_PAGE):
                     # Profiles are computed from the stored text: only metadata changes, the vectors stay.
                     self._collection.update(ids=[i.id for i in chunk], metadatas=[metadata(i) for i in chunk])
             self._record(token, self._bump_generation(), items=reprofile, removed=[])
@@ -374,7 +350,7 @@ class VectorIndex:
             stats.removed = len(gone)
         if gone:
             with self._writing() as token:
-                for chunk in chunks(gone, READ_PAGE):
+                for chunk in chunks(gone, reading.READ_PAGE):
                     self._collection.delete(ids=chunk)
             self._changed(removed=gone, token=token)
         logger.info("index sync: %s", stats.model_dump())
@@ -390,7 +366,7 @@ class VectorIndex:
         on_batch: Callable[[int], None] | None = None,
     ) -> None:
         """Embed (unless vectors are given) and write items in batches of embedding.batch_size."""
-        batch = self.settings.embedding.batch_size if vectors is None else READ_PAGE
+        batch = self.settings.embedding.batch_size if vectors is None else reading.READ_PAGE
         bar = None
         if progress:
             from tqdm import tqdm
@@ -436,7 +412,7 @@ class VectorIndex:
         """Ids and cosine similarities of the n nearest items to an already embedded query."""
         if n <= 0 or self.count() == 0:
             return []
-        view, complete = self._vector_view()
+        view, complete = self._memory.view()
         if view is not None and complete and view.count <= self.settings.index.exact_search_max:
             return view.nearest(vector, n, filters)
         got = self._retrying(lambda: self._collection.query(
@@ -450,121 +426,17 @@ class VectorIndex:
         # Chroma's cosine space returns 1 - cos.
         return [(rid, 1.0 - float(d)) for rid, d in zip(ids, dists)]
 
+    def writing(self) -> bool:
+        """A write to this index is in flight, in this process or another (the catalog's marker says)."""
+        return self._catalog.writing()
+
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors of the given items (for MMR and duplicate checks): from memory, else from Chroma."""
-        if not ids:
-            return {}
-        view, _ = self._vector_view()
-        found = view.get(ids) if view is not None else {}
-        missing = [i for i in dict.fromkeys(ids) if i not in found]
-        if missing:
-            got = self._get(ids=missing, include=["embeddings"])
-            if got["embeddings"] is not None:
-                found.update((rid, np.asarray(v, dtype=np.float32)) for rid, v in zip(got["ids"], got["embeddings"]))
-        return {rid: found[rid] for rid in ids if rid in found}
+        return self._memory.vectors(ids)
 
     def wait_vectors(self) -> bool:
         """Load the vectors into memory now if they are not (benchmarks, tests); True when exact search can use them."""
-        return self._vector_view(wait=True)[1]
-
-    def _vector_view(self, *, wait: bool = False) -> tuple[VectorView | None, bool]:
-        """The vectors in memory at the index's current state (None while they are still loading), and whether they
-        are all of the index's, so exact search may use them."""
-        self.check_fresh()
-        with self._table_lock:
-            missing = self._table is None
-            loader = self._start_loading() if missing else None
-        if missing:
-            if loader is None or not (wait or self.count() <= INLINE_REBUILD_MAX):
-                return None, False
-            loader.join()
-        with self._table_lock:
-            table = self._table
-            if table is None:  # the load failed (logged) or another reload was asked for meanwhile
-                return None, False
-            version = self.version
-            if self._table_version != version:
-                changes = self.changes_since(self._table_version)
-                if changes is None:  # too far behind or an unknown change: read everything again
-                    self._table = None
-                    self._start_loading()
-                    return None, False
-                for items, removed in changes:
-                    table.remove(removed)
-                    for rid in removed:
-                        self._table_stale.pop(rid, None)
-                    self._table_stale.update((i.id, _columns(i)) for i in items)
-                self._table_version = version
-                self._table_complete = False
-            if self._table_stale:
-                self._fetch_stale(table)
-            if not self._table_complete and self.version == version:
-                self._check_complete(table, version)
-            return table.view(), self._table_complete
-
-    def _check_complete(self, table: VectorTable, version: int) -> None:
-        """Exact search may use the table only while it holds as many rows as Chroma (call with _table_lock)."""
-        have, count = table.view().count, self.count()
-        self._table_complete = have == count
-        if self._table_complete:
-            self._table_short_at, self._table_forced = None, False
-            return
-        # Short: most often a write in flight (an ingest writes Chroma batch by batch before it logs its change), so
-        # searches ask Chroma meanwhile and nothing is reloaded. Still short at a later version with no write in
-        # flight means rows the change log never saw (a writer that died mid-write, a load that paged past a row
-        # removed meanwhile): the vectors are read again, once until they match.
-        if self._table_short_at is None:
-            self._table_short_at = version
-        elif self._table_short_at < version and not self._table_forced and not self._catalog.writing():
-            logger.warning("item vectors in memory (%d) differ from the index (%d): reading them again", have, count)
-            self._table_forced = True
-            self._table = None
-            self._start_loading()
-
-    def _fetch_stale(self, table: VectorTable) -> None:
-        """Read the vectors of items written since the table was read (a handful per accept or ingest)."""
-        stale = dict(self._table_stale)
-        for chunk in chunks(list(stale), READ_PAGE):
-            got = self._get(ids=chunk, include=["embeddings"])
-            ids = list(got["ids"])
-            if ids and got["embeddings"] is not None:
-                table.put(ids, np.asarray(got["embeddings"], dtype=np.float32), [stale[rid] for rid in ids])
-            found = set(ids)
-            table.remove([rid for rid in chunk if rid not in found])  # gone from Chroma meanwhile
-        for rid in stale:
-            self._table_stale.pop(rid, None)
-
-    def _start_loading(self) -> threading.Thread | None:
-        """Start reading every vector into a new table, unless a read is already running (call with _table_lock)."""
-        if (self._table_loader is None or not self._table_loader.is_alive()) and \
-                time.monotonic() - self._table_failed_at > RETRY_AFTER_FAILURE:
-            self._table_loader = threading.Thread(target=self._load_table, name="vector-load", daemon=True)
-            self._table_loader.start()
-        return self._table_loader
-
-    def _load_table(self) -> None:
-        try:
-            version = self.version  # before reading: what is written meanwhile is followed from the change log
-            columns = {i.id: _columns(i) for i in self.items()}
-            table = VectorTable(int(self.embedder.dim), capacity=len(columns) + 1024)
-            for got in self._pages(self._get, ["embeddings"]):
-                ids = list(got["ids"])
-                unknown = [rid for rid in ids if rid not in columns]
-                if unknown:  # written after the item list was read, or never logged: its own metadata says
-                    meta = self._get(ids=unknown, include=["metadatas"])
-                    columns.update((rid, _columns_of(m)) for rid, m in zip(meta["ids"], meta["metadatas"] or []) if m)
-                keep = [n for n, rid in enumerate(ids) if rid in columns]
-                if keep and got["embeddings"] is not None:
-                    embs = np.asarray(got["embeddings"], dtype=np.float32)[keep]
-                    table.put([ids[n] for n in keep], embs, [columns[ids[n]] for n in keep])
-        except Exception:  # an optimisation: searches keep asking Chroma
-            logger.warning("could not load the item vectors into memory; searches ask the index", exc_info=True)
-            self._table_failed_at = time.monotonic()
-            return
-        with self._table_lock:
-            self._table, self._table_version = table, version
-            self._table_stale, self._table_complete = {}, False
-        logger.info("item vectors in memory: %d rows", table.view().count)
+        return self._memory.view(wait=True)[1]
 
     def get(self, ids: list[str]) -> dict[str, Item]:
         """Items by id, read from their stored JSON."""

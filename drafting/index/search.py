@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from drafting.errors import ValidationError
-from drafting.index import chroma as index_module
+from drafting.index import reading
 from drafting.index.chroma import VectorIndex
 from drafting.index.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
 from drafting.index.ranking import cached_profile, item_keys, load_weights, rank_by_profile
@@ -257,7 +257,7 @@ class Retriever:
             if lex is not None and changes is not None:
                 self._lex = self._follow(lex, version, changes)
                 return self._lex, True
-            if lex is not None and len(lex.by_id) > index_module.INLINE_REBUILD_MAX:
+            if lex is not None and len(lex.by_id) > reading.INLINE_REBUILD_MAX:
                 self._start_rebuild()
                 return lex, False
             self._lex = self._build(version, self.index.items())
@@ -267,7 +267,7 @@ class Retriever:
     def _start_rebuild(self) -> None:
         """Rebuild the lexical side in a thread unless one is running (call with _lex_lock)."""
         if (self._rebuilding is None or not self._rebuilding.is_alive()) and \
-                time.monotonic() - self._rebuild_failed_at > index_module.RETRY_AFTER_FAILURE:
+                time.monotonic() - self._rebuild_failed_at > reading.RETRY_AFTER_FAILURE:
             self._rebuilding = threading.Thread(target=self._rebuild, name="lexical-rebuild", daemon=True)
             self._rebuilding.start()
 
