@@ -186,11 +186,11 @@ def test_a_write_the_change_log_missed_is_caught_by_the_count(tmp_path: Path, ca
     vec = index.embedder.embed_passages([passage_text(new)])
     # A write Chroma has but no change describes (as a writer that died before logging it would leave).
     index._collection.upsert(ids=[new.id], embeddings=vec, documents=[passage_text(new)], metadatas=[metadata(new)])
-    with caplog.at_level(logging.WARNING, logger="drafting.index.chroma"):
+    with caplog.at_level(logging.WARNING, logger="drafting.index"):
         index._changed(external=True, items=[], removed=[])  # the next change, describing nothing of it
         hits = index.dense("数字藏品平台合规指引", 3)
         assert new.id in [rid for rid, _ in hits]  # short of Chroma: Chroma answers, nothing is reloaded yet
-        assert index._table is not None and not any("differ" in r.message for r in caplog.records)
+        assert index._memory.table is not None and not any("differ" in r.message for r in caplog.records)
         index._changed(external=True, items=[], removed=[])  # still short a change later, no write in flight
         index.dense("数字藏品平台合规指引", 3)
     assert any("differ from the index" in r.message for r in caplog.records)
@@ -226,7 +226,7 @@ def test_a_write_in_flight_reloads_nothing(tmp_path: Path, caplog) -> None:
         assert batch_written.wait(120)
         accepted = item(1)
         index.upsert([accepted])  # a lawyer's accept meanwhile
-        with caplog.at_level(logging.WARNING, logger="drafting.index.chroma"):
+        with caplog.at_level(logging.WARNING, logger="drafting.index"):
             found = retriever.search("数字藏品平台合规指引", k=5)
             index.upsert([item(2)])  # and another: the table is still short, at a later version
             retriever.search("数字藏品平台合规指引", k=5)
