@@ -18,8 +18,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from drafting.learning.edits import EditRecord, sentences, summarise, text_record
-from drafting.learning.rules import Rule, RuleBook, apply_rules, mine
+from drafting.learning.edits import EditRecord, summarise, text_record
+from drafting.learning.preview import agrees
+from drafting.learning.rules import Rule, mine
 from drafting.textdiff import words
 
 DEFAULT_FIXTURE = Path(__file__).resolve().parents[2] / "tests" / "data" / "rule_edits.json"
@@ -72,19 +73,11 @@ def _independent(rule: Rule, by_id: dict[int, EditRecord]) -> int:
 def _agreement(rule: Rule, by_id: dict[int, EditRecord]) -> tuple[int, int]:
     """(evidence drafts where the preview shows what the editor did, evidence drafts).
 
-    Agreeing means: the rule changes the 短评, every sentence it writes is a sentence of the editor's 短评, and every
-    sentence it removes is one the editor removed too (so the preview is a part of the editor's own edit).
+    Agreeing means: the rule changes the 短评 and what it does is a part of what the editor did (drafting/learning/
+    preview.py's ``agrees``).
     """
-    book = RuleBook(version=1, rules=[rule])
-    agree = 0
     ids = [i for i in rule.evidence if i in by_id]
-    for i in ids:
-        r = by_id[i]
-        after = apply_rules(r.machine_commentary, book)
-        machine, new, final = (set(sentences(t)) for t in (r.machine_commentary, after, r.final_commentary))
-        if after != r.machine_commentary and new - machine <= final and not (machine - new) & final:
-            agree += 1
-    return agree, len(ids)
+    return sum(1 for i in ids if agrees(rule, by_id[i].machine_commentary, by_id[i].final_commentary)), len(ids)
 
 
 def _labelled(pair: tuple[str, str], swaps: set[tuple[str, str]]) -> bool:

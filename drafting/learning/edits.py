@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from drafting.learning.phrases import changes
 from drafting.models import StoredDraft
 from drafting.store import DraftStore
 
@@ -144,8 +145,9 @@ class EditRecord(BaseModel):
 
 
 def replaced_phrases(machine: str, final: str) -> list[tuple[str, str]]:
-    """(before, after) of each short phrase the editor replaced (the 统计 tab's 最常被替换的措辞)."""
-    return [(e.before, e.after) for e in edits(machine, final) if e.op == "replace" and len(e.before) <= 30 and len(e.after) <= 30]
+    """(before, after) of each word or short phrase the editor replaced inside a clause that stays (the 统计 tab's
+    最常被替换的措辞): whole jieba words, sentences aligned first, so a rewritten sentence is no swap (了 → 三年)."""
+    return [(c.before, c.after) for c in changes(machine, final) if c.kind == "swap"]
 
 
 def text_record(draft_id: int, machine: str, final: str, *, item_key: str = "", editor: str = "",
@@ -276,8 +278,11 @@ def _costs(records: Iterable[EditRecord], key: Callable[[EditRecord], str | None
 def summarise(records: list[EditRecord], *, currency: str = "元", top: int = 15) -> Stats:
     """Edit ratios by month, section, model, prompt, rules and precedent set; kinds of change; costs."""
     pairs: Counter[tuple[str, str]] = Counter()
+    seen: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in records:
-        pairs.update(set(r.replacements))  # counted once per draft
+        for pair in set(r.replacements):  # counted once per item: the same item drafted again is not a second case
+            seen[pair].add(r.item_key or f"#{r.draft_id}")
+    pairs.update({pair: len(items) for pair, items in seen.items()})
     kinds = ("facts_added", "facts_removed", "sentences_dropped", "sentences_added", "phrases_replaced")
     return Stats(
         drafts=len(records),
