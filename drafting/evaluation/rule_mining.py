@@ -18,6 +18,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from drafting.errors import ValidationError
 from drafting.learning.edits import EditRecord, summarise, text_record
 from drafting.learning.preview import agrees
 from drafting.learning.rules import Rule, mine
@@ -88,6 +89,8 @@ def _labelled(pair: tuple[str, str], swaps: set[tuple[str, str]]) -> bool:
 
 def evaluate(path: Path = DEFAULT_FIXTURE, *, min_support: int = 3) -> dict[str, Any]:
     """The figures above for the miner and the statistics as they are now."""
+    if not Path(path).is_file():
+        raise ValidationError(f"找不到标注的修改集 {Path(path).name}：请给出文件路径（格式见 tests/data/rule_edits.json）。")
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     records = fixture_records(data)
     by_id = {r.draft_id: r for r in records}

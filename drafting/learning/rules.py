@@ -219,15 +219,15 @@ def _clause_patterns(deleted: dict[str, set[int]], whole: dict[str, set[int]], r
         groups[frozenset(ids)].append(g)
     by_id = {r.draft_id: r for r in records}
     out = []
-    for ids, grams in groups.items():
-        first = by_id[min(ids)].machine_commentary
+    for group, grams in groups.items():
+        first = by_id[min(group)].machine_commentary
         grams.sort(key=lambda g: first.find(g))
         joined = "…".join(grams)
         # Runs that always come in this order within one sentence are one pattern; otherwise each stands alone.
-        patterns = [joined] if all(contains(by_id[i].machine_commentary, joined) for i in ids) else grams
+        patterns = [joined] if all(contains(by_id[i].machine_commentary, joined) for i in group) else grams
         for p in patterns:
             k = sum(1 for r in records if contains(r.machine_commentary, p) and contains(r.final_commentary, p))
-            out.append((p, set(ids), k, all(ids <= whole.get(g, set()) for g in p.split("…"))))
+            out.append((p, set(group), k, all(group <= whole.get(g, set()) for g in p.split("…"))))
     # A pattern whose every evidence sentence a pattern with more evidence already removes is the same rule again.
     kept_: list[tuple[str, set[int], int, bool]] = []
     for p, ids, k, sent in sorted(out, key=lambda x: (-len(x[1]), -len(x[0]))):
