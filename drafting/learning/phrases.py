@@ -29,6 +29,7 @@ _EDGE = " \n，。；、：,.;:！？!?"
 MAX_SWAP = 12  # a swap replaces a word or a short phrase
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 SIMILAR = 60  # rapidfuzz ratio above which two sentences are one sentence edited, not one deleted and one added
+KEPT_SHARE = 0.6  # a swap counts where at least this share of its clause is unchanged
 MIN_LEFT = 4  # a sentence left with fewer characters than this after a clause is dropped is dropped whole (同时，)
 
 
@@ -114,11 +115,31 @@ def changes(machine: str, final: str) -> list[Change]:
     for a, b in _pairs(sentences(machine or ""), sentences(final or "")):
         if a is None or not content_len(a):
             continue
-        for tag, i1, i2, j1, j2 in opcodes(a, b or ""):
-            change = None if tag == "equal" else _classify(a, b or "", i1, i2, j1, j2)
-            if change is not None:
+        ops = [op for op in opcodes(a, b or "") if op[0] != "equal"]
+        # A swap or a word deletion is a habit only inside a clause that otherwise stays: in a clause rewritten
+        # through and through, 了 → 三年内建成 is a coincidence of the diff, not a choice of words.
+        spans = _clause_spans(a)
+        changed = [sum(max(0, min(i2, e) - max(i1, s)) for _, i1, i2, _, _ in ops) for s, e in spans]
+        for _, i1, i2, j1, j2 in ops:
+            change = _classify(a, b or "", i1, i2, j1, j2)
+            if change is None:
+                continue
+            touched = [n for n, (s, e) in enumerate(spans) if s <= i1 < e or s < i2 <= e]
+            if change.kind == "clauses" or all(changed[n] <= (1 - KEPT_SHARE) * (spans[n][1] - spans[n][0]) for n in touched):
                 out.append(change)
     return out
+
+
+def _clause_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each clause of a sentence, its closing mark included."""
+    spans, start = [], 0
+    for i, ch in enumerate(text):
+        if ch in CLAUSE_MARKS:
+            spans.append((start, i + 1))
+            start = i + 1
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
 
 
 def ngrams(clause: str, *, min_chars: int = 4) -> set[str]:

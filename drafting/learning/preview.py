@@ -53,14 +53,11 @@ def agrees(rule: Rule, machine: str, final: str) -> bool:
     if rule.kind == "add":
         return bool(rule.after) and rule.after in sentences(final)
     editor = changes(machine, final)
-    swaps = {(c.before, c.after) for c in editor if c.kind == "swap"}
+    if rule.kind == "replace":  # the editor made this very swap, in a clause that otherwise stayed
+        return any(c.kind == "swap" and (c.before, c.after) == (rule.before, rule.after) for c in editor)
     deleted = [c.before for c in editor if c.kind != "swap"]
-    for c in changes(machine, after):
-        if c.kind == "swap" and (c.before, c.after) not in swaps:
-            return False
-        if c.kind != "swap" and not any(c.before in d for d in deleted):
-            return False
-    return True
+    mine = changes(machine, after)
+    return bool(mine) and all(c.kind != "swap" and any(c.before in d for d in deleted) for c in mine)
 
 
 def preview_rule(rule: Rule, records: list[EditRecord], current: list[tuple[int, str, str]],
