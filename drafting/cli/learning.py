@@ -63,7 +63,7 @@ def stats(as_json: JsonOpt = False) -> None:
         typer.echo(f"{label}：" + "；".join(f"{g.key} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in groups))
     typer.echo("修改类型：" + "，".join(f"{k} {v}" for k, v in report.kinds.items()))
     for a, b, n in report.top_replacements[:10]:
-        typer.echo(f"  “{a}” → “{b}”  {n} 篇")
+        typer.echo(f"  “{a}” → “{b}”  {n} 个条目")
     for c in report.cost_by_model + report.cost_by_issue:
         cost = f"{c.cost:.4f} {report.currency}" if c.cost is not None else "未配置价格"
         typer.echo(f"  {c.key}：{c.drafts} 篇，tokens {c.prompt_tokens}+{c.completion_tokens}，费用 {cost}")
