@@ -129,3 +129,39 @@ def test_the_labelled_edit_set_before_and_after(capsys: pytest.CaptureFixture[st
     assert report["wrong"] == [] and report["cut_word_or_clause"] == [] and report["below_min_independent"] == []
     assert report["preview_agrees"] == report["preview_evidence"] == 21
     assert not any("建议" in t or "出台与落地" in t for t in report["top_replacements"]), report["top_replacements"]
+
+
+def test_cli_lists_previews_and_evaluates_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    from types import SimpleNamespace
+
+    from conftest import make_settings
+    from typer.testing import CliRunner
+
+    from drafting import cli
+    from drafting.learning.service import Learning
+
+    settings = make_settings(tmp_path)
+    store = DraftStore(settings.db_path)
+    for place, who, tail in PLACES:
+        item = Item(section="政策速递", title=f"{place}印发元宇宙产业发展行动计划", body="正文")
+        draft_id = store.create(Draft(item=item, commentary=_machine(place, who, tail), offline=True))
+        store.accept(draft_id, title=item.title, body=item.body, commentary=_final(place), actor="李律师")
+    monkeypatch.setattr(cli, "_services", lambda: SimpleNamespace(learning=Learning(settings, store)))
+
+    def run(*args: str) -> dict:  # type: ignore[type-arg]
+        result = CliRunner().invoke(cli.app, [*args, "--json"])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    listing = run("rules")
+    [deleted] = [p for p in listing["proposals"] if p["kind"] == "delete"]
+    assert (deleted["unit"], deleted["count"], deleted["editors"]) == ("sentence", 4, ["李律师"])
+    shown = run("rules", "preview", deleted["id"])
+    assert [(e["draft_id"], e["agrees"]) for e in shown["evidence"]] == [(1, True), (2, True), (3, True), (4, True)]
+    assert shown["evidence"][0]["after"] == _final("浙江省").replace(REMINDER, "")
+    assert shown["current_label"] == "最近的待定草稿" and shown["current"] == []
+    missing = CliRunner().invoke(cli.app, ["rules", "preview", "rnope", "--json"])
+    assert missing.exit_code != 0 and "没有编号为 rnope 的规则或建议" in str(missing.exception)
+    report = run("rules", "eval")
+    assert (report["proposals"], report["correct"]) == (5, 5)
