@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -38,13 +39,14 @@ def content_len(text: str) -> int:
     return len(_CONTENT.findall(text))
 
 
-def word_cuts(text: str) -> set[int]:
+@lru_cache(maxsize=4096)  # the miner asks about the same 短评 once per candidate phrase
+def word_cuts(text: str) -> frozenset[int]:
     """Offsets where jieba words start or end in the text."""
     cuts, at = {0}, 0
     for w in words(text):
         at += len(w)
         cuts.add(at)
-    return cuts
+    return frozenset(cuts)
 
 
 @dataclass(frozen=True)

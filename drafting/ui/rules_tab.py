@@ -32,7 +32,9 @@ def _rows(rules: list[Rule]) -> pd.DataFrame:
 
 def evidence_rows(preview: RulePreview | None) -> pd.DataFrame:
     """The evidence drafts, one per row: clicking a row opens the draft in 起草."""
-    rows = [[r.draft_id, r.title, r.editor, "一致" if r.agrees else "不同"] for r in (preview.evidence if preview else [])]
+    words_only = preview is not None and preview.rule.kind in ("length", "note")
+    rows = [[r.draft_id, r.title, r.editor, "—" if words_only else "一致" if r.agrees else "不同"]
+            for r in (preview.evidence if preview else [])]
     return pd.DataFrame(rows, columns=EVIDENCE_HEADERS)
 
 
@@ -40,6 +42,9 @@ def preview_html(preview: RulePreview | None) -> str:
     """Before → after of the rule on its evidence (beside the editor's 定稿) and on the current drafts."""
     if preview is None:
         return '<p class="dz-empty">选择一条建议后，这里显示它对依据草稿和当前期刊的实际效果，再决定是否批准。</p>'
+    if preview.rule.kind in ("length", "note"):
+        return (f"<p><b>批准前预览</b>：{fmt.esc(preview.rule.text)}</p><p>这类规则只写进给模型的提示词，离线草稿不会据此逐字改写，"
+                "因此没有改写前后的对比；依据草稿见下表。</p>")
     parts = [f"<p><b>批准前预览</b>：{fmt.esc(preview.rule.text)}</p>",
              (f"<p>依据草稿 {len(preview.evidence)} 篇，其中 <b>{preview.agreeing}</b> 篇规则所改正是编辑所改"
              "（点下方表格中的一行，可在「起草」中打开该草稿）。</p>")]
