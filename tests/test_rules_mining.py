@@ -53,6 +53,13 @@ def test_the_issues_four_accepts_propose_the_deleted_sentence_and_the_reminder_n
     assert apply_rules(new, RuleBook(version=1, rules=[deleted])) == "该计划提出到2025年培育一批骨干企业。企业可关注申报。"
 
 
+def test_a_firm_may_ask_for_more_than_one_editor() -> None:
+    records = _issue_records()
+    assert mine(records, min_support=3, min_editors=2) == []
+    records[0] = records[0].model_copy(update={"editor": "王合伙人"})
+    assert {r.kind for r in mine(records, min_support=3, min_editors=2)} == {"delete", "add"}
+
+
 def test_four_accepts_of_one_item_are_one_draft_not_four() -> None:
     assert mine(_issue_records(same_item=True), min_support=3) == []
     # …and the same pair replaced in four drafts of one item is one case in 最常被替换的措辞.

@@ -237,7 +237,7 @@ def _clause_patterns(deleted: dict[str, set[int]], whole: dict[str, set[int]], r
     return kept_
 
 
-def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | None = None) -> list[Rule]:
+def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | None = None, min_editors: int = 1) -> list[Rule]:
     """Patterns recurring in at least `min_support` independent drafts (different items), on word and clause
     boundaries (drafting/learning/phrases.py): clauses deleted, words deleted or swapped, sentences added, length."""
     skip = skip or set()
@@ -299,7 +299,8 @@ def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | No
                             text=f"短评篇幅控制在约 {target} 字（编辑定稿的中位数；草稿中位数 {int(machine)} 字）。",
                             evidence=[r.draft_id for r in with_text], count=len(with_text),
                             editors=_editors({r.draft_id for r in with_text}, by_id)))
-    out = [r for r in out if r.id not in skip]
+    # One editor's habit may not be the firm's: with min_editors > 1 the evidence must come from that many editors.
+    out = [r for r in out if r.id not in skip and (min_editors <= 1 or len(r.editors) >= min_editors)]
     return sorted(out, key=lambda r: (-r.count, r.kind, r.id))
 
 
@@ -317,6 +318,7 @@ class RuleService:
     path: Path
     legacy: Path | None = None
     min_support: int = 3
+    min_editors: int = 1
 
     def book(self) -> RuleBook:
         """The approved rules as on disk."""
@@ -330,7 +332,7 @@ class RuleService:
     def propose(self, records: list[EditRecord]) -> list[Rule]:
         """Open proposals: mined patterns that are neither approved nor ever rejected or removed."""
         skip = set(self.decided()) | {r.id for r in self.book().rules}
-        return mine(records, min_support=self.min_support, skip=skip)
+        return mine(records, min_support=self.min_support, skip=skip, min_editors=self.min_editors)
 
     def _decide(self, rule: Rule, decision: str, actor: str | None) -> None:
         with self.db.transaction() as conn:

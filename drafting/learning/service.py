@@ -19,7 +19,8 @@ class Learning:
         self.settings = settings
         self.store = store
         db = self.db = LearningDB(store)
-        self.rules = RuleService(db, settings.rules_file, settings.legacy_rules_file, settings.learning.min_support)
+        self.rules = RuleService(db, settings.rules_file, settings.legacy_rules_file, settings.learning.min_support,
+                                 settings.learning.min_editors)
         self.feedback = FeedbackStore(db)
 
     def history(self) -> list[EditRecord]:
