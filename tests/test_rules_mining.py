@@ -172,3 +172,10 @@ def test_cli_lists_previews_and_evaluates_rules(tmp_path: Path, monkeypatch: pyt
     assert missing.exit_code != 0 and "没有编号为 rnope 的规则或建议" in str(missing.exception)
     report = run("rules", "eval")
     assert (report["proposals"], report["correct"]) == (5, 5)
+
+
+def test_the_held_out_round() -> None:
+    """Written after the miner changed, run once (README): the old miner found 3 of 4 habits with 1 wrong proposal."""
+    report = evaluate(DEFAULT_FIXTURE.with_name("rule_edits_holdout.json"))
+    assert (report["proposals"], report["correct"], report["recall"], report["wrong"]) == (4, 4, 1.0, []), report
+    assert report["preview_agrees"] == report["preview_evidence"] == 14
