@@ -179,3 +179,30 @@ def test_the_held_out_round() -> None:
     report = evaluate(DEFAULT_FIXTURE.with_name("rule_edits_holdout.json"))
     assert (report["proposals"], report["correct"], report["recall"], report["wrong"]) == (4, 4, 1.0, []), report
     assert report["preview_agrees"] == report["preview_evidence"] == 14
+
+
+def test_the_preview_takes_the_issue_in_progress_when_there_is_one(tmp_path: Path) -> None:
+    from drafting.batch import BatchReport, BatchResult
+    from drafting.review import ReviewStore
+
+    store = DraftStore(tmp_path / "drafting.sqlite3")
+    loose = store.create(Draft(item=Item(section="政策速递", title="不在本期", body="正文"),
+                               commentary="同时，这一举措也为企业提供了明确方向，带来了新的发展机遇。", offline=True))
+    results, ids = [], []
+    for n, (place, who, tail) in enumerate(PLACES[:3]):
+        item = Item(section="政策速递", title=f"{place}本期条目", body="正文")
+        draft_id = store.create(Draft(item=item, commentary=_machine(place, who, tail), offline=True), batch_id="b1")
+        ids.append(draft_id)
+        results.append(BatchResult(key=f"k{n}", line=n + 1, label=item.title, status="done", item=item, draft_id=draft_id,
+                                   drafted=True))
+    reviews = ReviewStore(store)
+    reviews.record_batch(BatchReport(batch_id="b1", source="本期.xlsx", folder=str(tmp_path), results=results), resume=False)
+    reviews.set_meta("b1", title="元宇宙月刊", period="2024年第5期")
+    reviews.remove_item("b1", ids[2])  # moved out of the issue: not part of it any more
+    label, current = current_drafts(LearningDB(store))
+    assert label == "进行中的期刊 元宇宙月刊 2024年第5期"
+    assert [d for d, _, _ in current] == ids[:2] and loose not in [d for d, _, _ in current]
+    [deleted] = [r for r in mine(_issue_records(), min_support=3) if r.kind == "delete"]
+    shown = preview_rule(deleted, _issue_records(), current, label)
+    assert [r.draft_id for r in shown.current] == ids[:2]
+    assert all("这一举措" not in r.after and "这一举措" in r.before for r in shown.current)
