@@ -133,7 +133,7 @@ def test_an_approved_rule_reaches_the_model_prompt(services, history_dir, fake_o
         "llm": LLMSettings(base_url=fake_openai.url, model="fake-chat", max_retries=0),
         "learning": LearningSettings(prices={"fake-chat": ModelPrice(input=2.0, output=8.0)}),
     })
-    from drafting.draft import DraftingService
+    from drafting.writing.service import DraftingService
 
     drafter = DraftingService(settings, services.retriever)
     (draft,) = drafter.draft(DraftRequest(raw_text=NEW_RAW, section="政策速递"))
@@ -317,7 +317,7 @@ def test_a_clause_cut_where_a_sentence_was_appended_still_counts_as_deleted() ->
 
 
 def test_usage_counts_the_raw_text_to_item_call_too(seeded_services, fake_openai) -> None:
-    from drafting.draft import DraftingService
+    from drafting.writing.service import DraftingService
 
     settings = seeded_services.settings.model_copy(update={"llm": LLMSettings(base_url=fake_openai.url, model="fake-chat",
                                                                                max_retries=0)})

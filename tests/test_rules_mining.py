@@ -182,8 +182,8 @@ def test_the_held_out_round() -> None:
 
 
 def test_the_preview_takes_the_issue_in_progress_when_there_is_one(tmp_path: Path) -> None:
-    from drafting.batch import BatchReport, BatchResult
-    from drafting.review import ReviewStore
+    from drafting.issues.batch import BatchReport, BatchResult
+    from drafting.issues.review import ReviewStore
 
     store = DraftStore(tmp_path / "drafting.sqlite3")
     loose = store.create(Draft(item=Item(section="政策速递", title="不在本期", body="正文"),
