@@ -154,7 +154,7 @@ def test_cli_lists_previews_and_evaluates_rules(tmp_path: Path, monkeypatch: pyt
         item = Item(section="政策速递", title=f"{place}印发元宇宙产业发展行动计划", body="正文")
         draft_id = store.create(Draft(item=item, commentary=_machine(place, who, tail), offline=True))
         store.accept(draft_id, title=item.title, body=item.body, commentary=_final(place), actor="李律师")
-    monkeypatch.setattr(cli, "_services", lambda: SimpleNamespace(learning=Learning(settings, store)))
+    monkeypatch.setattr(cli.common, "services", lambda: SimpleNamespace(learning=Learning(settings, store)))
 
     def run(*args: str) -> dict:  # type: ignore[type-arg]
         result = CliRunner().invoke(cli.app, [*args, "--json"])
