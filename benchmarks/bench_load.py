@@ -117,6 +117,9 @@ def running_app(
             app = App(url=f"http://{HOST}:{port}", proc=proc, log=log, data_dir=workdir / "data", fake=fake)
             try:
                 wait_until_answers(app.url + "/", proc, timeout=timeout, log=log, interval=0.5)
+                # /api/v1 is mounted on the server once Gradio has started it: wait for it too (401 behind a login)
+                wait_until_answers(app.url + "/api/v1/health", proc, timeout=timeout, log=log, interval=0.2,
+                                   accept=(401,))
                 yield app
             finally:
                 stop(proc)

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -30,14 +31,18 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 15) -> None:
 
 
 def wait_until_answers(url: str, proc: subprocess.Popen[bytes], *, timeout: float, log: Path | None = None,
-                       interval: float = 0.2) -> None:
-    """Poll url until it answers 2xx; RuntimeError (with the log's tail) if the process exits or time runs out."""
+                       interval: float = 0.2, accept: tuple[int, ...] = ()) -> None:
+    """Poll url until it answers 2xx (or a status in accept, e.g. 401 behind a login); RuntimeError (with the log's
+    tail) if the process exits or time runs out."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if 200 <= resp.status < 300:
                     return
+        except urllib.error.HTTPError as exc:
+            if exc.code in accept:
+                return
         except OSError:
             pass
         exited = proc.poll() is not None
