@@ -123,13 +123,47 @@ def _repair_confusables(text: str, repairs: list[Repair]) -> str:
     return "".join(chars)
 
 
+def _repair_by_agreement(text: str, repairs: list[Repair]) -> str:
+    """One name read several ways (这数科技 in the heading, 挛数科技 and 李数科技 in the body) is one glyph OCR was
+    unsure of: when every reading at that place is a look-alike of the same character (这, 挛, 李 → 孪), that
+    character is what the page says. Only where three identical neighbours on one side make it the same name,
+    and never inside a word the dictionary knows well."""
+    targets = set(CONFUSABLES.values())
+    places: dict[tuple[str, str], list[int]] = {}
+    for i, c in enumerate(text):
+        if c in CONFUSABLES or c in targets:
+            after, before = text[i + 1:i + 4], text[max(0, i - 3):i]
+            for side, ctx in (("after", after), ("before", before)):
+                if len(ctx) == 3 and re.fullmatch(f"[{_CJK}]+", ctx):
+                    places.setdefault((side, ctx), []).append(i)
+    chars = list(text)
+    covered: list[bool] | None = None
+    for (side, ctx), at in places.items():
+        seen = {text[i] for i in at}
+        if len(seen) < 2:
+            continue
+        agreed = {t for t in targets if all(c == t or CONFUSABLES.get(c) == t for c in seen)}
+        if len(agreed) != 1:
+            continue  # 己/已 read both ways: no reading says which is meant
+        (fix,) = agreed
+        covered = covered if covered is not None else _covered(text)
+        for i in at:
+            if chars[i] != fix and not covered[i]:
+                word = text[i:i + 4] if side == "after" else text[i - 3:i + 1]
+                repairs.append(Repair(word, word.replace(text[i], fix, 1) if side == "after" else word[:3] + fix, "同名异读"))
+                chars[i] = fix
+    return "".join(chars)
+
+
 _RANGE = re.compile(r"(\d+)\s*[一_]\s*(\d+)")  # never "-": 2024-06-20 is a date
 _YEARS_SPACE = re.compile(r"((?:19|20)\d{2})\s+((?:19|20)\d{2})\s*年")  # the dash of 2024—2026年 lost altogether
 _NUMBER = re.compile(rf"([{_CJK}]{{1,14}})\s*[\[【［(（〔〈<]\s*((?:19|20)\d{{2}})\s*[\]】］)）〕〉>]\s*(\d{{1,4}})\s*号")
 # “维境科技" / "维境科技” / "维境科技": a Chinese quotation whose marks OCR read as ASCII
 _QUOTE_PAIR = re.compile(rf"[“\"]([{_CJK}][^“”\"\n]{{0,40}}?[{_CJK}])[”\"]")
 _ANGLE_PAIR = re.compile(r"[〈<]([^〈〉<>《》\n]{2,80}?)[〉>]")
-_OPEN_MIX = re.compile(r"〈((?:19|20)\d{2}[^〈〉()（）\n]{0,12}年)\s*[)）]")
+_OPEN_MIX = re.compile(r"(?<=[\u4e00-\u9fff])\s*〈((?:19|20)\d{2}[^〈〉()（）\n]{0,12}年)\s*[)）]")
+# 《…要求〈征求意见稿）》: a round bracket inside a document name whose opening OCR read as 〈
+_OPEN_MIX_NAME = re.compile(r"(?<=[\u4e00-\u9fff])\s*〈\s*([\u4e00-\u9fff\d]{1,12})\s*[)）](?=\s*》)")
 
 
 def _repair_marks(text: str, repairs: list[Repair]) -> str:
@@ -142,6 +176,7 @@ def _repair_marks(text: str, repairs: list[Repair]) -> str:
         return pattern.sub(one, s)
 
     text = sub(_OPEN_MIX, r"（\1）", "括号", text)
+    text = sub(_OPEN_MIX_NAME, r"（\1）", "括号", text)
     text = sub(_NUMBER, r"\1〔\2〕\3号", "文号括号", text)
     text = sub(_ANGLE_PAIR, r"《\1》", "书名号", text)
     text = sub(_YEARS_SPACE, r"\1—\2年", "年份区间", text)
@@ -184,6 +219,11 @@ def _open_bracket(line: str) -> bool:
     return line.count("《") > line.count("》") or line.count("（") > line.count("）")
 
 
+# Words a heading never ends on: X、Y关于 / 关于印发 / …的 wrap onto the next line (a short heading line is never "full").
+_OPEN_END = re.compile(r"(?:关于|关于印发|印发|转发|的|和|及|与|、)$")
+_NUMBER_LINE = re.compile(r"[〔\[【(（]\s*(?:19|20)\d{2}\s*[〕\]】)）]\s*\d{1,4}\s*号$")  # a 文号 stands on its own line
+
+
 def join_lines(text: str) -> str:
     """Lines wrapped inside a sentence joined, as a person reads a page; headings, list items and the 落款 stay lines."""
     pages = []
@@ -202,8 +242,9 @@ def join_lines(text: str) -> str:
             while prev_i >= 0 and not out[prev_i]:
                 prev_i -= 1  # OCR puts blank lines inside sentences too: the line before them decides
             prev = out[prev_i] if prev_i >= 0 else ""
-            wrapped = prev and not _ENDS_SENTENCE.search(prev) and not _STARTS_BLOCK.match(line) and (
-                len(last[prev_i]) >= full or _CANT_START.match(line) or _open_bracket(prev))
+            wrapped = prev and not _ENDS_SENTENCE.search(prev) and not _STARTS_BLOCK.match(line) \
+                and not _NUMBER_LINE.search(prev) and (
+                len(last[prev_i]) >= full or _CANT_START.match(line) or _open_bracket(prev) or _OPEN_END.search(prev))
             if wrapped:
                 del out[prev_i + 1:]
                 del last[prev_i + 1:]
@@ -222,6 +263,7 @@ def repair(text: str) -> Repaired:
     out = join_lines(text) if text.strip() else text
     out = _repair_marks(out, repairs)
     out = _repair_confusables(out, repairs)
+    out = _repair_by_agreement(out, repairs)
     if repairs:
         logger.info("OCR repairs: %s", "；".join(r.describe() for r in repairs[:20]))
     return Repaired(text=out, repairs=repairs)
