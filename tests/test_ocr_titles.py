@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import missing_tool
 
-from drafting.sources.convert import to_simplified
+from drafting.evaluation.source_forms import FormCache
+from drafting.evaluation.source_pages import load_docs
 from drafting.sources.document import read_document, read_recognised
 from drafting.sources.ocr_repair import repair
 from drafting.sources.reader import read_fields
 
+SOURCES = Path(__file__).parent / "data" / "sources"
 # p10's scan: a heading in large type wrapped after 关于, its year range in mixed brackets, the 文号 under it.
 WRAPPED_HEADING = ("北京市科学技术委员会、中关村科技园区管理委员会关于\n"
                    "印发《北京市促进数字人产业创新发展行动计划 〈\n"
@@ -79,21 +81,14 @@ def test_readings_that_do_not_agree_are_left_alone(text: str) -> None:
     assert not [r for r in fixed.repairs if r.rule == "同名异读"], fixed.repairs
 
 
-TRADITIONAL = ["致虛擬資產交易平台營運者的通函：關於提供質押服務",
-               "證券及期貨事務監察委員會（證監會）現就持牌虛擬資產交易平台營運者向客戶提供質押服務，發出以下指引。",
-               "平台營運者須將不少於98%的客戶虛擬資產存放於凍結錢包，並須於30個營業日內完成內部監控檢討。"]
-
-
 def test_a_traditional_circular_is_read_with_the_traditional_model(tmp_path: Path) -> None:
-    from test_sources_ocr import render_page
-
-    if shutil.which("tesseract") is None or shutil.which("ocrmypdf") is None:
-        missing_tool("needs the Debian packages tesseract-ocr, tesseract-ocr-chi-sim, tesseract-ocr-chi-tra and ocrmypdf")
+    """h01 of the labelled set, rendered into its scan (200 dpi, slight skew) as `drafting eval sources` does."""
+    if shutil.which("tesseract") is None or shutil.which("ocrmypdf") is None or shutil.which("pdftoppm") is None:
+        missing_tool("needs the Debian packages tesseract-ocr, tesseract-ocr-chi-sim, ocrmypdf and poppler-utils")
     if not Path("/usr/share/tesseract-ocr/5/tessdata/chi_tra.traineddata").exists():
         missing_tool("needs the Debian package tesseract-ocr-chi-tra")
-    photo = tmp_path / "通函.png"
-    render_page(TRADITIONAL, photo)
-    text = read_document(photo).text  # the default languages: chi_sim only
-    doc = read_fields(text)
-    assert to_simplified(doc.title or "") == "致虚拟资产交易平台营运者的通函：关于提供质押服务", text
-    assert "98%" in text and "30個營業日" in text
+    (doc,) = [d for d in load_docs(SOURCES) if d.id == "h01"]
+    scan = FormCache(tmp_path).ensure([doc], ["scan"])[("h01", "scan")]
+    text = read_document(scan).text  # the default languages: chi_sim only
+    assert read_fields(text).title == "致虚拟资产交易平台营运者的通函：关于提供质押服务", text[:200]
+    assert "營運者" in text or "营运者" in text
