@@ -14,6 +14,7 @@ from conftest import missing_tool
 from drafting.evaluation.source_forms import FormCache
 from drafting.evaluation.source_pages import load_docs
 from drafting.sources.document import read_document, read_recognised
+from drafting.sources.ocr_lines import hocr_lines, merge_page
 from drafting.sources.ocr_repair import repair
 from drafting.sources.reader import read_fields
 
@@ -92,3 +93,48 @@ def test_a_traditional_circular_is_read_with_the_traditional_model(tmp_path: Pat
     text = read_document(scan).text  # the default languages: chi_sim only
     assert read_fields(text).title == "致虚拟资产交易平台营运者的通函：关于提供质押服务", text[:200]
     assert "營運者" in text or "营运者" in text
+
+
+@pytest.mark.parametrize(("read", "meant"), [
+    ("中国人民和银行中央网信办关于防范代币发行融资风险的公告", "中国人民银行中央网信办关于防范代币发行融资风险的公告"),  # p23: a stray 和
+    ("山东省大数据局关于印发《山东省公共数据授权运营管理办法试行）》的通知",
+     "山东省大数据局关于印发《山东省公共数据授权运营管理办法（试行）》的通知"),  # p22: the （ of （试行） lost
+    ("余杭区加快Web3.0产业改展实施意见", "余杭区加快Web3.0产业发展实施意见"),  # p16: 发 read as 改
+    ("数字孪生企业获1.5亿元A十轮融资", "数字孪生企业获1.5亿元A+轮融资"),  # the A+ round
+    ("虚拟资产交易平台“港易所获5000万港元Pre-A轮融资\n持牌虚拟资产交易平台港易所今日宣布完成融资。",
+     "虚拟资产交易平台“港易所”获5000万港元Pre-A轮融资\n持牌虚拟资产交易平台港易所今日宣布完成融资。"),  # d06: ” lost
+])
+def test_slips_of_a_scanned_heading_are_repaired(read: str, meant: str) -> None:
+    assert repair(read).text == meant
+
+
+@pytest.mark.parametrize("text", [
+    "人民和银行业协会",  # no longer name without the 和
+    "《管理办法（试行）》",  # a qualifier already in its brackets
+    "改革开放以来，修改了办法。",  # 改 inside words the dictionary knows
+    "他说“我们要坚持\n下去。我们",  # an open quotation: 我们 is a word, not a name met twice
+])
+def test_what_is_right_is_left_alone(text: str) -> None:
+    assert repair(text).text == text, repair(text).repairs
+
+
+def _hocr(lines: list[tuple[tuple[int, int, int, int], list[tuple[str, int]]]]) -> str:
+    spans = "".join(
+        f"<span class='ocr_line' title='bbox {b[0]} {b[1]} {b[2]} {b[3]}'>"
+        + "".join(f"<span class='ocrx_word' title='bbox 0 0 1 1; x_wconf {c}'>{w}</span>" for w, c in words) + "</span>"
+        for b, words in lines)
+    return f"<html xmlns='http://www.w3.org/1999/xhtml'><body><div class='ocr_page'><p class='ocr_par'>{spans}</p></div></body></html>"
+
+
+def test_two_readings_are_merged_line_by_line_by_confidence() -> None:
+    sim = _hocr([((100, 80, 900, 120), [("致虚据资产", 62), ("通函", 80)]), ((90, 160, 1000, 190), [("平台营运者须", 93)])])
+    tra = _hocr([((101, 79, 899, 121), [("致虛擬資產", 91), ("通函", 90)]), ((90, 161, 1000, 190), [("平台營運者須", 88)])])
+    text, kept = merge_page("致虚据资产通函\n\n平台营运者须", hocr_lines(sim), "致虛擬資產通函\n\n平台營運者須", hocr_lines(tra))
+    assert text == "致虛擬資產通函\n\n平台营运者须"  # the heading from the surer reading; the page's layout kept
+    assert [round(line.confidence) for line in kept] == [91, 93]
+
+
+def test_readings_whose_lines_do_not_match_keep_the_first_whole() -> None:
+    sim = _hocr([((100, 80, 900, 120), [("一行", 60)])])
+    tra = _hocr([((100, 80, 900, 120), [("一行", 90)]), ((100, 200, 900, 240), [("两行", 90)])])
+    assert merge_page("一行", hocr_lines(sim), "一行\n两行\n三行", hocr_lines(tra))[0] == "一行"

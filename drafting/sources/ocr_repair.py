@@ -23,6 +23,7 @@ CONFUSABLES: dict[str, str] = {
     "挛": "孪", "李": "孪", "这": "孪", "峦": "孪", "收": "壮", "状": "壮", "已": "己", "己": "已", "巳": "已",
     "末": "未", "未": "末", "曰": "日", "人": "入", "入": "人", "士": "土", "土": "士", "侯": "候", "候": "侯",
     "拔": "拨", "拨": "拔", "贝": "见", "兑": "免", "汁": "计", "忖": "付", "肓": "育", "淡": "谈", "戍": "戌", "干": "千",
+    "改": "发",
 }
 # Words jieba's dictionary lacks but policy texts of this field use.
 DOMAIN_TERMS = ("数字孪生", "孪生", "元宇宙", "区块链", "数据要素", "虚拟资产", "稳定币", "代币化", "算力", "数字人")
@@ -123,6 +124,28 @@ def _repair_confusables(text: str, repairs: list[Repair]) -> str:
     return "".join(chars)
 
 
+def _repair_stray(text: str, repairs: list[Repair]) -> str:
+    """A character OCR put inside a long name (中国人民和银行): dropped where the name without it is a word the
+    dictionary knows well (five characters or more) and the name with it is not."""
+    chars = list(text)
+    for i in range(len(text) - 1, 0, -1):
+        if not re.match(f"[{_CJK}]", text[i]):
+            continue
+        for start in range(max(0, i - 6), i):
+            for end in range(i + 2, min(len(text), start + 9) + 1):
+                window = "".join(chars[start:end])
+                shorter = window[: i - start] + window[i - start + 1:]
+                if len(shorter) >= 5 and re.fullmatch(f"[{_CJK}]+", window) and _freq(shorter) >= WORD_MIN \
+                        and _freq(window) < NOT_WORD:
+                    repairs.append(Repair(window, shorter, "多字"))
+                    del chars[i]
+                    break
+            else:
+                continue
+            break
+    return "".join(chars)
+
+
 def _repair_by_agreement(text: str, repairs: list[Repair]) -> str:
     """One name read several ways (这数科技 in the heading, 挛数科技 and 李数科技 in the body) is one glyph OCR was
     unsure of: when every reading at that place is a look-alike of the same character (这, 挛, 李 → 孪), that
@@ -166,6 +189,27 @@ _OPEN_MIX = re.compile(r"(?<=[\u4e00-\u9fff])\s*〈((?:19|20)\d{2}[^〈〉()（�
 _OPEN_MIX_NAME = re.compile(r"(?<=[\u4e00-\u9fff])\s*〈\s*([\u4e00-\u9fff\d]{1,12})\s*[)）](?=\s*》)")
 
 
+# 《…管理办法试行)》: the round bracket of a name's standard qualifier, its opening lost
+_QUALIFIER = re.compile(rf"(?<=[{_CJK}])((?:试行|暂行|征求意见稿|草案|送审稿|修订稿))\s*[)）](?=\s*》)")
+_ROUND = re.compile(r"(?<=[A-Z])十(?=轮)")  # A十轮 is the A+ round
+
+
+def _close_quotes(text: str, repairs: list[Repair]) -> str:
+    """A “name whose closing mark OCR lost (“港易所获5000万…): closed after the longest start of it the text names
+    elsewhere on its own (…平台港易所今日宣布)."""
+    def close(m: re.Match[str]) -> str:
+        rest = m.group(1)
+        for n in range(min(12, len(rest)), 1, -1):
+            name = rest[:n]
+            if text.count(name) >= 2 and _freq(name) < NOT_WORD:  # a name, not a word (我们) met twice
+                repairs.append(Repair(f"“{rest[:n + 1]}", f"“{name}”{rest[n:n + 1]}", "引号"))
+                return f"“{name}”{rest[n:]}"
+        return m.group(0)
+
+    return re.sub(rf"“([{_CJK}][^“”\"\n]{{2,40}})(?=\n|$)", lambda m: close(m) if "”" not in m.group(1) else m.group(0),
+                  text, flags=re.MULTILINE)
+
+
 def _repair_marks(text: str, repairs: list[Repair]) -> str:
     def sub(pattern: re.Pattern[str], repl: str, rule: str, s: str) -> str:
         def one(m: re.Match[str]) -> str:
@@ -177,6 +221,8 @@ def _repair_marks(text: str, repairs: list[Repair]) -> str:
 
     text = sub(_OPEN_MIX, r"（\1）", "括号", text)
     text = sub(_OPEN_MIX_NAME, r"（\1）", "括号", text)
+    text = sub(_QUALIFIER, r"（\1）", "括号", text)
+    text = sub(_ROUND, "+", "轮次", text)
     text = sub(_NUMBER, r"\1〔\2〕\3号", "文号括号", text)
     text = sub(_ANGLE_PAIR, r"《\1》", "书名号", text)
     text = sub(_YEARS_SPACE, r"\1—\2年", "年份区间", text)
@@ -263,7 +309,9 @@ def repair(text: str) -> Repaired:
     out = join_lines(text) if text.strip() else text
     out = _repair_marks(out, repairs)
     out = _repair_confusables(out, repairs)
+    out = _repair_stray(out, repairs)
     out = _repair_by_agreement(out, repairs)
+    out = _close_quotes(out, repairs)
     if repairs:
         logger.info("OCR repairs: %s", "；".join(r.describe() for r in repairs[:20]))
     return Repaired(text=out, repairs=repairs)
