@@ -138,3 +138,24 @@ def test_readings_whose_lines_do_not_match_keep_the_first_whole() -> None:
     sim = _hocr([((100, 80, 900, 120), [("一行", 60)])])
     tra = _hocr([((100, 80, 900, 120), [("一行", 90)]), ((100, 200, 900, 240), [("两行", 90)])])
     assert merge_page("一行", hocr_lines(sim), "一行\n两行\n三行", hocr_lines(tra))[0] == "一行"
+
+
+@pytest.mark.parametrize(("read", "meant"), [
+    # m02's scan: the heading's 亿 read as 人2; the lead (Traditional) repeats it
+    ("香港数码港元宇宙基金首期募资10人2港元\n2024-11-18来源：明报财经\n數碼港今日宣布，旗下元宇宙創新基金首期完成募資10億港元，將重點投資。",
+     "香港数码港元宇宙基金首期募资10亿港元"),
+    # d02's scan: 融资 at the heading's end read as 明
+    ("数字孪生企业“孪数科技”获1.5亿元A+轮明\n投资界消息，数字孪生解决方案提供商孪数科技宣布完成1.5亿元A+轮融资，由深创投领投。",
+     "数字孪生企业“孪数科技”获1.5亿元A+轮融资"),
+])
+def test_a_slip_in_the_heading_is_read_against_the_lead(read: str, meant: str) -> None:
+    assert repair(read).text.splitlines()[0] == meant
+
+
+@pytest.mark.parametrize("text", [
+    "上海发布元宇宙新政\n上海市发布元宇宙新规，提出三项措施。",  # the headline's own word
+    "A公司获10亿元融资\nA公司获20亿元融资，B公司获5亿元。",  # a lead's figure never replaces the heading's
+    "央行等十部门发文\n中国人民银行等十部门联合发布通知，要求加强监管。",
+])
+def test_a_headline_that_words_the_lead_differently_is_kept(text: str) -> None:
+    assert repair(text).text.splitlines()[0] == text.splitlines()[0]

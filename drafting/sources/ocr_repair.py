@@ -12,7 +12,10 @@ import logging
 import re
 import statistics
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from functools import lru_cache
+
+from drafting.sources.convert import to_simplified
 
 logger = logging.getLogger(__name__)
 
@@ -198,16 +201,28 @@ def _close_quotes(text: str, repairs: list[Repair]) -> str:
     """A “name whose closing mark OCR lost (“港易所获5000万…): closed after the longest start of it the text names
     elsewhere on its own (…平台港易所今日宣布)."""
     def close(m: re.Match[str]) -> str:
-        rest = m.group(1)
-        for n in range(min(12, len(rest)), 1, -1):
+        before, rest = m.group(1), m.group(2)
+        for n in range(min(8, len(rest) - 1), 1, -1):
             name = rest[:n]
-            if text.count(name) >= 2 and _freq(name) < NOT_WORD:  # a name, not a word (我们) met twice
+            # a name met again elsewhere, there followed by something else (港易所今日), and not a word (我们)
+            if re.fullmatch(f"[{_CJK}]+", name) and re.match(rf"[{_CJK}\d]", rest[n]) \
+                    and text.count(name) >= 2 and text.count(name + rest[n]) == 1 and _freq(name) < NOT_WORD:
                 repairs.append(Repair(f"“{rest[:n + 1]}", f"“{name}”{rest[n:n + 1]}", "引号"))
-                return f"“{name}”{rest[n:]}"
+                return f"{before}“{name}”{rest[n:]}"
         return m.group(0)
 
-    return re.sub(rf"“([{_CJK}][^“”\"\n]{{2,40}})(?=\n|$)", lambda m: close(m) if "”" not in m.group(1) else m.group(0),
-                  text, flags=re.MULTILINE)
+    # “数据要素“三年…: a closing mark read as an opening one, when no closing mark follows on the line
+    text = _sub_listed(re.compile(rf"“([{_CJK}]{{1,20}})“(?![^“”\n]*”)"), r"“\1”", "引号", text, repairs)
+    return re.sub(rf"^([^“”\n]*)“([{_CJK}][^“”\"\n]{{2,40}})$", close, text, flags=re.MULTILINE)
+
+
+def _sub_listed(pattern: re.Pattern[str], repl: str, rule: str, text: str, repairs: list[Repair]) -> str:
+    def one(m: re.Match[str]) -> str:
+        new = m.expand(repl)
+        if new != m.group(0):
+            repairs.append(Repair(m.group(0), new, rule))
+        return new
+    return pattern.sub(one, text)
 
 
 def _repair_marks(text: str, repairs: list[Repair]) -> str:
@@ -303,6 +318,54 @@ def join_lines(text: str) -> str:
     return "\f".join(pages)
 
 
+LEFT_ANCHOR = 4  # characters the heading and the lead share before a slip in the middle of the heading …
+END_ANCHOR = 6  # … or before a slip at its very end (no right neighbour to confirm it)
+
+
+def _reads_as_words(line: str, start: int, end: int) -> bool:
+    """Does a word the dictionary knows cover any character of line[start:end]?"""
+    for a in range(max(0, start - 3), end):
+        for b in range(max(a + 2, start + 1), min(len(line), a + 4) + 1):
+            if re.fullmatch(f"[{_CJK}]+", line[a:b]) and _known(line[a:b]):
+                return True
+    return False
+
+
+def _repair_heading_by_lead(text: str, repairs: list[Repair]) -> str:
+    """A slip in the large-type heading read against the lead that repeats it, as a person checks a headline:
+    募资10人2港元 under a lead reading 募资10亿港元 → 募资10亿港元; 获1.5亿元A+轮明 over …A+轮融资，由… → …A+轮融资.
+
+    Only a short span (≤ 2 characters in the heading, ≤ 3 in the lead) between long identical stretches is taken
+    from the lead, never a figure (a lead's digits never replace a heading's).
+    """
+    lines = text.split("\n")
+    first = next((n for n, ln in enumerate(lines) if ln.strip()), None)
+    if first is None or len(lines[first]) > 80:
+        return text
+    head = lines[first]
+    for lead in [ln for ln in lines[first + 1:first + 6] if ln.strip()][:3]:
+        body = to_simplified(lead)
+        ops = SequenceMatcher(None, to_simplified(head), body, autojunk=False).get_opcodes()
+        for k, (tag, i1, i2, j1, j2) in enumerate(ops):
+            if tag != "replace" or k == 0 or ops[k - 1][0] != "equal" or not 1 <= i2 - i1 <= 2:
+                continue
+            left = ops[k - 1][2] - ops[k - 1][1]
+            if i2 == len(head) and left >= END_ANCHOR:
+                span = re.split(r"[，,。；;：:！？、\s（(]", body[j1:])[0][:4]  # the lead's words up to its punctuation
+            elif k + 1 < len(ops) and ops[k + 1][0] == "equal" and ops[k + 1][2] - ops[k + 1][1] >= 2 and left >= LEFT_ANCHOR:
+                span = body[j1:j2]
+            else:
+                continue
+            if not 1 <= len(span) <= 3 or abs(len(span) - (i2 - i1)) > 1 or not re.fullmatch(f"[{_CJK}]+", span) \
+                    or not re.fullmatch(rf"[{_CJK}\dA-Za-z]+", head[i1:i2]) or _reads_as_words(head, i1, i2):
+                continue  # 上海发布元宇宙新政 over a lead saying 新规 is a headline's own word, not a slip
+            fixed = head[:i1] + span + head[i2:]
+            repairs.append(Repair(head[max(0, i1 - 2):i2 + 1], fixed[max(0, i1 - 2):i1 + len(span) + 1], "标题对照导语"))
+            lines[first] = fixed
+            return "\n".join(lines)
+    return text
+
+
 def repair(text: str) -> Repaired:
     """An OCR text joined where lines wrap and with its checked repairs; the list says what changed."""
     repairs: list[Repair] = []
@@ -312,6 +375,7 @@ def repair(text: str) -> Repaired:
     out = _repair_stray(out, repairs)
     out = _repair_by_agreement(out, repairs)
     out = _close_quotes(out, repairs)
+    out = _repair_heading_by_lead(out, repairs)
     if repairs:
         logger.info("OCR repairs: %s", "；".join(r.describe() for r in repairs[:20]))
     return Repaired(text=out, repairs=repairs)
