@@ -159,3 +159,13 @@ def test_a_slip_in_the_heading_is_read_against_the_lead(read: str, meant: str) -
 ])
 def test_a_headline_that_words_the_lead_differently_is_kept(text: str) -> None:
     assert repair(text).text.splitlines()[0] == text.splitlines()[0]
+
+
+def test_a_known_investor_read_as_a_common_word_is_the_investor() -> None:
+    # d01: 高瓴创投 read as 高领创投 (高领 is a word, so only the name list tells); 高领毛衣 stays
+    assert repair("本轮由红杉中国领投，高领创投跟投。").text == "本轮由红杉中国领投，高瓴创投跟投。"
+    assert repair("他穿着高领毛衣。").text == "他穿着高领毛衣。"
+
+
+def test_a_circular_read_as_通吵_is_a_circular() -> None:
+    assert repair("有关中介人从事代币化证券相关活动的通吵").text == "有关中介人从事代币化证券相关活动的通函"

@@ -14,6 +14,7 @@ import statistics
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from importlib.resources import files
 
 from drafting.sources.convert import to_simplified
 
@@ -26,10 +27,10 @@ CONFUSABLES: dict[str, str] = {
     "挛": "孪", "李": "孪", "这": "孪", "峦": "孪", "收": "壮", "状": "壮", "已": "己", "己": "已", "巳": "已",
     "末": "未", "未": "末", "曰": "日", "人": "入", "入": "人", "士": "土", "土": "士", "侯": "候", "候": "侯",
     "拔": "拨", "拨": "拔", "贝": "见", "兑": "免", "汁": "计", "忖": "付", "肓": "育", "淡": "谈", "戍": "戌", "干": "千",
-    "改": "发",
+    "改": "发", "吵": "函", "领": "瓴",
 }
 # Words jieba's dictionary lacks but policy texts of this field use.
-DOMAIN_TERMS = ("数字孪生", "孪生", "元宇宙", "区块链", "数据要素", "虚拟资产", "稳定币", "代币化", "算力", "数字人")
+DOMAIN_TERMS = ("数字孪生", "孪生", "元宇宙", "区块链", "数据要素", "虚拟资产", "稳定币", "代币化", "算力", "数字人", "通函")
 WORD_MIN = 20  # a repaired word must be at least this frequent in jieba's dictionary …
 NOT_WORD = 5  # … and the original below this (挛生 3, 李生 0: in the dictionary only as noise)
 DOMINATES = 100  # or the repaired word this many times more frequent (自已 is in jieba's dictionary, as a common slip)
@@ -147,6 +148,27 @@ def _repair_stray(text: str, repairs: list[Repair]) -> str:
                 continue
             break
     return "".join(chars)
+
+
+@lru_cache(maxsize=1)
+def _names() -> tuple[str, ...]:
+    """Investors, companies and bodies the package knows by name (drafting/data/names.tsv, shared with the fact
+    check), of four characters or more: 高瓴创投 is a name, though 高领 is a word."""
+    rows = (files("drafting") / "data" / "names.tsv").read_text(encoding="utf-8").splitlines()
+    names = (row.split("\t")[0].strip() for row in rows if row.strip() and not row.startswith("#"))
+    return tuple(n for n in names if len(n) >= 4 and re.fullmatch(f"[{_CJK}]+", n))
+
+
+def _repair_names(text: str, repairs: list[Repair]) -> str:
+    """A known name with one look-alike misread (高领创投 → 高瓴创投)."""
+    for name in _names():
+        for i, meant in enumerate(name):
+            for seen in (c for c, fix in CONFUSABLES.items() if fix == meant):
+                misread = name[:i] + seen + name[i + 1:]
+                if misread in text:
+                    repairs.append(Repair(misread, name, "已知名称"))
+                    text = text.replace(misread, name)
+    return text
 
 
 def _repair_by_agreement(text: str, repairs: list[Repair]) -> str:
@@ -373,6 +395,7 @@ def repair(text: str) -> Repaired:
     out = _repair_marks(out, repairs)
     out = _repair_confusables(out, repairs)
     out = _repair_stray(out, repairs)
+    out = _repair_names(out, repairs)
     out = _repair_by_agreement(out, repairs)
     out = _close_quotes(out, repairs)
     out = _repair_heading_by_lead(out, repairs)
