@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.offline import item_from_raw
+from drafting.writing.offline.drafter import item_from_raw
 from drafting.sources.cleanup import clean_raw
 
 # What tesseract returns for tests/test_sources_ocr.py's page: the title, then the body wrapped at 36 characters.

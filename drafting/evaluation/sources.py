@@ -74,9 +74,9 @@ Reader = Callable[[Arrival], Fields]
 
 def today_fields(arrival: Arrival) -> Fields:
     """Today's code, no document reader: FetchedSource's title/date/issuer, else the raw-text path's item and profile."""
-    from drafting.draft import MAX_SOURCE_CHARS
-    from drafting.offline import item_from_raw
-    from drafting.profile import profile_of
+    from drafting.writing.service import MAX_SOURCE_CHARS
+    from drafting.writing.offline.drafter import item_from_raw
+    from drafting.corpus.profile import profile_of
     from drafting.sources.convert import for_drafting
     from drafting.sources.document import condense
 
