@@ -257,24 +257,30 @@ class _Ocr:
         self.settings = settings
 
     def read(self, path: Path, form: str) -> str:
-        from drafting.sources.document import read_document
+        """The text the user path reads; for scans, Tesseract's output is cached and read again by today's clean-up
+        (`read_recognised`), so a change to the OCR clean-up is measured without recognising every page again."""
+        from drafting.sources import ocr
+        from drafting.sources.document import read_document, read_recognised
 
         if form not in OCR_FORMS:
             return read_document(path, self.settings).text
-        key = hashlib.sha1(path.read_bytes() + ",".join(self.settings.ocr_languages).encode() + _reading_code()).hexdigest()
-        cached = self.directory / f"{key}.json"
+        key = hashlib.sha1(path.read_bytes() + ",".join(self.settings.ocr_languages).encode()
+                           + str(self.settings.max_pdf_pages).encode() + _recognising_code()).hexdigest()
+        cached = self.directory / f"raw-{key}.json"
         if cached.exists():
-            return str(json.loads(cached.read_text(encoding="utf-8"))["text"])
-        text = read_document(path, self.settings).text
-        self.directory.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps({"text": text}, ensure_ascii=False), encoding="utf-8")
-        return text
+            raw = str(json.loads(cached.read_text(encoding="utf-8"))["text"])
+        else:
+            pages = self.settings.max_pdf_pages if path.suffix.lower() == ".pdf" else None
+            raw = ocr.recognise(path, self.settings.ocr_languages, max_pages=pages,
+                                max_pixels=self.settings.max_image_pixels).text
+            self.directory.mkdir(parents=True, exist_ok=True)
+            cached.write_text(json.dumps({"text": raw}, ensure_ascii=False), encoding="utf-8")
+        return read_recognised(raw)[0]
 
 
-def _reading_code() -> bytes:
-    """The source of the modules that turn a scan into text: a change to them invalidates cached OCR results."""
-    here = Path(__file__).resolve().parent.parent / "sources"
-    return b"".join((here / name).read_bytes() for name in ("ocr.py", "ocr_repair.py", "document.py") if (here / name).exists())
+def _recognising_code() -> bytes:
+    """The source of the module that runs Tesseract: a change to it invalidates cached recognition results."""
+    return (Path(__file__).resolve().parent.parent / "sources" / "ocr.py").read_bytes()
 
 
 @dataclass

@@ -78,11 +78,44 @@ def clean_title(title: str) -> str:
     return title.strip(" ，,：:丨|")
 
 
+# A line that stops inside a sentence: it holds a clause (a comma) or ends on a comma, yet ends no sentence.
+_MID_SENTENCE = re.compile(r"(?:[,，、]|[,，][^。！？；;：:!?]*[\u4e00-\u9fff\d%])$")
+_ENDS = re.compile(r"[。！？；;：:!?”」』)）》]$")
+_BLOCK = re.compile(r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|第[一二三四五六七八九十百\d]+[条章节]|\d+[.．、]|"
+                    r"附件|(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日?$|[^，,。]{0,20}(?:各|致)[^，,。]{0,30}[:：]$)")
+_CJK_EDGE = re.compile(r"[\u4e00-\u9fff\d%,，、]$")
+_CJK_START = re.compile(r"^[\u4e00-\u9fff\d,，、。]")
+
+
+def join_wrapped(lines: list[str]) -> list[str]:
+    """Lines wrapped inside a sentence (a scan's or a narrow page's text) joined into one, so no clause is lost.
+
+    A line is continued by the next when it stops mid-sentence: it ends on a comma, or holds a clause (a comma)
+    and ends on a character or a figure without closing a sentence (…，提出 / …，培育10). Headings, list items,
+    date lines and the headline (the first line, which may hold a comma) stay lines; Latin text is never glued.
+    """
+    out: list[str] = []
+    open_line = False  # the last kept line stops mid-sentence and the next line continues it
+    first = True
+    for line in lines:
+        if open_line and line and _CJK_START.match(line) and not _BLOCK.match(line):
+            out[-1] += line
+        else:
+            out.append(line)
+            if not line:
+                open_line = False
+                continue
+        last = out[-1]
+        open_line = (not first and not _ENDS.search(last) and not _BLOCK.match(last) and bool(_CJK_EDGE.search(last))
+                     and bool(_MID_SENTENCE.search(last)))
+        first = False
+    return out
+
+
 def clean_raw(text: str) -> str:
-    """Raw pasted text with furniture, datelines, tags and repeated dates removed; paragraphs kept."""
+    """Raw pasted text with furniture, datelines, tags and repeated dates removed; paragraphs kept, wrapped lines joined."""
     text = drop_furniture(_fold(text).replace("\r\n", "\n"))
-    lines = []
-    for line in text.splitlines():
-        line = dedupe_dates(strip_datelines(line)).strip()
-        lines.append(strip_connective(line) if line else line)
+    lines = join_wrapped([dedupe_dates(strip_datelines(line)).strip() for line in text.splitlines()])
+    # joined first: a wrapped line opening with 提出 continues its sentence, it does not open a new one
+    lines = [strip_connective(line) if line else line for line in lines]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

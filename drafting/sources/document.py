@@ -108,15 +108,22 @@ def read_document(path: Path, settings: SourcesSettings | None = None) -> Docume
             text, method = formats.decode_text(path.read_bytes(), path.name), "text"
     except ParseError as exc:
         raise SourceError(str(exc)) from exc
-    text = strip_furniture(text)
     repairs: list[str] = []
     if method == "ocr":  # a scan is read like a person reads it: wrapped lines joined, checked repairs listed
-        fixed = repair(text)
-        text, repairs = fixed.text, list(dict.fromkeys(r.describe() for r in fixed.repairs))
+        text, repairs = read_recognised(text)
+    else:
+        text = strip_furniture(text)
     if not text.strip():
         raise SourceError(f"{path.name} 中没有读出文字：请确认文件内容，或直接粘贴原文")
     unsure = [w for r in recognised for w in r.unsure]
     return DocumentText(name=path.name, text=text, method=method, ocr=report, repairs=repairs, unsure=unsure)
+
+
+def read_recognised(text: str) -> tuple[str, list[str]]:
+    """What OCR returned → the text as a person reads it (furniture dropped, wrapped lines joined, checked repairs)
+    and the repairs made; split out so the evaluation can keep Tesseract's slow output and re-read it."""
+    fixed = repair(strip_furniture(text))
+    return fixed.text, list(dict.fromkeys(r.describe() for r in fixed.repairs))
 
 
 def _pdf(path: Path, settings: SourcesSettings, report: list[str], recognised: list[OcrResult]) -> str:

@@ -12,6 +12,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from drafting.errors import SourceError
+from drafting.sources.convert import to_simplified
+from drafting.sources.ocr_lines import hocr_lines, merge_page
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +75,15 @@ def available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def _check_languages(languages: list[str]) -> None:
+def _installed_languages() -> set[str]:
     import subprocess
 
     out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
-    have = {line.strip() for line in out.splitlines()[1:]}
+    return {line.strip() for line in out.splitlines()[1:]}
+
+
+def _check_languages(languages: list[str]) -> None:
+    have = _installed_languages()
     missing = [lang for lang in languages if lang not in have]
     if missing:
         pkgs = " ".join(f"tesseract-ocr-{m.replace('_', '-')}" for m in missing)
@@ -160,6 +166,71 @@ def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1, 
         raise SourceError("这是扫描件，需要文字识别（OCR），但本机未安装 OCRmyPDF/Tesseract：请安装 ocrmypdf 和 tesseract-ocr-chi-sim，或粘贴文字")
     languages = languages or ["chi_sim"]
     _check_languages(languages)
+    result, markup = _recognise(path, languages, jobs, max_pages, max_pixels)
+    if _may_be_traditional(result, languages):
+        # A Hong Kong circular read with the Simplified model comes out as look-alikes (虛擬→虚据, 獲→多, 輪→输) at
+        # a lower confidence: it is read again with the Traditional model first, and each line is kept from the
+        # reading Tesseract was surer of. A Simplified page read again stays as it was (暂行 never becomes 折行).
+        second, markup2 = _recognise(path, ["chi_tra", *languages], jobs, max_pages, max_pixels)
+        if _traditional_share(second.text) >= TRADITIONAL_PAGE and len(second.pages) == len(result.pages):
+            logger.info("OCR %s: Traditional script, read again with chi_tra line by line", path.name)
+            result = _merged(result, markup, second, markup2)
+    return result
+
+
+def _merged(first: OcrResult, markup: list[str], second: OcrResult, markup2: list[str]) -> OcrResult:
+    """The two readings merged line by line (drafting.sources.ocr_lines), with the page reports and unsure words of
+    the lines kept."""
+    texts: list[str] = []
+    reports: list[PageReport] = []
+    unsure: list[UnsureWord] = []
+    for n, (a, b, ma, mb) in enumerate(zip(first.text.split("\f"), second.text.split("\f"), markup, markup2, strict=True), 1):
+        text, kept = merge_page(a, hocr_lines(ma), b, hocr_lines(mb))
+        texts.append(text)
+        words = [w for line in kept for w in line.words]
+        chars = sum(len(w) for w, _ in words)
+        compact = re.sub(r"\s+", "", text)
+        reports.append(PageReport(page=n, confidence=round(sum(len(w) * c for w, c in words) / chars, 1) if chars else None,
+                                  chars=len(compact), preview=compact[:30]))
+        unsure.extend(UnsureWord(page=n, word=w, confidence=c) for w, c in words
+                      if c < UNSURE_BELOW and re.search(r"[\u4e00-\u9fff\w]", w))
+    languages = list(dict.fromkeys([*first.languages, *second.languages]))
+    return OcrResult(text="\f".join(texts), pages=reports, languages=languages, total_pages=first.total_pages, unsure=unsure)
+
+
+RETRY_BELOW = 90.0  # a Simplified page printed cleanly reads at 91–92 with chi_sim; a Traditional one at 78–87
+# chi_tra reads some Simplified characters as Traditional ones (重点任务 → 重點任務): on the fixture scans 1–15 % of
+# a Simplified page's characters, 27–43 % of a Traditional or mixed-script page's.
+TRADITIONAL_PAGE = 0.2
+
+
+def _traditional_share(text: str) -> float:
+    """The share of the Chinese characters that Traditional → Simplified conversion changes."""
+    han = _HAN.findall(text)
+    return sum(1 for c in han if to_simplified(c) != c) / len(han) if han else 0.0
+
+
+def _confidence(result: OcrResult) -> float:
+    """Mean word confidence over the recognised pages, weighted by their characters (0 when nothing was read)."""
+    read = [(p.confidence, p.chars) for p in result.pages if p.confidence is not None and p.chars]
+    total = sum(chars for _, chars in read)
+    return sum(conf * chars for conf, chars in read) / total if total else 0.0
+
+
+def _may_be_traditional(result: OcrResult, languages: list[str]) -> bool:
+    """Read with chi_sim but not chi_tra, and either a Traditional character came through or the reading is unsure."""
+    if "chi_sim" not in languages or "chi_tra" in languages or not result.text.strip():
+        return False
+    traditional = any(to_simplified(c) != c for c in set(_HAN.findall(result.text)))
+    return (traditional or _confidence(result) < RETRY_BELOW) and "chi_tra" in _installed_languages()
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _recognise(path: Path, languages: list[str], jobs: int, max_pages: int | None,
+               max_pixels: int | None) -> tuple[OcrResult, list[str]]:
+    """One reading with these languages, and the hOCR markup of each page."""
     import ocrmypdf
     from ocrmypdf import api
 
@@ -179,10 +250,12 @@ def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1, 
         texts: list[str] = []
         reports: list[PageReport] = []
         unsure: list[UnsureWord] = []
+        markups: list[str] = []
         for n, hocr in enumerate(pages, 1):
             txt = hocr.with_suffix(".txt")
             text = txt.read_text(encoding="utf-8").strip() if txt.exists() else ""
             markup = hocr.read_text(encoding="utf-8")
+            markups.append(markup)
             confs = [int(c) for c in _WCONF.findall(markup)]
             unsure.extend(_unsure_words(markup, n))
             texts.append(text)
@@ -190,7 +263,7 @@ def recognise(path: Path, languages: list[str] | None = None, *, jobs: int = 1, 
             reports.append(PageReport(page=n, confidence=round(sum(confs) / len(confs), 1) if confs and compact else None,
                                       chars=len(compact), preview=compact[:30]))
     logger.info("OCR %s: %d pages", path.name, len(reports))
-    return OcrResult(text="\f".join(texts), pages=reports, languages=languages, total_pages=total, unsure=unsure)
+    return OcrResult(text="\f".join(texts), pages=reports, languages=languages, total_pages=total, unsure=unsure), markups
 
 
 def _unsure_words(hocr: str, page: int) -> list[UnsureWord]:

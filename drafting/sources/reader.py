@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from drafting.sources import dates
 from drafting.sources.cleanup import strip_datelines
-from drafting.sources.convert import is_traditional, to_simplified
+from drafting.sources.convert import for_drafting, is_traditional, to_simplified
 from drafting.sources.figures import Figure, key_figures
 from drafting.sources.issuers import is_org_line, issuers_of, lead_sentence
 
@@ -245,8 +245,12 @@ def read_fields(text: str, *, html_title: str | None = None, link_text: str | No
     if any(is_traditional(p) for p in re.split(r"\n\s*\n|\n", clean) if len(p) >= 20):
         clean = to_simplified(clean).replace("衞", "卫")  # a variant OpenCC's t2s leaves (国家衞生健康委)
     kind = _kind(f"{html_title}\n{clean}" if html_title else clean, kind_hint)
+    # The page's title or the link text may be Traditional although no paragraph was (a Hong Kong regulator's page):
+    # each Traditional passage of the title is read in Simplified too, its Simplified passages left as they are.
     title = _title(clean, html_title, link_text, kind)
+    title = for_drafting(title).text if title else title
     issuers, count = issuers_of(clean, kind, title)
+    issuers = [for_drafting(name).text for name in issuers]
     published = dates.published(clean, page_date, kind, raw=text or "")
     effective = dates.effective(clean, published)
     return Document(
