@@ -23,6 +23,7 @@ from drafting.errors import SourceError
 from drafting.settings import SourcesSettings
 from drafting.sources import inflate, netguard
 from drafting.sources.cache import SourceCache
+from drafting.sources.document import read_document
 from drafting.sources.fetched import Attachment, FetchedSource
 from drafting.sources.pagedate import settle_date
 from drafting.sources.reader import read_fields
@@ -303,8 +304,6 @@ def _fetch(url: str, settings: SourcesSettings | None = None, *, cache_dir: Path
 
 def _read(url: str, final_url: str, data: bytes, ctype: str, header_charset: str | None, sha1: str,
           settings: SourcesSettings) -> FetchedSource:
-    from drafting.sources.document import read_document
-
     common = {"url": url, "final_url": final_url, "content_type": ctype, "sha1": sha1}
     suffix = _doc_suffix(final_url, ctype)
     if suffix is not None:
