@@ -16,7 +16,7 @@ from drafting.corpus.profile import profile_of
 from drafting.evaluation.draft_checks import load_labelled
 from drafting.index.search import rank_by_profile
 from drafting.issues.batch import BatchRunner
-from drafting.issues.batch_input import validate_rows
+from drafting.issues.batch_rows import validate_rows
 from drafting.models import Draft, DraftRequest, Item, Precedent, Profile, SearchResult
 from drafting.ui.review_format import BATCH_HEADERS, batch_rows
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from drafting.corpus.profile import precedent_gap_message
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.fileio import atomic_write
-from drafting.issues.batch_input import BatchEntry, BatchInput, RowProblem
+from drafting.issues.batch_rows import BatchEntry, BatchInput, RowProblem
 from drafting.models import Draft, DraftRequest, Item, SearchResult
 from drafting.names import name_problem
 from drafting.writing.offline.voice import SentenceCount

@@ -15,7 +15,8 @@ from pathlib import Path
 from drafting.errors import ValidationError
 from drafting.export.assemble import AssembledIssue
 from drafting.issues.batch import BatchProgress, BatchReport, BatchRunner
-from drafting.issues.batch_input import BatchInput, read_items
+from drafting.issues.batch_input import read_items
+from drafting.issues.batch_rows import BatchInput
 from drafting.issues.parts import IssueParts
 from drafting.issues.review import IssueInProgress
 from drafting.models import Item
