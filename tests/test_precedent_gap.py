@@ -69,7 +69,7 @@ def test_batch_report_and_table_list_the_gap(seeded_services, tmp_path: Path) ->
     report = BatchRunner(seeded_services.drafter.draft, data_dir=tmp_path, offline=True).run(batch, batch_id="gap")
     (line,) = report.summary()["precedent_gaps"]
     assert "第 1 行" in line and "缺少同类先例" in line and "白皮书/报告" in line
-    from drafting.issues.review import IssueInProgress, IssueItem
+    from drafting.issues.in_progress import IssueInProgress, IssueItem
 
     draft = report.results[0].draft
     assert draft is not None

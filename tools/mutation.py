@@ -40,7 +40,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "assemble": ("drafting/export/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
     "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
     # the CLI test builds services over the seed corpus (an index per mutant): left to CI
-    "review": ("drafting/issues/review.py", ["tests/test_review.py", "-k", "not cli"]),
+    "review": (["drafting/issues/review.py", "drafting/issues/in_progress.py"], ["tests/test_review.py", "-k", "not cli"]),
     # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
     "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_units.py",
                                          "tests/test_learning.py", "-k",

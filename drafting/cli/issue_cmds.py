@@ -99,7 +99,7 @@ def issues(
     as_json: JsonOpt = False,
 ) -> None:
     """Issues in progress (batch runs from the page or the CLI): items, review states, versions, who edited."""
-    from drafting.issues.review import ACTION_LABELS
+    from drafting.issues.in_progress import ACTION_LABELS
 
     reviews = common.services().reviews
     found = [reviews.get_issue(issue_id)] if issue_id else reviews.list_issues()
