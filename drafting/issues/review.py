@@ -26,7 +26,7 @@ from pathlib import Path
 
 from drafting.errors import ValidationError
 from drafting.export.assemble import DEFAULT_TITLE
-from drafting.issues.batch import BatchReport
+from drafting.issues.batch_report import BatchReport
 from drafting.issues.in_progress import AuditEntry, IssueInProgress, IssueItem
 from drafting.models import SECTIONS, Draft, StoredDraft
 from drafting.store import DraftStore, _now, local_user
