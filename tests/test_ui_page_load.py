@@ -13,13 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_ui_e2e import HUBEI, AppProcess, box, browser, draft, open_page, tab  # noqa: F401 - fixtures
-from test_ui_e2e import page as page  # noqa: F401 - fixture
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # pragma: no cover - dev extra missing; test_ui_e2e's marks skip (or fail in CI)
-    expect = None  # type: ignore[assignment]
+from test_ui_e2e import HUBEI, AppProcess, browser, draft, expect, open_page, page, tab  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -41,7 +35,7 @@ def event_names(url: str) -> dict[int, str]:
     return {i: str(dep.get("api_name")) for i, dep in enumerate(config["dependencies"])}
 
 
-def load_events(page: Any, url: str, quiet: float = 1.5, limit: float = 60.0) -> list[str]:
+def load_events(tab_page: Any, url: str, quiet: float = 1.5, limit: float = 60.0) -> list[str]:
     """The events the page sends while it loads, untouched by the editor, until none has been sent for `quiet` s."""
     names = event_names(url)
     sent: list[str] = []
@@ -53,12 +47,12 @@ def load_events(page: Any, url: str, quiet: float = 1.5, limit: float = 60.0) ->
             sent.append(names.get(body.get("fn_index", -1), f"fn {body.get('fn_index')}"))
             last[0] = time.monotonic()
 
-    page.on("request", on_request)
-    open_page(page, url)
+    tab_page.on("request", on_request)
+    open_page(tab_page, url)
     start = time.monotonic()
     while time.monotonic() - last[0] < quiet and time.monotonic() - start < limit:
-        page.wait_for_timeout(100)
-    page.remove_listener("request", on_request)
+        tab_page.wait_for_timeout(100)
+    tab_page.remove_listener("request", on_request)
     return sent
 
 

@@ -25,6 +25,7 @@ from drafting.settings import Settings
 from drafting.ui import format as fmt
 from drafting.ui import leave_guard
 from drafting.ui.access import AccessGuard, LoginThrottle
+from drafting.ui.page_load import PageLoad
 from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
 
 logger = logging.getLogger(__name__)
@@ -179,6 +180,7 @@ class UIContext:
     demo: Any = None
     tabs: Any = None
     components: dict[str, Any] = field(default_factory=dict)
+    loads: PageLoad = field(default_factory=PageLoad)
 
     def __getitem__(self, name: str) -> Any:
         return self.components[name]
@@ -186,6 +188,10 @@ class UIContext:
     def add(self, **components: Any) -> None:
         """Register components under names other tabs can use."""
         self.components.update(components)
+
+    def on_load(self, fn: Callable[..., Any], inputs: list[Any] | None, outputs: list[Any] | Any) -> None:
+        """What a tab fills in when the page loads: sent with every other tab's as one event (drafting/ui/page_load.py)."""
+        self.loads.add(fn, inputs, outputs)
 
 
 def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -229,6 +235,7 @@ def build_app(services: Services) -> gr.Blocks:
         for module in modules:
             if hasattr(module, "wire"):
                 module.wire(ctx)
+        ctx.loads.wire(demo, guarded)
     demo.ui_context = ctx  # type: ignore[attr-defined]  # lets tests reach the registered components
     hide_internal_events(demo)
     return demo

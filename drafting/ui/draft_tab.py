@@ -415,7 +415,7 @@ def build(ctx: UIContext) -> None:
         # 「」 not 《》: titles often quote a document in 《》 already, and nested 《《…》》 reads as a typo.
         return gr.update(visible=True), f"有未完成的草稿 **#{last.id}**「{fmt.esc(last.title)}」，最后保存于 {when}。"
 
-    ctx.demo.load(on_load, [draft_id], [resume_box, resume_md])
+    ctx.on_load(on_load, [draft_id], [resume_box, resume_md])
 
     def resume() -> tuple[Any, ...]:
         last = services.store.last_pending()
