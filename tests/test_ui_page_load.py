@@ -83,3 +83,18 @@ def test_first_load_is_one_event_and_saves_nothing(page: Any, browser: Any, app:
         expect(fresh.locator("#dz-rules-version")).to_contain_text("当前规则文件")
     finally:
         context.close()
+
+
+def test_server_warms_up_in_the_background(app: AppProcess) -> None:
+    """The page answered before the warm-up ran (app.start waits only for the page); the health route says when the
+    first draft's one-time costs are paid."""
+    deadline = time.monotonic() + 120
+    health: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{app.url}/api/v1/health", timeout=30) as resp:
+            health = json.load(resp)
+        if health.get("warmed_up"):
+            break
+        time.sleep(0.5)
+    assert health.get("warmed_up") is True, health
+    assert "warm-up done" in app.log.read_text(encoding="utf-8", errors="replace")

@@ -27,6 +27,7 @@ from drafting.ui import leave_guard
 from drafting.ui.access import AccessGuard, LoginThrottle
 from drafting.ui.page_load import PageLoad
 from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
+from drafting.ui.warmup import start_warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -327,6 +328,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
     )
     mount_api(demo, services)
     put_in_front(demo.server_app, server)
+    start_warm_up(services)  # the first draft's one-time costs, paid now in the background (issue #28)
     print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
     if block:
         demo.block_thread()
