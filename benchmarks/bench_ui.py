@@ -47,14 +47,14 @@ RAW = (
 )
 
 
-def start_app(tmp: Path, port: int) -> tuple[subprocess.Popen[bytes], float]:
+def start_app(tmp: Path, port: int, root: Path = ROOT) -> tuple[subprocess.Popen[bytes], float]:
     """Start the app and return it with the seconds until the page answered."""
     env = {**os.environ, "DRAFTING_CORPUS_DIR": str(tmp / "corpus"), "DRAFTING_DATA_DIR": str(tmp / "data"),
            "DRAFTING_SERVER__PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
     for key in ("DRAFTING_LLM__BASE_URL", "DRAFTING_LLM__MODEL"):
         env.pop(key, None)
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp, env=env,
+    proc = subprocess.Popen([sys.executable, str(root / "app.py")], cwd=tmp, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until_answers(f"http://127.0.0.1:{port}/", proc, timeout=300, interval=0.1)
     return proc, time.perf_counter() - t
@@ -66,7 +66,8 @@ def wait_warmed_up(port: int, timeout: float = 120.0) -> float:
     while time.perf_counter() - t < timeout:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=30) as resp:
             health = json.load(resp)
-        if "warmed_up" not in health:
+        if "warmed_up" not in health:  # a server from before the warm-up: give it as long as the warm-up takes
+            time.sleep(1.0)
             return float("nan")
         if health["warmed_up"]:
             return time.perf_counter() - t
@@ -120,6 +121,8 @@ def api_draft(port: int, raw: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--app-root", type=Path, default=ROOT,
+                        help="start app.py of another checkout (e.g. `git worktree add /tmp/before <commit>`)")
     parser.add_argument("--no-wait", action="store_true",
                         help="load the page and draft as soon as it answers, while the start-up warm-up may still run")
     args = parser.parse_args()
@@ -130,10 +133,10 @@ def main() -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        proc, cold = start_app(tmp, port)
+        proc, cold = start_app(tmp, port, args.app_root)
         proc.terminate()
         proc.wait()
-        proc, warm = start_app(tmp, port)
+        proc, warm = start_app(tmp, port, args.app_root)
         print(f"app start: cold (embeds the corpus) {cold:.1f} s, warm {warm:.1f} s")
         if not args.no_wait:  # an editor arrives after the server started, not within the same second
             print(f"start-up warm-up finished {wait_warmed_up(port):.2f} s after the page answered")
