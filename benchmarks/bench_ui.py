@@ -64,8 +64,12 @@ def wait_warmed_up(port: int, timeout: float = 120.0) -> float:
     """Seconds until /api/v1/health says the start-up warm-up has run (issue #28); nan on a server without one."""
     t = time.perf_counter()
     while time.perf_counter() - t < timeout:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=30) as resp:
-            health = json.load(resp)
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=30) as resp:
+                health = json.load(resp)
+        except OSError:  # the JSON routes are mounted just after the page first answers
+            time.sleep(0.05)
+            continue
         if "warmed_up" not in health:  # a server from before the warm-up: give it as long as the warm-up takes
             time.sleep(1.0)
             return float("nan")
