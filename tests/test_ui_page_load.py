@@ -35,7 +35,7 @@ def event_names(url: str) -> dict[int, str]:
     return {i: str(dep.get("api_name")) for i, dep in enumerate(config["dependencies"])}
 
 
-def load_events(tab_page: Any, url: str, quiet: float = 1.5, limit: float = 60.0) -> list[str]:
+def load_events(tab_page: Any, url: str, quiet: float = 2.0, limit: float = 60.0) -> list[str]:
     """The events the page sends while it loads, untouched by the editor, until none has been sent for `quiet` s."""
     names = event_names(url)
     sent: list[str] = []
@@ -49,7 +49,8 @@ def load_events(tab_page: Any, url: str, quiet: float = 1.5, limit: float = 60.0
 
     tab_page.on("request", on_request)
     open_page(tab_page, url)
-    start = time.monotonic()
+    # Gradio sends the load event once the page is built, which on a loaded machine can come after the 起草 box shows
+    start = last[0] = max(last[0], time.monotonic())
     while time.monotonic() - last[0] < quiet and time.monotonic() - start < limit:
         tab_page.wait_for_timeout(100)
     tab_page.remove_listener("request", on_request)
