@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,3 +58,21 @@ def test_warm_up_pays_the_first_drafts_costs_and_stores_nothing(tmp_path: Path) 
     assert after["steps"] == ["draft", "jieba", "page"]
     assert after["drafts"] == 0  # nothing stored: no draft in History, none in the statistics
     assert after["usage"] == 0
+
+
+def test_warm_up_never_calls_the_configured_model(tmp_path: Path, fake_openai: Any) -> None:
+    from conftest import seeded_settings
+
+    from drafting.services import build_services
+    from drafting.settings import LLMSettings
+
+    settings = seeded_settings(tmp_path, llm=LLMSettings(base_url=fake_openai.url, model="fake-chat", max_retries=1),
+                               profile_with_model=True)
+    services = build_services(settings)
+    services.ingest()
+    draft = services.warmup.run(services.drafter)
+    assert services.warmup.done and services.warmup.error is None
+    assert draft is not None and draft.offline and draft.commentary  # the whole offline path ran
+    assert "prompts" in services.warmup.seconds  # read now, not on the first model draft
+    assert fake_openai.requests == []  # nothing sent to the provider, even with profile_with_model on
+    assert services.store.list() == []
