@@ -24,14 +24,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drafting.autosave import PageEdit, save_from_page
-from drafting.draft import MAX_SOURCE_CHARS, request_from_input
+from drafting.writing.service import MAX_SOURCE_CHARS, request_from_input
 from drafting.errors import BusyError, DraftingError, ValidationError
 from drafting.errors_zh import field_errors
 from drafting.jsonshape import draft_json, search_json
 from drafting.models import SearchFilters
-from drafting.profile import query_profile
+from drafting.corpus.profile import query_profile
 from drafting.queueing import Busy, FairGate
-from drafting.records import date_int
+from drafting.index.records import date_int
 from drafting.services import Services
 from drafting.sources.convert import for_drafting
 from drafting.sources.document import condense

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from drafting.draft import DraftingService
-from drafting.lexical import tokenize
+from drafting.writing.service import DraftingService
+from drafting.index.lexical import tokenize
 from drafting.models import Draft, DraftEvent, DraftRequest
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """批量: upload an item list, watch the drafts come in, review the issue item by item, export or publish.
 
-The issue under review is an issue in progress (drafting/review.py): every edit, tick, reorder and the
+The issue under review is an issue in progress (drafting/issues/review.py): every edit, tick, reorder and the
 period/title/editors are saved in SQLite as they happen, so a reload, a restart or another browser reopens it.
 """
 
@@ -13,13 +13,13 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.batch import BatchReport, publish_issue, run_batch
-from drafting.batch_input import SUFFIXES, prepare_sources, read_items
+from drafting.issues.batch import BatchReport, publish_issue, run_batch
+from drafting.issues.batch_input import SUFFIXES, prepare_sources, read_items
 from drafting.errors import ConflictError, ValidationError
 from drafting.export import export_docx, export_markdown
 from drafting.export.pdf import export_pdf, has_libreoffice
 from drafting.export.wechat import export_wechat
-from drafting.review import IssueInProgress, actor_name, export_name
+from drafting.issues.review import IssueInProgress, actor_name, export_name
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui import review_format as rfmt

@@ -8,9 +8,9 @@ from typing import Any
 
 import gradio as gr
 
-from drafting import guard
+from drafting.writing.guard import check as guard
 from drafting.models import Draft
-from drafting.review import actor_name
+from drafting.issues.review import actor_name
 from drafting.settings import GuardSettings
 
 

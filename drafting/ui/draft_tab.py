@@ -9,7 +9,7 @@ import gradio as gr
 
 from drafting.errors import ConflictError, ValidationError
 from drafting.models import SECTIONS, Draft, StoredDraft
-from drafting.profile import query_profile
+from drafting.corpus.profile import query_profile
 from drafting.ui import format as fmt
 from drafting.ui import precedent_feedback, source_input
 from drafting.ui import review_format as rfmt
