@@ -227,7 +227,8 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
 
     @api.get("/health", summary="是否在运行，索引条数")
     def health(_user: str = Depends(login)) -> dict[str, Any]:
-        return {"ok": True, "indexed": services.index.count(), "drafts": services.limiter.status()}
+        return {"ok": True, "indexed": services.index.count(), "drafts": services.limiter.status(),
+                "warmed_up": services.warmup.done}
 
     return api
 

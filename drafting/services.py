@@ -19,6 +19,7 @@ from drafting.locking import CorpusLock
 from drafting.models import Issue, Item, StoredDraft, item_id
 from drafting.settings import HOME, IN_CHECKOUT, SEED_CORPUS, Settings
 from drafting.store import DraftStore
+from drafting.warmup import WarmUp
 from drafting.writing.limits import DraftLimiter
 from drafting.writing.service import DraftingService
 
@@ -37,6 +38,7 @@ class Services:
     store: DraftStore
     reviews: ReviewStore = field(default=None)  # type: ignore[assignment]  # made from store when not given
     corpus_lock: CorpusLock = field(default=None)  # type: ignore[assignment]
+    warmup: WarmUp = field(default_factory=WarmUp)  # the first draft's one-time costs, paid at server start
 
     def __post_init__(self) -> None:
         self.reviews = self.reviews or ReviewStore(self.store)

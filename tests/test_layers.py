@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("export",),
     ("issues",),
     ("watch",),
-    ("services", "autosave", "jsonshape", "maintenance", "evaluation"),
+    ("services", "autosave", "jsonshape", "maintenance", "warmup", "evaluation"),
     ("api", "cli", "ui", "__main__"),
 ]
 

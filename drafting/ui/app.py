@@ -25,7 +25,9 @@ from drafting.settings import Settings
 from drafting.ui import format as fmt
 from drafting.ui import leave_guard
 from drafting.ui.access import AccessGuard, LoginThrottle
+from drafting.ui.page_load import PageLoad
 from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
+from drafting.ui.warmup import start_warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +181,7 @@ class UIContext:
     demo: Any = None
     tabs: Any = None
     components: dict[str, Any] = field(default_factory=dict)
+    loads: PageLoad = field(default_factory=PageLoad)
 
     def __getitem__(self, name: str) -> Any:
         return self.components[name]
@@ -186,6 +189,10 @@ class UIContext:
     def add(self, **components: Any) -> None:
         """Register components under names other tabs can use."""
         self.components.update(components)
+
+    def on_load(self, fn: Callable[..., Any], inputs: list[Any] | None, outputs: list[Any] | Any) -> None:
+        """What a tab fills in when the page loads: sent with every other tab's as one event (drafting/ui/page_load.py)."""
+        self.loads.add(fn, inputs, outputs)
 
 
 def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -229,6 +236,7 @@ def build_app(services: Services) -> gr.Blocks:
         for module in modules:
             if hasattr(module, "wire"):
                 module.wire(ctx)
+        ctx.loads.wire(demo, guarded)
     demo.ui_context = ctx  # type: ignore[attr-defined]  # lets tests reach the registered components
     hide_internal_events(demo)
     return demo
@@ -320,6 +328,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
     )
     mount_api(demo, services)
     put_in_front(demo.server_app, server)
+    start_warm_up(services)  # the first draft's one-time costs, paid now in the background (issue #28)
     print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
     if block:
         demo.block_thread()

@@ -7,6 +7,7 @@ period/title/editors are saved in SQLite as they happen, so a reload, a restart 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,11 +72,13 @@ def _place(issue: Any, section: str, draft_id: int) -> tuple[int, int]:
 
 def build(ctx: UIContext) -> None:
     """Lay out the batch tab and register its components for other tabs and tests."""
-    ctx.add(**build_batch_tab(ctx.services, ctx.demo))
+    ctx.add(**build_batch_tab(ctx.services, ctx.on_load))
 
 
-def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
-    """The tab's components and events inside the current gr.Blocks; returns the components by name."""
+def build_batch_tab(services: Services, on_page_load: Callable[..., None] | None = None) -> dict[str, Any]:
+    """The tab's components and events inside the current gr.Blocks; returns the components by name.
+
+    on_page_load registers what the tab fills in when the page loads (UIContext.on_load)."""
     settings = services.settings
     reviews = services.reviews
     login = bool(settings.server.users)
@@ -178,7 +181,9 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
         """After a reload or a restart: list the issues and reopen the most recent unpublished one."""
         issues = reviews.list_issues()
         latest = next((i.id for i in issues if not i.published_at), None)
-        return (gr.update(choices=rfmt.issue_choices(issues), value=latest), *open_issue(latest))
+        # The item editor is empty on a new page: clearing it again fired three autosaves per load (issue #28).
+        issue_part = open_issue(latest)[: len(open_outputs) - len(clear_editor)]
+        return (gr.update(choices=rfmt.issue_choices(issues), value=latest), *issue_part, *(gr.skip() for _ in clear_editor))
 
     @guarded(6)
     def run(path: str | None, conc: float, limit: float, off: bool, every: bool, again: bool, title: str, per: str,
@@ -394,8 +399,8 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     wechat_btn.click(exporter("wechat"), [*meta, acceptors], download)
     publish_btn.click(publish, meta, [report, confirm_btn, table])
     confirm_btn.click(publish_anyway, meta, [report, confirm_btn, table])
-    if demo is not None:
-        demo.load(on_load, None, [picker, *open_outputs])
+    if on_page_load is not None:
+        on_page_load(on_load, None, [picker, *open_outputs])
     return {"batch_file": upload, "batch_run": run_btn, "batch_table": table, "batch_report": report,
             "batch_download": download, "batch_state": issue_id, "batch_picker": picker, **word}
 

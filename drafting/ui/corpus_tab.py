@@ -107,7 +107,7 @@ def build(ctx: UIContext) -> None:
     ingest_event.then(browse, [query, section], [table, stats])
     for trigger in (search_btn.click, query.submit, section.change):
         trigger(browse, [query, section], [table, stats], concurrency_limit=None)
-    ctx.demo.load(browse, [query, section], [table, stats])
+    ctx.on_load(browse, [query, section], [table, stats])
     table.select(on_select, None, detail, concurrency_limit=None)
     ctx.add(corpus_query=query, corpus_section=section, corpus_table=table, corpus_stats=stats, corpus_browse=browse)
 

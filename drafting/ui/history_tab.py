@@ -63,7 +63,7 @@ def build(ctx: UIContext) -> None:
 
     for trigger in (refresh_btn.click, query.submit, status.change):
         trigger(refresh, [query, status], table, concurrency_limit=None)
-    ctx.demo.load(refresh, [query, status], table)
+    ctx.on_load(refresh, [query, status], table)
     table.select(on_select, None, [selected, preview, audit], concurrency_limit=None)
     ctx.add(history_query=query, history_status=status, history_table=table, history_refresh=refresh,
             history_selected=selected, history_open_btn=open_btn)

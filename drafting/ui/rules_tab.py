@@ -128,7 +128,7 @@ def build(ctx: UIContext) -> None:
     def show() -> tuple[Any, ...]:
         return view()
 
-    ctx.demo.load(show, None, outputs)
+    ctx.on_load(show, None, outputs)
     refresh.click(show, None, outputs)
     pick.input(on_pick, [pick], [text, preview, evidence])
     approve.click(on_approve, [pick, text], outputs)

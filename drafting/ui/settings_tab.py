@@ -82,5 +82,5 @@ def build(ctx: UIContext) -> None:
     def show() -> str:
         return settings_markdown(services.settings, models, services.index.count())
 
-    ctx.demo.load(show, None, info)
+    ctx.on_load(show, None, info)
     ctx.add(settings_model=model, settings_offline=offline, settings_info=info)

@@ -100,6 +100,6 @@ def build(ctx: UIContext) -> None:
     def show() -> tuple[Any, ...]:
         return views(services.learning.stats())
 
-    ctx.demo.load(show, None, outputs)
+    ctx.on_load(show, None, outputs)
     refresh.click(show, None, outputs)
     ctx.add(stats_outputs=outputs, stats_refresh=refresh)
