@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 # missing its 批量 tab would look like a working product.
 TAB_MODULES = [
     "drafting.ui.draft_tab",
+    "drafting.ui.inbox_tab",
     "drafting.ui.batch_tab",
     "drafting.ui.history_tab",
     "drafting.ui.corpus_tab",
@@ -224,7 +225,8 @@ def build_app(services: Services) -> gr.Blocks:
         with gr.Tabs() as tabs:
             ctx.tabs = tabs
             for module in modules:
-                with gr.Tab(module.TAB_LABEL, id=module.TAB_ID):
+                with gr.Tab(module.TAB_LABEL, id=module.TAB_ID, elem_id=f"dz-tab-{module.TAB_ID}") as tab:
+                    ctx.add(**{f"tab_{module.TAB_ID}": tab})  # a tab may update its own label (收件箱's count)
                     module.build(ctx)
         for module in modules:
             if hasattr(module, "wire"):
