@@ -70,12 +70,12 @@ def detail_html(entry: InboxEntry, names: dict[str, str]) -> str:
     links = "".join(f'<li><a href="{fmt.esc(u)}" target="_blank" rel="noopener noreferrer">{fmt.esc(u)}</a></li>'
                     for u in entry.links)
     parts = [
-        f'<div class="dz-item"><h3><a href="{fmt.esc(entry.url)}" target="_blank" rel="noopener noreferrer">'
-        f"{fmt.esc(entry.title)}</a></h3>",
-        f'<div class="dz-meta">相关度 {entry.scored.relevance:.2f} · '
-        f"{fmt.esc(entry.published.isoformat() if entry.published else '日期不详')} · {fmt.esc(source_names(entry, names))}"
-        f" · {fmt.esc(profile_text(entry))} · {fmt.esc(STATUS_LABELS.get(entry.status, entry.status))}"
-        + (f" → <code>{fmt.esc(entry.issue_id)}</code>" if entry.issue_id else "") + "</div>",
+        (f'<div class="dz-item"><h3><a href="{fmt.esc(entry.url)}" target="_blank" rel="noopener noreferrer">'
+         f"{fmt.esc(entry.title)}</a></h3>"),
+        (f'<div class="dz-meta">相关度 {entry.scored.relevance:.2f} · '
+         f"{fmt.esc(entry.published.isoformat() if entry.published else '日期不详')} · {fmt.esc(source_names(entry, names))}"
+         f" · {fmt.esc(profile_text(entry))} · {fmt.esc(STATUS_LABELS.get(entry.status, entry.status))}"
+         + (f" → <code>{fmt.esc(entry.issue_id)}</code>" if entry.issue_id else "") + "</div>"),
         f'<div class="dz-why">理由：{fmt.esc(entry.scored.reason or "—")}</div>',
     ]
     if entry.scored.duplicate_of:
@@ -103,7 +103,6 @@ def issue_choices(services: Services) -> list[tuple[str, str]]:
 
 def build(ctx: UIContext) -> None:
     """Lay out the inbox and its watch-list sub-page; events that reach other tabs are wired in wire()."""
-    services = ctx.services
     with gr.Tabs():
         with gr.Tab("新条目", id="inbox-list"):
             with gr.Row():

@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafting.batch_input import BatchEntry, BatchInput, RowProblem
@@ -29,8 +28,6 @@ if TYPE_CHECKING:
     from drafting.batch import BatchReport
     from drafting.review import ReviewStore
 
-# Below this relevance an entry is listed but not counted on the tab (triage's scale is 0..1).
-DEFAULT_MIN_RELEVANCE = 0.5
 STATUS_LABELS: dict[str, str] = {"new": "新", "added": "已加入本期", "ignored": "已忽略", "later": "稍后"}
 SOURCE_NAME = "收件箱"  # the batch "list" an inbox row comes from, as the issue's history shows it
 
@@ -40,20 +37,14 @@ RunBatch = Callable[[BatchInput, str], "BatchReport"]
 PrepareSources = Callable[[BatchInput], BatchInput]
 
 
-def store_path(settings: Settings) -> Path:
-    """Where the inbox lives: derived working state in the data folder, beside the drafts."""
-    return settings.data_dir / "watch.sqlite3"
-
-
 def open_store(settings: Settings) -> WatchStore:
-    """The inbox's store for these settings."""
-    return WatchStore(store_path(settings))
+    """The inbox's store for these settings (``<data_dir>/watch.sqlite3``)."""
+    return WatchStore(settings.watch_db_path)
 
 
 def min_relevance(settings: Settings) -> float:
     """The relevance from which a new entry counts on the 收件箱 tab."""
-    watch = getattr(settings, "watch", None)
-    return float(getattr(watch, "min_relevance", DEFAULT_MIN_RELEVANCE))
+    return settings.watch.min_relevance
 
 
 def entry_json(entry: InboxEntry) -> dict[str, Any]:
@@ -70,7 +61,7 @@ def entry_json(entry: InboxEntry) -> dict[str, Any]:
 
 
 def inbox_json(store: WatchStore, *, status: EntryStatus | None = "new", limit: int = 200,
-               min_relevance: float = DEFAULT_MIN_RELEVANCE) -> dict[str, Any]:
+               min_relevance: float = 0.5) -> dict[str, Any]:
     """The inbox: entries of one status (None = all), most relevant first, and the count the tab shows."""
     entries = store.entries(status, limit=limit)
     return {"count_new": store.count_new(min_relevance), "min_relevance": min_relevance,
