@@ -37,6 +37,7 @@ from drafting.sources.convert import for_drafting
 from drafting.sources.document import condense
 from drafting.sources.fetch import fetch, is_url
 from drafting.textlimits import MAX_SOURCES, check_lengths
+from drafting.watch.inbox import inbox_json, min_relevance, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +225,12 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     @api.get("/issues", summary="进行中的期刊（与 drafting issues --json 相同）")
     def issues(_user: str = Depends(login)) -> dict[str, Any]:
         return {"issues": [i.to_json() for i in services.reviews.list_issues()]}  # the shape of `drafting issues --json`
+
+    @api.get("/inbox", summary="收件箱（与 drafting inbox --json 相同）")
+    def inbox(status: Literal["new", "later", "ignored", "added", "all"] = Query("new", description="条目状态；all = 全部"),
+              limit: int = Query(200, ge=1, le=5000), _user: str = Depends(login)) -> dict[str, Any]:
+        return inbox_json(open_store(settings), status=None if status == "all" else status, limit=limit,
+                          min_relevance=min_relevance(settings))
 
     @api.get("/health", summary="是否在运行，索引条数")
     def health(_user: str = Depends(login)) -> dict[str, Any]:
