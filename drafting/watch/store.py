@@ -225,6 +225,15 @@ class WatchStore:
             raise ValidationError(f"收件箱中没有条目 {entry_id[:40]}：请刷新收件箱后重试")
         return found[0]
 
+    def get_many(self, ids: Sequence[str]) -> list[InboxEntry]:
+        """These entries (unknown ids left out), most relevant first."""
+        found: list[InboxEntry] = []
+        with self._connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start:start + 500])
+                found.extend(self._entries(conn, f"WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk), len(chunk)))
+        return sorted(found, key=lambda e: -e.scored.relevance)
+
     @staticmethod
     def _status(status: str) -> str:
         if status not in _STATUSES:
