@@ -65,7 +65,7 @@ class FeedServer:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
                 with owner.lock:
                     route = owner.routes.get(path)
