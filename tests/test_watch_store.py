@@ -66,3 +66,13 @@ def test_source_state_round_trip(tmp_path: Path) -> None:
                         last_ok=when, next_due=when + dt.timedelta(hours=6), failures=0)
     store.record_poll(state)
     assert WatchStore(tmp_path / "watch.sqlite3").source_state("x") == state
+
+
+def test_triage_document_key_joins_different_titles(tmp_path: Path) -> None:
+    store = WatchStore(tmp_path / "watch.sqlite3")
+    a = _raw("https://www.gov.cn/x01.html", "国务院办公厅关于印发《数据要素市场化配置综合改革方案》的通知", "gov")
+    b = _raw("https://www.henan.gov.cn/x01.html", "河南省人民政府办公厅转发国务院办公厅关于印发数据要素市场化配置综合改革方案的通知", "henan")
+    assert len(store.add([(a, Scored(0.9, "r", document_key="国办发〔2026〕12号"))])) == 1
+    assert store.add([(b, Scored(0.9, "r", document_key="国办发〔2026〕12号"))]) == []
+    (entry,) = store.entries()
+    assert entry.links == (a.url, b.url) and entry.sources == ("gov", "henan")

@@ -1,8 +1,9 @@
 """The inbox's memory: every entry the watch found, its links, its status, and each source's polling state.
 
 One SQLite file in the data folder (``<data_dir>/watch.sqlite3``): derived state, rebuilt by polling again. An entry
-is one document however many sites list it: the same URL, or a title that reads the same once spacing and
-punctuation are set aside, joins the entry that holds it and adds its link. ``add`` is idempotent, so a run killed
+is one document however many sites list it: the same URL, a title that reads the same once spacing and
+punctuation are set aside, or the same ``Scored.document_key`` (triage's own judgement) joins the entry that holds it
+and adds its link. ``add`` is idempotent, so a run killed
 between polling and storing simply finds the same entries again next time and offers none of them twice.
 """
 
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS entries (
     summary TEXT NOT NULL DEFAULT '',
     published TEXT,
     first_seen TEXT NOT NULL,
-    doc_key TEXT,
+    document_key TEXT,
     relevance REAL NOT NULL,
     reason TEXT NOT NULL DEFAULT '',
     section TEXT,
@@ -43,7 +44,6 @@ CREATE TABLE IF NOT EXISTS entries (
     decided_at TEXT
 );
 CREATE INDEX IF NOT EXISTS entries_status ON entries(status, relevance);
-CREATE INDEX IF NOT EXISTS entries_doc ON entries(doc_key);
 CREATE TABLE IF NOT EXISTS links (
     url TEXT PRIMARY KEY,
     entry_id TEXT NOT NULL REFERENCES entries(id),
@@ -51,6 +51,10 @@ CREATE TABLE IF NOT EXISTS links (
     seen_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS links_entry ON links(entry_id);
+CREATE TABLE IF NOT EXISTS doc_keys (
+    key TEXT PRIMARY KEY,
+    entry_id TEXT NOT NULL REFERENCES entries(id)
+);
 CREATE TABLE IF NOT EXISTS sources (
     id TEXT PRIMARY KEY,
     etag TEXT,
@@ -163,25 +167,36 @@ class WatchStore:
                 url = canonical_url(raw.url)
                 if conn.execute("SELECT 1 FROM links WHERE url = ?", (url,)).fetchone():
                     continue
-                key = doc_key(raw.title)
-                same = conn.execute("SELECT id FROM entries WHERE doc_key = ? ORDER BY first_seen LIMIT 1",
-                                    (key,)).fetchone() if key else None
+                keys = [k for k in (f"t:{doc_key(raw.title) or ''}", f"d:{scored.document_key or ''}") if len(k) > 2]
+                same = self._entry_by_keys(conn, keys)
                 if same is not None:
                     conn.execute("INSERT INTO links(url, entry_id, source_id, seen_at) VALUES (?, ?, ?, ?)",
-                                 (url, same["id"], raw.source_id, now))
+                                 (url, same, raw.source_id, now))
+                    conn.executemany("INSERT OR IGNORE INTO doc_keys(key, entry_id) VALUES (?, ?)", [(k, same) for k in keys])
                     continue
                 eid = entry_id(url)
                 conn.execute(
-                    "INSERT INTO entries(id, title, url, summary, published, first_seen, doc_key, relevance, reason,"
+                    "INSERT INTO entries(id, title, url, summary, published, first_seen, document_key, relevance, reason,"
                     " section, profile, duplicate_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (eid, raw.title, url, raw.summary, raw.published.isoformat() if raw.published else None, now, key,
+                    (eid, raw.title, url, raw.summary, raw.published.isoformat() if raw.published else None, now,
+                     scored.document_key,
                      float(scored.relevance), scored.reason, scored.section,
                      json.dumps(scored.profile, ensure_ascii=False, default=str), scored.duplicate_of),
                 )
                 conn.execute("INSERT INTO links(url, entry_id, source_id, seen_at) VALUES (?, ?, ?, ?)",
                              (url, eid, raw.source_id, now))
+                conn.executemany("INSERT OR IGNORE INTO doc_keys(key, entry_id) VALUES (?, ?)", [(k, eid) for k in keys])
                 new.append(eid)
         return new
+
+    @staticmethod
+    def _entry_by_keys(conn: sqlite3.Connection, keys: Sequence[str]) -> str | None:
+        """The entry holding any of these document keys (title or triage's key), if one does."""
+        for key in keys:
+            row = conn.execute("SELECT entry_id FROM doc_keys WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return str(row["entry_id"])
+        return None
 
     def _entries(self, conn: sqlite3.Connection, where: str, params: tuple[object, ...], limit: int) -> list[InboxEntry]:
         rows = conn.execute(
@@ -224,6 +239,15 @@ class WatchStore:
         if not found:
             raise ValidationError(f"收件箱中没有条目 {entry_id[:40]}：请刷新收件箱后重试")
         return found[0]
+
+    def get_many(self, ids: Sequence[str]) -> list[InboxEntry]:
+        """These entries (unknown ids left out), most relevant first."""
+        found: list[InboxEntry] = []
+        with self._connect() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start:start + 500])
+                found.extend(self._entries(conn, f"WHERE id IN ({','.join('?' * len(chunk))})", tuple(chunk), len(chunk)))
+        return sorted(found, key=lambda e: -e.scored.relevance)
 
     @staticmethod
     def _status(status: str) -> str:
