@@ -19,6 +19,7 @@ from drafting.review import actor_name
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui import review_format as rfmt
+from drafting.ui import watch_settings
 from drafting.ui.app import UIContext, guarded
 from drafting.watch.entry import InboxEntry
 from drafting.watch.inbox import STATUS_LABELS, add_to_issue, decide, min_relevance, open_store
@@ -124,7 +125,7 @@ def build(ctx: UIContext) -> None:
                         restore_btn = gr.Button("恢复为新条目", size="sm", elem_id="dz-inbox-restore")
                     status = gr.Markdown(elem_id="dz-inbox-status")
         with gr.Tab("设置", id="inbox-settings"):
-            gr.Markdown("关注列表的编辑在这里完成。")
+            ctx.add(**watch_settings.build(ctx.services, open_store(ctx.services.settings), ctx.demo))
     current = gr.Textbox("", visible=False, elem_id="dz-inbox-current")
     ctx.add(inbox_view=view, inbox_refresh=refresh, inbox_summary=summary, inbox_table=table, inbox_detail=detail,
             inbox_issue=issue, inbox_add=add_btn, inbox_later=later_btn, inbox_ignore=ignore_btn,
@@ -139,7 +140,9 @@ def wire(ctx: UIContext) -> None:
     threshold = min_relevance(settings)
     c = ctx.components
     label = c[f"tab_{TAB_ID}"]
-    names: dict[str, str] = {}  # source id → the watch list's name; filled by the 设置 sub-page when it has one
+
+    def names() -> dict[str, str]:  # source id → the watch list's name, read again each time (the file may change)
+        return watch_settings.source_names(services)
 
     @guarded(3)
     def listing(view_value: str | None) -> tuple[Any, ...]:
@@ -148,7 +151,7 @@ def wire(ctx: UIContext) -> None:
         n = store.count_new(threshold)
         head = (f"新的相关条目 **{n}** 条（相关度 ≥ {threshold:g}）；本列表 {len(entries)} 条，按相关度排序。"
                 if entries or n else "收件箱中没有条目：在「设置」中添加关注的网站后，定时检查或运行 drafting watch run。")
-        return rows(entries, names), head, gr.update(label=tab_label(n))
+        return rows(entries, names()), head, gr.update(label=tab_label(n))
 
     list_outputs = [c["inbox_table"], c["inbox_summary"], label]
 
@@ -162,7 +165,7 @@ def wire(ctx: UIContext) -> None:
         if not row:
             raise ValidationError("请在列表中选择一条")
         entry = store.get(str(row[0]))
-        return entry.id, detail_html(entry, names)
+        return entry.id, detail_html(entry, names())
 
     def decider(status: str, done: str):
         @guarded(len(list_outputs) + 2)
@@ -170,7 +173,7 @@ def wire(ctx: UIContext) -> None:
             if not entry_id:
                 raise ValidationError("请先在列表中选择一条")
             entry = decide(store, entry_id, status)  # type: ignore[arg-type]
-            return (*listing(view_value), detail_html(entry, names), f"「{fmt.esc(entry.title[:30])}」{done}")
+            return (*listing(view_value), detail_html(entry, names()), f"「{fmt.esc(entry.title[:30])}」{done}")
         return on_decide
 
     @guarded(len(list_outputs) + 4)
@@ -198,7 +201,7 @@ def wire(ctx: UIContext) -> None:
         if added.note:
             note += f"<br>注意：{fmt.esc(added.note)}"
         picker = gr.update(choices=rfmt.issue_choices(services.reviews.list_issues()), value=added.issue_id)
-        return (*listing(view_value), detail_html(store.get(entry_id), names), note,
+        return (*listing(view_value), detail_html(store.get(entry_id), names()), note,
                 gr.update(choices=issue_choices(services), value=added.issue_id), picker)
 
     view, table, current, issue = c["inbox_view"], c["inbox_table"], c["inbox_current"], c["inbox_issue"]
