@@ -194,6 +194,7 @@ def add(path: Path, url: str, *, kind: str = "feed", selector: str | None = None
     doc = tomlkit.parse(text)
     sources = doc.get("source")
     if sources is None:
+        doc.add(tomlkit.nl())
         sources = tomlkit.aot()
         doc.append("source", sources)
     item = tomlkit.table()
