@@ -196,7 +196,7 @@ def wire(ctx: UIContext) -> None:
             note = f"「{fmt.esc(added.title[:30])}」已在该期中（草稿 #{added.draft_id}），未重复加入。"
         else:
             note = (f"✓ 已加入 <code>{fmt.esc(added.issue_id)}</code>：草稿 #{added.draft_id}「{fmt.esc(added.title[:30])}」，"
-                    f"来源 {fmt.esc('、'.join(added.sources))}。在「批量」中打开该期审阅。")
+                    f"来源 {'、'.join(f'<code>{fmt.esc(u)}</code>' for u in added.sources)}。在「批量」中打开该期审阅。")
             gr.Info(f"已加入本期：{fmt.esc(added.title[:30])}", title="消息")
         if added.note:
             note += f"<br>注意：{fmt.esc(added.note)}"
