@@ -117,3 +117,33 @@ def test_polled_entry_added_to_an_issue_drafted_and_exported_with_its_link(
     docx = export(page, app, "docx")
     with zipfile.ZipFile(docx) as z:
         assert url in z.read("word/footnotes.xml").decode("utf-8"), "the entry's link is its Word footnote"
+
+
+def test_watch_list_edited_in_the_settings_sub_page(page: Page, app: AppProcess, sites: WatchSites) -> None:
+    """收件箱 → 设置: add a feed, see it listed (unverified until a run reads it), a bad hand edit refused in Chinese."""
+    open_page(page, app.url)
+    inbox_tab(page).click()
+    page.get_by_role("tab", name="设置", exact=True).last.click()
+    sources = page.locator("#dz-watch-sources")
+    expect(sources).to_contain_text("工业和信息化部 政策文件")
+    harness.box(page, "dz-watch-url").fill(sites.list_url("govcn"))
+    harness.box(page, "dz-watch-name").fill("中国政府网 政策 RSS")
+    page.locator("#dz-watch-add").click()
+    expect(page.locator("#dz-watch-status")).to_contain_text("已添加来源")
+    expect(sources).to_contain_text("中国政府网 政策 RSS")
+    expect(sources).to_contain_text("未验证")
+    listed = cli(app, "watch", "list")
+    assert [s["url"] for s in listed if s["name"] == "中国政府网 政策 RSS"] == [sites.list_url("govcn")]
+
+    harness.box(page, "dz-watch-url").fill(sites.list_url("henan"))
+    page.get_by_text("列表页（CSS 选择器）").click()
+    page.locator("#dz-watch-add").click()  # a list page without its selector
+    expect(page.locator(".toast-body").filter(has_text="条目选择器").first).to_be_visible()
+
+    page.get_by_text("直接编辑关注列表文件（TOML）").click()
+    text = harness.box(page, "dz-watch-text")
+    before = text.input_value()
+    text.fill(before + "\n[[source]]\nid = \"坏\"\nurl = \"ftp://x\"\n")
+    page.locator("#dz-watch-save").click()
+    expect(page.locator(".toast-body").filter(has_text="只能用字母").first).to_be_visible()
+    assert (app.corpus / "watch.toml").read_text(encoding="utf-8") == before, "a bad edit writes nothing"
