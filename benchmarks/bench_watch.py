@@ -22,12 +22,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from watchfeeds import FeedServer, Route, list_page, rss  # noqa: E402
+from watchfeeds import FeedServer, Route, list_page, rss
 
-from drafting.settings import SourcesSettings, WatchSettings  # noqa: E402
-from drafting.watch.entry import WatchSource  # noqa: E402
-from drafting.watch.run import _WORKERS, run_once, unscored  # noqa: E402
-from drafting.watch.store import WatchStore  # noqa: E402
+from drafting.settings import SourcesSettings, WatchSettings
+from drafting.watch.entry import WatchSource
+from drafting.watch.run import POLL_WORKERS, run_once, unscored
+from drafting.watch.store import WatchStore
 
 TOPICS = ["元宇宙产业", "区块链技术", "虚拟资产交易", "数据要素市场", "人工智能治理", "粮食储备", "旅游统计"]
 
@@ -60,7 +60,7 @@ def main() -> None:
                            date_selector=None if sid % 2 == 0 else "span") for sid, s in enumerate(servers)]
     settings = SourcesSettings(block_private=False)
     watch = WatchSettings(max_entries=max(500, args.entries))
-    host_wait = math.ceil(args.sources / _WORKERS) * args.latency
+    host_wait = math.ceil(args.sources / POLL_WORKERS) * args.latency
     print(f"machine load (1/5/15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")
     print(f"{args.sources} sources × {args.entries} entries, host latency {args.latency:g} s "
           f"(adds ≤ {host_wait:g} s per run)")
