@@ -25,7 +25,7 @@ from drafting.watch.store import SourceState, WatchStore
 logger = logging.getLogger(__name__)
 
 Triage = Callable[[Sequence[RawEntry]], list[Scored]]
-_WORKERS = 4  # hosts polled at once: the wait is the hosts', not ours
+POLL_WORKERS = 4  # hosts polled at once: the wait is the hosts', not ours
 
 
 def unscored(entries: Sequence[RawEntry]) -> list[Scored]:
@@ -107,7 +107,7 @@ def run_once(sources: Sequence[WatchSource], store: WatchStore, triage: Triage, 
     by_host: dict[str, list[tuple[WatchSource, SourceState]]] = {}
     for pair in due:
         by_host.setdefault(urlsplit(pair[0].url).netloc.lower(), []).append(pair)
-    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="watch-poll") as pool:
+    with ThreadPoolExecutor(max_workers=POLL_WORKERS, thread_name_prefix="watch-poll") as pool:
         futures: list[Future[list[tuple[WatchSource, SourceState, Polled | Exception]]]] = [
             pool.submit(_poll_host, group, pacer, settings, watch) for group in by_host.values()
         ]
