@@ -150,7 +150,7 @@ def wire(ctx: UIContext) -> None:
         entries = store.entries(status, limit=500)  # type: ignore[arg-type]
         n = store.count_new(threshold)
         head = (f"新的相关条目 **{n}** 条（相关度 ≥ {threshold:g}）；本列表 {len(entries)} 条，按相关度排序。"
-                if entries or n else "收件箱中没有条目：在「设置」中添加关注的网站后，定时检查或运行 drafting watch run。")
+                if entries or n else "收件箱中没有条目：在「设置」中添加关注的网站后，系统按各来源的检查间隔读取（由管理员开启定时检查）。")
         return rows(entries, names()), head, gr.update(label=tab_label(n))
 
     list_outputs = [c["inbox_table"], c["inbox_summary"], label]
