@@ -172,3 +172,17 @@ def test_api_inbox(tmp_settings) -> None:
     assert [e["id"] for e in got.json()["entries"]] == [eid] and got.json()["count_new"] == 1
     assert client.get("/inbox", params={"status": "added"}).json()["entries"] == []
     assert "error" in client.get("/inbox", params={"status": "old"}).json()
+
+
+def test_two_editors_adding_the_same_entry_at_once_draft_it_once(services: Services) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = open_store(services.settings)
+    with PageServer() as pages:
+        [eid] = store.add([_entry(pages.url("/utf8.html"))])
+        with ThreadPoolExecutor(2) as pool:
+            done = list(pool.map(lambda _: _add(services, eid, "本月"), range(2)))
+    assert sorted(a.again for a in done) == [False, True]
+    assert len({a.draft_id for a in done}) == 1
+    assert len(services.reviews.get_issue("本月").items) == 1
+    assert len(services.store.list(batch_id="本月")) == 1, "one draft stored, not two"

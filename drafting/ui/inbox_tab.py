@@ -31,6 +31,7 @@ TAB_LABEL = "收件箱"
 HEADERS = ["编号", "相关度", "日期", "标题", "来源", "画像", "理由", "状态"]
 VIEWS = [("新条目", "new"), ("稍后", "later"), ("已忽略", "ignored"), ("已加入本期", "added"), ("全部", "all")]
 NEW_ISSUE = "__new__"
+COUNT_EVERY_S = 120  # how often an open page refreshes the tab's count
 PROFILE_LABELS = {"kind": "类型", "stance": "立场", "issuer": "发布主体", "level": "层级"}
 
 
@@ -127,9 +128,10 @@ def build(ctx: UIContext) -> None:
         with gr.Tab("设置", id="inbox-settings"):
             ctx.add(**watch_settings.build(ctx.services, open_store(ctx.services.settings), ctx.demo))
     current = gr.Textbox("", visible=False, elem_id="dz-inbox-current")
+    ticker = gr.Timer(COUNT_EVERY_S)  # entries a scheduled run stores while the page is open show up in the count
     ctx.add(inbox_view=view, inbox_refresh=refresh, inbox_summary=summary, inbox_table=table, inbox_detail=detail,
             inbox_issue=issue, inbox_add=add_btn, inbox_later=later_btn, inbox_ignore=ignore_btn,
-            inbox_restore=restore_btn, inbox_status=status, inbox_current=current)
+            inbox_restore=restore_btn, inbox_status=status, inbox_current=current, inbox_ticker=ticker)
 
 
 def wire(ctx: UIContext) -> None:
@@ -154,6 +156,10 @@ def wire(ctx: UIContext) -> None:
         return rows(entries, names()), head, gr.update(label=tab_label(n))
 
     list_outputs = [c["inbox_table"], c["inbox_summary"], label]
+
+    @guarded(1)
+    def count() -> Any:
+        return gr.update(label=tab_label(store.count_new(threshold)))
 
     @guarded(len(list_outputs) + 1)
     def on_load(view_value: str | None) -> tuple[Any, ...]:
@@ -209,6 +215,7 @@ def wire(ctx: UIContext) -> None:
     ctx.demo.load(on_load, [view], [*list_outputs, issue])
     c["inbox_refresh"].click(on_load, [view], [*list_outputs, issue])
     view.change(listing, [view], list_outputs)
+    c["inbox_ticker"].tick(count, None, label, show_progress="hidden", queue=False)
     table.select(on_select, None, [current, c["inbox_detail"]])
     decide_outputs = [*list_outputs, c["inbox_detail"], c["inbox_status"]]
     c["inbox_later"].click(decider("later", "已移到「稍后」"), [current, view], decide_outputs)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,16 @@ def open_store(settings: Settings) -> WatchStore:
 def min_relevance(settings: Settings) -> float:
     """The relevance from which a new entry counts on the 收件箱 tab."""
     return settings.watch.min_relevance
+
+
+_issue_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _issue_lock(issue_id: str) -> threading.Lock:
+    """One 加入本期 at a time per issue in this process: two editors adding the same entry draft it once."""
+    with _locks_guard:
+        return _issue_locks.setdefault(issue_id, threading.Lock())
 
 
 def entry_json(entry: InboxEntry) -> dict[str, Any]:
@@ -138,6 +149,12 @@ def add_to_issue(store: WatchStore, reviews: ReviewStore, entry_id: str, issue_i
     issue_id = (issue_id or "").strip()
     if not issue_id:
         raise ValidationError("请先选择要加入的进行中期刊")
+    with _issue_lock(issue_id):
+        return _add(store, reviews, entry, issue_id, run=run, prepare=prepare)
+
+
+def _add(store: WatchStore, reviews: ReviewStore, entry: InboxEntry, issue_id: str, *, run: RunBatch,
+         prepare: PrepareSources | None) -> Added:
     if reviews.exists(issue_id):
         issue = reviews.get_issue(issue_id)
         if issue.published_at:
