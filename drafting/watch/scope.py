@@ -19,10 +19,11 @@ from drafting.sources.convert import is_traditional, to_simplified
 _MORE: tuple[tuple[str, str], ...] = (
     ("虚拟资产", r"数字资产|代币化|通证|RWA|虚拟资产交易平台|交易所.{0,6}(?:加密|虚拟)|质押服务|托管.{0,4}数字资产|洗钱.{0,10}虚拟"),
     ("数字人民币", r"数字人民币|数字货币|e-CNY|央行数字"),
-    ("数据要素", r"数据出境|数据安全|个人信息保护|数据分类分级|重要数据|数据局|数据开放|数据产品|数据确权|数据治理|数据交易所"),
-    ("人工智能", r"深度合成|算法备案|生成内容标识|智能体|算力"),
-    ("区块链", r"智能合约|分布式数字身份|跨链|链上|上链"),
-    ("虚拟现实", r"空间计算|数字孪生|沉浸式|近眼显示"),
+    ("数据要素", r"数据出境|数据安全|个人信息|网络数据|网络安全法|数据分类分级|重要数据|数据局|数据开放|数据产品|数据确权|"
+              r"数据治理|数据交易所|数据标注|数字经济"),
+    ("人工智能", r"深度合成|算法备案|算法推荐|生成内容标识|智能体|具身智能|人形机器人|算力"),
+    ("区块链", r"智能合约|分布式数字身份|跨链|链上|上链|以太坊|DeFi|去中心化金融|二层网络"),
+    ("虚拟现实", r"空间计算|数字孪生|沉浸式|近眼显示|虚实融合|三维数字空间|全息"),
 )
 # 数字人民币 is money, not a 数字人: the profile's 数字人 pattern would read it as one.
 SCOPE: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -59,11 +60,11 @@ class ScopeHit:
 
     @property
     def score(self) -> float:
-        """1 when the title names a subject; less when only the text does, the more subjects the more; 0 otherwise."""
+        """1 when the title names a subject; less when only the text does (more with more subjects); 0 otherwise."""
         if self.title:
             return 1.0
-        if self.text:
-            return min(0.75, 0.45 + 0.15 * (len(self.text) - 1) + 0.05 * (len(set(self.words)) - 1))
+        if self.text:  # the page is about the subject though its title does not say so (a 条例 on the 数字经济)
+            return min(0.85, 0.7 + 0.1 * (len(self.text) - 1) + 0.05 * (len(set(self.words)) - 1))
         return 0.0
 
 
