@@ -49,6 +49,11 @@ def list_page(entries: Sequence[tuple[str, str, dt.date]], encoding: str = "utf-
             f'<a href="/">首页</a></div><ul class="list">{lis}</ul></body></html>').encode(encoding)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a poller killed mid-request resets its connection: expected here, not worth a traceback
+
+
 class FeedServer:
     """Routes by path; ``hits`` counts requests per path, ``conditional`` the requests that carried a validator."""
 
@@ -107,7 +112,7 @@ class FeedServer:
                     except (BrokenPipeError, ConnectionResetError):
                         pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"

@@ -467,4 +467,5 @@ def main() -> None:
 # The other command groups register themselves on `app` when imported (after everything above exists).
 from drafting.cli import evals, learning, sources_eval, word  # noqa: F401
 from drafting.cli import guard as _guard  # noqa: F401  (drafting guard, drafting eval guard)
+from drafting.cli import watch as _watch  # noqa: F401  (drafting watch add/list/remove/run)
 from drafting.cli import watch_eval as _watch_eval  # noqa: F401  (drafting eval watch)

@@ -25,7 +25,7 @@ from drafting.watch.store import SourceState, WatchStore
 logger = logging.getLogger(__name__)
 
 Triage = Callable[[Sequence[RawEntry]], list[Scored]]
-_WORKERS = 4  # hosts polled at once: the wait is the hosts', not ours
+POLL_WORKERS = 4  # hosts polled at once: the wait is the hosts', not ours
 
 
 def unscored(entries: Sequence[RawEntry]) -> list[Scored]:
@@ -107,7 +107,7 @@ def run_once(sources: Sequence[WatchSource], store: WatchStore, triage: Triage, 
     by_host: dict[str, list[tuple[WatchSource, SourceState]]] = {}
     for pair in due:
         by_host.setdefault(urlsplit(pair[0].url).netloc.lower(), []).append(pair)
-    with ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="watch-poll") as pool:
+    with ThreadPoolExecutor(max_workers=POLL_WORKERS, thread_name_prefix="watch-poll") as pool:
         futures: list[Future[list[tuple[WatchSource, SourceState, Polled | Exception]]]] = [
             pool.submit(_poll_host, group, pacer, settings, watch) for group in by_host.values()
         ]
@@ -135,12 +135,17 @@ def _settle(source: WatchSource, state: SourceState, result: Polled | Exception,
         _failed(source, state, exc, store, watch, report, now)
         return
     keep = result.complete  # a feed read in part keeps the old validators: the next request asks for all of it
+    partial = None if keep else (f"订阅内容格式有误（可能被截断），只读到 {len(result.entries)} 条：已保存这些条目，"
+                                 "下次运行会重新读取整个订阅")
     store.record_poll(dataclasses.replace(
         state, etag=result.etag if keep else state.etag, last_modified=result.last_modified if keep else state.last_modified,
-        last_polled=now, last_ok=now, next_due=now + dt.timedelta(seconds=source.every_seconds), failures=0,
-        last_error=None,
+        last_polled=now, last_ok=now if keep else state.last_ok, next_due=now + dt.timedelta(seconds=source.every_seconds),
+        failures=0, last_error=partial,
     ))
-    (report.unchanged if result.not_modified else report.polled).append(source.id)
+    if partial:
+        report.errors.append((source.id, partial))
+    else:
+        (report.unchanged if result.not_modified else report.polled).append(source.id)
 
 
 def _failed(source: WatchSource, state: SourceState, exc: Exception, store: WatchStore, watch: WatchSettings,

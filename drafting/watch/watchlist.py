@@ -172,9 +172,12 @@ def new_id(url: str, taken: Iterable[str]) -> str:
     return sid
 
 
-def add(path: Path, url: str, *, kind: str = "feed", selector: str | None = None, date_selector: str | None = None,
+def add(path: Path, url: str, *, kind: str | None = None, selector: str | None = None, date_selector: str | None = None,
         every: str = "6h", name: str | None = None, encoding: str | None = None) -> WatchSource:
-    """Append a source to the watch list (created from the presets if missing); comments are kept."""
+    """Append a source to the watch list (created from the presets if missing); comments are kept.
+
+    ``kind`` defaults to a list page when a selector is given, a feed otherwise."""
+    kind = kind or ("list" if selector else "feed")
     text = read_text(path)
     current = parse(text)
     url = _check_url(url)
@@ -194,6 +197,7 @@ def add(path: Path, url: str, *, kind: str = "feed", selector: str | None = None
     doc = tomlkit.parse(text)
     sources = doc.get("source")
     if sources is None:
+        doc.add(tomlkit.nl())
         sources = tomlkit.aot()
         doc.append("source", sources)
     item = tomlkit.table()
