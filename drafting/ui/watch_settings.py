@@ -31,7 +31,8 @@ def source_rows(sources: list[WatchSource], store: WatchStore) -> list[list[obje
     out: list[list[object]] = []
     for s in sources:
         state = store.source_state(s.id)
-        status = "已暂停" if not s.enabled else ("已验证" if s.verified else "未验证")
+        # a run that read the source verifies it even before the flag is written back to the file
+        status = "已暂停" if not s.enabled else ("已验证" if s.verified or state.last_ok else "未验证")
         problem = f"{state.last_error}（连续 {state.failures} 次）" if state.last_error and state.failures else "—"
         out.append([s.id, s.name, s.url, "订阅" if s.kind == "feed" else "列表页", s.selector or "—",
                     watchlist.format_every(s.every_seconds), status, _when(state.last_ok), problem])
