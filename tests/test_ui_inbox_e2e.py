@@ -48,7 +48,8 @@ def sites() -> Iterator[WatchSites]:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory, sites: WatchSites) -> Iterator[AppProcess]:
     """The app (offline drafter) whose watch list, kept with its corpus, follows the ministry's list page."""
-    made = AppProcess(tmp_path_factory.mktemp("app_inbox"), {})
+    # the sites are all on 127.0.0.1: the per-host pace (2 s in production) would only slow the test down
+    made = AppProcess(tmp_path_factory.mktemp("app_inbox"), {"DRAFTING_WATCH__PER_HOST_INTERVAL_S": "0.1"})
     selector, date_selector = SELECTORS["miit"]
     watchlist.add(made.corpus / "watch.toml", sites.list_url("miit"), kind="list", selector=selector,
                   date_selector=date_selector, every="1h", name="工业和信息化部 政策文件")
@@ -81,7 +82,10 @@ def test_polled_entry_added_to_an_issue_drafted_and_exported_with_its_link(
     entry = sites.entry(ENTRY)
     assert run["errors"] == [] and url in [e["url"] for e in run["new"]], run
     inbox = cli(app, "inbox", "--status", "all")
-    entry_id = next(e["id"] for e in inbox["entries"] if e["url"] == url)
+    mine = next(e for e in inbox["entries"] if e["url"] == url)
+    entry_id = mine["id"]
+    assert mine["relevance"] >= inbox["min_relevance"] and "元宇宙" in mine["reason"], mine
+    assert inbox["count_new"] > 0
     other_id = next(e["id"] for e in inbox["entries"] if e["url"] == sites.entry_url(OTHER, "miit"))
 
     open_page(page, app.url)
@@ -90,6 +94,7 @@ def test_polled_entry_added_to_an_issue_drafted_and_exported_with_its_link(
     table = page.locator("#dz-inbox-table")
     expect(table).to_contain_text(entry.title[:20], timeout=30_000)
     expect(table).to_contain_text("工业和信息化部 政策文件")  # the source's name from the watch list
+    expect(table).to_contain_text(mine["reason"][:12])  # why it scored so, as triage wrote it
 
     pick_entry(page, sites.entry(OTHER).title)
     page.locator("#dz-inbox-ignore").click()
