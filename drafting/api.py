@@ -227,10 +227,9 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
         return {"issues": [i.to_json() for i in services.reviews.list_issues()]}  # the shape of `drafting issues --json`
 
     @api.get("/inbox", summary="收件箱（与 drafting inbox --json 相同）")
-    def inbox(status: Literal["new", "later", "ignored", "added", "all"] = Query("new", description="条目状态；all = 全部"),
+    def inbox(status: Literal["new", "held", "later", "ignored", "added", "all"] = Query("new", description="new 新条目 / held 已有 / later 稍后 / ignored 已忽略 / added 已加入本期 / all"),
               limit: int = Query(200, ge=1, le=5000), _user: str = Depends(login)) -> dict[str, Any]:
-        return inbox_json(open_store(settings), status=None if status == "all" else status, limit=limit,
-                          min_relevance=min_relevance(settings))
+        return inbox_json(open_store(settings), view=status, limit=limit, min_relevance=min_relevance(settings))
 
     @api.get("/health", summary="是否在运行，索引条数")
     def health(_user: str = Depends(login)) -> dict[str, Any]:

@@ -186,3 +186,16 @@ def test_two_editors_adding_the_same_entry_at_once_draft_it_once(services: Servi
     assert len({a.draft_id for a in done}) == 1
     assert len(services.reviews.get_issue("本月").items) == 1
     assert len(services.store.list(batch_id="本月")) == 1, "one draft stored, not two"
+
+
+def test_an_entry_the_firm_already_holds_is_listed_apart_never_as_new(tmp_settings) -> None:
+    store = open_store(tmp_settings)
+    raw, scored = _entry("https://a.example/held.html", title="工信部关于元宇宙标准化工作组筹建方案的通知", relevance=0.95)
+    fresh = _entry("https://b.example/new.html", title="关于开展区块链创新应用试点的通知", relevance=0.6)
+    held_id, new_id = store.add([(raw, dataclasses.replace(scored, duplicate_of="issue:本月")), fresh])  # type: ignore[arg-type]
+    assert [e["id"] for e in inbox_json(store)["entries"]] == [new_id], "held entries are not offered as new"
+    held = inbox_json(store, view="held")["entries"]
+    assert [(e["id"], e["duplicate_of"]) for e in held] == [(held_id, "issue:本月")]
+    assert [e["id"] for e in inbox_json(store, view="all")["entries"]] == [held_id, new_id]
+    with pytest.raises(ValidationError, match="无效"):
+        inbox_json(store, view="old")  # type: ignore[arg-type]

@@ -13,9 +13,6 @@ inbox_app = typer.Typer(help="The inbox: entries the watch found (drafting watch
                         invoke_without_command=True)
 app.add_typer(inbox_app, name="inbox")
 
-STATUSES = ("new", "later", "ignored", "added", "all")
-
-
 def _store(services: Any) -> Any:
     from drafting.watch.inbox import open_store
 
@@ -25,7 +22,7 @@ def _store(services: Any) -> Any:
 @inbox_app.callback()
 def inbox(
     ctx: typer.Context,
-    status: Annotated[str, typer.Option(help="new | later | ignored | added | all")] = "new",
+    status: Annotated[str, typer.Option(help="new | held (already in the corpus or an issue) | later | ignored | added | all")] = "new",
     limit: Annotated[int, typer.Option(min=1, max=5000, help="at most this many entries")] = 200,
     as_json: JsonOpt = False,
 ) -> None:
@@ -33,13 +30,13 @@ def inbox(
     if ctx.invoked_subcommand is not None:
         return
     from drafting.errors import ValidationError
-    from drafting.watch.inbox import STATUS_LABELS, inbox_json, min_relevance
+    from drafting.watch.inbox import STATUS_LABELS, VIEWS, inbox_json, min_relevance
 
-    if status not in STATUSES:
-        raise ValidationError(f"--status「{status[:20]}」无效：可用 {' | '.join(STATUSES)}")
+    if status not in VIEWS:
+        raise ValidationError(f"--status「{status[:20]}」无效：可用 {' | '.join(VIEWS)}")
     services = core._services()
-    data = inbox_json(_store(services), status=None if status == "all" else status,  # type: ignore[arg-type]
-                      limit=limit, min_relevance=min_relevance(services.settings))
+    data = inbox_json(_store(services), view=status, limit=limit,  # type: ignore[arg-type]
+                      min_relevance=min_relevance(services.settings))
     if as_json:
         _print_json(data)
         return

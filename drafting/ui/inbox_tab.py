@@ -22,14 +22,15 @@ from drafting.ui import review_format as rfmt
 from drafting.ui import watch_settings
 from drafting.ui.app import UIContext, guarded
 from drafting.watch.entry import InboxEntry
-from drafting.watch.inbox import STATUS_LABELS, add_to_issue, decide, min_relevance, open_store
+from drafting.watch.inbox import STATUS_LABELS, add_to_issue, decide, listed, min_relevance, open_store
 
 logger = logging.getLogger(__name__)
 
 TAB_ID = "inbox"
 TAB_LABEL = "收件箱"
 HEADERS = ["编号", "相关度", "日期", "标题", "来源", "画像", "理由", "状态"]
-VIEWS = [("新条目", "new"), ("稍后", "later"), ("已忽略", "ignored"), ("已加入本期", "added"), ("全部", "all")]
+VIEWS = [("新条目", "new"), ("已有（往期或本期已收）", "held"), ("稍后", "later"), ("已忽略", "ignored"), ("已加入本期", "added"),
+         ("全部", "all")]
 NEW_ISSUE = "__new__"
 COUNT_EVERY_S = 120  # how often an open page refreshes the tab's count
 PROFILE_LABELS = {"kind": "类型", "stance": "立场", "issuer": "发布主体", "level": "层级"}
@@ -148,8 +149,7 @@ def wire(ctx: UIContext) -> None:
 
     @guarded(3)
     def listing(view_value: str | None) -> tuple[Any, ...]:
-        status = None if view_value == "all" else (view_value or "new")
-        entries = store.entries(status, limit=500)  # type: ignore[arg-type]
+        entries = listed(store, view_value or "new", limit=500)  # type: ignore[arg-type]
         n = store.count_new(threshold)
         head = (f"新的相关条目 **{n}** 条（相关度 ≥ {threshold:g}）；本列表 {len(entries)} 条，按相关度排序。"
                 if entries or n else "收件箱中没有条目：在「设置」中添加关注的网站后，系统按各来源的检查间隔读取（由管理员开启定时检查）。")

@@ -16,7 +16,7 @@ import dataclasses
 import hashlib
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from drafting.batch_input import BatchEntry, BatchInput, RowProblem
 from drafting.errors import ValidationError
@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from drafting.review import ReviewStore
 
 STATUS_LABELS: dict[str, str] = {"new": "新", "added": "已加入本期", "ignored": "已忽略", "later": "稍后"}
+# What the inbox lists: a status, or 已有 (new entries the firm already holds: listed apart, never offered as new).
+View = Literal["new", "held", "later", "ignored", "added", "all"]
+VIEWS: tuple[str, ...] = get_args(View)
+_SCAN = 5000  # entries read to fill one view (an inbox holds hundreds, not millions)
 SOURCE_NAME = "收件箱"  # the batch "list" an inbox row comes from, as the issue's history shows it
 
 # (batch with one row, issue id) → the batch report; the caller binds run_batch(services, …, resume=True)
@@ -71,12 +75,22 @@ def entry_json(entry: InboxEntry) -> dict[str, Any]:
     }
 
 
-def inbox_json(store: WatchStore, *, status: EntryStatus | None = "new", limit: int = 200,
-               min_relevance: float = 0.5) -> dict[str, Any]:
-    """The inbox: entries of one status (None = all), most relevant first, and the count the tab shows."""
-    entries = store.entries(status, limit=limit)
+def listed(store: WatchStore, view: View = "new", limit: int = 200) -> list[InboxEntry]:
+    """Entries of one view, most relevant first; 新 leaves out what the corpus or an issue in progress holds."""
+    if view not in VIEWS:
+        raise ValidationError(f"收件箱视图「{str(view)[:20]}」无效：可用 {' | '.join(VIEWS)}")
+    if view == "all":
+        return store.entries(None, limit=limit)
+    if view in ("new", "held"):
+        found = [e for e in store.entries("new", limit=_SCAN) if bool(e.scored.duplicate_of) == (view == "held")]
+        return found[:limit]
+    return store.entries(view, limit=limit)  # type: ignore[arg-type]
+
+
+def inbox_json(store: WatchStore, *, view: View = "new", limit: int = 200, min_relevance: float = 0.5) -> dict[str, Any]:
+    """The inbox: the entries of one view, most relevant first, and the count the tab shows."""
     return {"count_new": store.count_new(min_relevance), "min_relevance": min_relevance,
-            "entries": [entry_json(e) for e in entries]}
+            "entries": [entry_json(e) for e in listed(store, view, limit)]}
 
 
 def _section(entry: InboxEntry) -> Section | None:
