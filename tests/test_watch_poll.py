@@ -140,3 +140,22 @@ def test_triage_failure_leaves_the_source_due(server: FeedServer, tmp_path: Path
     assert store.source_state("x").etag is None  # no validator kept: the next request is not a 304
     ok = run_once(sources, store, _score, settings=SRC, watch=WATCH, force=True)
     assert len(ok.new) == 3
+
+
+class _Killed(BaseException):
+    """Stands for the process dying mid-triage (not an Exception: nothing in the run may catch it)."""
+
+
+def test_run_killed_mid_triage_loses_nothing(server: FeedServer, tmp_path: Path) -> None:
+    server.routes["/feed.xml"] = Route(rss(_entries(server, "k", 4)))
+    store = WatchStore(tmp_path / "w.sqlite3")
+    sources = [WatchSource(id="k", name="K", url=server.url("/feed.xml"))]
+
+    def dies(entries: Sequence[RawEntry]) -> list[Scored]:
+        raise _Killed
+
+    with pytest.raises(_Killed):
+        run_once(sources, store, dies, settings=SRC, watch=WATCH)
+    # the feed has not changed since: a validator saved by the dead run would make this a 304 and lose all four
+    after = run_once(sources, store, _score, settings=SRC, watch=WATCH)
+    assert len(after.new) == 4 and after.polled == ["k"]

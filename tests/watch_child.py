@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from collections.abc import Sequence
 
@@ -14,10 +15,12 @@ from drafting.watch.schedule import run_watch
 
 
 def slow_triage(entries: Sequence[RawEntry]) -> list[Scored]:
-    time.sleep(float(os.environ.get("WATCH_TRIAGE_DELAY", "0.02")) * len(entries))
+    time.sleep(float(os.environ.get("WATCH_TRIAGE_DELAY", "0.1")) * len(entries))
     return [Scored(relevance=0.5, reason="测试") for _ in entries]
 
 
 if __name__ == "__main__":
-    report = run_watch(Settings(), slow_triage, force=True)
+    settings = Settings()
+    print("polling", file=sys.stderr, flush=True)  # imports done: the parent's kill lands in the run itself
+    report = run_watch(settings, slow_triage, force=True)
     print(json.dumps(report.to_json() if report else {"new": [], "errors": [], "skipped": True}, ensure_ascii=False))

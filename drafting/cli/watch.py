@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -10,7 +11,8 @@ from drafting.cli import JsonOpt, _print_json, app
 from drafting.errors import ValidationError
 from drafting.settings import Settings
 from drafting.watch import watchlist
-from drafting.watch.run import RunReport, Triage, unscored
+from drafting.watch.entry import RawEntry, Scored
+from drafting.watch.run import RunReport, Triage
 from drafting.watch.schedule import BUSY, run_watch
 from drafting.watch.store import WatchStore
 
@@ -20,8 +22,17 @@ app.add_typer(watch_app, name="watch")
 
 
 def _triage(settings: Settings) -> Triage:
-    """The relevance triage of new entries (unscored until the triage stage is configured)."""
-    return unscored
+    """The relevance triage of new entries, from the app's parts (the precedent index, the corpus, issues in progress)."""
+    from drafting.services import build_services  # the index and embedder load only when a run has new entries
+
+    built: list[Triage] = []
+
+    def triage(entries: Sequence[RawEntry]) -> list[Scored]:
+        if not built:
+            built.append(build_services(settings).watch_triage())
+        return built[0](entries)
+
+    return triage
 
 
 @watch_app.command("add")

@@ -26,7 +26,6 @@ from drafting.ui import format as fmt
 from drafting.ui import leave_guard
 from drafting.ui.access import AccessGuard, LoginThrottle
 from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
-from drafting.watch.run import unscored
 from drafting.watch.schedule import WatchSchedule
 
 logger = logging.getLogger(__name__)
@@ -289,7 +288,7 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
     print(f"语料库：{len(issues)} 期，索引 {services.index.count()} 条（新增 {stats.added}，更新 {stats.updated}）", flush=True)
     demo = build_app(services)
     if settings.watch.schedule:  # the app polls the watch list itself (#26); else cron runs `drafting watch run`
-        WatchSchedule(settings, lambda: unscored).start()
+        WatchSchedule(settings, services.watch_triage).start()
     server = settings.server
     auth = [(user, pw.get_secret_value()) for user, pw in server.users.items()] or None
     # drafts hold their own slots (drafting/ui/slots.py), so the queue holds only short events: room for many users
