@@ -9,9 +9,9 @@ from pathlib import Path
 from watchsites import WatchSites
 
 from drafting.settings import SourcesSettings, WatchSettings
+from drafting.watch.assemble import app_triage
 from drafting.watch.run import run_once
 from drafting.watch.store import WatchStore
-from drafting.watch.triage import make_triage
 
 SRC = SourcesSettings(timeout=5.0, block_private=False)
 WATCH = WatchSettings(per_host_interval_s=0.0)
@@ -19,8 +19,8 @@ WATCH = WatchSettings(per_host_interval_s=0.0)
 
 def test_polled_fixture_through_triage_meets_the_targets(seeded_services, tmp_path: Path) -> None:
     store = WatchStore(tmp_path / "watch.sqlite3")
-    triage = make_triage(seeded_services.retriever, items=seeded_services.indexable_items, reviews=seeded_services.reviews,
-                         store=store, sources=SRC, cache_dir=tmp_path / "cache")
+    settings = seeded_services.settings.model_copy(update={"sources": SRC, "watch": WATCH})
+    triage = app_triage(settings, seeded_services.retriever, seeded_services.corpus, seeded_services.reviews, store)
     with WatchSites(slow_seconds=0.3) as sites:
         for step in range(3):
             sites.step(step)
