@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import email.utils
 import io
+import re
 import threading
 import time
 from urllib.parse import urljoin, urlsplit
@@ -217,11 +218,29 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.-]+)""")
+
+
+def _repair(data: bytes, charset: str | None) -> bytes:
+    """A feed cut mid-character in its own charset, with the damaged bytes replaced: feedparser would otherwise fall
+    back to windows-1252 and garble every title of the part it can still read."""
+    declared = _XML_ENCODING.search(data[:200])
+    name = charset or (declared.group(1).decode("ascii") if declared else "utf-8")
+    try:
+        data.decode(name)
+        return data
+    except UnicodeDecodeError:
+        return data.decode(name, errors="replace").encode(name, errors="replace")
+    except LookupError:
+        return data
+
+
 def parse_feed(data: bytes, source: WatchSource, fetched: Fetched, max_entries: int) -> tuple[list[RawEntry], bool]:
     """The entries of an RSS/Atom document and whether it was read whole; SourceError when it is not a feed."""
     headers = {"content-type": fetched.content_type + (f"; charset={fetched.charset}" if fetched.charset else "")}
     if source.encoding:
         headers["content-type"] = f"{fetched.content_type or 'application/xml'}; charset={source.encoding}"
+    data = _repair(data, source.encoding or fetched.charset)
     # BytesIO: feedparser treats a bare string as a URL or a path and would open it itself
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
                               resolve_relative_uris=False)

@@ -130,7 +130,7 @@ class Triage:
             self._learn(sig, title, decided)
         relevance = self.relevance(sig)
         section = guess_section(f"{raw.title}\n{raw.summary or text}")
-        profile = profile_of(Item(section=section, title=raw.title[:200], body=(text or title)[:3000]))  # type: ignore[arg-type]
+        profile = profile_of(Item(section=section, title=title[:200], body=(text or title)[:3000]))  # type: ignore[arg-type]
         dup = find_held(raw.title, raw.url, raw.published, held)
         return Scored(
             relevance=round(relevance, 3), reason=self.reason(sig, dup), section=section,
@@ -208,7 +208,8 @@ class Triage:
 
 
 def page_reader(fetch_text: Callable[[str], str]) -> Callable[[RawEntry], str | None]:
-    """A ``read`` for Triage from a function fetching a link's main text (``drafting.sources.fetch`` in the app)."""
+    """A ``read`` for Triage from a function fetching a link's main text (``drafting.watch.assemble`` passes the link
+    fetcher, paced per host); a page that fails raises SourceError, which triage notes in the reason."""
 
     def read(raw: RawEntry) -> str | None:
         text = fetch_text(raw.url)
