@@ -18,6 +18,7 @@ from drafting.evaluation.watch import CONFIGS, evaluate_watch, load_cases
 from drafting.models import Draft, DraftRequest, Item
 from drafting.review import ReviewStore
 from drafting.settings import SourcesSettings
+from drafting.sources.fetch import fetch
 from drafting.store import DraftStore
 from drafting.watch.dedupe import document_key, find_held
 from drafting.watch.entry import RawEntry
@@ -144,7 +145,7 @@ def test_editors_decisions_teach_the_score(tmp_path: Path) -> None:
 
 
 def test_list_entries_are_read_from_their_pages_on_the_fixture_sites(watch_sites, tmp_path: Path) -> None:
-    read = page_reader(SourcesSettings(block_private=False), tmp_path / "cache")
+    read = page_reader(lambda url: fetch(url, SourcesSettings(block_private=False), cache_dir=tmp_path / "cache").text)
     triage = Triage(read=read)
     rows = {r.url: r for r in watch_sites.raw_entries() if r.source_id in ("henan", "news")}
     plan = rows[watch_sites.entry_url("h04")]  # a GBK page; the list gives its title only

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import email.utils
 import io
+import re
 import threading
 import time
 from urllib.parse import urljoin, urlsplit
@@ -53,6 +54,7 @@ class Fetched:
     charset: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    moved_to: str | None = None  # the address a permanent redirect (301/308) led to
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Polled:
     last_modified: str | None
     not_modified: bool = False
     complete: bool = True
+    moved_to: str | None = None
 
 
 class HostPacer:
@@ -146,15 +149,19 @@ def conditional_get(url: str, *, etag: str | None, last_modified: str | None, ac
     transport = netguard.GuardedTransport(block_private=bool(sources.block_private), deadline=deadline)
     with httpx.Client(follow_redirects=False, timeout=httpx.Timeout(sources.timeout), headers=headers,
                       transport=transport) as client:
+        moved: str | None = None
         for _hop in range(sources.max_redirects + 1):
             _check_url(url)
             try:
                 with client.stream("GET", url) as resp:
                     if resp.is_redirect and resp.headers.get("location"):
                         url = urljoin(str(resp.url), resp.headers["location"])
+                        if resp.status_code in (301, 308):
+                            moved = url
                         continue
                     if resp.status_code == 304:
-                        return Fetched(status=304, url=str(resp.url), etag=etag, last_modified=last_modified)
+                        return Fetched(status=304, url=str(resp.url), etag=etag, last_modified=last_modified,
+                                       moved_to=moved)
                     if resp.status_code >= 300:
                         raise _status_error(resp, url)
                     declared = resp.headers.get("content-length", "")
@@ -165,7 +172,7 @@ def conditional_get(url: str, *, etag: str | None, last_modified: str | None, ac
                         status=resp.status_code, data=data, url=str(resp.url),
                         content_type=resp.headers.get("content-type", "").split(";")[0].strip().lower(),
                         charset=resp.charset_encoding, etag=resp.headers.get("etag"),
-                        last_modified=resp.headers.get("last-modified"),
+                        last_modified=resp.headers.get("last-modified"), moved_to=moved,
                     )
             except httpx.InvalidURL as exc:
                 raise SourceError(f"网址「{url[:200]}」格式有误：请在关注列表中改正") from exc
@@ -211,11 +218,29 @@ def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*encoding=["']([A-Za-z0-9_.-]+)""")
+
+
+def _repair(data: bytes, charset: str | None) -> bytes:
+    """A feed cut mid-character in its own charset, with the damaged bytes replaced: feedparser would otherwise fall
+    back to windows-1252 and garble every title of the part it can still read."""
+    declared = _XML_ENCODING.search(data[:200])
+    name = charset or (declared.group(1).decode("ascii") if declared else "utf-8")
+    try:
+        data.decode(name)
+        return data
+    except UnicodeDecodeError:
+        return data.decode(name, errors="replace").encode(name, errors="replace")
+    except LookupError:
+        return data
+
+
 def parse_feed(data: bytes, source: WatchSource, fetched: Fetched, max_entries: int) -> tuple[list[RawEntry], bool]:
     """The entries of an RSS/Atom document and whether it was read whole; SourceError when it is not a feed."""
     headers = {"content-type": fetched.content_type + (f"; charset={fetched.charset}" if fetched.charset else "")}
     if source.encoding:
         headers["content-type"] = f"{fetched.content_type or 'application/xml'}; charset={source.encoding}"
+    data = _repair(data, source.encoding or fetched.charset)
     # BytesIO: feedparser treats a bare string as a URL or a path and would open it itself
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=True,
                               resolve_relative_uris=False)
@@ -295,11 +320,12 @@ def poll(source: WatchSource, *, etag: str | None, last_modified: str | None, so
     fetched = conditional_get(source.url, etag=etag, last_modified=last_modified, accept=accept, sources=sources,
                               max_bytes=watch.max_bytes)
     if fetched.status == 304:
-        return Polled(entries=[], etag=etag, last_modified=last_modified, not_modified=True)
+        return Polled(entries=[], etag=etag, last_modified=last_modified, not_modified=True, moved_to=fetched.moved_to)
     if not fetched.data.strip():
         raise SourceError(f"{_host(source.url)} 返回了空白内容：下次运行会重试")
     if source.kind == "feed":
         entries, complete = parse_feed(fetched.data, source, fetched, watch.max_entries)
     else:
         entries, complete = parse_list(fetched.data, source, fetched, watch.max_entries), True
-    return Polled(entries=entries, etag=fetched.etag, last_modified=fetched.last_modified, complete=complete)
+    return Polled(entries=entries, etag=fetched.etag, last_modified=fetched.last_modified, complete=complete,
+                  moved_to=fetched.moved_to)

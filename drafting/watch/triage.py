@@ -19,7 +19,6 @@ import logging
 import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from drafting.errors import DraftingError
 from drafting.models import Item
@@ -27,12 +26,9 @@ from drafting.offline import guess_section
 from drafting.profile import profile_of
 from drafting.retrieve import Retriever
 from drafting.review import ReviewStore
-from drafting.settings import SourcesSettings
-from drafting.sources.fetch import fetch
 from drafting.watch.dedupe import Held, containment, document_key, document_name, find_held
 from drafting.watch.entry import InboxEntry, RawEntry, Scored
 from drafting.watch.scope import SCOPE_WORDS, ScopeHit, fold, scope_of
-from drafting.watch.store import WatchStore
 
 logger = logging.getLogger(__name__)
 
@@ -211,25 +207,12 @@ class Triage:
         return "；".join(parts)
 
 
-def page_reader(settings: SourcesSettings | None = None, cache_dir: Path | None = None) -> Callable[[RawEntry], str | None]:
-    """A ``read`` for Triage: the entry's page fetched like a pasted link (SSRF guard, size limits, cache) and its main
-    text; a page that fails raises SourceError, which triage notes in the reason."""
+def page_reader(fetch_text: Callable[[str], str]) -> Callable[[RawEntry], str | None]:
+    """A ``read`` for Triage from a function fetching a link's main text (``drafting.watch.assemble`` passes the link
+    fetcher, paced per host); a page that fails raises SourceError, which triage notes in the reason."""
 
     def read(raw: RawEntry) -> str | None:
-        text = fetch(raw.url, settings, cache_dir=cache_dir).text
+        text = fetch_text(raw.url)
         return re.sub(r"\s+", " ", text).strip() or None
 
     return read
-
-
-def make_triage(retriever: Retriever, *, items: Callable[[], Sequence[Item]], reviews: ReviewStore | None = None,
-                store: WatchStore | None = None, sources: SourcesSettings | None = None,
-                cache_dir: Path | None = None) -> Triage:
-    """The app's triage: precedents from the retriever, past items and issue rows as duplicates, the inbox's
-    decisions, and each entry's page read when its listing says too little (``drafting watch run``, the schedule)."""
-
-    def held() -> list[Held]:
-        return held_from_corpus(items()) + (held_from_issues(reviews) if reviews is not None else [])
-
-    return Triage(retriever, decisions=store.decisions if store is not None else None, held=held,
-                  read=page_reader(sources, cache_dir))
