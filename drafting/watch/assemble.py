@@ -7,18 +7,15 @@ size cap, the sources cache) at the same per-host pace as polling.
 
 from __future__ import annotations
 
-import re
-
 from drafting.corpus import CorpusFiles
 from drafting.retrieve import Retriever
 from drafting.review import ReviewStore
 from drafting.settings import Settings
 from drafting.sources.fetch import fetch
 from drafting.watch.dedupe import Held
-from drafting.watch.entry import RawEntry
 from drafting.watch.poll import HostPacer
 from drafting.watch.store import WatchStore
-from drafting.watch.triage import Triage, held_from_corpus, held_from_issues
+from drafting.watch.triage import Triage, held_from_corpus, held_from_issues, page_reader
 
 
 def app_triage(settings: Settings, retriever: Retriever, corpus: CorpusFiles, reviews: ReviewStore,
@@ -28,14 +25,12 @@ def app_triage(settings: Settings, retriever: Retriever, corpus: CorpusFiles, re
     pacer = HostPacer(settings.watch.per_host_interval_s)
     cache = settings.sources_cache_path if settings.sources.cache else None
 
-    # Not triage.page_reader: its signature changed on w-triage (settings, cache) while this paces each host first.
-    def read(raw: RawEntry) -> str | None:
-        pacer.wait(raw.url)
-        text = fetch(raw.url, settings.sources, cache_dir=cache).raw_text(with_source=False)
-        return re.sub(r"\s+", " ", text).strip() or None
+    def page_text(url: str) -> str:
+        pacer.wait(url)
+        return fetch(url, settings.sources, cache_dir=cache).raw_text(with_source=False)
 
     def held() -> list[Held]:
         return held_from_corpus(corpus.items()) + held_from_issues(reviews)
 
     return Triage(retriever, decisions=store.decisions, held=held,
-                  read=read if settings.sources.fetch_enabled else None)
+                  read=page_reader(page_text) if settings.sources.fetch_enabled else None)
