@@ -143,6 +143,7 @@ def wire(ctx: UIContext) -> None:
     threshold = min_relevance(settings)
     c = ctx.components
     label = c[f"tab_{TAB_ID}"]
+    picker = c.get("batch_picker")  # 批量's picker shows the issue an entry went into (when that tab is there)
 
     def names() -> dict[str, str]:  # source id → the watch list's name, read again each time (the file may change)
         return watch_settings.source_names(services)
@@ -182,7 +183,7 @@ def wire(ctx: UIContext) -> None:
             return (*listing(view_value), detail_html(entry, names()), f"「{fmt.esc(entry.title[:30])}」{done}")
         return on_decide
 
-    @guarded(len(list_outputs) + 4)
+    @guarded(len(list_outputs) + 3 + (picker is not None))
     def on_add(entry_id: str, issue_id: str | None, view_value: str | None, offline: bool,
                request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not entry_id:
@@ -206,9 +207,9 @@ def wire(ctx: UIContext) -> None:
             gr.Info(f"已加入本期：{fmt.esc(added.title[:30])}", title="消息")
         if added.note:
             note += f"<br>注意：{fmt.esc(added.note)}"
-        picker = gr.update(choices=rfmt.issue_choices(services.reviews.list_issues()), value=added.issue_id)
+        picked = gr.update(choices=rfmt.issue_choices(services.reviews.list_issues()), value=added.issue_id)
         return (*listing(view_value), detail_html(store.get(entry_id), names()), note,
-                gr.update(choices=issue_choices(services), value=added.issue_id), picker)
+                gr.update(choices=issue_choices(services), value=added.issue_id), *([picked] if picker is not None else []))
 
     view, table, current, issue = c["inbox_view"], c["inbox_table"], c["inbox_current"], c["inbox_issue"]
     offline = c.get("settings_offline")
@@ -222,4 +223,4 @@ def wire(ctx: UIContext) -> None:
     c["inbox_ignore"].click(decider("ignored", "已忽略（今后的相关度会参考这一判断）"), [current, view], decide_outputs)
     c["inbox_restore"].click(decider("new", "已恢复为新条目"), [current, view], decide_outputs)
     add_inputs = [current, issue, view, offline] if offline is not None else [current, issue, view, gr.State(False)]
-    c["inbox_add"].click(on_add, add_inputs, [*decide_outputs, issue, c["batch_picker"]])
+    c["inbox_add"].click(on_add, add_inputs, [*decide_outputs, issue, *([picker] if picker is not None else [])])
