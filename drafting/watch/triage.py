@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 SIGNALS = ("scope", "similarity", "decisions")
 READ_BELOW_CHARS = 60  # a list page gives a title only: read the entry's page when it says less than this
+# The precedent search embeds the title and this much of the text: the embedding is most of a triage's time (it grows
+# with length), and the title and lead carry the topic. 80 measured the same P@20/recall as 400 at a third of the time.
+SEARCH_TEXT_CHARS = 80
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,10 @@ class Triage:
             except DraftingError as exc:  # a page that cannot be read: judged on its title, and said so
                 notes.append(f"未能读取原文（{str(exc)[:60]}），仅按标题判断")
         sig = Signals(scope=scope_of(title, text), notes=notes)
-        if "similarity" in self.signals and self.retriever is not None:
+        # The precedent search is most of the time; an entry whose title is off the scope and whose text names no
+        # subject stays far below any threshold whatever its precedents, so it is not searched (the baseline still is).
+        hopeless = "scope" in self.signals and sig.scope.out_of_scope is not None and not sig.scope.subjects
+        if "similarity" in self.signals and self.retriever is not None and not hopeless:
             self._similarity(sig, title, text)
         if "decisions" in self.signals and decided:
             self._learn(sig, title, decided)
@@ -155,7 +161,7 @@ class Triage:
     def _similarity(self, sig: Signals, title: str, text: str) -> None:
         assert self.retriever is not None
         try:
-            found = self.retriever.search(f"{title}\n{text[:400]}", k=3)
+            found = self.retriever.search(f"{title}\n{text[:SEARCH_TEXT_CHARS]}", k=3)
         except DraftingError as exc:  # an empty corpus or a broken index: the other signals still count
             logger.info("watch triage: no precedent search (%s)", exc)
             return
