@@ -93,6 +93,10 @@ def test_add_to_an_existing_issue_keeps_its_rows_and_edits(services: Services) -
     assert issue.items[0].title == "编辑改过的标题", "an edit made before the second 加入本期 stays"
     assert {i.sources[0] for i in issue.items} == {pages.url("/utf8.html"), pages.url("/gbk.html")}
     assert "300亿元" in issue.items[1].body, "the GBK page read and drafted"
+    services.reviews.remove_item("本月", one.draft_id)
+    back = _add(services, first, "本月")
+    assert back.again and back.note and "restore-item" in back.note, "a row moved out is named, not drafted again"
+    assert len(services.reviews.get_issue("本月").items) == 1
 
 
 def test_an_unreadable_page_is_drafted_from_the_list_summary_and_says_so(services: Services) -> None:

@@ -177,7 +177,9 @@ def _add(store: WatchStore, reviews: ReviewStore, entry: InboxEntry, issue_id: s
     already = _row(reviews, issue_id, key)
     if already is not None:
         store.set_status(entry.id, "added", issue_id)
-        return Added(entry.id, issue_id, already.draft_id, already.title, list(already.sources), again=True)
+        moved = (f"该条曾被移出本期（{already.removed_by or ''}），未重新起草：可用 drafting restore-item {issue_id} "
+                 f"{already.draft_id} 放回") if already.removed_at else None
+        return Added(entry.id, issue_id, already.draft_id, already.title, list(already.sources), note=moved, again=True)
     batch, note = batch_for(entry, prepare)
     report = run(batch, issue_id)
     result = next((r for r in report.results if r.key == key), None)
