@@ -152,3 +152,5 @@ def test_watch_list_edited_in_the_settings_sub_page(page: Page, app: AppProcess,
     page.locator("#dz-watch-save").click()
     expect(page.locator(".toast-body").filter(has_text="只能用字母").first).to_be_visible()
     assert (app.corpus / "watch.toml").read_text(encoding="utf-8") == before, "a bad edit writes nothing"
+    log = app.log.read_text(encoding="utf-8", errors="replace")
+    assert "Traceback" not in log, log[-3000:]  # no event of the tab (the count's timer included) failed on the server
