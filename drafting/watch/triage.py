@@ -205,7 +205,11 @@ class Triage:
         if hit.out_of_scope:
             parts.append(f"标题属本刊通常不收的题材（{hit.out_of_scope}）")
         if sig.closest is not None and sig.closest_cosine is not None:
-            parts.append(f"最接近的往期条目：《{sig.closest.title[:30]}》（相似度 {sig.closest_cosine:.2f}）")
+            # below half the scale the "closest" item is just the least unrelated: naming it would mislead
+            if sig.similarity >= 0.5:
+                parts.append(f"与往期条目《{sig.closest.title[:30]}》相近（相似度 {sig.closest_cosine:.2f}）")
+            else:
+                parts.append(f"往期没有相近条目（最高相似度 {sig.closest_cosine:.2f}）")
         if sig.decided is not None and sig.learned:
             verb = {"added": "加入本期", "ignored": "忽略", "later": "稍后处理"}.get(sig.decided.status, sig.decided.status)
             parts.append(f"编辑曾{verb}相似条目《{sig.decided.title[:30]}》")
