@@ -67,6 +67,21 @@ class Signals:
     notes: list[str] = field(default_factory=list)
 
 
+# A title whose subject is a regulator, a court or a government acting (not a company): a policy item, whatever the
+# verb (公布名单, 发出通函, 提醒公众 …), unless it is a deal. Read after folding, so 證監會 is 证监会.
+_PUBLIC_ACTOR = re.compile(
+    r"^(?:香港)?(?:国务院|国家|中国人民银行|人民银行|最高人民法院|最高人民检察院|全国人民代表大会|中国证监会|证监会|金管局|"
+    r"金融管理局|[\u4e00-\u9fff]{2,12}(?:部|委|局|厅|办公室|办公厅|人民政府|监察委员会|管理局))")
+_DEAL = re.compile(r"融资|领投|收购|并购|战略投资")
+
+
+def section_of(title: str, text: str) -> str:
+    """The section an entry suggests: a public body's act is 政策速递, else the drafter's own guess from the text."""
+    if _PUBLIC_ACTOR.match(re.sub(r"\s+", "", title)) and not _DEAL.search(title):
+        return "政策速递"
+    return guess_section(f"{title}\n{text}")
+
+
 def held_from_corpus(items: Sequence[Item]) -> list[Held]:
     return [Held(ref=i.id, title=i.title, date=_date(i.date), links=tuple(i.sources)) for i in items]
 
@@ -135,7 +150,7 @@ class Triage:
         if "decisions" in self.signals and decided:
             self._learn(sig, title, decided)
         relevance = self.relevance(sig)
-        section = guess_section(f"{raw.title}\n{raw.summary or text}")
+        section = section_of(title, text)
         profile = profile_of(Item(section=section, title=title[:200], body=(text or title)[:3000]))  # type: ignore[arg-type]
         dup = find_held(raw.title, raw.url, raw.published, held)
         return Scored(
@@ -205,7 +220,11 @@ class Triage:
         if hit.out_of_scope:
             parts.append(f"标题属本刊通常不收的题材（{hit.out_of_scope}）")
         if sig.closest is not None and sig.closest_cosine is not None:
-            parts.append(f"最接近的往期条目：《{sig.closest.title[:30]}》（相似度 {sig.closest_cosine:.2f}）")
+            # below half the scale the "closest" item is just the least unrelated: naming it would mislead
+            if sig.similarity >= 0.5:
+                parts.append(f"与往期条目《{sig.closest.title[:30]}》相近（相似度 {sig.closest_cosine:.2f}）")
+            else:
+                parts.append(f"往期没有相近条目（最高相似度 {sig.closest_cosine:.2f}）")
         if sig.decided is not None and sig.learned:
             verb = {"added": "加入本期", "ignored": "忽略", "later": "稍后处理"}.get(sig.decided.status, sig.decided.status)
             parts.append(f"编辑曾{verb}相似条目《{sig.decided.title[:30]}》")
