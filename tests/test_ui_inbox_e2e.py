@@ -140,6 +140,13 @@ def test_watch_list_edited_in_the_settings_sub_page(page: Page, app: AppProcess,
     listed = cli(app, "watch", "list")
     assert [s["url"] for s in listed if s["name"] == "中国政府网 政策 RSS"] == [sites.list_url("govcn")]
 
+    page.locator("#dz-watch-run").click()  # the new source is due at once: one read verifies it
+    expect(page.locator("#dz-watch-status")).to_contain_text("新条目", timeout=180_000)
+    expect(page.locator("#dz-watch-status")).to_contain_text("出错 0 个来源")
+    expect(sources).not_to_contain_text("未验证")
+    assert any(e["sources"] == [s["id"] for s in cli(app, "watch", "list") if s["name"] == "中国政府网 政策 RSS"]
+               for e in cli(app, "inbox", "--status", "all")["entries"]), "the feed's entries are in the inbox"
+
     harness.box(page, "dz-watch-url").fill(sites.list_url("henan"))
     page.get_by_text("列表页（CSS 选择器）").click()
     page.locator("#dz-watch-add").click()  # a list page without its selector

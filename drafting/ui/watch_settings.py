@@ -14,6 +14,7 @@ from drafting.ui import format as fmt
 from drafting.ui.app import guarded
 from drafting.watch import watchlist
 from drafting.watch.entry import WatchSource
+from drafting.watch.schedule import BUSY, run_watch
 from drafting.watch.store import WatchStore
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ def build(services: Services, store: WatchStore, demo: Any = None) -> dict[str, 
             pick = gr.Dropdown([], label="选择来源", elem_id="dz-watch-pick")
             remove_btn = gr.Button("从关注列表移除", variant="stop", elem_id="dz-watch-remove")
             gr.Markdown("移除来源不会删除收件箱中已有的条目。")
+            run_btn = gr.Button("立即读取到期的来源", elem_id="dz-watch-run")
+            gr.Markdown("新添加的来源立即到期：读取一次即可确认网址与选择器是否有效。")
     status = gr.Markdown(elem_id="dz-watch-status")
     with gr.Accordion("直接编辑关注列表文件（TOML）", open=False):
         text = gr.Textbox(lines=18, max_lines=40, show_label=False, elem_id="dz-watch-text")
@@ -109,10 +112,24 @@ def build(services: Services, store: WatchStore, demo: Any = None) -> dict[str, 
         sources = watchlist.write_text(path, content or "")
         return view(f"✓ 已保存关注列表：{len(sources)} 个来源")
 
+    @guarded(len(outputs))
+    def on_run(progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        progress(0, desc="正在读取关注列表")
+        report = run_watch(services.settings, services.watch_triage())
+        if report is None:
+            return view(f"{fmt.esc(BUSY)}：请稍后再试")
+        errors = "".join(f"<li>{fmt.esc(source)}：{fmt.esc(message)}</li>" for source, message in report.errors)
+        read = len(report.polled) + len(report.unchanged)
+        note = (f"已读取 {read} 个来源（{len(report.unchanged)} 个没有更新），新条目 {len(report.new)} 条，"
+                f"出错 {len(report.errors)} 个来源" + (f"<ul>{errors}</ul>" if errors else "。")
+                + ("到「新条目」点「刷新」查看。" if report.new else ""))
+        return view(note)
+
     add_btn.click(on_add, [url, kind, selector, date_selector, every, name], outputs)
     remove_btn.click(on_remove, [pick], outputs)
     save_btn.click(on_save, [text], outputs)
+    run_btn.click(on_run, None, outputs)
     if demo is not None:
         demo.load(on_load, None, outputs)
-    return {"watch_sources": table, "watch_url": url, "watch_add": add_btn, "watch_status": status,
+    return {"watch_sources": table, "watch_url": url, "watch_add": add_btn, "watch_status": status, "watch_run": run_btn,
             "watch_text": text, "watch_save": save_btn}
