@@ -159,3 +159,12 @@ def test_run_killed_mid_triage_loses_nothing(server: FeedServer, tmp_path: Path)
     # the feed has not changed since: a validator saved by the dead run would make this a 304 and lose all four
     after = run_once(sources, store, _score, settings=SRC, watch=WATCH)
     assert len(after.new) == 4 and after.polled == ["k"]
+
+
+def test_moved_source_is_read_and_reported(server: FeedServer, tmp_path: Path) -> None:
+    server.routes["/new.xml"] = Route(rss(_entries(server, "m", 2)))
+    server.routes["/old.xml"] = Route(b"", "redirect:/new.xml")
+    store = WatchStore(tmp_path / "w.sqlite3")
+    report = run_once([WatchSource(id="m", name="M", url=server.url("/old.xml"))], store, _score, settings=SRC, watch=WATCH)
+    assert len(report.new) == 2
+    assert "永久跳转" in dict(report.errors)["m"] and server.url("/new.xml") in dict(report.errors)["m"]

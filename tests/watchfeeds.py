@@ -77,6 +77,9 @@ class FeedServer:
                     owner.hits[path] = owner.hits.get(path, 0) + 1
                     if self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"):
                         owner.conditional[path] = owner.conditional.get(path, 0) + 1
+                if route is not None and route.content_type.startswith("redirect:"):
+                    self._send(301, b"", "text/plain", {"Location": route.content_type.split(":", 1)[1]})
+                    return
                 if route is None or route.fault == "404":
                     self._send(404, b"not found", "text/plain")
                     return

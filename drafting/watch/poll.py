@@ -54,6 +54,7 @@ class Fetched:
     charset: str | None = None
     etag: str | None = None
     last_modified: str | None = None
+    moved_to: str | None = None  # the address a permanent redirect (301/308) led to
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Polled:
     last_modified: str | None
     not_modified: bool = False
     complete: bool = True
+    moved_to: str | None = None
 
 
 class HostPacer:
@@ -147,15 +149,19 @@ def conditional_get(url: str, *, etag: str | None, last_modified: str | None, ac
     transport = netguard.GuardedTransport(block_private=bool(sources.block_private), deadline=deadline)
     with httpx.Client(follow_redirects=False, timeout=httpx.Timeout(sources.timeout), headers=headers,
                       transport=transport) as client:
+        moved: str | None = None
         for _hop in range(sources.max_redirects + 1):
             _check_url(url)
             try:
                 with client.stream("GET", url) as resp:
                     if resp.is_redirect and resp.headers.get("location"):
                         url = urljoin(str(resp.url), resp.headers["location"])
+                        if resp.status_code in (301, 308):
+                            moved = url
                         continue
                     if resp.status_code == 304:
-                        return Fetched(status=304, url=str(resp.url), etag=etag, last_modified=last_modified)
+                        return Fetched(status=304, url=str(resp.url), etag=etag, last_modified=last_modified,
+                                       moved_to=moved)
                     if resp.status_code >= 300:
                         raise _status_error(resp, url)
                     declared = resp.headers.get("content-length", "")
@@ -166,7 +172,7 @@ def conditional_get(url: str, *, etag: str | None, last_modified: str | None, ac
                         status=resp.status_code, data=data, url=str(resp.url),
                         content_type=resp.headers.get("content-type", "").split(";")[0].strip().lower(),
                         charset=resp.charset_encoding, etag=resp.headers.get("etag"),
-                        last_modified=resp.headers.get("last-modified"),
+                        last_modified=resp.headers.get("last-modified"), moved_to=moved,
                     )
             except httpx.InvalidURL as exc:
                 raise SourceError(f"网址「{url[:200]}」格式有误：请在关注列表中改正") from exc
@@ -314,11 +320,12 @@ def poll(source: WatchSource, *, etag: str | None, last_modified: str | None, so
     fetched = conditional_get(source.url, etag=etag, last_modified=last_modified, accept=accept, sources=sources,
                               max_bytes=watch.max_bytes)
     if fetched.status == 304:
-        return Polled(entries=[], etag=etag, last_modified=last_modified, not_modified=True)
+        return Polled(entries=[], etag=etag, last_modified=last_modified, not_modified=True, moved_to=fetched.moved_to)
     if not fetched.data.strip():
         raise SourceError(f"{_host(source.url)} 返回了空白内容：下次运行会重试")
     if source.kind == "feed":
         entries, complete = parse_feed(fetched.data, source, fetched, watch.max_entries)
     else:
         entries, complete = parse_list(fetched.data, source, fetched, watch.max_entries), True
-    return Polled(entries=entries, etag=fetched.etag, last_modified=fetched.last_modified, complete=complete)
+    return Polled(entries=entries, etag=fetched.etag, last_modified=fetched.last_modified, complete=complete,
+                  moved_to=fetched.moved_to)

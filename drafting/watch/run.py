@@ -142,6 +142,8 @@ def _settle(source: WatchSource, state: SourceState, result: Polled | Exception,
         last_polled=now, last_ok=now if keep else state.last_ok, next_due=now + dt.timedelta(seconds=source.every_seconds),
         failures=0, last_error=partial,
     ))
+    if result.moved_to:  # read at its new address this time; the list should say where it lives now
+        report.errors.append((source.id, f"网址已永久跳转到 {result.moved_to[:200]}：本次已按新网址读取，请在关注列表中更新网址"))
     if partial:
         report.errors.append((source.id, partial))
     else:
