@@ -15,6 +15,7 @@ their profile, so the inbox keeps one entry with several links.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Callable, Collection, Sequence
@@ -26,7 +27,7 @@ from drafting.offline import guess_section
 from drafting.profile import profile_of
 from drafting.retrieve import Retriever
 from drafting.review import ReviewStore
-from drafting.watch.dedupe import Held, containment, document_key, document_name, find_held
+from drafting.watch.dedupe import Held, document_key, document_name, find_held
 from drafting.watch.entry import InboxEntry, RawEntry, Scored
 from drafting.watch.scope import SCOPE_WORDS, ScopeHit, fold, scope_of
 
@@ -37,6 +38,7 @@ READ_BELOW_CHARS = 60  # a list page gives a title only: read the entry's page w
 # The precedent search embeds the title and this much of the text: the embedding is most of a triage's time (it grows
 # with length), and the title and lead carry the topic. 80 measured the same P@20/recall as 400 at a third of the time.
 SEARCH_TEXT_CHARS = 80
+MAX_DECISIONS = 3000  # the latest decisions teach; older ones stop costing time on every entry
 
 
 @dataclass(frozen=True)
@@ -99,11 +101,16 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def _likeness(a: str, b: str) -> float:
-    """Dice coefficient of character bigrams of two folded document names (titles of different sites' wording)."""
-    x = {a[i:i + 2] for i in range(len(a) - 1)}
-    y = {b[i:i + 2] for i in range(len(b) - 1)}
-    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+@functools.lru_cache(maxsize=20000)  # the same decisions are compared with every entry of every run
+def _bigrams(title: str) -> frozenset[str]:
+    """Character bigrams of a title's document name (folded: Traditional and Simplified listings compare alike)."""
+    name = document_name(fold(title))
+    return frozenset(name[i:i + 2] for i in range(len(name) - 1))
+
+
+def _likeness(a: frozenset[str], b: frozenset[str]) -> float:
+    """Dice coefficient of two titles' bigrams (two sites word the same document differently)."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
 class Triage:
@@ -191,10 +198,10 @@ class Triage:
 
     def _learn(self, sig: Signals, title: str, decided: Sequence[InboxEntry]) -> None:
         """A vote of the editors' decisions on entries like this one, weighted by likeness (the nearest says most)."""
-        name = document_name(title)
+        mine = _bigrams(title)
         votes: list[tuple[float, float, InboxEntry]] = []
-        for d in decided:
-            like = max(_likeness(name, document_name(fold(d.title))), containment(name, fold(d.title)) * 0.8)
+        for d in decided[:MAX_DECISIONS]:
+            like = _likeness(mine, _bigrams(d.title))
             if like >= self.weights.decision_min:
                 votes.append((like, {"added": 1.0, "ignored": -1.0, "later": 0.3}.get(d.status, 0.0), d))
         if not votes:
