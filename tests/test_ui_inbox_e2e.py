@@ -35,6 +35,7 @@ try:
 except ImportError:  # pragma: no cover - the harness module skips these tests then
     Page = Any  # type: ignore[assignment,misc]
 
+WAIT = 30_000  # ms for an event's answer: seconds on a shared, loaded machine
 ENTRY = "m01"  # 工业和信息化部关于印发《元宇宙产业标准体系建设指南（2026版）》的通知 (labelled relevant, 政策速递)
 OTHER = "m02"  # 工业节能监察 (labelled not relevant)
 
@@ -89,24 +90,24 @@ def test_polled_entry_added_to_an_issue_drafted_and_exported_with_its_link(
     other_id = next(e["id"] for e in inbox["entries"] if e["url"] == sites.entry_url(OTHER, "miit"))
 
     open_page(page, app.url)
-    expect(inbox_tab(page)).to_have_text(tab_label(inbox["count_new"]))  # the count of new relevant entries
+    expect(inbox_tab(page)).to_have_text(tab_label(inbox["count_new"]), timeout=WAIT)  # the count of new relevant entries
     inbox_tab(page).click()
     table = page.locator("#dz-inbox-table")
     expect(table).to_contain_text(entry.title[:20], timeout=30_000)
-    expect(table).to_contain_text("工业和信息化部 政策文件")  # the source's name from the watch list
-    expect(table).to_contain_text(mine["reason"][:12])  # why it scored so, as triage wrote it
+    expect(table).to_contain_text("工业和信息化部 政策文件", timeout=WAIT)  # the source's name from the watch list
+    expect(table).to_contain_text(mine["reason"][:12], timeout=WAIT)  # why it scored so, as triage wrote it
 
     pick_entry(page, sites.entry(OTHER).title)
     page.locator("#dz-inbox-ignore").click()
-    expect(page.locator("#dz-inbox-status")).to_contain_text("已忽略")
-    expect(table).not_to_contain_text(sites.entry(OTHER).title[:20])
+    expect(page.locator("#dz-inbox-status")).to_contain_text("已忽略", timeout=WAIT)
+    expect(table).not_to_contain_text(sites.entry(OTHER).title[:20], timeout=WAIT)
 
     pick_entry(page, entry.title)
     page.locator("#dz-inbox-issue input").click()
     page.get_by_role("option", name="新建一期（收件箱）").click()
     page.locator("#dz-inbox-add").click()
     expect(page.locator("#dz-inbox-status")).to_contain_text("已加入", timeout=180_000)
-    expect(page.locator("#dz-inbox-status")).to_contain_text(url)
+    expect(page.locator("#dz-inbox-status")).to_contain_text(url, timeout=WAIT)
     page.screenshot(path=str(output_dir / "ui_inbox_added.png"), full_page=True)
 
     added = cli(app, "inbox", "--status", "added")["entries"]
@@ -130,34 +131,34 @@ def test_watch_list_edited_in_the_settings_sub_page(page: Page, app: AppProcess,
     inbox_tab(page).click()
     page.get_by_role("tab", name="设置", exact=True).last.click()
     sources = page.locator("#dz-watch-sources")
-    expect(sources).to_contain_text("工业和信息化部 政策文件")
+    expect(sources).to_contain_text("工业和信息化部 政策文件", timeout=WAIT)
     harness.box(page, "dz-watch-url").fill(sites.list_url("govcn"))
     harness.box(page, "dz-watch-name").fill("中国政府网 政策 RSS")
     page.locator("#dz-watch-add").click()
-    expect(page.locator("#dz-watch-status")).to_contain_text("已添加来源")
-    expect(sources).to_contain_text("中国政府网 政策 RSS")
-    expect(sources).to_contain_text("未验证")
+    expect(page.locator("#dz-watch-status")).to_contain_text("已添加来源", timeout=WAIT)
+    expect(sources).to_contain_text("中国政府网 政策 RSS", timeout=WAIT)
+    expect(sources).to_contain_text("未验证", timeout=WAIT)
     listed = cli(app, "watch", "list")
     assert [s["url"] for s in listed if s["name"] == "中国政府网 政策 RSS"] == [sites.list_url("govcn")]
 
     page.locator("#dz-watch-run").click()  # the new source is due at once: one read verifies it
     expect(page.locator("#dz-watch-status")).to_contain_text("新条目", timeout=180_000)
-    expect(page.locator("#dz-watch-status")).to_contain_text("出错 0 个来源")
-    expect(sources).not_to_contain_text("未验证")
+    expect(page.locator("#dz-watch-status")).to_contain_text("出错 0 个来源", timeout=WAIT)
+    expect(sources).not_to_contain_text("未验证", timeout=WAIT)
     assert any(e["sources"] == [s["id"] for s in cli(app, "watch", "list") if s["name"] == "中国政府网 政策 RSS"]
                for e in cli(app, "inbox", "--status", "all")["entries"]), "the feed's entries are in the inbox"
 
     harness.box(page, "dz-watch-url").fill(sites.list_url("henan"))
     page.get_by_text("列表页（CSS 选择器）").click()
     page.locator("#dz-watch-add").click()  # a list page without its selector
-    expect(page.locator(".toast-body").filter(has_text="条目选择器").first).to_be_visible()
+    expect(page.locator(".toast-body").filter(has_text="条目选择器").first).to_be_visible(timeout=WAIT)
 
     page.get_by_text("直接编辑关注列表文件（TOML）").click()
     text = harness.box(page, "dz-watch-text")
     before = text.input_value()
     text.fill(before + "\n[[source]]\nid = \"坏\"\nurl = \"ftp://x\"\n")
     page.locator("#dz-watch-save").click()
-    expect(page.locator(".toast-body").filter(has_text="只能用字母").first).to_be_visible()
+    expect(page.locator(".toast-body").filter(has_text="只能用字母").first).to_be_visible(timeout=WAIT)
     assert (app.corpus / "watch.toml").read_text(encoding="utf-8") == before, "a bad edit writes nothing"
     log = app.log.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log, log[-3000:]  # no event of the tab (the count's timer included) failed on the server
