@@ -168,3 +168,15 @@ def test_moved_source_is_read_and_reported(server: FeedServer, tmp_path: Path) -
     report = run_once([WatchSource(id="m", name="M", url=server.url("/old.xml"))], store, _score, settings=SRC, watch=WATCH)
     assert len(report.new) == 2
     assert "永久跳转" in dict(report.errors)["m"] and server.url("/new.xml") in dict(report.errors)["m"]
+
+
+def test_one_host_is_asked_at_a_polite_pace(server: FeedServer, tmp_path: Path) -> None:
+    sources = []
+    for n in range(3):
+        server.routes[f"/p{n}.xml"] = Route(rss(_entries(server, f"p{n}", 1)))
+        sources.append(WatchSource(id=f"p{n}", name=f"P{n}", url=server.url(f"/p{n}.xml")))
+    store = WatchStore(tmp_path / "w.sqlite3")
+    report = run_once(sources, store, _score, settings=SRC, watch=WatchSettings(per_host_interval_s=0.4))
+    assert len(report.new) == 3
+    gaps = [b - a for a, b in zip(server.times, server.times[1:], strict=False)]
+    assert len(gaps) == 2 and min(gaps) >= 0.39  # three sources on one host: one request every 0.4 s at most
