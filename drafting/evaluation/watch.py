@@ -9,7 +9,8 @@ are not counted as offered. Measured:
 - **P@20**: relevant entries among the 20 most relevant offered ones (not flagged as a duplicate);
 - **recall**: relevant entries offered at or above the inbox's threshold (``WatchSettings.min_relevance``);
 - precision above the threshold, how many past items were caught as duplicates (and how many entries were wrongly),
-  and whether every document listed on two sites gets one document key.
+  whether every document listed on two sites gets one document key, and how often the suggested section (where
+  加入本期 puts the entry) is the labelled one.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class Case(BaseModel):
     text: str
     published: dt.date
     relevant: bool
+    section: str | None = None
     in_corpus: str | None = None
     sites: list[str]
     titles: dict[str, str] = Field(default_factory=dict)
@@ -66,6 +68,7 @@ class WatchReport(BaseModel):
     same_document_merged: int
     same_document: int
     false_merges: int
+    section_accuracy: float = Field(description="relevant entries whose suggested section is the labelled one")
     misses: list[Miss] = Field(default_factory=list, description="relevant entries below the threshold or flagged duplicate")
     false_top: list[Miss] = Field(default_factory=list, description="entries in the top 20 labelled not relevant")
 
@@ -85,7 +88,7 @@ def load_cases(data: Path | None = None) -> list[Case]:
         if label is None:
             raise ValidationError(f"监测评测集缺少条目 {e['id']} 的标注：请先在 labels.json 中标注")
         cases.append(Case(id=e["id"], site=e["sites"][0], title=edit.get("title", e["title"]), text=edit.get("body", e["body"]),
-                          published=dt.date.fromisoformat(e["date"]), relevant=label["relevant"],
+                          published=dt.date.fromisoformat(e["date"]), relevant=label["relevant"], section=label.get("section"),
                           in_corpus=label.get("in_corpus"), sites=e["sites"], titles=e.get("titles", {})))
     return cases
 
@@ -119,6 +122,8 @@ def evaluate_watch(cases: Sequence[Case], triage: Triage, *, config: str, thresh
             if k:
                 owners.setdefault(k, set()).add(cid)
 
+    sectioned = [(c, s) for c, s in pairs if c.relevant and c.section]
+
     def miss(c: Case, s: Scored) -> Miss:
         return Miss(id=c.id, title=c.title, relevance=s.relevance, reason=s.reason)
 
@@ -134,17 +139,18 @@ def evaluate_watch(cases: Sequence[Case], triage: Triage, *, config: str, thresh
         same_document_merged=sum(1 for c in multi if len(keys[c.id]) == 1 and None not in keys[c.id]),
         same_document=len(multi),
         false_merges=sum(1 for ids in owners.values() if len(ids) > 1),
+        section_accuracy=round(sum(s.section == c.section for c, s in sectioned) / max(len(sectioned), 1), 3),
         misses=[miss(c, s) for c, s in pairs if c.relevant and not c.in_corpus and c.id not in got],
         false_top=[miss(c, s) for c, s in top if not c.relevant or c.in_corpus],
     )
 
 
 def format_table(reports: Sequence[WatchReport]) -> str:
-    lines = [f"{'config':<11} {'P@20':>6} {'recall':>7} {'P@thr':>6} {'offered':>7} {'past dup':>8} {'false dup':>9} {'2-site docs':>11}"]
+    lines = [f"{'config':<11} {'P@20':>6} {'recall':>7} {'P@thr':>6} {'offered':>7} {'past dup':>8} {'false dup':>9} {'2-site docs':>11} {'section':>7}"]
     for r in reports:
         lines.append(f"{r.config:<11} {r.p_at_20:>6.3f} {r.recall:>7.3f} {r.precision_at_threshold:>6.3f} {r.offered:>7} "
                      f"{r.corpus_duplicates_found:>4}/{r.corpus_duplicates:<3} {r.false_duplicates:>9} "
-                     f"{r.same_document_merged:>5}/{r.same_document:<5}")
+                     f"{r.same_document_merged:>5}/{r.same_document:<5} {r.section_accuracy:>7.3f}")
     r = reports[-1]
     lines.append(f"{r.entries} entries, {r.relevant} relevant and new, threshold {r.threshold}")
     return "\n".join(lines)

@@ -8,13 +8,14 @@ Three signals, each shown in the reason:
   up, 忽略 pushes it down, 稍后 a little up.
 
 An entry the firm already holds (a past item of the corpus, or a row of an issue in progress: same link or same
-document) gets ``duplicate_of`` and is never counted as new. Entries naming the same document share a ``doc_key`` in
-their profile, so the inbox keeps one entry with several links.
+document) gets ``duplicate_of`` and is never counted as new. Entries naming the same document share a
+``Scored.document_key`` (a province's 转发 of a ministry's 《…》 too), so the inbox keeps one entry with several links.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 from collections.abc import Callable, Collection, Sequence
@@ -26,7 +27,7 @@ from drafting.offline import guess_section
 from drafting.profile import profile_of
 from drafting.retrieve import Retriever
 from drafting.review import ReviewStore
-from drafting.watch.dedupe import Held, containment, document_key, document_name, find_held
+from drafting.watch.dedupe import Held, document_key, document_name, find_held
 from drafting.watch.entry import InboxEntry, RawEntry, Scored
 from drafting.watch.scope import SCOPE_WORDS, ScopeHit, fold, scope_of
 
@@ -34,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 SIGNALS = ("scope", "similarity", "decisions")
 READ_BELOW_CHARS = 60  # a list page gives a title only: read the entry's page when it says less than this
+# The precedent search gets the title and this much of the text: the title and lead carry the topic (80 and 400 gave
+# the same figures on the fixture; the query embedding, most of triage's time, is capped by the retriever anyway).
+SEARCH_TEXT_CHARS = 80
+MAX_DECISIONS = 3000  # the latest decisions teach; older ones stop costing time on every entry
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,21 @@ class Signals:
     notes: list[str] = field(default_factory=list)
 
 
+# A title whose subject is a regulator, a court or a government acting (not a company): a policy item, whatever the
+# verb (公布名单, 发出通函, 提醒公众 …), unless it is a deal. Read after folding, so 證監會 is 证监会.
+_PUBLIC_ACTOR = re.compile(
+    r"^(?:香港)?(?:国务院|国家|中国人民银行|人民银行|最高人民法院|最高人民检察院|全国人民代表大会|中国证监会|证监会|金管局|"
+    r"金融管理局|[\u4e00-\u9fff]{2,12}(?:部|委|局|厅|办公室|办公厅|人民政府|监察委员会|管理局))")
+_DEAL = re.compile(r"融资|领投|收购|并购|战略投资")
+
+
+def section_of(title: str, text: str) -> str:
+    """The section an entry suggests: a public body's act is 政策速递, else the drafter's own guess from the text."""
+    if _PUBLIC_ACTOR.match(re.sub(r"\s+", "", title)) and not _DEAL.search(title):
+        return "政策速递"
+    return guess_section(f"{title}\n{text}")
+
+
 def held_from_corpus(items: Sequence[Item]) -> list[Held]:
     return [Held(ref=i.id, title=i.title, date=_date(i.date), links=tuple(i.sources)) for i in items]
 
@@ -81,11 +101,16 @@ def _date(text: str | None) -> dt.date | None:
         return None
 
 
-def _likeness(a: str, b: str) -> float:
-    """Dice coefficient of character bigrams of two folded document names (titles of different sites' wording)."""
-    x = {a[i:i + 2] for i in range(len(a) - 1)}
-    y = {b[i:i + 2] for i in range(len(b) - 1)}
-    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+@functools.lru_cache(maxsize=20000)  # the same decisions are compared with every entry of every run
+def _bigrams(title: str) -> frozenset[str]:
+    """Character bigrams of a title's document name (folded: Traditional and Simplified listings compare alike)."""
+    name = document_name(fold(title))
+    return frozenset(name[i:i + 2] for i in range(len(name) - 1))
+
+
+def _likeness(a: frozenset[str], b: frozenset[str]) -> float:
+    """Dice coefficient of two titles' bigrams (two sites word the same document differently)."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
 
 class Triage:
@@ -124,12 +149,15 @@ class Triage:
             except DraftingError as exc:  # a page that cannot be read: judged on its title, and said so
                 notes.append(f"未能读取原文（{str(exc)[:60]}），仅按标题判断")
         sig = Signals(scope=scope_of(title, text), notes=notes)
-        if "similarity" in self.signals and self.retriever is not None:
+        # The precedent search is most of the time; an entry whose title is off the scope and whose text names no
+        # subject stays far below any threshold whatever its precedents, so it is not searched (the baseline still is).
+        hopeless = "scope" in self.signals and sig.scope.out_of_scope is not None and not sig.scope.subjects
+        if "similarity" in self.signals and self.retriever is not None and not hopeless:
             self._similarity(sig, title, text)
         if "decisions" in self.signals and decided:
             self._learn(sig, title, decided)
         relevance = self.relevance(sig)
-        section = guess_section(f"{raw.title}\n{raw.summary or text}")
+        section = section_of(title, text)
         profile = profile_of(Item(section=section, title=title[:200], body=(text or title)[:3000]))  # type: ignore[arg-type]
         dup = find_held(raw.title, raw.url, raw.published, held)
         return Scored(
@@ -155,7 +183,7 @@ class Triage:
     def _similarity(self, sig: Signals, title: str, text: str) -> None:
         assert self.retriever is not None
         try:
-            found = self.retriever.search(f"{title}\n{text[:400]}", k=3)
+            found = self.retriever.search(f"{title}\n{text[:SEARCH_TEXT_CHARS]}", k=3)
         except DraftingError as exc:  # an empty corpus or a broken index: the other signals still count
             logger.info("watch triage: no precedent search (%s)", exc)
             return
@@ -170,10 +198,10 @@ class Triage:
 
     def _learn(self, sig: Signals, title: str, decided: Sequence[InboxEntry]) -> None:
         """A vote of the editors' decisions on entries like this one, weighted by likeness (the nearest says most)."""
-        name = document_name(title)
+        mine = _bigrams(title)
         votes: list[tuple[float, float, InboxEntry]] = []
-        for d in decided:
-            like = max(_likeness(name, document_name(fold(d.title))), containment(name, fold(d.title)) * 0.8)
+        for d in decided[:MAX_DECISIONS]:
+            like = _likeness(mine, _bigrams(d.title))
             if like >= self.weights.decision_min:
                 votes.append((like, {"added": 1.0, "ignored": -1.0, "later": 0.3}.get(d.status, 0.0), d))
         if not votes:
@@ -199,7 +227,11 @@ class Triage:
         if hit.out_of_scope:
             parts.append(f"标题属本刊通常不收的题材（{hit.out_of_scope}）")
         if sig.closest is not None and sig.closest_cosine is not None:
-            parts.append(f"最接近的往期条目：《{sig.closest.title[:30]}》（相似度 {sig.closest_cosine:.2f}）")
+            # below half the scale the "closest" item is just the least unrelated: naming it would mislead
+            if sig.similarity >= 0.5:
+                parts.append(f"与往期条目《{sig.closest.title[:30]}》相近（相似度 {sig.closest_cosine:.2f}）")
+            else:
+                parts.append(f"往期没有相近条目（最高相似度 {sig.closest_cosine:.2f}）")
         if sig.decided is not None and sig.learned:
             verb = {"added": "加入本期", "ignored": "忽略", "later": "稍后处理"}.get(sig.decided.status, sig.decided.status)
             parts.append(f"编辑曾{verb}相似条目《{sig.decided.title[:30]}》")
