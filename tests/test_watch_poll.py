@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from watchfeeds import FeedServer, Route, list_page, rss, serving
 
 from drafting.settings import SourcesSettings, WatchSettings
 from drafting.watch.entry import RawEntry, Scored, WatchSource
+from drafting.watch.poll import HostPacer
 from drafting.watch.run import run_once
 from drafting.watch.store import WatchStore
 
@@ -168,3 +171,23 @@ def test_moved_source_is_read_and_reported(server: FeedServer, tmp_path: Path) -
     report = run_once([WatchSource(id="m", name="M", url=server.url("/old.xml"))], store, _score, settings=SRC, watch=WATCH)
     assert len(report.new) == 2
     assert "永久跳转" in dict(report.errors)["m"] and server.url("/new.xml") in dict(report.errors)["m"]
+
+
+def test_one_host_is_asked_at_a_polite_pace(server: FeedServer, tmp_path: Path) -> None:
+    sources = []
+    for n in range(3):
+        server.routes[f"/p{n}.xml"] = Route(rss(_entries(server, f"p{n}", 1)))
+        sources.append(WatchSource(id=f"p{n}", name=f"P{n}", url=server.url(f"/p{n}.xml")))
+    store = WatchStore(tmp_path / "w.sqlite3")
+    report = run_once(sources, store, _score, settings=SRC, watch=WatchSettings(per_host_interval_s=0.4))
+    assert len(report.new) == 3
+    # three sources on one host: requests start 0.4 s apart (the server sees them give or take connection set-up)
+    assert len(server.times) == 3 and server.times[2] - server.times[0] >= 0.7
+    pacer = HostPacer(0.3)
+    starts = []
+    for url in ("http://a.example/1", "http://b.example/1", "http://a.example/2", "http://a.example/3"):
+        pacer.wait(url)
+        starts.append((url[7:16], time.monotonic()))
+    a = [t for host, t in starts if host == "a.example"]
+    assert min(y - x for x, y in itertools.pairwise(a)) >= 0.29
+    assert starts[1][1] - starts[0][1] < 0.2  # another host is not held up

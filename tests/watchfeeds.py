@@ -61,6 +61,7 @@ class FeedServer:
         self.routes: dict[str, Route] = {}
         self.hits: dict[str, int] = {}
         self.conditional: dict[str, int] = {}
+        self.times: list[float] = []  # monotonic time of every request, in order
         self.lock = threading.Lock()
         owner = self
 
@@ -75,6 +76,7 @@ class FeedServer:
                 with owner.lock:
                     route = owner.routes.get(path)
                     owner.hits[path] = owner.hits.get(path, 0) + 1
+                    owner.times.append(time.monotonic())
                     if self.headers.get("If-None-Match") or self.headers.get("If-Modified-Since"):
                         owner.conditional[path] = owner.conditional.get(path, 0) + 1
                 if route is not None and route.content_type.startswith("redirect:"):

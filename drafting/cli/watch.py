@@ -115,6 +115,9 @@ def run_command(
 ) -> None:
     """Poll the due sources once (for cron or a systemd timer); exit 0 even when some sources failed (they are listed)."""
     settings = Settings()
+    if not as_json and not watchlist.load(settings.watch_list_file):
+        typer.echo(f"关注列表为空：用 drafting watch add 网址 添加来源，或编辑 {settings.watch_list_file}")
+        return
     report = run_watch(settings, _triage(settings), force=all_sources)
     if report is None:
         if as_json:

@@ -174,7 +174,7 @@ class GuardedTransport(httpx.HTTPTransport):
     """httpx's transport on the guarded backend; no proxy from the environment (it would resolve names itself)."""
 
     def __init__(self, *, block_private: bool, deadline: float) -> None:
-        super().__init__(trust_env=False)
+        super().__init__(verify=_ssl_context(), trust_env=False)  # a context given is used as is, not built again
         self._pool = httpcore.ConnectionPool(
             ssl_context=_ssl_context(), max_connections=4,
             network_backend=GuardedBackend(block_private=block_private, deadline=deadline),

@@ -2,7 +2,7 @@
 
 Kept here rather than in ``services`` so the watch stage's wiring stays with it; ``Services.watch_triage`` calls this
 with its retriever, corpus and issues in progress. An entry's page is read through the link fetcher (SSRF guard,
-size cap, the sources cache) at the same per-host pace as polling.
+size cap, the sources cache), paced per host together with polling (one shared pacer).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from drafting.review import ReviewStore
 from drafting.settings import Settings
 from drafting.sources.fetch import fetch
 from drafting.watch.dedupe import Held
-from drafting.watch.poll import HostPacer
+from drafting.watch.poll import shared_pacer
 from drafting.watch.store import WatchStore
 from drafting.watch.triage import Triage, held_from_corpus, held_from_issues, page_reader
 
@@ -22,7 +22,7 @@ def app_triage(settings: Settings, retriever: Retriever, corpus: CorpusFiles, re
                store: WatchStore | None = None) -> Triage:
     """Triage with every signal: scope, similarity to the corpus, editors' decisions, what the firm already holds."""
     store = store or WatchStore(settings.watch_db_path)
-    pacer = HostPacer(settings.watch.per_host_interval_s)
+    pacer = shared_pacer(settings.watch.per_host_interval_s)  # the one polling uses: one pace per host in all
     cache = settings.sources_cache_path if settings.sources.cache else None
 
     def page_text(url: str) -> str:

@@ -10,6 +10,7 @@ within a few weeks (a 2026 revision of a 2023 plan is a new document, not a dupl
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -27,11 +28,13 @@ CONTAINED = 0.8
 SAME_DOCUMENT_DAYS = 45
 
 
+@functools.lru_cache(maxsize=50000)  # every run compares its entries with the same past items
 def _plain(text: str) -> str:
     text = unicodedata.normalize("NFKC", fold(text)).lower()
     return "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN")
 
 
+@functools.lru_cache(maxsize=50000)
 def document_name(title: str) -> str:
     """The document a title names: the first 《…》 longer than a few characters, else the title without wrappers."""
     found = _DOC.search(fold(title))
@@ -48,8 +51,9 @@ def document_key(title: str) -> str | None:
     return key if len(key) >= 8 else None
 
 
-def _grams(text: str) -> set[str]:
-    return {text[i:i + 3] for i in range(max(len(text) - 2, 0))} or ({text} if text else set())
+@functools.lru_cache(maxsize=50000)
+def _grams(text: str) -> frozenset[str]:
+    return frozenset({text[i:i + 3] for i in range(max(len(text) - 2, 0))} or ({text} if text else set()))
 
 
 def containment(name: str, title: str) -> float:
@@ -72,6 +76,7 @@ def _close(a: dt.date | None, b: dt.date | None) -> bool:
     return a is None or b is None or abs((a - b).days) <= SAME_DOCUMENT_DAYS
 
 
+@functools.lru_cache(maxsize=50000)
 def _canon(url: str) -> str:
     return re.sub(r"^https?://", "", url.strip().lower()).rstrip("/")
 

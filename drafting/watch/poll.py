@@ -92,6 +92,16 @@ class HostPacer:
             time.sleep(at - now)
 
 
+_PACERS: dict[float, HostPacer] = {}
+_PACERS_LOCK = threading.Lock()
+
+
+def shared_pacer(interval: float) -> HostPacer:
+    """The process's pacer for this interval: polling and triage's page reads share it, so together they stay polite."""
+    with _PACERS_LOCK:
+        return _PACERS.setdefault(interval, HostPacer(interval))
+
+
 def _host(url: str) -> str:
     try:
         return urlsplit(url).hostname or url[:200]

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from drafting.errors import DraftingError, SourceError
 from drafting.settings import SourcesSettings, WatchSettings
 from drafting.watch.entry import InboxEntry, RawEntry, Scored, WatchSource
-from drafting.watch.poll import HostPacer, Polled, RetryLater, poll
+from drafting.watch.poll import HostPacer, Polled, RetryLater, poll, shared_pacer
 from drafting.watch.store import SourceState, WatchStore
 
 logger = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def run_once(sources: Sequence[WatchSource], store: WatchStore, triage: Triage, 
              pacer: HostPacer | None = None) -> RunReport:
     """Poll every due source (all of them with ``force``), triage what is new, store it; report per source."""
     now = now or _now()
-    pacer = pacer or HostPacer(watch.per_host_interval_s)
+    pacer = pacer or shared_pacer(watch.per_host_interval_s)
     report = RunReport()
     due: list[tuple[WatchSource, SourceState]] = []
     for source in sources:
