@@ -203,3 +203,20 @@ def test_an_entry_the_firm_already_holds_is_listed_apart_never_as_new(tmp_settin
     assert [e["id"] for e in inbox_json(store, view="all")["entries"]] == [held_id, new_id]
     with pytest.raises(ValidationError, match="无效"):
         inbox_json(store, view="old")  # type: ignore[arg-type]
+
+
+def test_the_tab_shows_relevance_date_source_profile_and_reason(tmp_settings) -> None:
+    from drafting.ui.inbox_tab import detail_html, rows, tab_label
+
+    store = open_store(tmp_settings)
+    raw, scored = _entry("https://a.example/1.html")
+    [eid] = store.add([(raw, dataclasses.replace(scored, duplicate_of="issue:本月"))])  # type: ignore[arg-type]
+    store.add([_entry("https://b.example/same.html", source="gd-gov")])  # the same document on a second site
+    entry = store.get(eid)
+    [row] = rows([entry], {"sh-gov": "上海市人民政府"})
+    assert row[:5] == [eid, "0.90", "2023-07-08", raw.title, "上海市人民政府、gd-gov"]  # type: ignore[union-attr]
+    assert row[5] == "政策速递 · 类型：地方规划 · 立场：支持" and "地方元宇宙行动方案" in str(row[6])
+    assert row[7] == "新（已有）"
+    html = detail_html(entry, {})
+    assert "https://b.example/same.html" in html and "issue:本月" in html
+    assert (tab_label(0), tab_label(3)) == ("收件箱", "收件箱（3）")
