@@ -24,20 +24,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from drafting.autosave import PageEdit, save_from_page
-from drafting.draft import MAX_SOURCE_CHARS, request_from_input
+from drafting.corpus.profile import query_profile
 from drafting.errors import BusyError, DraftingError, ValidationError
 from drafting.errors_zh import field_errors
+from drafting.index.records import date_int
 from drafting.jsonshape import draft_json, search_json
 from drafting.models import SearchFilters
-from drafting.profile import query_profile
 from drafting.queueing import Busy, FairGate
-from drafting.records import date_int
 from drafting.services import Services
 from drafting.sources.convert import for_drafting
 from drafting.sources.document import condense
 from drafting.sources.fetch import fetch, is_url
 from drafting.textlimits import MAX_SOURCES, check_lengths
 from drafting.watch.inbox import inbox_json, min_relevance, open_store
+from drafting.writing.service import MAX_SOURCE_CHARS, request_from_input
 
 logger = logging.getLogger(__name__)
 

@@ -10,19 +10,19 @@ from pathlib import Path
 
 from drafting.corpus import CorpusFiles
 from drafting.corpus.files import seed_corpus
-from drafting.draft import DraftingService
-from drafting.embeddings import make_embedder
-from drafting.index import SyncStats, VectorIndex
+from drafting.index.chroma import SyncStats, VectorIndex
+from drafting.index.embeddings import make_embedder
+from drafting.index.search import Retriever
+from drafting.issues.review import ReviewStore, actor_name
 from drafting.learning.service import Learning
-from drafting.limits import DraftLimiter
 from drafting.locking import CorpusLock
 from drafting.models import Issue, Item, StoredDraft, item_id
-from drafting.retrieve import Retriever
-from drafting.review import ReviewStore, actor_name
 from drafting.settings import HOME, IN_CHECKOUT, SEED_CORPUS, Settings
 from drafting.store import DraftStore
 from drafting.watch.assemble import app_triage
 from drafting.watch.triage import Triage
+from drafting.writing.limits import DraftLimiter
+from drafting.writing.service import DraftingService
 
 logger = logging.getLogger(__name__)
 

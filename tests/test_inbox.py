@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 from conftest import seeded_settings
+from drafting.issues.batch_input import prepare_sources
+from drafting.issues.publish import run_batch
 from fastapi.testclient import TestClient
 from page_server import PageServer
 from typer.testing import CliRunner
 
 from drafting import cli
 from drafting.api import build_api
-from drafting.batch import run_batch
-from drafting.batch_input import prepare_sources
 from drafting.corpus import parse_file
 from drafting.errors import ValidationError
 from drafting.export import export_docx
@@ -144,7 +144,7 @@ def test_ignore_and_later_are_remembered_as_decisions(tmp_settings) -> None:
 
 def test_cli_inbox_lists_and_adds(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     services = dataclasses.replace(services)
-    monkeypatch.setattr(cli, "_services", lambda: services)
+    monkeypatch.setattr(cli.common, "services", lambda: services)
     store = open_store(services.settings)
     runner = CliRunner()
     with PageServer() as pages:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from drafting.cli.common import app
 from typer.testing import CliRunner
 from watchfeeds import FeedServer, Route, rss, serving
 
-from drafting.cli import app
 from drafting.errors import ValidationError
 from drafting.settings import Settings
 from drafting.watch import watchlist

@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 
 import pytest
+from drafting.issues.batch import BatchRunner
+from drafting.issues.batch_rows import validate_rows
+from drafting.issues.review import ReviewStore
 from typer.testing import CliRunner
 
-from drafting.batch import BatchRunner
-from drafting.batch_input import validate_rows
 from drafting.evaluation.watch import CONFIGS, evaluate_watch, load_cases
 from drafting.models import Draft, DraftRequest, Item
-from drafting.review import ReviewStore
 from drafting.settings import SourcesSettings
 from drafting.sources.fetch import fetch
 from drafting.store import DraftStore
@@ -165,8 +165,9 @@ def test_list_entries_are_read_from_their_pages_on_the_fixture_sites(watch_sites
 
 
 def test_cli_eval_watch_prints_both_configs(seeded_services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from drafting.cli.common import app
+
     from drafting import cli as core
-    from drafting.cli import app
 
     monkeypatch.setattr(core, "_services", lambda: seeded_services)
     result = CliRunner().invoke(app, ["eval", "watch", "--configs", "similarity,triage", "--json"])

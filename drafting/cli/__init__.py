@@ -36,13 +36,13 @@ def _services():
     return build_services(Settings())
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-def _print_counts(counts: dict[str, Any], as_json: bool) -> None:
+def print_counts(counts: dict[str, Any], as_json: bool) -> None:
     if as_json:
-        _print_json(counts)
+        print_json(counts)
     else:
         typer.echo("，".join(f"{k} {v}" for k, v in counts.items()))
 
@@ -54,7 +54,7 @@ def parse(file: Path, as_json: JsonOpt = False) -> None:
 
     issue = parse_file(file)
     if as_json:
-        _print_json({"issue": issue.id, "items": [i.model_dump(exclude={"issue"}) for i in issue.items], "problems": issue.problems})
+        print_json({"issue": issue.id, "items": [i.model_dump(exclude={"issue"}) for i in issue.items], "problems": issue.problems})
         return
     for it in issue.items:
         typer.echo(f"[{it.section}] {it.date or '近日'}  {it.title}" + ("  (短评)" if it.commentary else ""))
@@ -76,7 +76,7 @@ def ingest(paths: Annotated[list[Path] | None, typer.Argument()] = None, as_json
         "indexed": services.index.count(),
         **stats.model_dump(),
     }
-    _print_counts(counts, as_json)
+    print_counts(counts, as_json)
 
 
 @app.command()
@@ -91,21 +91,21 @@ def search(
 ) -> None:
     """Rank the corpus's precedents for a new item's text."""
     from drafting.errors import ValidationError
+    from drafting.index.search import check_search
     from drafting.models import SECTIONS, SearchFilters
-    from drafting.retrieve import check_search
 
     if section and section not in SECTIONS:
         raise ValidationError(f"--section {section!r} 无效：可选 {' | '.join(SECTIONS)}")
     filters = SearchFilters(section=section, date_from=date_from, date_to=date_to, has_commentary=with_commentary)  # type: ignore[arg-type]
     check_search(k, filters)  # bad -k or dates fail here, in Chinese, before the model loads
-    from drafting.profile import query_profile
+    from drafting.corpus.profile import query_profile
 
     profile = query_profile(text, section)
     result = _services().retriever.search_profiled(text, profile, k, filters, section=section)
     if as_json:
         from drafting.jsonshape import search_json
 
-        _print_json(search_json(text, result, profile))
+        print_json(search_json(text, result, profile))
         return
     if result.precedent_gap:
         typer.echo(f"注意：语料库中没有与该条目同类（{profile.kind}，{profile.stance}）且带短评的先例", err=True)
@@ -136,10 +136,10 @@ def batch(
     """Draft a whole issue from an item list and export it as DOCX (and Markdown)."""
     from tqdm import tqdm
 
-    from drafting import batch as batch_mod
-    from drafting.batch_input import prepare_sources, read_items
     from drafting.errors import ValidationError
     from drafting.export import export_docx, export_markdown
+    from drafting.issues import batch as batch_mod
+    from drafting.issues.batch_input import prepare_sources, read_items
 
     services = _services()
     items = read_items(items_file)
@@ -174,7 +174,7 @@ def batch(
         published = str(batch_mod.publish_issue(services, review, every_commentary=True))
     summary = {**report.summary(), "issue": issue.heading, "docx": str(output), "md": str(md) if md else None, "published": published}
     if as_json:
-        _print_json(summary)
+        print_json(summary)
     else:
         for line in summary["duplicates"]:
             typer.echo(f"重复：{line}", err=True)
@@ -202,7 +202,7 @@ def issues(
     as_json: JsonOpt = False,
 ) -> None:
     """Issues in progress (batch runs from the page or the CLI): items, review states, versions, who edited."""
-    from drafting.review import ACTION_LABELS
+    from drafting.issues.in_progress import ACTION_LABELS
 
     reviews = _services().reviews
     found = [reviews.get_issue(issue_id)] if issue_id else reviews.list_issues()
@@ -211,7 +211,7 @@ def issues(
         data: dict[str, Any] = {"issues": [i.to_json() for i in found]}
         if audit:
             data["history"] = [a.model_dump() for a in audit]
-        _print_json(data)
+        print_json(data)
         return
     if not found:
         typer.echo("还没有进行中的期刊：用 drafting batch 或「批量」页开始一期。")
@@ -245,7 +245,7 @@ def reindex(
     services = _services()
     report = run_reindex(services, from_scratch=from_scratch, from_path=from_path, progress=not as_json)
     counts = {k: v for k, v in report.model_dump().items() if k != "stats"} | report.stats.model_dump()
-    _print_counts(counts, as_json)
+    print_counts(counts, as_json)
 
 
 @app.command()
@@ -258,7 +258,7 @@ def check(
 
     report = run_check(_services(), repair=repair)
     if as_json:
-        _print_json({**report.model_dump(), "ok": report.ok})
+        print_json({**report.model_dump(), "ok": report.ok})
     else:
         typer.echo(report.summary())
         for label, ids in (("缺少", report.missing), ("多出", report.stale), ("已变", report.changed)):
@@ -291,11 +291,11 @@ def draft(
     as_json: JsonOpt = False,
 ) -> None:
     """Draft an item's 植德短评 (and, with --raw, the item itself) with precedents and fact-guard findings."""
-    from drafting.draft import request_from_input
+    from drafting.corpus.profile import precedent_gap_message
     from drafting.errors import ValidationError
-    from drafting.guard import format_findings
-    from drafting.offline import OFFLINE_LABEL
-    from drafting.profile import precedent_gap_message
+    from drafting.writing.guard.check import format_findings
+    from drafting.writing.offline.drafter import OFFLINE_LABEL
+    from drafting.writing.service import request_from_input
 
     if not 1 <= variants <= MAX_VARIANTS:
         raise ValidationError(f"--variants 应为 1 到 {MAX_VARIANTS} 之间的整数（当前 {variants}）")
@@ -319,7 +319,7 @@ def draft(
         draft_id = stored(finished[0]) if finished else None
         drafts = [_draft_json(d) for d in finished]
         out = drafts[0] if len(drafts) == 1 else {"variants": drafts}
-        _print_json(out | ({"draft_id": draft_id} if save else {}))
+        print_json(out | ({"draft_id": draft_id} if save else {}))
         return
     precedents: list[Any] = []
     for event in drafter.stream(request):
@@ -354,11 +354,11 @@ def draft(
 
 def _input_text(file: str, *, raw: bool, keep_titles: bool | None) -> tuple[str, str, Any]:
     """What `draft --raw` reads: a link fetched, a policy file (PDF, Word, scan) read, or a text file; Traditional → Simplified."""
-    from drafting.draft import MAX_SOURCE_CHARS
     from drafting.sources.convert import for_drafting
     from drafting.sources.document import DOCUMENT_SUFFIXES, condense, read_document
     from drafting.sources.fetch import fetch as fetch_source
     from drafting.sources.fetch import is_url
+    from drafting.writing.service import MAX_SOURCE_CHARS
 
     settings = Settings()
     path = Path(file)
@@ -394,7 +394,7 @@ def fetch(
     settings = Settings()
     src = fetch_source(url, settings.sources, cache_dir=settings.sources_cache_path, refresh=refresh)
     if as_json:
-        _print_json(src.cli_json())
+        print_json(src.cli_json())
         return
     typer.echo(f"{src.title or '（无标题）'}\n日期：{src.date or '未知'}  发布机构：{src.issuer or '未知'}  编码：{src.charset or '-'}"
                + ("（缓存）" if src.cached else ""))

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from drafting import cli as core  # core._services at call time: tests replace it
-from drafting.cli import JsonOpt, _print_json, app
+from drafting.cli import common
+from drafting.cli.common import JsonOpt, app, print_json
 
 inbox_app = typer.Typer(help="The inbox: entries the watch found (drafting watch run), and 加入本期 / 忽略 / 稍后.",
                         invoke_without_command=True)
@@ -34,11 +34,11 @@ def inbox(
 
     if status not in VIEWS:
         raise ValidationError(f"--status「{status[:20]}」无效：可用 {' | '.join(VIEWS)}")
-    services = core._services()
+    services = common.services()
     data = inbox_json(_store(services), view=status, limit=limit,  # type: ignore[arg-type]
                       min_relevance=min_relevance(services.settings))
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     entries = data["entries"]
     if not entries:
@@ -61,11 +61,11 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """加入本期: the entry becomes a raw row of the issue (its link kept as the 来源), drafted like any batch row."""
-    from drafting.batch import run_batch
-    from drafting.batch_input import prepare_sources
+    from drafting.issues.batch_input import prepare_sources
+    from drafting.issues.publish import run_batch
     from drafting.watch.inbox import add_to_issue
 
-    services = core._services()
+    services = common.services()
     settings = services.settings
     added = add_to_issue(
         _store(services), services.reviews, entry_id, issue,
@@ -73,7 +73,7 @@ def add(
         prepare=lambda batch: prepare_sources(batch, settings.sources, settings.sources_cache_path, workers=1),
     )
     if as_json:
-        _print_json(added.to_json())
+        print_json(added.to_json())
         return
     if added.again:
         typer.echo(f"「{added.title[:40]}」已在期刊 {added.issue_id} 中（草稿 #{added.draft_id}），未重复加入。")
@@ -86,9 +86,9 @@ def add(
 def _decide(entry_id: str, status: str, as_json: bool) -> None:
     from drafting.watch.inbox import STATUS_LABELS, decide, entry_json
 
-    entry = decide(_store(core._services()), entry_id, status)  # type: ignore[arg-type]
+    entry = decide(_store(common.services()), entry_id, status)  # type: ignore[arg-type]
     if as_json:
-        _print_json(entry_json(entry))
+        print_json(entry_json(entry))
     else:
         typer.echo(f"{entry.id}「{entry.title[:40]}」：{STATUS_LABELS[entry.status]}")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from drafting.cli import JsonOpt, _print_json, app
+from drafting.cli.common import JsonOpt, app, print_json
 from drafting.errors import ValidationError
 from drafting.settings import Settings
 from drafting.watch import watchlist
@@ -53,7 +53,7 @@ def add_command(
     source = watchlist.add(settings.watch_list_file, url, kind="list" if selector else "feed", selector=selector,
                            date_selector=date_selector, every=every, name=name, encoding=encoding)
     if as_json:
-        _print_json({"id": source.id, "name": source.name, "url": source.url, "kind": source.kind,
+        print_json({"id": source.id, "name": source.name, "url": source.url, "kind": source.kind,
                      "every": watchlist.format_every(source.every_seconds)})
     else:
         typer.echo(f"已加入关注列表：{source.id}（{source.name}，每 {watchlist.format_every(source.every_seconds)} 读取一次）"
@@ -84,7 +84,7 @@ def list_command(as_json: JsonOpt = False) -> None:
                      "next_due": state.next_due.isoformat() if state.next_due else None,
                      "failures": state.failures, "last_error": state.last_error})
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo(f"关注列表为空：用 drafting watch add 网址 添加来源，或编辑 {settings.watch_list_file}"
@@ -121,11 +121,11 @@ def run_command(
     report = run_watch(settings, _triage(settings), force=all_sources)
     if report is None:
         if as_json:
-            _print_json({"new": [], "errors": [], "skipped": BUSY})
+            print_json({"new": [], "errors": [], "skipped": BUSY})
         else:
             typer.echo(BUSY)
         return
     if as_json:
-        _print_json(report.to_json())
+        print_json(report.to_json())
     else:
         _print_report(report)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from drafting import cli as core  # core._services at call time: tests replace it
-from drafting.cli import JsonOpt, _print_json, eval_app
+from drafting.cli import common
+from drafting.cli.common import JsonOpt, eval_app, print_json
 from drafting.errors import DraftingError
 
 
@@ -28,14 +28,14 @@ def eval_watch(
     if unknown or not chosen:
         raise DraftingError(f"未知的配置 {'、'.join(unknown) or '（空）'}：可选 {', '.join(CONFIGS)}")
     cases = load_cases(data)
-    services = core._services()
+    services = common.services()
     services.ingest()  # cheap when the corpus is unchanged; the eval must see the current corpus
     held = held_from_corpus(services.indexable_items())
     threshold = services.settings.watch.min_relevance
     reports = [evaluate_watch(cases, Triage(services.retriever, held=lambda: held, signals=CONFIGS[c]),
                               config=c, threshold=threshold, held=held) for c in chosen]
     if as_json:
-        _print_json([r.model_dump(mode="json", exclude=set() if misses else {"misses", "false_top"}) for r in reports])
+        print_json([r.model_dump(mode="json", exclude=set() if misses else {"misses", "false_top"}) for r in reports])
         return
     typer.echo(format_table(reports))
     if misses:

@@ -12,10 +12,10 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.batch import run_batch
-from drafting.batch_input import prepare_sources
 from drafting.errors import ValidationError
-from drafting.review import actor_name
+from drafting.issues.batch_input import prepare_sources
+from drafting.issues.publish import run_batch
+from drafting.issues.review import actor_name
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui import review_format as rfmt

@@ -8,8 +8,8 @@ size cap, the sources cache), paced per host together with polling (one shared p
 from __future__ import annotations
 
 from drafting.corpus import CorpusFiles
-from drafting.retrieve import Retriever
-from drafting.review import ReviewStore
+from drafting.index.search import Retriever
+from drafting.issues.review import ReviewStore
 from drafting.settings import Settings
 from drafting.sources.fetch import fetch
 from drafting.watch.dedupe import Held

@@ -18,16 +18,16 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from drafting.batch_input import BatchEntry, BatchInput, RowProblem
 from drafting.errors import ValidationError
+from drafting.issues.batch_rows import BatchEntry, BatchInput, RowProblem
 from drafting.models import SECTIONS, Section
 from drafting.settings import Settings
 from drafting.watch.entry import EntryStatus, InboxEntry
 from drafting.watch.store import WatchStore
 
 if TYPE_CHECKING:
-    from drafting.batch import BatchReport
-    from drafting.review import ReviewStore
+    from drafting.issues.batch_report import BatchReport
+    from drafting.issues.review import ReviewStore
 
 STATUS_LABELS: dict[str, str] = {"new": "新", "added": "已加入本期", "ignored": "已忽略", "later": "稍后"}
 # What the inbox lists: a status, or 已有 (new entries the firm already holds: listed apart, never offered as new).

@@ -1,6 +1,6 @@
 """What the newsletter covers, as words: the subjects of its sections, and the words that say an entry is out of scope.
 
-The subjects are the ones item profiles already use (``drafting.profile.SUBJECTS``: 元宇宙, 区块链, 虚拟资产, 数字人,
+The subjects are the ones item profiles already use (``drafting.corpus.profile.SUBJECTS``: 元宇宙, 区块链, 虚拟资产, 数字人,
 数据要素, 人工智能, 虚拟现实), widened with the rules and markets the firm's 政策速递 follows around them (数据出境,
 个人信息, 深度合成 and 算法备案, 数字人民币, 代币化/RWA, 数字孪生 …). A word in the title counts more than one in the
 text: a 统计 bulletin that says 数据显示 is not about data rules, a plan whose title names 区块链 is.
@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from drafting.profile import SUBJECTS
+from drafting.corpus.profile import SUBJECTS
 from drafting.sources.convert import is_traditional, to_simplified
 
 # Beyond the profile's subjects: the rules and markets of the same scope (subject, pattern), most specific first.

@@ -21,12 +21,11 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
+from drafting.corpus.profile import guess_section, profile_of
 from drafting.errors import DraftingError
+from drafting.index.search import Retriever
+from drafting.issues.review import ReviewStore
 from drafting.models import Item
-from drafting.offline import guess_section
-from drafting.profile import profile_of
-from drafting.retrieve import Retriever
-from drafting.review import ReviewStore
 from drafting.watch.dedupe import Held, document_key, document_name, find_held
 from drafting.watch.entry import InboxEntry, RawEntry, Scored
 from drafting.watch.scope import SCOPE_WORDS, ScopeHit, fold, scope_of
