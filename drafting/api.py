@@ -36,6 +36,7 @@ from drafting.sources.convert import for_drafting
 from drafting.sources.document import condense
 from drafting.sources.fetch import fetch, is_url
 from drafting.textlimits import MAX_SOURCES, check_lengths
+from drafting.watch.inbox import inbox_json, min_relevance, open_store
 from drafting.writing.service import MAX_SOURCE_CHARS, request_from_input
 
 logger = logging.getLogger(__name__)
@@ -224,6 +225,11 @@ def build_api(services: Services, *, session_user: Callable[[Request], str | Non
     @api.get("/issues", summary="进行中的期刊（与 drafting issues --json 相同）")
     def issues(_user: str = Depends(login)) -> dict[str, Any]:
         return {"issues": [i.to_json() for i in services.reviews.list_issues()]}  # the shape of `drafting issues --json`
+
+    @api.get("/inbox", summary="收件箱（与 drafting inbox --json 相同）")
+    def inbox(status: Literal["new", "held", "later", "ignored", "added", "all"] = Query("new", description="new 新条目 / held 已有 / later 稍后 / ignored 已忽略 / added 已加入本期 / all"),
+              limit: int = Query(200, ge=1, le=5000), _user: str = Depends(login)) -> dict[str, Any]:
+        return inbox_json(open_store(settings), view=status, limit=limit, min_relevance=min_relevance(settings))
 
     @api.get("/health", summary="是否在运行，索引条数")
     def health(_user: str = Depends(login)) -> dict[str, Any]:

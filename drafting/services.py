@@ -20,6 +20,8 @@ from drafting.models import Issue, Item, StoredDraft, item_id
 from drafting.settings import HOME, IN_CHECKOUT, SEED_CORPUS, Settings
 from drafting.store import DraftStore
 from drafting.warmup import WarmUp
+from drafting.watch.assemble import app_triage
+from drafting.watch.triage import Triage
 from drafting.writing.limits import DraftLimiter
 from drafting.writing.service import DraftingService
 
@@ -51,6 +53,10 @@ class Services:
             stats = self.index.sync(self.indexable_items(), remove_missing=True, progress=progress)
             self.retriever.refresh()
         return issues or self.corpus.issues(), stats
+
+    def watch_triage(self) -> Triage:
+        """The watch's triage of new entries (#26) from this app's retriever, corpus and issues in progress."""
+        return app_triage(self.settings, self.retriever, self.corpus, self.reviews)
 
     def indexable_items(self) -> list[Item]:
         """The corpus's items, plus the last indexed items of any file that is unreadable right now.

@@ -205,6 +205,20 @@ class LearningSettings(BaseModel):
     currency: str = Field("元", description="currency of the prices, shown with costs")
 
 
+class WatchSettings(BaseModel):
+    """Watching regulators and news sources (#26): polling limits and the in-app schedule."""
+
+    schedule: bool = Field(False, description="the app polls the watch list itself (one runner across processes); "
+                           "false = run `drafting watch run` from cron or a systemd timer")
+    check_every_s: int = Field(900, ge=60, description="how often the in-app schedule looks for sources that are due")
+    max_pages: int = Field(60, ge=1, description="pages (feeds and list pages) fetched per run; the rest wait for the next run")
+    per_host_interval_s: float = Field(2.0, ge=0, description="least time between two requests to one host")
+    max_backoff_s: int = Field(7 * 86400, ge=60, description="longest wait before retrying a source that keeps failing")
+    max_entries: int = Field(500, ge=1, description="entries read from one feed or list page")
+    max_bytes: int = Field(5_000_000, ge=1000, description="largest feed or list page, counted after decompression")
+    min_relevance: float = Field(0.5, ge=0, le=1, description="entries at least this relevant count on the 收件箱 tab")
+
+
 class Settings(BaseSettings):
     """Everything configurable, each field described."""
 
@@ -236,6 +250,7 @@ class Settings(BaseSettings):
     )
     sources: SourcesSettings = Field(default_factory=SourcesSettings)
     learning: LearningSettings = Field(default_factory=LearningSettings)
+    watch: WatchSettings = Field(default_factory=WatchSettings)
 
     @model_validator(mode="after")
     def _settle_defaults(self) -> Settings:
@@ -271,6 +286,16 @@ class Settings(BaseSettings):
     def sources_cache_path(self) -> Path:
         """Folder of fetched and recognised sources, by URL and content hash."""
         return self.data_dir / "sources"
+
+    @property
+    def watch_db_path(self) -> Path:
+        """SQLite database of the watch: entries found, their status, the sources' polling state."""
+        return self.data_dir / "watch.sqlite3"
+
+    @property
+    def watch_list_file(self) -> Path:
+        """The watch list: the firm's choice of sources, kept with the corpus."""
+        return self.corpus_dir / "watch.toml"
 
     def public(self) -> dict[str, object]:
         """Settings safe to show or record with a draft: secrets masked."""

@@ -84,3 +84,12 @@ def missing_tool(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI must provide this: {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def watch_sites():
+    """The watch stage's six loopback sites (tests/watchsites.py), at step 0; `.step(n)` changes them between runs."""
+    from watchsites import WatchSites
+
+    with WatchSites(slow_seconds=1.5) as sites:
+        yield sites

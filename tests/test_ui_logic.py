@@ -216,7 +216,8 @@ def test_build_app_tabs_and_a_tab_that_fails_to_import(seeded_services, monkeypa
         return [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
 
     demo = app.build_app(seeded_services)
-    assert labels(demo) == ["起草", "批量", "历史", "语料库", "设置", "统计", "规则"]
+    # 收件箱 has its own two sub-pages (新条目, 设置), listed after it
+    assert labels(demo) == ["起草", "收件箱", "新条目", "设置", "批量", "历史", "语料库", "设置", "统计", "规则"]
     ctx = demo.ui_context
     assert {"draft_comm", "history_table", "corpus_table", "settings_model"} <= set(ctx.components)
 
@@ -228,7 +229,8 @@ def test_build_app_tabs_and_a_tab_that_fails_to_import(seeded_services, monkeypa
     fake.build = lambda ctx: built.append(ctx)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "drafting.ui.fake_batch_tab", fake)
     monkeypatch.setattr(app, "TAB_MODULES", [base[0], "drafting.ui.fake_batch_tab", *base[1:]])
-    assert labels(app.build_app(seeded_services)) == ["起草", "整期起草", "历史", "语料库", "设置", "统计", "规则"]
+    assert labels(app.build_app(seeded_services)) == ["起草", "整期起草", "收件箱", "新条目", "设置", "历史", "语料库", "设置",
+                                                      "统计", "规则"]
     assert len(built) == 1
 
     # A listed tab that is absent stops the app loudly instead of serving a page without it.

@@ -14,7 +14,7 @@ from test_ui_e2e import AppProcess, browser, draft, open_page, page, shot, tab  
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-TABS = ["起草", "批量", "历史", "语料库", "设置", "统计", "规则"]
+TABS = ["起草", "收件箱", "批量", "历史", "语料库", "设置", "统计", "规则"]
 
 # English a Chinese lawyer reads as a name, not as an untranslated message:
 ALLOWED = {

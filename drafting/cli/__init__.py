@@ -13,7 +13,18 @@ from typing import Annotated
 import typer
 
 # Each command module registers its commands on `app` when imported.
-from drafting.cli import corpus_cmds, draft_cmds, evals, issue_cmds, learning, sources_eval, word  # noqa: F401
+from drafting.cli import (  # noqa: F401
+    corpus_cmds,
+    draft_cmds,
+    evals,
+    inbox,
+    issue_cmds,
+    learning,
+    sources_eval,
+    watch,
+    watch_eval,
+    word,
+)
 from drafting.cli import guard as _guard  # noqa: F401  (drafting guard, drafting eval guard)
 from drafting.cli.common import app
 from drafting.errors import DraftingError

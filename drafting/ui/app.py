@@ -28,6 +28,7 @@ from drafting.ui.access import AccessGuard, LoginThrottle
 from drafting.ui.page_load import PageLoad
 from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
 from drafting.ui.warmup import start_warm_up
+from drafting.watch.schedule import WatchSchedule
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 # missing its 批量 tab would look like a working product.
 TAB_MODULES = [
     "drafting.ui.draft_tab",
+    "drafting.ui.inbox_tab",
     "drafting.ui.batch_tab",
     "drafting.ui.history_tab",
     "drafting.ui.corpus_tab",
@@ -231,7 +233,8 @@ def build_app(services: Services) -> gr.Blocks:
         with gr.Tabs() as tabs:
             ctx.tabs = tabs
             for module in modules:
-                with gr.Tab(module.TAB_LABEL, id=module.TAB_ID):
+                with gr.Tab(module.TAB_LABEL, id=module.TAB_ID, elem_id=f"dz-tab-{module.TAB_ID}") as tab:
+                    ctx.add(**{f"tab_{module.TAB_ID}": tab})  # a tab may update its own label (收件箱's count)
                     module.build(ctx)
         for module in modules:
             if hasattr(module, "wire"):
@@ -294,6 +297,8 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         print(f"启动检查：{drift.summary()}", flush=True)
     print(f"语料库：{len(issues)} 期，索引 {services.index.count()} 条（新增 {stats.added}，更新 {stats.updated}）", flush=True)
     demo = build_app(services)
+    if settings.watch.schedule:  # the app polls the watch list itself (#26); else cron runs `drafting watch run`
+        WatchSchedule(settings, services.watch_triage).start()
     server = settings.server
     auth = [(user, pw.get_secret_value()) for user, pw in server.users.items()] or None
     # drafts hold their own slots (drafting/ui/slots.py), so the queue holds only short events: room for many users

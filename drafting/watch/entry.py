@@ -50,6 +50,9 @@ class Scored:
     section: str | None = None  # the section the profile suggests (政策速递, 行业新闻, 交易资讯)
     profile: dict[str, object] = dataclasses.field(default_factory=dict)
     duplicate_of: str | None = None  # a corpus item id or "issue:<id>" already holding the document
+    # triage's key of the document itself (its 文号, or a hash of its text): the store makes entries sharing it one
+    # entry with several links, when their titles differ (a province's 转发 of a State Council notice)
+    document_key: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
