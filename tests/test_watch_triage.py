@@ -168,7 +168,7 @@ def test_cli_eval_watch_prints_both_configs(seeded_services, monkeypatch: pytest
     from drafting import cli as core
     from drafting.cli.common import app
 
-    monkeypatch.setattr(core, "_services", lambda: seeded_services)
+    monkeypatch.setattr(core.common, "services", lambda: seeded_services)
     result = CliRunner().invoke(app, ["eval", "watch", "--configs", "similarity,triage", "--json"])
     assert result.exit_code == 0, result.output
     reports = {r["config"]: r for r in json.loads(result.output)}
