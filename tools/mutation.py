@@ -29,9 +29,10 @@ _OFFLINE_SLOW = "seed_corpus or same_kind or few_shot or model_setting or stored
 MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     # check_stance's tests are in test_genres.py (its index-building tests are left out)
     "guard": ("drafting/writing/guard/check.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py",
-                                    "tests/test_guard_percent.py", "tests/test_genres.py", "-k", f"not ({_OFFLINE_SLOW})"]),
+                                    "tests/test_guard_percent.py", "tests/test_guard_mutants.py", "tests/test_genres.py", "-k", f"not ({_OFFLINE_SLOW})"]),
     "text": (["drafting/corpus/text.py", "drafting/corpus/lines.py"],
              ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py", "tests/test_text_issues.py",
+              "tests/test_text_mutants2.py",
               "-k", "not pdf and not cli"]),
     "retrieve": ("drafting/index/search.py", ["tests/test_retrieve_units.py"]),
     "offline": ("drafting/writing/offline/drafter.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
@@ -39,13 +40,26 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "assemble": ("drafting/export/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
     "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
     # the CLI test builds services over the seed corpus (an index per mutant): left to CI
-    "review": ("drafting/issues/review.py", ["tests/test_review.py", "-k", "not cli"]),
+    "review": ("drafting/issues/review.py", ["tests/test_review.py", "tests/test_review_mutants.py", "-k", "not cli"]),
     # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
-    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_units.py",
+    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_mutants2.py", "tests/test_learning_units.py",
                                          "tests/test_learning.py", "-k",
-                                         "test_learning_mutants or test_learning_units or minimal or reworded or clause_cut"]),
+                                         "test_learning_mutants or test_learning_mutants2 or test_learning_units or minimal or reworded or clause_cut"]),
 }
 COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
+# A pytest plugin loaded by the fork server's warm-up (and by every run): jieba's dictionaries, which the guard, the
+# profile and the learning edits load lazily on first use (1-5 s under load), are then loaded once and inherited by
+# every forked mutant run instead of being loaded again by each. Nothing else: the tests see the same jieba.
+WARM_PLUGIN = "_mutation_warm"
+WARM_SOURCE = '''"""Written by tools/mutation.py: load jieba's dictionaries once, in the fork server."""
+import logging
+
+import jieba
+import jieba.posseg  # noqa: F401  (its tag table, read at import)
+
+jieba.setLogLevel(logging.WARNING)
+jieba.initialize()
+'''
 
 
 def _toml_list(values: list[str]) -> str:
@@ -78,7 +92,7 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
         f"only_mutate = {_toml_list(patterns)}\n"
         f'also_copy = ["prompts", "corpus", "app.py"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "{WARM_PLUGIN}"]\n'
         # workers fork from a clean server, not from the process that ran the suite: Chroma's Rust runtime
         # (tokio, sqlx threads) does not survive a fork, and every mutant building an index hung until timeout
         'process_isolation = "forkserver"\n'
@@ -90,6 +104,7 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     # the folder must exist before Python starts: a missing PYTHONPATH entry is cached as absent, and
     # the tests would then silently import the unmutated package through the editable install
     (here / "mutants").mkdir()
+    (here / "mutants" / f"{WARM_PLUGIN}.py").write_text(WARM_SOURCE, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(here / "mutants"), "ANONYMIZED_TELEMETRY": "False"}
     mutmut = Path(sys.executable).with_name("mutmut")
     log = work / f"{key}.log"
