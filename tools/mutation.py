@@ -8,6 +8,7 @@ and writes `mutants/` in the working folder), with only the tests that cover tha
     .venv/bin/python tools/mutation.py                 # every module below
     .venv/bin/python tools/mutation.py guard text      # some of them
     .venv/bin/python tools/mutation.py --survivors guard   # and list the surviving mutants
+    .venv/bin/python tools/mutation.py --retest guard      # after writing tests: rerun the last run's survivors
 """
 
 from __future__ import annotations
@@ -66,13 +67,16 @@ def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
-    """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts."""
+def _survivors(mutmut: Path, here: Path, env: dict[str, str], status: str = "survived") -> list[str]:
+    listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True, check=False)
+    return [line.strip().split(":")[0] for line in listing.stdout.splitlines() if line.strip().endswith(status)]
+
+
+def _prepare(key: str, here: Path) -> None:
+    """A fresh scratch copy of the repository whose [tool.mutmut] selects one module and its tests."""
     pattern, tests = MODULES[key]
     patterns = [pattern] if isinstance(pattern, str) else pattern
-    label = " ".join(patterns)
     tests = [t for t in tests if not t.startswith("tests/") or (ROOT / t).exists()]
-    here = work / key
     shutil.rmtree(here, ignore_errors=True)
     here.mkdir(parents=True)
     for name in COPY:
@@ -105,15 +109,37 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     # the tests would then silently import the unmutated package through the editable install
     (here / "mutants").mkdir()
     (here / "mutants" / f"{WARM_PLUGIN}.py").write_text(WARM_SOURCE, encoding="utf-8")
+
+
+def run_module(key: str, work: Path, survivors: bool, retest: bool = False) -> dict[str, object]:
+    """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts.
+
+    With ``retest``, the scratch copy of an earlier run is kept: its tests are replaced by today's and only the
+    mutants that survived (or timed out) are run again. mutmut finds the new tests and maps them to the functions
+    they reach; every other verdict stands, as it would in a full run (adding tests cannot revive a killed mutant).
+    """
+    pattern, _ = MODULES[key]
+    label = " ".join([pattern] if isinstance(pattern, str) else pattern)
+    here = work / key
     env = {**os.environ, "PYTHONPATH": str(here / "mutants"), "ANONYMIZED_TELEMETRY": "False"}
     mutmut = Path(sys.executable).with_name("mutmut")
+    names: list[str] = []
+    if retest and (here / "mutants").is_dir():
+        names = _survivors(mutmut, here, env) + _survivors(mutmut, here, env, "timeout")
+        shutil.rmtree(here / "tests")
+        shutil.copytree(ROOT / "tests", here / "tests", ignore=shutil.ignore_patterns("__pycache__", "output"))
+        if not names:
+            retest = False
+    else:
+        _prepare(key, here)
     log = work / f"{key}.log"
-    with log.open("w", encoding="utf-8") as out:
+    with log.open("a" if retest else "w", encoding="utf-8") as out:
         # nice 10 when started at 0 (make mutation), as the other work on a shared machine; not lower: at nice 19
         # under load 18 the tests ran 20x slower than mutmut's clean run and every mutant timed out
         niceness = ["nice", "-n", "10"] if os.nice(0) == 0 else []
-        subprocess.run([*niceness, str(mutmut), "run", "--max-children", "1"],
-                       cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+        if not retest or names:
+            subprocess.run([*niceness, str(mutmut), "run", "--max-children", "1", *names],
+                           cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         subprocess.run([str(mutmut), "export-cicd-stats"], cwd=here, env=env, stdout=out,
                        stderr=subprocess.STDOUT, check=False)
     stats_file = here / "mutants" / "mutmut-cicd-stats.json"
@@ -123,15 +149,13 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     killed = stats.get("killed", 0)
     survived = stats.get("survived", 0)
     judged = killed + survived + stats.get("timeout", 0) + stats.get("suspicious", 0)
-    row: dict[str, object] = {"module": label, **stats,
+    row: dict[str, object] = {"module": label, **stats, "judged": judged,
                               "score": round(100 * (killed + stats.get("timeout", 0)) / judged, 1) if judged else None,
                               # a timeout on a loaded machine is not always a kill: the score without them, too
                               "score_without_timeouts": round(100 * killed / (killed + survived), 1)
                               if killed + survived else None}
     if survivors:
-        listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True,
-                                 check=False)
-        row["survivors"] = [line.strip().split(":")[0] for line in listing.stdout.splitlines() if "survived" in line]
+        row["survivors"] = _survivors(mutmut, here, env)
     return row
 
 
@@ -139,6 +163,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants of each module")
+    parser.add_argument("--retest", action="store_true",
+                        help="keep the last run's scratch copy, take today's tests, run its survivors and timeouts again")
     # one scratch folder per checkout: two worktrees measuring at once must not share (and wipe) mutants/
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / f"drafting-mutation-{ROOT.name}")
     args = parser.parse_args()
@@ -147,10 +173,11 @@ def main() -> None:
         parser.error(f"unknown module(s) {unknown}: choose from {list(MODULES)}")
     rows = []
     for key in args.modules or list(MODULES):
-        row = run_module(key, args.work, args.survivors)
+        row = run_module(key, args.work, args.survivors, args.retest)
         rows.append(row)
         print(f"{row['module']:28} killed {row.get('killed', '?'):>4}  survived {row.get('survived', '?'):>4}  "
-              f"timeout {row.get('timeout', '?'):>4}  no tests {row.get('no_tests', '?'):>4}  score {row.get('score', '?')}% "
+              f"timeout {row.get('timeout', '?'):>4}  no tests {row.get('no_tests', '?'):>4}  "
+              f"judged {row.get('judged', '?')}/{row.get('total', '?')}  score {row.get('score', '?')}% "
               f"({row.get('score_without_timeouts', '?')}% without timeouts)", flush=True)
     (args.work / "mutation-report.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 
