@@ -3,8 +3,10 @@ fact check silently changed. Source items and 短评 are fixtures written by han
 
 from __future__ import annotations
 
-from drafting.models import Item
-from drafting.writing.guard.check import check_facts
+from drafting.corpus.profile import profile_of
+from drafting.models import Finding, Item
+from drafting.settings import GuardSettings
+from drafting.writing.guard.check import check, check_facts, format_findings, short_names
 
 NEWS = Item(section="行业新闻", title="某科技公司发布元宇宙平台", date="2024-03-05",
             body="2024年3月5日，某科技公司发布元宇宙平台，首批接入12家合作方。")
@@ -22,3 +24,38 @@ def test_an_organisation_the_source_never_names_is_flagged_by_its_suffix() -> No
 def test_a_number_and_a_date_the_source_states_pass_and_changed_ones_are_flagged() -> None:
     assert kinds("2024年3月5日，首批接入12家合作方。") == []
     assert kinds("2024年3月6日，首批接入13家合作方。") == [("date", "2024年3月6日"), ("number", "13")]
+
+
+def test_a_title_broken_by_spaces_has_the_same_short_names() -> None:
+    # PDF extraction leaves spaces inside a title: the names a draft may use are those of the unbroken title
+    assert short_names("重庆市 元宇宙产业发展 行动计划（2023—2025年）") == ["重庆市元宇宙产业发展行动计划", "行动计划", "计划"]
+
+
+def test_a_place_named_with_its_suffix_is_known_from_the_bare_name() -> None:
+    source = Item(section="行业新闻", title="上海发布元宇宙新赛道行动方案", date="2024-03-05",
+                  body="上海发布元宇宙新赛道行动方案，提出培育一批元宇宙企业。")
+    assert kinds("上海市将培育一批元宇宙企业。", source) == []
+    # a different place is still a finding, with or without the suffix
+    assert kinds("杭州市将培育一批元宇宙企业。", source) == [("place", "杭州市")]
+
+
+POLICY = Item(section="政策速递", title="重庆市印发《重庆市元宇宙产业发展行动计划（2023—2025年）》", date="2023-09-22",
+              body="重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划（2023—2025年）》，提出培育一批元宇宙企业。")
+FILLER = "推动元宇宙产业高质量发展，完善产业生态，优化营商环境，加快应用场景建设。"
+
+
+def document_findings(commentary: str) -> list[str]:
+    return [f.message for f in check(commentary, POLICY, GuardSettings(), profile=profile_of(POLICY)) if f.kind == "document"]
+
+
+def test_the_reviewed_document_counts_as_mentioned_only_by_its_own_name() -> None:
+    assert document_findings("《行动计划》" + FILLER * 3) == []
+    assert document_findings("《行动 计划》" + FILLER * 3) == []  # a space typed inside the short name
+    # another document's name is not a mention of this one: the reader would not know which document is meant
+    assert document_findings("《数据安全法》" + FILLER * 3) == [
+        "短评未提及所评文件：请写出文件简称（如《行动计划》）或“该方案”等指代"]
+
+
+def test_a_finding_on_the_body_is_printed_as_the_body() -> None:
+    finding = Finding(kind="number", span=(2, 5), field="body", text="300", message="数字“300”未见于来源条目")
+    assert format_findings([finding]) == "- 正文[2–5] number：数字“300”未见于来源条目"
