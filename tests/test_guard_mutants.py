@@ -3,10 +3,12 @@ fact check silently changed. Source items and 短评 are fixtures written by han
 
 from __future__ import annotations
 
+import pytest
+
 from drafting.corpus.profile import profile_of
-from drafting.models import Finding, Item
+from drafting.models import Finding, Item, Profile, Stance
 from drafting.settings import GuardSettings
-from drafting.writing.guard.check import check, check_facts, format_findings, short_names
+from drafting.writing.guard.check import check, check_facts, check_stance, format_findings, short_names
 
 NEWS = Item(section="行业新闻", title="某科技公司发布元宇宙平台", date="2024-03-05",
             body="2024年3月5日，某科技公司发布元宇宙平台，首批接入12家合作方。")
@@ -59,3 +61,14 @@ def test_the_reviewed_document_counts_as_mentioned_only_by_its_own_name() -> Non
 def test_a_finding_on_the_body_is_printed_as_the_body() -> None:
     finding = Finding(kind="number", span=(2, 5), field="body", text="300", message="数字“300”未见于来源条目")
     assert format_findings([finding]) == "- 正文[2–5] number：数字“300”未见于来源条目"
+
+
+@pytest.mark.parametrize("stance", ["风险提示", "规范", "规则", "许可"])
+def test_praise_of_any_restraining_document_is_a_stance_finding(stance: Stance) -> None:
+    # a licence regime or a rulebook praised as a "development opportunity" misreads it to the client
+    praise = "该办法具有前瞻性，为行业带来发展机遇。"
+    found = check_stance(praise, Profile(kind="管理办法", stance=stance))
+    assert [(f.text, f.span) for f in found] == [("前瞻性", (5, 8)), ("发展机遇", (14, 18))]
+    assert found[0].message == (f"“前瞻性”是褒扬发展规划的说法，与条目类型（管理办法，{stance}）不符：请改写为其约束对象、要求或合规边界")
+    # the same words about a promotion plan are its ordinary description
+    assert check_stance(praise, Profile(kind="行动计划/实施方案", stance="促进")) == []
