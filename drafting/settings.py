@@ -195,7 +195,10 @@ class ModelPrice(BaseModel):
 class LearningSettings(BaseModel):
     """Learning from editors: edit analytics, mined house rules, costs."""
 
-    min_support: int = Field(3, ge=2, description="an edit must recur in this many accepted drafts to become a proposed rule")
+    min_support: int = Field(3, ge=2, description="an edit must recur in this many accepted drafts of different items to "
+                             "become a proposed rule (drafts of the same item count once)")
+    min_editors: int = Field(1, ge=1, description="…accepted by at least this many different editors (1: one editor's "
+                             "habit is enough, as in a firm where one lawyer edits the newsletter)")
     prices: dict[str, ModelPrice] = Field(
         default_factory=dict, description='per model, e.g. {"deepseek-chat": {"input": 2, "output": 8}}'
     )

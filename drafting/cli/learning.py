@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from drafting.cli import common
 from drafting.cli.common import JsonOpt, app, print_json
+from drafting.evaluation.rule_mining import DEFAULT_FIXTURE
+from drafting.evaluation.rule_mining import evaluate as evaluate_rule_mining
 
 rules_app = typer.Typer(help="House rules mined from editors' recurring edits: list, propose, approve, edit, reject, remove.")
 app.add_typer(rules_app, name="rules")
@@ -60,7 +63,7 @@ def stats(as_json: JsonOpt = False) -> None:
         typer.echo(f"{label}：" + "；".join(f"{g.key} {g.commentary_ratio:.1%}（{g.drafts} 篇）" for g in groups))
     typer.echo("修改类型：" + "，".join(f"{k} {v}" for k, v in report.kinds.items()))
     for a, b, n in report.top_replacements[:10]:
-        typer.echo(f"  “{a}” → “{b}”  {n} 篇")
+        typer.echo(f"  “{a}” → “{b}”  {n} 个条目")
     for c in report.cost_by_model + report.cost_by_issue:
         cost = f"{c.cost:.4f} {report.currency}" if c.cost is not None else "未配置价格"
         typer.echo(f"  {c.key}：{c.drafts} 篇，tokens {c.prompt_tokens}+{c.completion_tokens}，费用 {cost}")
@@ -71,7 +74,8 @@ def _rules_json(learning: Any) -> dict[str, Any]:
     return {
         "version": book.version,
         "rules": [r.model_dump(include={"id", "kind", "text", "evidence", "count"}) for r in book.rules],
-        "proposals": [p.model_dump(include={"id", "kind", "text", "evidence", "count", "kept"}) for p in learning.proposals()],
+        "proposals": [p.model_dump(include={"id", "kind", "text", "evidence", "count", "kept", "unit", "editors"})
+                      for p in learning.proposals()],
     }
 
 
@@ -84,9 +88,11 @@ def _print_rules(learning: Any, as_json: bool) -> None:
     for r in data["rules"]:
         typer.echo(f"  {r['id']}  {r['text']}")
     typer.echo("待定的建议：" + ("" if data["proposals"] else "暂无（同一修改需在至少 "
-                                 f"{learning.settings.learning.min_support} 篇已采纳草稿中出现）"))
+                                 f"{learning.settings.learning.min_support} 篇不同条目的已采纳草稿中出现）"))
     for p in data["proposals"]:
-        typer.echo(f"  {p['id']}  [{p['kind']}] {p['text']}  依据 {p['count']} 篇：草稿 {', '.join(f'#{i}' for i in p['evidence'][:10])}")
+        editors = f"，{len(p['editors'])} 位编辑" if p["editors"] else ""
+        typer.echo(f"  {p['id']}  [{p['kind']}] {p['text']}  依据 {p['count']} 篇不同条目{editors}：草稿 "
+                   f"{', '.join(f'#{i}' for i in p['evidence'][:10])}（批准前可看效果：drafting rules preview {p['id']}）")
 
 
 @rules_app.callback(invoke_without_command=True)
@@ -140,3 +146,40 @@ def rules_remove(rule_id: str, as_json: JsonOpt = False) -> None:
     learning = common.services().learning
     book = learning.remove(rule_id, actor="cli")
     _rules_changed(learning, f"已撤销规则 {rule_id}（house_rules 第 {book.version} 版）", as_json)
+
+
+@rules_app.command("preview")
+def rules_preview(rule_id: str, as_json: JsonOpt = False) -> None:
+    """What a proposal would change, before approving it: its evidence drafts and the current issue, before → after."""
+    preview = common.services().learning.preview(rule_id)
+    if as_json:
+        print_json(preview.model_dump())
+        return
+    typer.echo(f"{preview.rule.id}  {preview.rule.text}")
+    typer.echo(f"依据草稿（{len(preview.evidence)} 篇，其中 {preview.agreeing} 篇与编辑的修改一致）：")
+    for row in preview.evidence:
+        mark = "✓ 与编辑一致" if row.agrees else "✗ 与编辑的修改不同"
+        typer.echo(f"  #{row.draft_id} {row.title[:30]}（{row.editor or '编辑未知'}）{mark}")
+        typer.echo(f"    规则前：{row.before}\n    规则后：{row.after}\n    编辑定稿：{row.final}")
+    typer.echo(f"{preview.current_label}：{preview.current_total} 篇中有 {len(preview.current)} 篇会被修改")
+    for row in preview.current:
+        typer.echo(f"  #{row.draft_id} {row.title[:30]}\n    规则前：{row.before}\n    规则后：{row.after}")
+
+
+@rules_app.command("eval")
+def rules_eval(
+    fixture: Annotated[Path | None, typer.Argument(help="labelled edits (default: tests/data/rule_edits.json)")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mine the labelled edit set and report precision, recall, cut words and the preview's agreement."""
+    report = evaluate_rule_mining(fixture or DEFAULT_FIXTURE)
+    if as_json:
+        print_json(report)
+        return
+    typer.echo(f"{report['edits']} 次修改（{report['items']} 个条目）：{report['proposals']} 条建议，{report['correct']} 条符合标注"
+               f"（精确率 {report['precision']}），找到 {len(report['habits_found'])}/{report['habits']} 个习惯（召回率 {report['recall']}）")
+    typer.echo(f"切断词语或分句的建议 {len(report['cut_word_or_clause'])} 条；独立草稿不足的建议 {len(report['below_min_independent'])} 条")
+    typer.echo(f"预览与编辑一致：{report['preview_agrees']}/{report['preview_evidence']} 篇依据草稿")
+    for text in report["wrong"]:
+        typer.echo(f"  不符合标注：{text}")
+    typer.echo("最常被替换的措辞（≥2 个条目）：" + "，".join(report["top_replacements"]))

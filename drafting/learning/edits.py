@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from drafting.learning.phrases import changes
 from drafting.models import StoredDraft
 from drafting.store import DraftStore
 
@@ -125,6 +126,8 @@ class EditRecord(BaseModel):
     precedent_set: str = Field(description="short hash of the precedent ids the draft was shown")
     month: str = Field(description="YYYY-MM of the accept")
     batch_id: str | None = None
+    item_key: str = Field(default="", description="the item drafted (drafts of the same item share it); '' = the draft alone")
+    editor: str = Field(default="", description="who accepted it")
     fields: dict[str, FieldEdit]
     facts_added: int
     facts_removed: int
@@ -141,6 +144,27 @@ class EditRecord(BaseModel):
     cost: float | None = None
 
 
+def replaced_phrases(machine: str, final: str) -> list[tuple[str, str]]:
+    """(before, after) of each word or short phrase the editor replaced inside a clause that stays (the 统计 tab's
+    最常被替换的措辞): whole jieba words, sentences aligned first, so a rewritten sentence is no swap (了 → 三年)."""
+    return [(c.before, c.after) for c in changes(machine, final) if c.kind == "swap"]
+
+
+def text_record(draft_id: int, machine: str, final: str, *, item_key: str = "", editor: str = "",
+                month: str = "2000-01", section: str = "政策速递") -> EditRecord:
+    """The edit record of a 短评 alone (no stored draft): evaluations and fixtures."""
+    zero = FieldEdit(machine_chars=0, final_chars=0, distance=0, ratio=0.0)
+    replacements = replaced_phrases(machine, final)
+    return EditRecord(
+        draft_id=draft_id, title="", section=section, model=OFFLINE_MODEL, prompt_version="-", rules_version="无规则",
+        precedent_set="-", month=month, fields={"title": zero, "body": zero, "commentary": field_edit(machine, final)},
+        facts_added=len(facts(final) - facts(machine)), facts_removed=len(facts(machine) - facts(final)),
+        sentences_dropped=len(unmatched(sentences(machine), sentences(final))),
+        sentences_added=len(unmatched(sentences(final), sentences(machine))), phrases_replaced=len(replacements),
+        length_change=len(final) - len(machine), replacements=replacements, machine_commentary=machine,
+        final_commentary=final, item_key=item_key, editor=editor)
+
+
 def record_for(stored: StoredDraft, final: dict[str, str]) -> EditRecord:
     """The edit record of one accepted draft, from its machine draft and the text as accepted."""
     d = stored.draft
@@ -150,14 +174,14 @@ def record_for(stored: StoredDraft, final: dict[str, str]) -> EditRecord:
     f_text = " ".join(final.get(f, "") or "" for f in FIELDS)
     m_facts, f_facts = facts(m_text), facts(f_text)
     m_sent, f_sent = sentences(d.commentary), sentences(final.get("commentary", ""))
-    changes = [e for f in FIELDS for e in edits(machine[f], final.get(f, "") or "")]
-    replacements = [(e.before, e.after) for e in changes if e.op == "replace" and len(e.before) <= 30 and len(e.after) <= 30]
+    replacements = [pair for f in FIELDS for pair in replaced_phrases(machine[f], final.get(f, "") or "")]
     usage = d.usage
     return EditRecord(
         draft_id=stored.id, title=final.get("title", stored.title), section=d.item.section,
         model=d.model or OFFLINE_MODEL, prompt_version=d.prompt_version or "-", rules_version=d.rules_version or "无规则",
         precedent_set=hashlib.sha1("|".join(sorted(p.item.id for p in d.precedents)).encode()).hexdigest()[:8],
         month=(final.get("accepted_at") or stored.updated_at)[:7], batch_id=stored.batch_id, fields=fields,
+        item_key=d.item.id, editor=final.get("accepted_by") or stored.accepted_by or "",
         facts_added=len(f_facts - m_facts), facts_removed=len(m_facts - f_facts),
         sentences_dropped=len(unmatched(m_sent, f_sent)), sentences_added=len(unmatched(f_sent, m_sent)),
         phrases_replaced=len(replacements), length_change=len(final.get("commentary", "")) - len(d.commentary),
@@ -254,8 +278,11 @@ def _costs(records: Iterable[EditRecord], key: Callable[[EditRecord], str | None
 def summarise(records: list[EditRecord], *, currency: str = "元", top: int = 15) -> Stats:
     """Edit ratios by month, section, model, prompt, rules and precedent set; kinds of change; costs."""
     pairs: Counter[tuple[str, str]] = Counter()
+    seen: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in records:
-        pairs.update(set(r.replacements))  # counted once per draft
+        for pair in set(r.replacements):  # counted once per item: the same item drafted again is not a second case
+            seen[pair].add(r.item_key or f"#{r.draft_id}")
+    pairs.update({pair: len(items) for pair, items in seen.items()})
     kinds = ("facts_added", "facts_removed", "sentences_dropped", "sentences_added", "phrases_replaced")
     return Stats(
         drafts=len(records),

@@ -25,7 +25,9 @@ from drafting.errors import ValidationError
 from drafting.fence import LIMITS, fence
 from drafting.fileio import atomic_write
 from drafting.learning.db import LearningDB, now
-from drafting.learning.edits import EditRecord, edits, sentences
+from drafting.learning.edits import EditRecord, sentences, unmatched
+from drafting.learning.phrases import changes as phrase_changes
+from drafting.learning.phrases import contains, content_len, drop_clauses, ngrams, replace_words
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +40,6 @@ _HEADER = (
 MAX_RULE_CHARS = LIMITS["rule"]  # one rule is one sentence; longer text is refused (approve/edit) or cut (hand edits)
 MAX_RULES_IN_PROMPT = 100  # the system prompt carries at most this many rules
 MAX_PHRASE = 40  # longer deleted spans are rewrites, not house rules
-MAX_SWAP = 12  # a replacement rule swaps a word or a short phrase
-_EDGE = "，。；、：,.;: "  # deleting “，X” or “X” is the same edit: edge punctuation is not part of the phrase
 
 
 class Rule(BaseModel):
@@ -51,9 +51,13 @@ class Rule(BaseModel):
     before: str | None = Field(default=None, description="phrase deleted or replaced")
     after: str | None = Field(default=None, description="replacement, or the sentence to add")
     target: int | None = Field(default=None, description="length editors converge to (characters)")
-    evidence: list[int] = Field(default_factory=list, description="draft ids whose edits show this rule")
-    count: int = 0
-    kept: int = Field(default=0, description="accepted drafts where the editor left the phrase in")
+    unit: Literal["words", "clause", "sentence"] | None = Field(
+        default=None, description="delete: whole words where they stand, or the clause or sentence the phrase "
+        "(pieces joined by …) is in")
+    evidence: list[int] = Field(default_factory=list, description="draft ids whose edits show this rule, one per item")
+    count: int = Field(default=0, description="independent drafts (different items) showing it")
+    editors: list[str] = Field(default_factory=list, description="who accepted the evidence drafts")
+    kept: int = Field(default=0, description="items where the editor left the phrase in")
 
 
 class RuleBook(BaseModel):
@@ -147,7 +151,7 @@ def save_rules(path: Path, rules: list[Rule], *, previous: int) -> RuleBook:
         "---", _HEADER.rstrip(),
     ]
     for r in rules:
-        data = r.model_dump(include={"id", "kind", "before", "after", "target", "evidence", "count"}, exclude_none=True)
+        data = r.model_dump(include={"id", "kind", "before", "after", "unit", "target", "evidence", "count"}, exclude_none=True)
         lines.append(f"- {r.text} {{# {json.dumps(data, ensure_ascii=False)} #}}")
     # atomic, and with the mode the umask gives (like every other file the app writes), not mkstemp's 0600
     atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
@@ -159,10 +163,12 @@ def save_rules(path: Path, rules: list[Rule], *, previous: int) -> RuleBook:
 def apply_rules(text: str, book: RuleBook) -> str:
     """A finished 短评 with the approved rules applied (what the offline drafter can do by itself)."""
     for r in book.rules:
-        if r.kind == "delete" and r.before:
-            text = text.replace(r.before, "")
+        if r.kind == "delete" and r.before and r.unit in ("clause", "sentence"):
+            text = drop_clauses(text, r.before, sentence=r.unit == "sentence")
+        elif r.kind == "delete" and r.before:
+            text = replace_words(text, r.before, "")  # on word boundaries: “发展” never cut out of “发展机遇”
         elif r.kind == "replace" and r.before and r.after is not None:
-            text = text.replace(r.before, r.after)
+            text = replace_words(text, r.before, r.after)
     for r in book.rules:
         if r.kind == "add" and r.after and r.after not in text:
             text = text.rstrip() + r.after
@@ -178,45 +184,111 @@ def _quote(text: str) -> str:
     return f"“{text}”"
 
 
-def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | None = None) -> list[Rule]:
-    """Patterns recurring in at least `min_support` accepted drafts: phrases deleted, replaced, sentences added, length."""
+def independent(records: list[EditRecord]) -> list[EditRecord]:
+    """One record per item (the latest accepted draft of it): the same item drafted and accepted again is one."""
+    latest: dict[str, EditRecord] = {}
+    for r in records:
+        key = item_of(r)
+        if key not in latest or r.draft_id > latest[key].draft_id:
+            latest[key] = r
+    return sorted(latest.values(), key=lambda r: r.draft_id)
+
+
+def item_of(record: EditRecord) -> str:
+    """The independence key of a record: its item, or the draft itself when the item is not known."""
+    return record.item_key or f"#{record.draft_id}"
+
+
+def _editors(ids: set[int], by_id: dict[int, EditRecord]) -> list[str]:
+    return sorted({by_id[i].editor for i in ids if by_id[i].editor})
+
+
+def _clause_patterns(deleted: dict[str, set[int]], whole: dict[str, set[int]], records: list[EditRecord],
+                     min_support: int) -> list[tuple[str, set[int], int, bool]]:
+    """Word runs of deleted clauses seen in enough items (and kept rarely), joined with … when they go together;
+    each with its evidence, the items that kept it, and whether the whole sentence went every time."""
+    def kept(gram: str) -> int:
+        return sum(1 for r in records if gram in r.machine_commentary and gram in r.final_commentary)
+
+    found = {g: ids for g, ids in deleted.items() if len(ids) >= min_support}
+    found = {g: ids for g, ids in found.items() if len(ids) >= 2 * kept(g)}
+    # A run inside a longer one with at least the same evidence adds nothing.
+    found = {g: ids for g, ids in found.items() if not any(o != g and g in o and oids >= ids for o, oids in found.items())}
+    groups: dict[frozenset[int], list[str]] = defaultdict(list)
+    for g, ids in found.items():
+        groups[frozenset(ids)].append(g)
+    by_id = {r.draft_id: r for r in records}
+    out = []
+    for group, grams in groups.items():
+        first = by_id[min(group)].machine_commentary
+        grams.sort(key=lambda g: first.find(g))
+        joined = "…".join(grams)
+        # Runs that always come in this order within one sentence are one pattern; otherwise each stands alone.
+        patterns = [joined] if all(contains(by_id[i].machine_commentary, joined) for i in group) else grams
+        for p in patterns:
+            k = sum(1 for r in records if contains(r.machine_commentary, p) and contains(r.final_commentary, p))
+            out.append((p, set(group), k, all(group <= whole.get(g, set()) for g in p.split("…"))))
+    # A pattern whose every evidence sentence a pattern with more evidence already removes is the same rule again.
+    kept_: list[tuple[str, set[int], int, bool]] = []
+    for p, ids, k, sent in sorted(out, key=lambda x: (-len(x[1]), -len(x[0]))):
+        if not any(qids >= ids and all(not contains(drop_clauses(by_id[i].machine_commentary, q, sentence=qs), p) for i in ids)
+                   for q, qids, _, qs in kept_):
+            kept_.append((p, ids, k, sent))
+    return kept_
+
+
+def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | None = None, min_editors: int = 1) -> list[Rule]:
+    """Patterns recurring in at least `min_support` independent drafts (different items), on word and clause
+    boundaries (drafting/learning/phrases.py): clauses deleted, words deleted or swapped, sentences added, length."""
     skip = skip or set()
-    deleted: dict[str, set[int]] = defaultdict(set)
+    records = independent(records)
+    by_id = {r.draft_id: r for r in records}
+    clauses: dict[str, set[int]] = defaultdict(set)
+    whole: dict[str, set[int]] = defaultdict(set)  # runs whose whole sentence was deleted, by item
+    dropped: dict[str, set[int]] = defaultdict(set)
     replaced: dict[tuple[str, str], set[int]] = defaultdict(set)
     added: dict[str, set[int]] = defaultdict(set)
     for r in records:
-        for e in edits(r.machine_commentary, r.final_commentary):
-            phrase = e.before.strip(_EDGE)
-            if e.op == "replace" and len(e.before) <= MAX_SWAP and len(e.after) <= MAX_SWAP:
-                replaced[(e.before, e.after)].add(r.draft_id)
-            elif e.op != "insert" and 2 <= len(phrase) <= MAX_PHRASE:
-                # A long "replace" is a deletion next to an unrelated addition (e.g. a clause cut where a sentence
-                # was appended); the addition is counted below as an added sentence.
-                deleted[phrase].add(r.draft_id)
-        drafted = set(sentences(r.machine_commentary))
-        for s in sentences(r.final_commentary):
-            if s not in drafted and len(s) >= 6:
+        for change in phrase_changes(r.machine_commentary, r.final_commentary):
+            if change.kind == "swap":
+                replaced[(change.before, change.after)].add(r.draft_id)
+            elif change.kind == "words" and content_len(change.before) >= 2 and len(change.before) <= MAX_PHRASE:
+                dropped[change.before].add(r.draft_id)
+            elif change.kind == "clauses":
+                for gram in {g for c in change.clauses for g in ngrams(c)}:
+                    clauses[gram].add(r.draft_id)
+                    if change.sentence:
+                        whole[gram].add(r.draft_id)
+        for s in unmatched(sentences(r.final_commentary), sentences(r.machine_commentary)):
+            if content_len(s) >= 6:
                 added[s].add(r.draft_id)
 
     def kept(phrase: str) -> int:
-        # Drafts where the machine wrote the phrase and the editor left it: evidence against the rule.
-        return sum(1 for r in records if phrase in r.machine_commentary and phrase in r.final_commentary)
+        # Items where the machine wrote the phrase (as whole words) and the editor left it: evidence against the rule.
+        return sum(1 for r in records if _has_words(r.machine_commentary, phrase) and _has_words(r.final_commentary, phrase))
+
+    def rule(kind: Kind, ids: set[int], text: str, *, before: str | None = None, after: str | None = None,
+             unit: Literal["words", "clause", "sentence"] | None = None, k: int = 0) -> Rule:
+        return Rule(id=rule_id(kind, before, after) if unit in (None, "words") else rule_id(unit, before, None), kind=kind,
+                    text=text, before=before, after=after, unit=unit, evidence=sorted(ids), count=len(ids),
+                    editors=_editors(ids, by_id), kept=k)
 
     out: list[Rule] = []
-    for phrase, ids in deleted.items():
+    for pattern, ids, k, sentence in _clause_patterns(clauses, whole, records, min_support):
+        what = "句子" if sentence else "分句"
+        out.append(rule("delete", ids, f"不要写含{_quote(pattern)}的{what}（编辑在 {len(ids)} 篇不同稿件中整个删去）。",
+                        before=pattern, unit="sentence" if sentence else "clause", k=k))
+    for phrase, ids in dropped.items():
         k = kept(phrase)
         if len(ids) >= min_support and len(ids) >= 2 * k:
-            out.append(Rule(id=rule_id("delete", phrase, None), kind="delete", before=phrase,
-                            text=f"不要写{_quote(phrase)}（编辑总是删去）。", evidence=sorted(ids), count=len(ids), kept=k))
+            out.append(rule("delete", ids, f"不要写{_quote(phrase)}（编辑总是删去）。", before=phrase, unit="words", k=k))
     for (a, b), ids in replaced.items():
         k = kept(a)
         if len(ids) >= min_support and len(ids) >= 2 * k:
-            out.append(Rule(id=rule_id("replace", a, b), kind="replace", before=a, after=b,
-                            text=f"用{_quote(b)}代替{_quote(a)}。", evidence=sorted(ids), count=len(ids), kept=k))
+            out.append(rule("replace", ids, f"用{_quote(b)}代替{_quote(a)}。", before=a, after=b, k=k))
     for s, ids in added.items():
         if len(ids) >= min_support:
-            out.append(Rule(id=rule_id("add", None, s), kind="add", after=s,
-                            text=f"在短评末尾加上：{_quote(s)}", evidence=sorted(ids), count=len(ids)))
+            out.append(rule("add", ids, f"在短评末尾加上：{_quote(s)}", after=s))
     with_text = [r for r in records if r.final_commentary and r.machine_commentary]
     if len(with_text) >= min_support:
         final = statistics.median(len(r.final_commentary) for r in with_text)
@@ -225,13 +297,15 @@ def mine(records: list[EditRecord], *, min_support: int = 3, skip: set[str] | No
             target = int(round(final / 10) * 10)
             out.append(Rule(id=rule_id("length", str(target), None), kind="length", target=target,
                             text=f"短评篇幅控制在约 {target} 字（编辑定稿的中位数；草稿中位数 {int(machine)} 字）。",
-                            evidence=[r.draft_id for r in with_text], count=len(with_text)))
-    # A phrase contained in a longer proposed deletion with the same evidence adds nothing.
-    out = [r for r in out if not (r.kind == "delete" and any(
-        o is not r and o.kind == "delete" and r.before and o.before and r.before in o.before and set(o.evidence) >= set(r.evidence)
-        for o in out))]
-    out = [r for r in out if r.id not in skip]
+                            evidence=[r.draft_id for r in with_text], count=len(with_text),
+                            editors=_editors({r.draft_id for r in with_text}, by_id)))
+    # One editor's habit may not be the firm's: with min_editors > 1 the evidence must come from that many editors.
+    out = [r for r in out if r.id not in skip and (min_editors <= 1 or len(r.editors) >= min_editors)]
     return sorted(out, key=lambda r: (-r.count, r.kind, r.id))
+
+
+def _has_words(text: str, phrase: str) -> bool:
+    return replace_words(text, phrase, "") != text
 
 
 # --- decisions --------------------------------------------------------------------------------------------------
@@ -244,6 +318,7 @@ class RuleService:
     path: Path
     legacy: Path | None = None
     min_support: int = 3
+    min_editors: int = 1
 
     def book(self) -> RuleBook:
         """The approved rules as on disk."""
@@ -257,7 +332,7 @@ class RuleService:
     def propose(self, records: list[EditRecord]) -> list[Rule]:
         """Open proposals: mined patterns that are neither approved nor ever rejected or removed."""
         skip = set(self.decided()) | {r.id for r in self.book().rules}
-        return mine(records, min_support=self.min_support, skip=skip)
+        return mine(records, min_support=self.min_support, skip=skip, min_editors=self.min_editors)
 
     def _decide(self, rule: Rule, decision: str, actor: str | None) -> None:
         with self.db.transaction() as conn:

@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 
+from drafting.autosave import ANONYMOUS, PageEdit, save_from_page
 from drafting.errors import ConflictError, ValidationError
 from drafting.export import export_docx, export_markdown
 from drafting.export.pdf import export_pdf, has_libreoffice
@@ -22,6 +23,7 @@ from drafting.issues.publish import publish_issue, run_batch
 from drafting.issues.review import IssueInProgress, actor_name, export_name
 from drafting.services import Services
 from drafting.ui import format as fmt
+from drafting.ui import leave_guard
 from drafting.ui import review_format as rfmt
 from drafting.ui.app import UIContext, guarded
 from drafting.ui.review_word import build_review_word
@@ -124,6 +126,8 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     # The selected item's draft id and the version this page loaded live in the browser, like the draft tab's.
     cur_id = gr.Textbox("", visible=False, elem_id="dz-batch-draft-id")
     cur_version = gr.Textbox("", visible=False, elem_id="dz-batch-version")
+    # "token:seq" of this page's edit (leave_guard's batch guard): the save on closing the tab is ordered after it.
+    page_seq = gr.Textbox("", visible=False, elem_id="dz-batch-page-seq")
     conflict_version = gr.State(None)
     with gr.Row():
         docx_btn = gr.Button("导出 Word", elem_id="dz-batch-docx")
@@ -218,10 +222,10 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
         who = f"，最后由 {it.updated_by} 修改" if it.updated_by else ""
         return show_item(issue, it.draft_id, f"草稿 #{it.draft_id} · {it.state_label} · 第 {it.version} 版{fmt.esc(who)}")
 
-    save_outputs = [table, cur_version, status, conflict_box, conflict_out, conflict_version]
+    save_outputs = [table, cur_version, status, conflict_box, conflict_out, conflict_version, page_seq]
 
     def do_save(iid: str | None, did: Any, ver: Any, title: str, body: str, comm: str, ok: bool, request: gr.Request | None,
-                *, explicit: bool, force_version: int | None = None) -> tuple[Any, ...]:
+                *, explicit: bool, force_version: int | None = None, page: PageEdit = ANONYMOUS) -> tuple[Any, ...]:
         draft_id = _id(did)
         if not iid or draft_id is None:
             if explicit:
@@ -229,32 +233,43 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
             return tuple(gr.skip() for _ in save_outputs)
         expected = force_version if force_version is not None else _id(ver)
         who = _user(request)
+        saved_seq = f"{page.token}:{page.seq}" if page.token else gr.skip()
         try:
-            if services.store.get(draft_id).status == "accepted" and (title or "").strip() and (comm or "").strip():
-                # A published item is in the corpus: a change goes through the accept path, so the two agree.
-                services.accept(draft_id, title=title.strip(), body=(body or "").strip(), commentary=comm.strip(),
-                                expected_version=expected, actor=who)
-                expected = None
-            it = reviews.save_item(iid, draft_id, title=title or "", body=body or "", commentary=comm or "", ticked=bool(ok),
-                                   expected_version=expected, actor=who)
+            if not (title or "").strip() or not (body or "").strip():
+                raise ValidationError("标题和正文不能为空：请补全后再保存")
+            if services.store.get(draft_id).status == "accepted" and not (comm or "").strip():
+                if not explicit:  # mid-edit of an accepted item: nothing saved until the 短评 is back
+                    return tuple(gr.skip() for _ in save_outputs)
+                raise ValidationError("已采纳的草稿不能清空标题或短评：请补全后继续（语料库中仍是上次采纳的文字）。")
+            # The text goes through the page-ordered save (drafting/autosave.py), as the 起草 editor's does: a save
+            # sent when the tab closes then lands after this one, never as a conflict with it. An accepted item
+            # is re-accepted there, so 语料库 and the issue agree.
+            outcome = save_from_page(services, draft_id, title=title, body=body, commentary=comm or "",
+                                     expected_version=expected, actor=who, page=page, force=force_version is not None)
+            if outcome.stale:  # an older edit of this page arriving after a newer one: nothing to do
+                return tuple(gr.skip() for _ in save_outputs)
+            it = reviews.save_item(iid, draft_id, title=title, body=body, commentary=comm or "", ticked=bool(ok),
+                                   expected_version=None, actor=who)
         except ConflictError as exc:
             yours = {"title": title or "", "body": body or "", "commentary": comm or ""}
             return (gr.skip(), gr.skip(), f"✗ 未保存：草稿 #{draft_id} 已在别处被修改，见上方对比", gr.update(visible=True),
-                    rfmt.conflict_html(exc, yours), exc.stored_version)
+                    rfmt.conflict_html(exc, yours), exc.stored_version, gr.skip())
         if explicit:
             gr.Info("已保存本条", title="消息")
         note = f"已自动保存草稿 #{it.draft_id}（第 {it.version} 版，{it.state_label}，{fmt.local_time(it.updated_at)}）"
-        return (table_rows(reviews.get_issue(iid)), str(it.version), note, gr.update(visible=False), "", None)
+        return (table_rows(reviews.get_issue(iid)), str(it.version), note, gr.update(visible=False), "", None, saved_seq)
 
     @guarded(len(save_outputs))
-    def autosave(iid: str | None, did: Any, ver: Any, title: str, body: str, comm: str, ok: bool,
+    def autosave(iid: str | None, did: Any, ver: Any, title: str, body: str, comm: str, ok: bool, seq: Any,
                  request: gr.Request) -> tuple[Any, ...]:
+        page = PageEdit.parse(seq)
         if not (title or "").strip() or not (body or "").strip() or not iid or _id(did) is None:
             return tuple(gr.skip() for _ in save_outputs)  # mid-edit: an empty box is not saved, nor refused yet
         it = reviews.get_issue(iid).item(_id(did) or 0)
         if (it.title, it.body, it.commentary, it.ticked, str(it.version)) == (title, body, comm or "", bool(ok), str(ver)):
-            return tuple(gr.skip() for _ in save_outputs)  # the page shows what is stored (just selected)
-        return do_save(iid, did, ver, title, body, comm, ok, request, explicit=False)
+            # the page shows what is stored (just selected): confirmed, so leaving does not warn
+            return (*(gr.skip() for _ in save_outputs[:-1]), f"{page.token}:{page.seq}" if page.token else gr.skip())
+        return do_save(iid, did, ver, title, body, comm, ok, request, explicit=False, page=page)
 
     @guarded(len(save_outputs))
     def save(iid: str | None, did: Any, ver: Any, title: str, body: str, comm: str, ok: bool,
@@ -358,8 +373,11 @@ def build_batch_tab(services: Services, demo: Any = None) -> dict[str, Any]:
     table.select(select, [issue_id], item_outputs)
     edit_inputs = [issue_id, cur_id, cur_version, item_title, item_body, item_comm, accepted]
     # One event for the four inputs with always_last: at most one autosave per page in flight, in order.
-    gr.on([item_title.change, item_body.change, item_comm.change, accepted.change], autosave, edit_inputs, save_outputs,
-          trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
+    autosave_event = gr.on(
+        [item_title.change, item_body.change, item_comm.change, accepted.change], autosave, [*edit_inputs, page_seq],
+        save_outputs, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None,
+        js=leave_guard.BATCH_BEFORE_SAVE_JS)  # numbers the edit and remembers its text, for the save on leaving
+    autosave_event.then(None, [page_seq], None, js=leave_guard.BATCH_AFTER_SAVE_JS)
     save_btn.click(save, edit_inputs, save_outputs)
     keep_btn.click(keep_mine, [issue_id, cur_id, item_title, item_body, item_comm, accepted, conflict_version], save_outputs)
     reload_btn.click(reload_item, [issue_id, cur_id], item_outputs)

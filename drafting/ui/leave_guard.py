@@ -6,6 +6,7 @@ event's js step), learns which of its texts the server confirmed (AFTER_SAVE_JS)
 pagehide / visibilitychange sends the current text with ``navigator.sendBeacon`` to
 POST /api/v1/drafts/{id}/autosave (drafting/api.py), which saves it in the page's order (drafting/autosave.py).
 While the text on screen is not yet confirmed, beforeunload asks the browser's leave-page question.
+The 批量 item editor has its own guard (window.__dzBatchLeave) over its three boxes, on the same endpoint.
 """
 
 from __future__ import annotations
@@ -23,13 +24,27 @@ BEFORE_SAVE_JS = """(id, version, title, body, comm, pageSeq) => {
 # Runs after each autosave event with the hidden field the server echoes ("token:seq" of the text it holds).
 AFTER_SAVE_JS = """(pageSeq) => { if (window.__dzLeave) window.__dzLeave.confirm(pageSeq); return []; }"""
 
+# The 批量 editor's autosave has more inputs (issue, draft id, version, texts, tick, page_seq): same numbering.
+BATCH_BEFORE_SAVE_JS = """(issue, id, version, title, body, comm, ticked, pageSeq) => {
+  const g = window.__dzBatchLeave;
+  if (!g) return [issue, id, version, title, body, comm, ticked, pageSeq];
+  const seq = ++g.seq;
+  g.sent[seq] = {id: String(id || ''), title: title || '', body: body || '', comm: comm || ''};
+  g.last = {id: String(id || ''), version: String(version || '')};
+  return [issue, id, version, title, body, comm, ticked, g.token + ':' + seq];
+}"""
+
+BATCH_AFTER_SAVE_JS = """(pageSeq) => { if (window.__dzBatchLeave) window.__dzBatchLeave.confirm(pageSeq); return []; }"""
+
+# One guard per editor on the page (起草 and 批量), each watching its own three boxes.
 LEAVE_GUARD_JS = r"""<script>
 (() => {
+ const install = (name, ids) => {
   const rand = () => (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2) + Date.now());
-  const g = window.__dzLeave = {token: rand(), seq: 0, sent: {}, saved: null, savedSeq: 0, last: null, beaconed: null};
+  const g = window[name] = {token: rand(), seq: 0, sent: {}, saved: null, savedSeq: 0, last: null, beaconed: null};
   const field = (id) => document.querySelector(`#${id} textarea, #${id} input`);
-  const current = () => ({title: field('dz-title')?.value ?? '', body: field('dz-body')?.value ?? '',
-                          comm: field('dz-comm')?.value ?? ''});
+  const current = () => ({title: field(ids[0])?.value ?? '', body: field(ids[1])?.value ?? '',
+                          comm: field(ids[2])?.value ?? ''});
   const same = (a, b) => !!a && !!b && a.title === b.title && a.body === b.body && a.comm === b.comm;
   g.confirm = (pageSeq) => {
     const [token, n] = String(pageSeq || '').split(':');
@@ -68,5 +83,8 @@ LEAVE_GUARD_JS = r"""<script>
   });
   addEventListener('pagehide', () => { g.flush(); });
   document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'hidden') g.flush(); });
+ };
+ install('__dzLeave', ['dz-title', 'dz-body', 'dz-comm']);
+ install('__dzBatchLeave', ['dz-batch-title', 'dz-batch-body', 'dz-batch-commentary']);
 })();
 </script>"""

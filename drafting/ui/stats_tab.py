@@ -69,7 +69,7 @@ def cost_frame(stats: Stats) -> pd.DataFrame:
 
 def views(stats: Stats) -> tuple[Any, ...]:
     """Everything the tab shows, in output order."""
-    phrases = pd.DataFrame([[a, b, n] for a, b, n in stats.top_replacements], columns=["原文措辞", "编辑改为", "篇数"])
+    phrases = pd.DataFrame([[a, b, n] for a, b, n in stats.top_replacements], columns=["原文措辞", "编辑改为", "条目数"])  # once per item, on whole words
     return (
         summary_markdown(stats),
         _frame(stats.by_month, "月份"),
