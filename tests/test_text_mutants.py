@@ -15,12 +15,12 @@ from drafting.corpus.lines import (
     guess_section,
     is_end_heading,
     is_terminal,
-    join_text,
     parse_footnote,
     section_of,
     tidy,
 )
 from drafting.corpus.text import text_to_blocks
+from drafting.sources.formats import join_text
 
 # --- character helpers -------------------------------------------------------------------------
 

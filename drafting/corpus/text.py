@@ -307,7 +307,8 @@ def parse_blocks(
             prev = mended[-1] if mended else None
             if (
                 prev is not None
-                and prev.kind == "para"
+                # a 短评 wrapped right after its label ("植德短评：…配套 | 细则…") is one sentence too
+                and (prev.kind == "para" or (prev.kind == "label" and bool(commentary_label(prev.text))))
                 and p.kind == "para"
                 and not is_terminal(prev.text)
                 and len(compact(prev.text)) >= 20
