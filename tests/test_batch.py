@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 from drafting.errors import ModelError
-from drafting.issues.batch import BatchRunner, Checkpoint, rate_limiter
-from drafting.issues.batch_input import BatchInput, read_items, validate_rows
+from drafting.issues.batch import BatchRunner, rate_limiter
+from drafting.issues.batch_checkpoint import Checkpoint
+from drafting.issues.batch_input import read_items
+from drafting.issues.batch_rows import BatchInput, validate_rows
 from drafting.models import Draft, DraftRequest, Item
 
 ROOT = Path(__file__).resolve().parent.parent

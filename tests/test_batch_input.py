@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from drafting.errors import ValidationError
-from drafting.issues.batch_input import parse_date, read_items
+from drafting.issues.batch_input import read_items
+from drafting.issues.batch_rows import parse_date
 
 DATA = Path(__file__).resolve().parent / "data" / "batch"
 

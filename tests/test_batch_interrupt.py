@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from drafting.issues.batch import BatchRunner
-from drafting.issues.batch_input import validate_rows
+from drafting.issues.batch_rows import validate_rows
 from drafting.models import DraftRequest
 
 

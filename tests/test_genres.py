@@ -18,7 +18,8 @@ from drafting.evaluation.profiles import evaluate_profiles, load_profile_cases
 from drafting.models import DraftRequest, Item, Profile
 from drafting.settings import GuardSettings, LLMSettings
 from drafting.writing.guard.check import check, check_facts
-from drafting.writing.offline.drafter import draft_commentary, item_from_raw
+from drafting.writing.offline.drafter import draft_commentary
+from drafting.writing.offline.item import item_from_raw
 from drafting.writing.refine import refine_with_model
 from drafting.writing.service import DraftingService
 

@@ -212,8 +212,9 @@ def test_a_253_byte_file_name_is_ingested_under_a_shorter_name(tmp_path: Path) -
 ])
 def test_damaged_checkpoint_is_not_a_traceback(tmp_path: Path, content: bytes, loaded: dict[str, object],
                                                caplog: pytest.LogCaptureFixture) -> None:
-    from drafting.issues.batch import BatchRunner, Checkpoint
-    from drafting.issues.batch_input import validate_rows
+    from drafting.issues.batch import BatchRunner
+    from drafting.issues.batch_checkpoint import Checkpoint
+    from drafting.issues.batch_rows import validate_rows
 
     path = tmp_path / "checkpoint.jsonl"
     path.write_bytes(content)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.writing.offline.drafter import item_from_raw
+from drafting.writing.offline.item import item_from_raw
 
 # What tesseract returns for tests/test_sources_ocr.py's page: the title, then the body wrapped at 36 characters.
 OCR_TEXT = ("上海市印发《上海市促进元宇宙产业发展行动方案》\n"

@@ -10,7 +10,8 @@ import pytest
 from drafting.errors import ValidationError
 from drafting.models import DraftRequest, Item
 from drafting.writing.guard.check import FACT_KINDS, check_facts, format_findings
-from drafting.writing.offline.drafter import OFFLINE_LABEL, item_from_raw
+from drafting.writing.offline.drafter import OFFLINE_LABEL
+from drafting.writing.offline.item import item_from_raw
 from drafting.writing.service import DraftingService
 
 CHONGQING_DOC = "重庆市元宇宙产业发展行动计划(2023—2025年)"

@@ -8,19 +8,12 @@ import re
 
 import pytest
 
-from drafting.corpus.profile import profile_of
+from drafting.corpus.profile import guess_section, profile_of
 from drafting.models import Item, Precedent
-from drafting.writing.offline.drafter import (
-    Facts,
-    _lead,
-    draft_commentary,
-    extract_facts,
-    find_date,
-    guess_section,
-    house_punct,
-    item_from_raw,
-    shapes_for,
-)
+from drafting.writing.offline.drafter import _lead, draft_commentary, shapes_for
+from drafting.writing.offline.facts import Facts, extract_facts
+from drafting.writing.offline.item import item_from_raw
+from drafting.writing.offline.text import find_date, house_punct
 
 
 def _chars(text: str) -> int:

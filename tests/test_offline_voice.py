@@ -12,7 +12,7 @@ from drafting.evaluation.draft_checks import load_labelled, wrong_names
 from drafting.models import DraftRequest
 from drafting.services import build_services
 from drafting.writing.guard.sentences import problems
-from drafting.writing.offline.drafter import extract_facts
+from drafting.writing.offline.facts import extract_facts
 from drafting.writing.offline.voice import sentences
 
 CASES = {c.id: c for c in load_labelled()}

@@ -11,7 +11,8 @@ from drafting.corpus.profile import profile_of
 from drafting.evaluation.draft_checks import check_drafts, draft_set, load_labelled, split_sentences, wrong_names
 from drafting.models import Item, Precedent
 from drafting.writing.guard.sentences import problems
-from drafting.writing.offline.drafter import draft_commentary, item_from_raw
+from drafting.writing.offline.drafter import draft_commentary
+from drafting.writing.offline.item import item_from_raw
 
 CASES = {c.id: c for c in load_labelled()}
 

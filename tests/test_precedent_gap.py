@@ -16,7 +16,7 @@ from drafting.corpus.profile import profile_of
 from drafting.evaluation.draft_checks import load_labelled
 from drafting.index.search import rank_by_profile
 from drafting.issues.batch import BatchRunner
-from drafting.issues.batch_input import validate_rows
+from drafting.issues.batch_rows import validate_rows
 from drafting.models import Draft, DraftRequest, Item, Precedent, Profile, SearchResult
 from drafting.ui.review_format import BATCH_HEADERS, batch_rows
 
@@ -69,7 +69,7 @@ def test_batch_report_and_table_list_the_gap(seeded_services, tmp_path: Path) ->
     report = BatchRunner(seeded_services.drafter.draft, data_dir=tmp_path, offline=True).run(batch, batch_id="gap")
     (line,) = report.summary()["precedent_gaps"]
     assert "第 1 行" in line and "缺少同类先例" in line and "白皮书/报告" in line
-    from drafting.issues.review import IssueInProgress, IssueItem
+    from drafting.issues.in_progress import IssueInProgress, IssueItem
 
     draft = report.results[0].draft
     assert draft is not None

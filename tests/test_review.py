@@ -10,7 +10,8 @@ import pytest
 
 from drafting.errors import ConflictError, ValidationError
 from drafting.issues.batch import BatchRunner
-from drafting.issues.batch_input import read_items, validate_rows
+from drafting.issues.batch_input import read_items
+from drafting.issues.batch_rows import validate_rows
 from drafting.issues.review import ReviewStore
 from drafting.models import Draft, DraftRequest, Item
 from drafting.store import DraftStore

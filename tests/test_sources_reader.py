@@ -25,7 +25,7 @@ from drafting.models import DraftRequest, Profile
 from drafting.settings import SourcesSettings
 from drafting.sources.fetch import fetch
 from drafting.sources.reader import read_fields
-from drafting.writing.offline import drafter as offline
+from drafting.writing.offline import item as offline
 
 
 @pytest.fixture(scope="module")

@@ -175,7 +175,8 @@ def _edit_footnote(path: Path, old: str, new: str) -> None:
 
 def test_original_view_rejects_pending_revisions(issue, tmp_path: Path) -> None:
     """Untouched tracked export read as 'original': the editor's edits of 四川 come back as the machine draft."""
-    from drafting.issues.word_review import export_issue, review_report
+    from drafting.issues.word_export import export_issue
+    from drafting.issues.word_review import review_report
 
     out = tmp_path / "oct.docx"
     export_issue(issue, "oct", out, tracked=True, editor=EDITOR)
@@ -191,7 +192,8 @@ def test_original_view_rejects_pending_revisions(issue, tmp_path: Path) -> None:
 
 
 def test_clean_export_is_default_and_reordered_items_are_reported(issue, tmp_path: Path) -> None:
-    from drafting.issues.word_review import export_issue, review_report
+    from drafting.issues.word_export import export_issue
+    from drafting.issues.word_review import review_report
 
     out = tmp_path / "clean.docx"
     export_issue(issue, "oct", out)
@@ -295,7 +297,7 @@ def _pdf_notes(pdf: Path) -> list[str]:
 
 
 def test_libreoffice_renders_clean_and_tracked_exports(issue, tmp_path: Path, output_dir: Path) -> None:
-    from drafting.issues.word_review import export_issue
+    from drafting.issues.word_export import export_issue
 
     sichuan = _row({r.title: r for r in issue.store.list(batch_id="oct")}, SICHUAN)
     clean, tracked = tmp_path / "word-clean.docx", tmp_path / "word-tracked.docx"

@@ -77,7 +77,8 @@ def _footnotes_xml(path: Path) -> str:
 # ---------------------------------------------------------------- the round trip of "Done means"
 
 def test_round_trip_tracked_export_review_in_word_import_and_apply(issue, tmp_path: Path, monkeypatch) -> None:
-    from drafting.issues.word_review import export_issue, import_review
+    from drafting.issues.word_export import export_issue
+    from drafting.issues.word_review import import_review
     from drafting.store import local_user
 
     services = issue
@@ -212,7 +213,7 @@ def test_round_trip_tracked_export_review_in_word_import_and_apply(issue, tmp_pa
 # ---------------------------------------------------------------- views, the unmatched guard, restore
 
 def _clean_export(services, tmp_path: Path):
-    from drafting.issues.word_review import export_issue
+    from drafting.issues.word_export import export_issue
 
     out = tmp_path / "clean.docx"
     export_issue(services, "oct", out)

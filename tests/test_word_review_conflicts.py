@@ -47,7 +47,7 @@ def _commentary_paragraph(doc, title_start: str):
 
 def _exported(services, tmp_path: Path) -> tuple[Path, dict]:
     """工信部's and 成都's 短评 set in the browser before the export, then the issue exported clean."""
-    from drafting.issues.word_review import export_issue
+    from drafting.issues.word_export import export_issue
 
     t = _titles(services)
     _save(services, t[MIIT].id, EDITOR, commentary=MIIT_EXPORTED)
@@ -192,7 +192,8 @@ def _cli_text(services, tmp_path: Path, monkeypatch, *args: str) -> str:
 
 
 def test_item_restored_after_the_export_is_not_moved_out(issue, tmp_path: Path, monkeypatch) -> None:
-    from drafting.issues.word_review import export_issue, import_review
+    from drafting.issues.word_export import export_issue
+    from drafting.issues.word_review import import_review
 
     t = _titles(issue)
     hongkou, deal = t[HONGKOU], t[DEAL]
@@ -307,7 +308,8 @@ def test_cli_does_not_say_overwritten_when_the_write_was_refused(issue, tmp_path
 
 
 def test_control_character_in_the_commentary_is_no_conflict(issue, tmp_path: Path) -> None:
-    from drafting.issues.word_review import export_issue, import_review
+    from drafting.issues.word_export import export_issue
+    from drafting.issues.word_review import import_review
 
     miit = _titles(issue)[MIIT]
     _save(issue, miit.id, EDITOR, commentary="征求意见稿释放了\x0b监管信号。")  # pasted with a vertical tab

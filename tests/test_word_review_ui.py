@@ -30,7 +30,7 @@ def test_word_review_in_batch_tab(tmp_path: Path, output_dir: Path) -> None:
     from playwright.sync_api import expect
 
     from drafting.issues.publish import run_batch
-    from drafting.issues.word_review import export_issue
+    from drafting.issues.word_export import export_issue
     from drafting.services import build_services
     from drafting.settings import Settings
     from drafting.store import DraftStore

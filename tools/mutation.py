@@ -38,12 +38,14 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
               "tests/test_text_mutants2.py",
               "-k", "not pdf and not cli"]),
     "retrieve": ("drafting/index/search.py", ["tests/test_retrieve_units.py"]),
-    "offline": ("drafting/writing/offline/drafter.py", ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
+    "offline": (["drafting/writing/offline/drafter.py", "drafting/writing/offline/facts.py", "drafting/writing/offline/item.py",
+                 "drafting/writing/offline/text.py"], ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
                                         "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
     "assemble": ("drafting/export/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
     "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
     # the CLI test builds services over the seed corpus (an index per mutant): left to CI
-    "review": ("drafting/issues/review.py", ["tests/test_review.py", "tests/test_review_mutants.py", "-k", "not cli"]),
+    "review": (["drafting/issues/review.py", "drafting/issues/in_progress.py"],
+               ["tests/test_review.py", "tests/test_review_mutants.py", "-k", "not cli"]),
     # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
     "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_mutants2.py", "tests/test_learning_units.py",
                                          "tests/test_learning.py", "tests/test_rules_mining.py", "-k",

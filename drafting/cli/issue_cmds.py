@@ -34,8 +34,8 @@ def batch(
 
     from drafting.errors import ValidationError
     from drafting.export import export_docx, export_markdown
-    from drafting.issues import batch as batch_mod
     from drafting.issues.batch_input import prepare_sources, read_items
+    from drafting.issues.batch_report import BatchProgress
     from drafting.issues.publish import publish_issue, run_batch
 
     services = common.services()
@@ -45,7 +45,7 @@ def batch(
         typer.echo(f"跳过 {p}", err=True)
     bar = tqdm(total=len(items.entries), desc="起草", unit="条", disable=as_json, file=sys.stderr)
 
-    def tick(p: batch_mod.BatchProgress) -> None:
+    def tick(p: BatchProgress) -> None:
         bar.n = p.done + p.failed
         bar.set_postfix(失败=p.failed, refresh=False)
         bar.refresh()
@@ -99,7 +99,7 @@ def issues(
     as_json: JsonOpt = False,
 ) -> None:
     """Issues in progress (batch runs from the page or the CLI): items, review states, versions, who edited."""
-    from drafting.issues.review import ACTION_LABELS
+    from drafting.issues.in_progress import ACTION_LABELS
 
     reviews = common.services().reviews
     found = [reviews.get_issue(issue_id)] if issue_id else reviews.list_issues()

@@ -27,7 +27,7 @@ def export_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Export an issue in progress as DOCX (clean, or with tracked changes) for review in Word."""
-    from drafting.issues.word_review import export_issue
+    from drafting.issues.word_export import export_issue
 
     summary = export_issue(common.services(), issue_id, output, md=md, tracked=tracked, title=title, period=period,
                            editors=editors, editor=editor, pdf=pdf, wechat=wechat)

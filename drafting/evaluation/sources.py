@@ -77,7 +77,7 @@ def today_fields(arrival: Arrival) -> Fields:
     from drafting.corpus.profile import profile_of
     from drafting.sources.convert import for_drafting
     from drafting.sources.document import condense
-    from drafting.writing.offline.drafter import item_from_raw
+    from drafting.writing.offline.item import item_from_raw
     from drafting.writing.service import MAX_SOURCE_CHARS
 
     raw = condense(for_drafting(arrival.paste_box or arrival.text).text, MAX_SOURCE_CHARS)

@@ -2,29 +2,27 @@
 
 Every finished draft is appended (with fsync) to ``<data_dir>/batches/<batch_id>/checkpoint.jsonl``
 and stored in the draft store as it completes, so a killed process or a provider outage loses
-nothing finished: ``resume=True`` skips every item whose draft is in the checkpoint.
+nothing finished: ``resume=True`` skips every item whose draft is in the checkpoint. This module is the runner; the
+checkpoint file is batch_checkpoint.py, the results and report batch_report.py.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.rate_limiters import InMemoryRateLimiter
-from pydantic import BaseModel, Field
 
-from drafting.corpus.profile import precedent_gap_message
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.fileio import atomic_write
-from drafting.issues.batch_input import BatchEntry, BatchInput, RowProblem
+from drafting.issues.batch_checkpoint import Checkpoint, now_iso, restore_result
+from drafting.issues.batch_report import BatchProgress, BatchReport, BatchResult
+from drafting.issues.batch_rows import BatchEntry, BatchInput
 from drafting.models import Draft, DraftRequest, Item, SearchResult
 from drafting.names import name_problem
 from drafting.writing.offline.voice import SentenceCount
@@ -43,149 +41,6 @@ def rate_limiter(rpm: int) -> InMemoryRateLimiter | None:
         return None
     rate = rpm / 60.0
     return InMemoryRateLimiter(requests_per_second=rate, check_every_n_seconds=min(0.1, 0.5 / rate), max_bucket_size=1)
-
-
-class BatchResult(BaseModel):
-    """The outcome for one entry of the list."""
-
-    key: str
-    line: int
-    label: str
-    status: Literal["done", "failed", "pending"] = "pending"
-    item: Item | None = Field(default=None, description="the item as it goes into the issue")
-    commentary: str | None = Field(default=None, description="the 短评 the issue prints under the item")
-    draft: Draft | None = None
-    draft_id: int | None = Field(default=None, description="row in the draft store")
-    error: str | None = None
-    resumed: bool = Field(default=False, description="taken from the checkpoint, not drafted again")
-    drafted: bool = Field(default=False, description="went through the drafter (policy items, raw texts)")
-    duplicates: list[str] = Field(default_factory=list, description="corpus items this one (nearly) repeats")
-
-
-class BatchProgress(BaseModel):
-    """A progress tick for the CLI bar and the UI."""
-
-    done: int
-    failed: int
-    total: int
-    result: BatchResult
-
-
-class BatchReport(BaseModel):
-    """What a batch run produced, in input order."""
-
-    batch_id: str
-    source: str
-    folder: str
-    results: list[BatchResult] = Field(default_factory=list)
-    problems: list[RowProblem] = Field(default_factory=list)
-    elapsed: float = 0.0
-    stopped: str | None = Field(default=None, description="why the run stopped early, if it did")
-
-    def count(self, status: str) -> int:
-        """Results with the given status."""
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def complete(self) -> bool:
-        """Every entry done."""
-        return all(r.status == "done" for r in self.results)
-
-    def items(self) -> list[Item]:
-        """Finished items with their 短评, in input order."""
-        return [
-            r.item.model_copy(update={"commentary": r.commentary or None})
-            for r in self.results
-            if r.status == "done" and r.item is not None
-        ]
-
-    def duplicate_notes(self) -> list[str]:
-        """Human lines for every duplicate: within the list (warnings) and against the corpus."""
-        notes = [str(p) for p in self.problems if not p.fatal]
-        for r in self.results:
-            for title in r.duplicates:
-                notes.append(f"第 {r.line} 行「{r.label[:20]}」：语料库中已有相同条目「{title}」")
-        return notes
-
-    def gap_notes(self) -> list[str]:
-        """One line per drafted 短评 whose kind and stance have no precedent in the corpus (缺少同类先例)."""
-        return [f"第 {r.line} 行「{r.label[:20]}」：{precedent_gap_message(r.draft.profile)}"
-                for r in self.results if r.draft is not None and r.draft.commentary and r.draft.precedent_gap
-                and r.draft.profile is not None]
-
-    def summary(self) -> dict[str, Any]:
-        """Counts for --json and the UI."""
-        return {
-            "batch_id": self.batch_id,
-            "folder": self.folder,
-            "total": len(self.results),
-            "done": self.count("done"),
-            "failed": self.count("failed"),
-            "pending": self.count("pending"),
-            "resumed": sum(1 for r in self.results if r.resumed),
-            "drafted": sum(1 for r in self.results if r.drafted and not r.resumed and r.status == "done"),
-            # done = resumed + drafted + given: items taken as they were (no 短评 asked for) are counted too.
-            "given": sum(1 for r in self.results if not r.drafted and r.status == "done"),
-            "rejected_rows": [str(p) for p in self.problems if p.fatal],
-            "duplicates": self.duplicate_notes(),
-            "precedent_gaps": self.gap_notes(),
-            "failures": [f"第 {r.line} 行「{r.label[:20]}」：{r.error}" for r in self.results if r.status == "failed"],
-            "elapsed_s": round(self.elapsed, 2),
-            "stopped": self.stopped,
-        }
-
-
-class Checkpoint:
-    """Append-only JSONL of finished entries, fsynced per line; the last record per key wins."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-
-    def load(self) -> dict[str, dict[str, Any]]:
-        """Records by key; a torn last line (killed mid-write) is ignored."""
-        records: dict[str, dict[str, Any]] = {}
-        if not self.path.exists():
-            return records
-        # errors="replace": a damaged (binary) checkpoint must cost its bad lines, not the whole resume
-        with self.path.open(encoding="utf-8", errors="replace") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except (json.JSONDecodeError, RecursionError):
-                    logger.warning("%s line %d is incomplete (interrupted write); ignored", self.path, n)
-                    continue
-                if not isinstance(rec, dict) or not isinstance(rec.get("key"), str) or not isinstance(rec.get("status"), str):
-                    logger.warning("%s line %d is not a checkpoint record; ignored", self.path, n)
-                    continue
-                records[rec["key"]] = rec
-        return records
-
-    def append(self, record: dict[str, Any]) -> None:
-        """Write one record durably before returning."""
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with self._lock, self.path.open("a", encoding="utf-8") as fh:
-            if fh.tell() and not self._ends_with_newline():
-                line = "\n" + line  # a torn last line (killed mid-write) must not swallow this record
-            fh.write(line)
-            fh.flush()
-            os.fsync(fh.fileno())
-
-    def _ends_with_newline(self) -> bool:
-        with self.path.open("rb") as fh:
-            fh.seek(-1, os.SEEK_END)
-            return fh.read(1) == b"\n"
-
-    def rotate(self) -> Path | None:
-        """Move an old checkpoint aside (a fresh run keeps, never deletes, earlier drafts)."""
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return None
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        target = self.path.with_name(f"checkpoint-{stamp}.jsonl")
-        self.path.rename(target)
-        return target
 
 
 class BatchRunner:
@@ -266,7 +121,7 @@ class BatchRunner:
         todo: list[BatchEntry] = []
         for entry in batch.entries:
             rec = done_before.get(entry.key)
-            restored = _restore(by_key[entry.key], rec) if rec is not None else None
+            restored = restore_result(by_key[entry.key], rec) if rec is not None else None
             if restored is not None:
                 by_key[entry.key] = restored
                 self._used.add(restored.commentary or "")
@@ -346,13 +201,13 @@ class BatchRunner:
         except DraftingError as exc:
             self._failed(exc)
             result.status, result.error = "failed", str(exc)
-            checkpoint.append({"key": entry.key, "line": entry.line, "status": "failed", "error": str(exc), "at": _now()})
+            checkpoint.append({"key": entry.key, "line": entry.line, "status": "failed", "error": str(exc), "at": now_iso()})
             return result
         except Exception as exc:
             logger.exception("drafting %s (line %d) failed", entry.key, entry.line)
             self._failed(exc)
             result.status, result.error = "failed", f"内部错误：{exc}"
-            checkpoint.append({"key": entry.key, "line": entry.line, "status": "failed", "error": result.error, "at": _now()})
+            checkpoint.append({"key": entry.key, "line": entry.line, "status": "failed", "error": result.error, "at": now_iso()})
             return result
         with self._lock:
             self._failures_in_row = 0
@@ -384,7 +239,7 @@ class BatchRunner:
             checkpoint.append({
                 "key": entry.key, "line": entry.line, "status": "done", "draft_id": result.draft_id,
                 "item": result.item.model_dump(mode="json"), "commentary": result.commentary,
-                "duplicates": result.duplicates, "draft": draft.model_dump(mode="json"), "at": _now(),
+                "duplicates": result.duplicates, "draft": draft.model_dump(mode="json"), "at": now_iso(),
             })
         return result
 
@@ -425,27 +280,3 @@ class BatchRunner:
             logger.warning("duplicate check failed for %s", item.id, exc_info=True)
             return titles
         return titles + [p.item.title for p in found.duplicates if p.item.title not in titles]
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _restore(result: BatchResult, rec: dict[str, Any]) -> BatchResult | None:
-    """A result rebuilt from its checkpoint record; None when the record is damaged (the entry is drafted again)."""
-    try:
-        draft = Draft.model_validate(rec["draft"]) if rec.get("draft") else None
-        item = Item.model_validate(rec["item"])
-    except (KeyError, TypeError, ValueError) as exc:
-        logger.warning("checkpoint record for %s is damaged (%s); drafting it again", result.key, type(exc).__name__)
-        return None
-    return result.model_copy(update={
-        "status": "done",
-        "item": item,
-        "commentary": rec.get("commentary"),
-        "draft": draft,
-        "draft_id": rec.get("draft_id"),
-        "duplicates": rec.get("duplicates", []),
-        "resumed": True,
-        "drafted": True,
-    })

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from drafting.errors import ValidationError
 from drafting.export.assemble import AssembledIssue
-from drafting.issues.batch import BatchProgress, BatchReport, BatchRunner
-from drafting.issues.batch_input import BatchInput, read_items
+from drafting.issues.batch import BatchRunner
+from drafting.issues.batch_input import read_items
+from drafting.issues.batch_report import BatchProgress, BatchReport
+from drafting.issues.batch_rows import BatchInput
+from drafting.issues.in_progress import IssueInProgress
 from drafting.issues.parts import IssueParts
-from drafting.issues.review import IssueInProgress
 from drafting.models import Item
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,6 @@
-"""Word both ways: export an issue in progress (optionally with the editor's changes as tracked changes) and
-bring a DOCX reviewed in Word back as a review report, applied on confirmation like edits made in the browser.
+"""Word back: a DOCX reviewed in Word read as a review report (each item's changes, comments, conflicts with browser
+edits made since the export, deleted and moved items), applied on confirmation like edits made in the browser. The
+export side (the issue written as DOCX) is word_export.py.
 
 Everything this module needs from an issue in progress goes through ``load_issue_for_export``, over the
 issues in progress of ``drafting.issues.review`` (order, machine draft, editor's text and who edited it).
@@ -9,120 +10,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from drafting.errors import ConflictError, ValidationError
-from drafting.export.assemble import DEFAULT_TITLE, build_issue, split_paragraphs
 from drafting.export.basis import ExportBasis, read_basis
 from drafting.export.docx import xml_safe
-from drafting.export.pdf import export_publishable
-from drafting.export.revisions import TrackedBase
 from drafting.issues.parts import IssueParts
 from drafting.issues.review import actor_name
 from drafting.issues.review_import import ReviewedItem, View, check_package, read_reviewed_docx
+from drafting.issues.word_export import TEXT_FIELDS, ExportEntry, IssueForExport, load_issue_for_export, norm
 from drafting.models import SECTIONS, Item
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_EDITOR = "编辑"  # tracked-change author when no editor is recorded for an item
 REVIEWER = "Word 审阅"  # the actor of changes written back from a reviewed file
-MACHINE = "机器草稿"
 OVERWRITE = "覆盖浏览器修改"  # marks the actor of a write that replaced a browser edit made after the export
-TEXT_FIELDS: tuple[Literal["title", "body", "commentary"], ...] = ("title", "body", "commentary")
 NOT_IN_EXPORT = "不在此导出中（导出后加入或恢复），未改动"
 # A conflict as the user saw it: draft id, field, the browser's text, the partner's text (see conflict_keys).
 SeenConflict = tuple[int | None, str, str, str]
-
-
-class ExportEntry(BaseModel):
-    """One item of an issue in progress: the machine draft and the editor's current text."""
-
-    key: str = Field(description="the id embedded in the export: the draft id, or the item id when not drafted")
-    draft_id: int | None = None
-    status: str = "pending"
-    item: Item = Field(description="the item with the editor's current title, body and 短评")
-    machine: dict[str, str] | None = Field(default=None, description="title, body, commentary as the machine wrote them")
-    editor: str = DEFAULT_EDITOR
-    edited_at: str | None = None
-    version: int | None = Field(default=None, description="the stored version the text is from")
-
-
-class IssueForExport(BaseModel):
-    """An issue in progress, its items in order."""
-
-    issue_id: str
-    title: str | None = Field(default=None, description="the issue's title, when the issue records one")
-    period: str | None = None
-    editors: str | None = None
-    entries: list[ExportEntry] = Field(default_factory=list)
-
-
-def _norm(text: str | None) -> str:
-    return "\n".join(split_paragraphs(text or ""))
-
-
-def load_issue_for_export(services: IssueParts, issue_id: str, *, editor: str | None = None) -> IssueForExport:
-    """An issue in progress in print order: each item's machine draft, the editor's text, who edited it and when.
-
-    ``editor`` names the author of every tracked change; default: the user who last edited each item.
-    """
-    issue = services.reviews.get_issue(issue_id)
-    entries = [
-        ExportEntry(
-            key=str(it.draft_id), draft_id=it.draft_id, status=it.status,
-            item=it.final_item(ticked_only=False).model_copy(update={"id": str(it.draft_id)}),
-            machine={"title": it.machine.item.title, "body": it.machine.item.body, "commentary": it.machine.commentary},
-            editor=editor or it.updated_by or DEFAULT_EDITOR, edited_at=it.updated_at or None, version=it.version,
-        )
-        for it in issue.items
-    ]
-    return IssueForExport(issue_id=issue.id, title=issue.title or None, period=issue.period or issue.suggested_period or None,
-                          editors=issue.editors or None, entries=entries)
-
-
-def export_issue(
-    services: IssueParts,
-    issue_id: str,
-    output: Path,
-    *,
-    md: Path | None = None,
-    tracked: bool = False,
-    title: str | None = None,
-    period: str | None = None,
-    editors: str | None = None,
-    editor: str | None = None,
-    pdf: Path | None = None,
-    wechat: Path | None = None,
-) -> dict[str, Any]:
-    """Write the issue as DOCX (and Markdown, PDF, 公众号 HTML); with ``tracked`` the editor's changes show as Word revisions."""
-
-    issue = load_issue_for_export(services, issue_id, editor=editor)
-    # What the caller gives wins over what the issue records; else the defaults.
-    assembled = build_issue([e.item for e in issue.entries], prompts_dir=services.settings.prompts_dir,
-                            title=title or issue.title or DEFAULT_TITLE, period=period or issue.period or None,
-                            editors=editors or issue.editors)
-    bases = {}
-    if tracked:
-        bases = {
-            e.item.id: TrackedBase(title=e.machine["title"], body=e.machine["body"], commentary=e.machine["commentary"],
-                                   author=e.editor, date=e.edited_at)
-            for e in issue.entries if e.machine
-        }
-    # What each item is exported from goes into the file: the import tells later browser edits from the partner's.
-    basis = {e.key: ExportBasis(version=e.version, title=e.item.title, body=e.item.body,
-                                commentary=e.item.commentary or "", sources=list(e.item.sources))
-             for e in issue.entries if e.version is not None}
-    # The PDF (clean, never tracked) is made first: the Word file then carries its 目录 page numbers.
-    export_publishable(assembled, docx=Path(output), pdf=pdf, md=md, wechat=wechat,
-                       docx_options={"bases": bases, "anchors": {e.item.id: e.key for e in issue.entries}, "basis": basis})
-    edited = sum(1 for e in issue.entries if e.machine and any(
-        _norm(e.machine[f]) != _norm(getattr(e.item, f)) for f in TEXT_FIELDS))
-    return {"issue": issue_id, "heading": assembled.heading, "items": len(issue.entries), "edited": edited,
-            "tracked": tracked, "docx": str(output), "md": str(md) if md else None, "pdf": str(pdf) if pdf else None,
-            "wechat": str(wechat) if wechat else None}
 
 
 class FieldChange(BaseModel):
@@ -212,7 +121,7 @@ def _texts(source: Item | ExportBasis) -> dict[str, str]:
     that has them (pasted "\x0b") must not read as changed since the export.
     """
     texts = {n: xml_safe(getattr(source, n) or "") for n in TEXT_FIELDS}
-    return {n: _norm(t) for n, t in texts.items()} | {"sources": "\n".join(xml_safe(list(source.sources)))}
+    return {n: norm(t) for n, t in texts.items()} | {"sources": "\n".join(xml_safe(list(source.sources)))}
 
 
 def _in_file(found: ReviewedItem, view: View) -> dict[str, str]:
@@ -287,9 +196,9 @@ def review_report(services: IssueParts, path: Path, *, issue_id: str | None = No
     by_key = {e.key: e for e in issue.entries}
     by_title: dict[str, ExportEntry] = {}
     for e in issue.entries:
-        by_title.setdefault(_norm(e.item.title), e)
+        by_title.setdefault(norm(e.item.title), e)
         if e.machine:
-            by_title.setdefault(_norm(e.machine["title"]), e)
+            by_title.setdefault(norm(e.machine["title"]), e)
     basis = read_basis(Path(path))
     report = ReviewReport(issue=issue_id, file=str(path), view=view, pending_revisions=doc.pending,
                           base_known=basis is not None)
@@ -300,7 +209,7 @@ def review_report(services: IssueParts, path: Path, *, issue_id: str | None = No
         entry, how = by_key.get(found.anchor or ""), "bookmark"
         if entry is None or entry.key in used:
             how = "title"
-            entry = next((by_title[t] for t in (_norm(found.text("title", v)) for v in ("accepted", "original"))
+            entry = next((by_title[t] for t in (norm(found.text("title", v)) for v in ("accepted", "original"))
                           if t in by_title and by_title[t].key not in used), None)
         if entry is None:
             report.unmatched.append({"position": found.position, "title": found.text("title", view),
@@ -331,8 +240,6 @@ def review_report(services: IssueParts, path: Path, *, issue_id: str | None = No
 
 def _moved(issue: IssueForExport, order: list[str]) -> list[dict[str, Any]]:
     """Items out of place within their section: those outside the longest run the file keeps in print order."""
-    from difflib import SequenceMatcher
-
     entries = {e.key: e for e in issue.entries}
     out: list[dict[str, Any]] = []
     for section in SECTIONS:

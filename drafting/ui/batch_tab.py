@@ -17,10 +17,11 @@ from drafting.errors import ConflictError, ValidationError
 from drafting.export import export_docx, export_markdown
 from drafting.export.pdf import export_pdf, has_libreoffice
 from drafting.export.wechat import export_wechat
-from drafting.issues.batch import BatchReport
 from drafting.issues.batch_input import SUFFIXES, prepare_sources, read_items
+from drafting.issues.batch_report import BatchReport
+from drafting.issues.in_progress import IssueInProgress, export_name
 from drafting.issues.publish import publish_issue, run_batch
-from drafting.issues.review import IssueInProgress, actor_name, export_name
+from drafting.issues.review import actor_name
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui import leave_guard

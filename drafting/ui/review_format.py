@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drafting.errors import ConflictError
-from drafting.issues.review import ACTION_LABELS, AuditEntry, IssueInProgress
+from drafting.issues.in_progress import ACTION_LABELS, AuditEntry, IssueInProgress
 from drafting.merge import Merged
 from drafting.models import StoredDraft
 from drafting.ui.format import diff_html, esc, local_time

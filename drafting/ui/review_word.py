@@ -12,14 +12,8 @@ import gradio as gr
 
 from drafting.errors import ValidationError
 from drafting.export.revisions import edit_opcodes
-from drafting.issues.word_review import (
-    NOT_IN_EXPORT,
-    ReviewReport,
-    base_unknown_note,
-    conflict_keys,
-    export_issue,
-    import_review,
-)
+from drafting.issues.word_export import export_issue
+from drafting.issues.word_review import NOT_IN_EXPORT, ReviewReport, base_unknown_note, conflict_keys, import_review
 from drafting.services import Services
 from drafting.ui import format as fmt
 from drafting.ui.app import guarded

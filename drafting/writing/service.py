@@ -34,6 +34,7 @@ from drafting.writing.guard import check as guard
 from drafting.writing.job import DraftJob
 from drafting.writing.model import ChatModel, model_names, variant_temperatures
 from drafting.writing.offline import drafter as offline
+from drafting.writing.offline.item import item_from_raw
 from drafting.writing.prompts import Prompt, fence, load_prompts
 from drafting.writing.refine import refine_with_model
 from drafting.writing.source import card_lines, no_commentary_reason, request_section, source_document
@@ -71,8 +72,8 @@ def rough_item(request: DraftRequest, document: Document | None = None) -> Item 
     if request.item is not None:
         return None
     raw = request.raw_text.strip() if request.raw_text else ""
-    return offline.item_from_raw(raw, request_section(request), min_body=BODY_CHARS[0], max_body=BODY_CHARS[1],  # type: ignore[arg-type]
-                                 document=document or source_document(request))
+    return item_from_raw(raw, request_section(request), min_body=BODY_CHARS[0], max_body=BODY_CHARS[1],  # type: ignore[arg-type]
+                         document=document or source_document(request))
 
 
 def query_text(request: DraftRequest, rough: Item | None = None) -> str:
@@ -180,8 +181,8 @@ class DraftingService:
         """The item drafted from raw text, and the prompt labels used; dated by the source card's published date."""
         chosen = request_section(request)
         if model is None:
-            return offline.item_from_raw(raw, chosen, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1],  # type: ignore[arg-type]
-                                         document=document), []
+            return item_from_raw(raw, chosen, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1],  # type: ignore[arg-type]
+                                 document=document), []
         section = chosen or guess_section(raw)
         prompt = self.prompts["item_from_raw"]
         text = prompt.render(source=fence(raw[:MAX_SOURCE_CHARS]), section=section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1])
@@ -194,9 +195,9 @@ class DraftingService:
         except (ValueError, KeyError, TypeError) as exc:
             # A model that cannot answer in JSON still gets a usable item, from the offline heuristics.
             logger.warning("model reply was not an item JSON (%s); using the offline item", exc)
-            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1], document=document)  # type: ignore[arg-type]
+            item = item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1], document=document)  # type: ignore[arg-type]
         if not item.title or not item.body:
-            item = offline.item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1], document=document)  # type: ignore[arg-type]
+            item = item_from_raw(raw, section, min_body=BODY_CHARS[0], max_body=BODY_CHARS[1], document=document)  # type: ignore[arg-type]
         if document is not None and document.published:
             item = item.model_copy(update={"date": document.published})  # the card's date, never the model's guess
         return item, [prompt.label]
