@@ -72,3 +72,48 @@ def test_praise_of_any_restraining_document_is_a_stance_finding(stance: Stance) 
     assert found[0].message == (f"“前瞻性”是褒扬发展规划的说法，与条目类型（管理办法，{stance}）不符：请改写为其约束对象、要求或合规边界")
     # the same words about a promotion plan are its ordinary description
     assert check_stance(praise, Profile(kind="行动计划/实施方案", stance="促进")) == []
+
+
+NEWS_LISTS = Item(section="行业新闻", title="某科技公司发布元宇宙平台", date="2024-03-05",
+                  body="2024年3月5日，某科技公司发布元宇宙平台，提出三大方向，首批接入12家合作方，3月20日起开放。")
+
+
+def test_a_wrong_chinese_numeral_after_an_article_or_a_date_is_still_caught() -> None:
+    # 一 before a measure word is an article, not a fact; the numeral after it must still be read
+    assert kinds("一家平台提出五大方向。", NEWS_LISTS) == [("number", "五")]
+    assert kinds("一家平台提出三大方向。", NEWS_LISTS) == []
+    # a Chinese percentage is a percentage: 五% is not the source's bare 五 (nor any of its figures)
+    assert kinds("增速达五%。", NEWS_LISTS) == [("number", "五")]
+    assert [f.message for f in check_facts("增速达五%。", NEWS_LISTS)] == ["百分比“五”未见于来源条目，请核对或删除"]
+
+
+def test_a_wrong_date_after_a_date_with_a_stray_space_is_a_date_finding() -> None:
+    # PDF text puts a space after 年; the second date must still be read as a date, not as two bare numbers
+    assert kinds("2024年 3月5日发布，3月21日起开放。", NEWS_LISTS) == [("date", "3月21日")]
+
+
+def test_names_in_a_source_broken_by_spaces_are_known() -> None:
+    source = Item(section="行业新闻", title="某科技公司发布元宇宙平台", date="2024-03-05",
+                  body="上海市 经济和信息化委员会 指导某科技公司发布元宇宙平台。")
+    assert kinds("上海市经济和信息化委员会指导该平台。", source) == []
+
+
+HK = Item(section="政策速递", title="香港证监会发布《适用于虚拟资产交易平台营运者的指引》", date="2023-06-01",
+          body="香港证监会发布《适用于虚拟资产交易平台营运者的指引》，自2023年6月1日起施行。根据《打击洗钱及恐怖分子资金筹集条例》，"
+               "在香港经营虚拟资产交易所的中心化平台均须向证监会申领牌照。")
+PLAN = Item(section="政策速递", title="中共中央 国务院印发《数字中国建设整体布局规划》", date="2023-02-27",
+            body="中共中央、国务院印发《数字中国建设整体布局规划》，提出按照“2522”的整体框架进行布局。")
+
+
+def test_a_duty_without_a_bearer_is_a_fragment_finding_at_its_place() -> None:
+    text = "根据《指引》，均须向证监会申领牌照。"
+    found = [f for f in check(text, HK, GuardSettings(), profile=profile_of(HK)) if f.kind == "fragment"]
+    assert [(f.span, f.text) for f in found] == [((7, 9), "均须")]
+    assert found[0].message == "句子缺少主语：“均须”前没有写明由谁承担，请补出主体（如“持牌机构均须……”）"
+
+
+def test_a_wrong_issuer_is_a_wrong_document_finding_at_its_place() -> None:
+    text = "主管部门印发的《规划》按照“2522”整体框架布局数字中国建设。"
+    found = [f for f in check(text, PLAN, GuardSettings(), profile=profile_of(PLAN)) if f.kind == "wrong_document"]
+    assert {(f.span, f.text) for f in found} == {((0, 4), "主管部门")}
+    assert found[0].message.startswith("“主管部门”与条目的发布方不符")
