@@ -117,3 +117,19 @@ def test_a_wrong_issuer_is_a_wrong_document_finding_at_its_place() -> None:
     found = [f for f in check(text, PLAN, GuardSettings(), profile=profile_of(PLAN)) if f.kind == "wrong_document"]
     assert {(f.span, f.text) for f in found} == {((0, 4), "主管部门")}
     assert found[0].message.startswith("“主管部门”与条目的发布方不符")
+
+
+def test_people_are_flagged_by_a_post_before_or_a_verb_after_either_alone() -> None:
+    assert kinds("王小明表示平台将开放。") == [("person", "王小明")]
+    assert kinds("该公司董事长王小明。") == [("person", "王小明")]
+
+
+def test_an_organisation_is_named_without_the_generic_word_before_it() -> None:
+    # 有关 is not part of the name: the finding names 工信局, which the editor can look up in the source
+    assert kinds("有关工信局指导。") == [("org", "工信局")]
+
+
+def test_a_generic_word_before_a_company_tail_is_no_company() -> None:
+    # 数字科技 is a field of business, not a company the source should name
+    assert kinds("数字科技参与。") == []
+    assert kinds("比特科技参与。") == [("org", "比特科技")]
