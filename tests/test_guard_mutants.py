@@ -133,3 +133,32 @@ def test_a_generic_word_before_a_company_tail_is_no_company() -> None:
     # 数字科技 is a field of business, not a company the source should name
     assert kinds("数字科技参与。") == []
     assert kinds("比特科技参与。") == [("org", "比特科技")]
+
+
+def messages(text: str, source: Item = NEWS) -> list[str]:
+    return [f.message for f in check_facts(text, source)]
+
+
+def test_each_kind_of_name_is_called_what_it_is_in_the_message() -> None:
+    assert messages("清华大学参与测试。") == ["机构“清华大学”未见于来源条目，请核对或删除"]
+    assert messages("王小明表示平台将开放。") == ["人名“王小明”未见于来源条目，请核对或删除"]
+    assert messages("杭州市参与测试。") == ["地名“杭州市”未见于来源条目，请核对或删除"]
+    # names found without a suffix (a Latin brand, a person after a post) are named the same way
+    assert [(f.kind, f.message) for f in check_facts("OPPO参与测试。", NEWS)] == [("org", "机构“OPPO”未见于来源条目，请核对或删除")]
+    assert [(f.kind, f.message) for f in check_facts("市长殷勇出席。", NEWS)] == [("person", "人名“殷勇”未见于来源条目，请核对或删除")]
+
+
+def test_findings_come_in_reading_order_and_one_does_not_hide_another() -> None:
+    assert kinds("清华大学接入13家合作方。") == [("org", "清华大学"), ("number", "13")]
+    assert kinds("接入13家合作方，清华大学参与。") == [("number", "13"), ("org", "清华大学")]
+    assert kinds("接入13家合作方，OPPO参与。") == [("number", "13"), ("org", "OPPO")]
+
+
+def test_places_counted_by_a_numeral_are_known_when_the_source_names_them() -> None:
+    source = Item(section="行业新闻", title="某科技公司发布元宇宙平台", date="2024-03-05", body="某科技公司在深港发布元宇宙平台。")
+    assert kinds("该平台在深港两地上线。", source) == []
+
+
+def test_a_title_typed_with_a_space_is_the_sources_title() -> None:
+    assert [f for f in check_facts("《数字中国建设 整体布局规划》提出整体框架。", PLAN) if f.kind == "title"] == []
+    assert [f.text for f in check_facts("《数字中国建设总体规划》提出整体框架。", PLAN) if f.kind == "title"] == ["《数字中国建设总体规划》"]
