@@ -4,7 +4,9 @@ house voice, expectations written by hand."""
 
 from __future__ import annotations
 
+from drafting.learning.edits import text_record
 from drafting.learning.phrases import Change, changes, contains, content_len, replace_words
+from drafting.learning.rules import Rule, mine
 
 
 def test_a_word_swapped_inside_a_kept_clause_is_a_swap_and_an_unrelated_sentence_is_a_deletion() -> None:
@@ -24,3 +26,26 @@ def test_a_rule_replaces_whole_words_only_and_matches_within_one_sentence() -> N
     assert replace_words("该平台以太坊生态", "太坊", "X") == "该平台以太坊生态"  # never half a word
     assert contains("同时，这一举措也为企业提供了明确方向。", "同时…明确方向")
     assert not contains("同时关注风险。企业获得明确方向。", "同时…明确方向")
+
+
+def _lengths(machine_len: int, final_len: int, n: int = 3) -> list[Rule]:
+    # texts of a given length with nothing else to learn from: the same sentence, cut or padded with one word
+    unit = "该方案提出支持元宇宙企业发展。"  # 15 characters
+    machine = (unit * (machine_len // 15 + 1))[:machine_len]
+    final = (unit * (final_len // 15 + 1))[:final_len]
+    records = [text_record(i, machine, final, item_key=f"item{i}", editor="李律师") for i in range(1, n + 1)]
+    return [r for r in mine(records, min_support=3) if r.kind == "length"]
+
+
+def test_a_length_rule_needs_editors_to_move_by_20_characters_and_15_percent() -> None:
+    # 100 → 80: 20 characters, which is also past 15 %: proposed, rounded to tens
+    (rule,) = _lengths(100, 80)
+    assert (rule.target, rule.count) == (80, 3)
+    assert rule.text == "短评篇幅控制在约 80 字（编辑定稿的中位数；草稿中位数 100 字）。"
+    assert _lengths(100, 81) == []  # 19 characters: an editor's trim, not a habit
+    # 200 → 170 is 15 %: proposed; 200 → 171 (29 characters, under 15 %) is not
+    assert [r.target for r in _lengths(200, 170)] == [170]
+    assert _lengths(200, 171) == []
+    # longer texts too, and never from fewer drafts than the support asks
+    assert [r.target for r in _lengths(100, 140)] == [140]
+    assert _lengths(100, 140, n=2) == []
