@@ -6,7 +6,7 @@ lawyer reading the issue would say it holds.
 
 from __future__ import annotations
 
-from drafting.corpus.text import parse_blocks, text_to_blocks
+from drafting.corpus.text import Block, parse_blocks, text_to_blocks
 
 
 def parse(text: str):  # type: ignore[no-untyped-def]
@@ -60,3 +60,23 @@ def test_a_running_footer_is_dropped_on_the_last_page_too() -> None:
 def test_a_stray_footnote_mark_before_the_first_paragraph_is_ignored() -> None:
     issue = parse("²\n行业新闻\n某市举办元宇宙大会\n2024年1月2日，某市举办元宇宙大会。\n")
     assert [(i.title, i.body) for i in issue.items] == [("某市举办元宇宙大会", "2024年1月2日，某市举办元宇宙大会。")]
+
+
+def test_a_title_wrapped_over_two_lines_counts_as_its_toc_entry_found() -> None:
+    issue = parse(
+        "目录\n政策\t速递2\n\t" + TOC_TITLE + "3\n\n\n"
+        "政策速递\n工信部公开征求对元宇宙标准化\n工作组筹建方案的意见\n"
+        "意见提出，按照急用先行的原则，重点加快研制元宇宙术语等基础通用标准。\n"
+    )
+    assert [i.title for i in issue.items] == [TOC_TITLE]
+    assert not [p for p in issue.problems if "目录" in p]  # no false "title not found" for the editor to chase
+
+
+def test_text_between_a_word_section_heading_and_the_first_title_is_reported_not_taken_as_the_issue_title() -> None:
+    blocks = [Block(text="植德元宇宙月刊 2024年第5期", kind="doc_title"), Block(text="政策速递", kind="section"),
+              Block(text="本栏目收录本月发布的元宇宙相关政策文件。"), Block(text="某市印发元宇宙行动计划", kind="title"),
+              Block(text="2024年5月6日，某市印发元宇宙行动计划。")]
+    issue = parse_blocks(blocks, issue_id="2024-05")
+    assert (issue.title, issue.period) == ("植德元宇宙月刊 2024年第5期", "2024年第5期")
+    assert [i.title for i in issue.items] == ["某市印发元宇宙行动计划"]
+    assert "条目标题之前的文字被忽略：本栏目收录本月发布的元宇宙相关政策文件。" in issue.problems

@@ -308,7 +308,7 @@ def parse_blocks(
             if (
                 prev is not None
                 # a 短评 wrapped right after its label ("植德短评：…配套 | 细则…") is one sentence too
-                and (prev.kind == "para" or (prev.kind == "label" and bool(commentary_label(prev.text))))
+                and prev.kind in ("para", "label")  # a label line alone ("植德短评：") is too short to continue
                 and p.kind == "para"
                 and not is_terminal(prev.text)
                 and len(compact(prev.text)) >= 20
