@@ -4,9 +4,16 @@ house voice, expectations written by hand."""
 
 from __future__ import annotations
 
-from drafting.learning.edits import text_record
+from pathlib import Path
+
+import pytest
+
+from drafting.errors import ValidationError
+from drafting.learning.db import LearningDB
+from drafting.learning.edits import _minimise, text_record
 from drafting.learning.phrases import Change, changes, contains, content_len, replace_words
-from drafting.learning.rules import Rule, mine
+from drafting.learning.rules import Rule, RuleService, mine
+from drafting.store import DraftStore
 
 
 def test_a_word_swapped_inside_a_kept_clause_is_a_swap_and_an_unrelated_sentence_is_a_deletion() -> None:
@@ -49,3 +56,17 @@ def test_a_length_rule_needs_editors_to_move_by_20_characters_and_15_percent() -
     # longer texts too, and never from fewer drafts than the support asks
     assert [r.target for r in _lengths(100, 140)] == [140]
     assert _lengths(100, 140, n=2) == []
+
+
+@pytest.mark.parametrize("text", ["删去 {{ 开头", "删去 {% 开头", "删去 {# 开头"])
+def test_a_rule_text_with_any_opening_template_mark_alone_is_refused(tmp_path: Path, text: str) -> None:
+    # the rules file is a prompt template: a lone opening mark would break every draft's prompt
+    service = RuleService(db=LearningDB(DraftStore(tmp_path / "d.sqlite3")), path=tmp_path / "house_rules.md")
+    with pytest.raises(ValidationError, match=r"规则文字不能包含 \{\{ \}\}、\{% %\} 或 \{# #\}：请改用普通文字。"):
+        service.approve("rnope", [], text=text)
+    assert not (tmp_path / "house_rules.md").exists()
+
+
+def test_an_edit_is_trimmed_to_whole_changed_tokens() -> None:
+    assert _minimise(["该", "提出"], ["该", "作出"]) == ("提出", "作出")
+    assert _minimise(["该", "方案", "提出", "三项"], ["该", "方案", "作出", "三项"]) == ("提出", "作出")
