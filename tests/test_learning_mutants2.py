@@ -10,9 +10,10 @@ import pytest
 
 from drafting.errors import ValidationError
 from drafting.learning.db import LearningDB
-from drafting.learning.edits import _minimise, text_record
+from drafting.learning.edits import _minimise, history, summarise, text_record
 from drafting.learning.phrases import Change, changes, contains, content_len, replace_words
-from drafting.learning.rules import Rule, RuleService, mine
+from drafting.learning.rules import Rule, RuleBook, RuleService, apply_rules, load_rules, mine
+from drafting.models import Draft, Item, Usage
 from drafting.store import DraftStore
 
 
@@ -70,3 +71,50 @@ def test_a_rule_text_with_any_opening_template_mark_alone_is_refused(tmp_path: P
 def test_an_edit_is_trimmed_to_whole_changed_tokens() -> None:
     assert _minimise(["该", "提出"], ["该", "作出"]) == ("提出", "作出")
     assert _minimise(["该", "方案", "提出", "三项"], ["该", "方案", "作出", "三项"]) == ("提出", "作出")
+
+
+def test_a_sentence_rule_drops_the_whole_sentence_and_a_clause_rule_only_its_clause() -> None:
+    text = "该方案对产业作出部署。同时，这一举措也为企业带来发展机遇，值得持续关注。建议企业关注细则。"
+    sentence = RuleBook(rules=[Rule(id="r1", kind="delete", text="-", before="带来发展机遇", unit="sentence")])
+    clause = RuleBook(rules=[Rule(id="r2", kind="delete", text="-", before="带来发展机遇", unit="clause")])
+    assert apply_rules(text, sentence) == "该方案对产业作出部署。建议企业关注细则。"
+    assert apply_rules(text, clause) == "该方案对产业作出部署。同时，值得持续关注。建议企业关注细则。"
+
+
+def test_a_hand_edited_rule_with_an_unknown_kind_is_kept_for_the_model_as_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "house_rules.md"
+    path.write_text('---\nversion: 4\n---\n- 不要写“值得注意的是”。 {# {"kind": "erase", "before": "值得注意的是"} #}\n', encoding="utf-8")
+    book = load_rules(path)
+    assert book.version == 4
+    assert [(r.kind, r.text, r.before) for r in book.rules] == [("note", "不要写“值得注意的是”。", None)]
+
+
+def test_the_service_reads_rules_from_the_old_place_until_the_first_approval(tmp_path: Path) -> None:
+    legacy = tmp_path / "prompts_house_rules.md"
+    legacy.write_text("---\nversion: 2\n---\n- 短评不写第一人称。\n", encoding="utf-8")
+    service = RuleService(db=LearningDB(DraftStore(tmp_path / "d.sqlite3")), path=tmp_path / "house_rules.md", legacy=legacy)
+    assert (service.book().version, [r.text for r in service.book().rules]) == (2, ["短评不写第一人称。"])
+
+
+def test_an_accepted_model_draft_records_its_fact_changes_and_its_cost(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "d.sqlite3")
+    item = Item(id="i1", section="政策速递", title="某市印发元宇宙行动计划", date="2024-05-06", body="某市印发行动计划，提出30项任务。")
+    draft = Draft(item=item, commentary="该计划提出30项任务，培育50家企业。", offline=False, model="m1",
+                  usage=Usage(prompt_tokens=900, completion_tokens=120, latency_s=2.5, cost=0.0125))
+    draft_id = store.create(draft, batch_id="b1")
+    store.accept(draft_id, title=item.title, body=item.body, commentary="该计划提出30项任务，培育60家企业。", actor="李律师")
+    (record,) = history(store)
+    # 50 家 became 60 家: one figure removed, one added (the 30 项 stayed)
+    assert (record.facts_added, record.facts_removed, record.editor, record.item_key) == (1, 1, "李律师", "i1")
+    assert (record.prompt_tokens, record.completion_tokens, record.latency_s, record.cost) == (900, 120, 2.5, 0.0125)
+    stats = summarise([record, record.model_copy(update={"draft_id": draft_id + 1, "item_key": "i2"})])
+    assert [(c.key, c.drafts, c.prompt_tokens, c.cost) for c in stats.cost_by_model] == [("m1", 2, 1800, 0.025)]
+    assert [(c.key, c.cost) for c in stats.cost_by_issue] == [("b1", 0.025)]
+
+
+def test_the_most_replaced_phrases_are_cut_to_the_number_asked() -> None:
+    records = [text_record(i, f"该方案有望推动产业发展，{w}。", f"该方案预计推动产业发展，{w}。", item_key=f"i{i}")
+               for i, w in enumerate(["加快建设", "稳步推进", "持续优化"], start=1)]
+    records += [text_record(9, "企业进一步关注细则。", "企业持续关注细则。", item_key="i9")]
+    assert summarise(records, top=1).top_replacements == [("有望", "预计", 3)]
+    assert len(summarise(records, top=15).top_replacements) == 2
