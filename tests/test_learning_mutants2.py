@@ -11,7 +11,7 @@ import pytest
 from drafting.errors import ValidationError
 from drafting.learning.db import LearningDB
 from drafting.learning.edits import _minimise, history, summarise, text_record
-from drafting.learning.phrases import Change, changes, contains, content_len, replace_words
+from drafting.learning.phrases import Change, changes, contains, content_len, drop_clauses, replace_words
 from drafting.learning.rules import Rule, RuleBook, RuleService, apply_rules, load_rules, mine
 from drafting.models import Draft, Item, Usage
 from drafting.store import DraftStore
@@ -118,3 +118,31 @@ def test_the_most_replaced_phrases_are_cut_to_the_number_asked() -> None:
     records += [text_record(9, "企业进一步关注细则。", "企业持续关注细则。", item_key="i9")]
     assert summarise(records, top=1).top_replacements == [("有望", "预计", 3)]
     assert len(summarise(records, top=15).top_replacements) == 2
+
+
+def test_a_two_character_word_editors_always_delete_is_proposed_as_a_word_rule() -> None:
+    records = [text_record(i, lead + "该方案将大力推动产业发展。", lead + "该方案将推动产业发展。", item_key=f"i{i}")
+               for i, lead in enumerate(["此外，", "据悉，", "同时，"], start=1)]
+    (rule,) = mine(records, min_support=3)
+    assert (rule.kind, rule.before, rule.unit, rule.evidence, rule.count) == ("delete", "大力", "words", [1, 2, 3], 3)
+    assert rule.text == "不要写“大力”（编辑总是删去）。"
+    # applied, it removes the word where it stands as a word
+    assert apply_rules("该方案将大力推动产业发展。", RuleBook(rules=[rule])) == "该方案将推动产业发展。"
+
+
+def test_only_sentences_the_machine_did_not_write_are_proposed_as_additions() -> None:
+    records = [text_record(i, f"该方案{w}。企业可关注细则。", f"该方案{w}。企业可关注细则。建议企业做好合规准备。", item_key=f"i{i}")
+               for i, w in enumerate(["作出部署", "明确目标", "提出任务"], start=1)]
+    assert [(r.kind, r.after) for r in mine(records, min_support=3)] == [("add", "建议企业做好合规准备。")]
+
+
+def test_words_cut_from_the_end_of_a_clause_are_words_not_the_clause() -> None:
+    assert changes("企业应关注后续细则的出台与落地，把握机遇。", "企业应关注后续细则，把握机遇。") == [Change("words", "的出台与落地")]
+
+
+def test_a_clause_rule_works_on_a_last_sentence_without_its_full_stop() -> None:
+    # editors' text often ends without 。: the rule must still apply, not fail
+    assert drop_clauses("该方案对产业作出部署。同时这一举措也为企业带来发展机遇", "带来发展机遇") == "该方案对产业作出部署。"
+    assert apply_rules("该方案对产业作出部署。企业应关注细则，这一举措也为企业带来发展机遇",
+                       RuleBook(rules=[Rule(id="r", kind="delete", text="-", before="带来发展机遇", unit="clause")])) == (
+        "该方案对产业作出部署。企业应关注细则")
