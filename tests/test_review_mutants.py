@@ -3,8 +3,17 @@
 
 from __future__ import annotations
 
-from drafting.issues.in_progress import IssueInProgress, IssueItem
-from drafting.models import Draft, Item
+from pathlib import Path
+
+import pytest
+
+from drafting.errors import ValidationError
+from drafting.issues.batch import BatchRunner
+from drafting.issues.batch_input import read_items
+from drafting.issues.in_progress import IssueInProgress, IssueItem, export_name
+from drafting.issues.review import ReviewStore
+from drafting.models import Draft, DraftRequest, Item
+from drafting.store import DraftStore
 
 MACHINE = Draft(item=Item(section="政策速递", title="某市印发元宇宙行动计划", date="2024-05-06", body="某市印发行动计划。",
                           sources=["https://a.example/plan"]),
@@ -45,3 +54,129 @@ def test_an_issue_lists_as_unreviewed_only_items_no_reviewer_signed() -> None:
     issue = IssueInProgress(id="b1", items=[item(draft_id=1, state="pending"), item(draft_id=2, state="edited"),
                                             item(draft_id=3, state="reviewed"), item(draft_id=4, state="published")])
     assert [i.draft_id for i in issue.unreviewed()] == [1, 2]
+
+
+# --- the issue in SQLite: order, moving out and back, sources, publication (real SQLite, a batch drafted by echo) ---
+
+DATA = Path(__file__).resolve().parent / "data" / "batch"
+
+
+def _echo(request: DraftRequest) -> list[Draft]:
+    """Stands in for the drafter (no model): the item as given, or raw text's first line as title."""
+    if request.item is not None:
+        item = request.item
+    else:
+        first, _, rest = (request.raw_text or "").partition("\n")
+        item = Item(section=request.section or "政策速递", title=first, body=rest or first)
+    return [Draft(item=item, commentary=f"短评：{item.title}", offline=True)]
+
+
+@pytest.fixture
+def issue(tmp_path: Path) -> tuple[ReviewStore, IssueInProgress]:
+    store = DraftStore(tmp_path / "d.sqlite3")
+    reviews = ReviewStore(store)
+    report = BatchRunner(_echo, data_dir=tmp_path, store=store).run(read_items(DATA / "items.jsonl"), batch_id="b1")
+    return reviews, reviews.record_batch(report, resume=False, actor="张律师")
+
+
+def _order(reviews: ReviewStore) -> list[tuple[str, int]]:
+    return [(i.section, i.draft_id) for i in reviews.get_issue("b1").items]
+
+
+def test_a_new_order_is_kept_within_sections_and_audited_once_per_section(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    policy = [i.draft_id for i in first.items if i.section == "政策速递"]
+    others = [(s, d) for s, d in _order(reviews) if s != "政策速递"]
+    assert len(policy) >= 3
+    # the editor lists the last policy item first; the others keep their order, other sections are untouched
+    assert reviews.set_order("b1", [policy[-1], policy[0]], actor="李律师") == ["政策速递"]
+    assert [d for s, d in _order(reviews) if s == "政策速递"] == [policy[-1], *policy[1:-1], policy[0]]
+    assert [(s, d) for s, d in _order(reviews) if s != "政策速递"] == others
+    (entry,) = [h for h in reviews.history(issue_id="b1") if h.action == "order"]
+    assert (entry.actor, entry.before, entry.after) == (
+        "李律师", {"section": "政策速递", "order": policy}, {"section": "政策速递", "order": [policy[-1], *policy[1:-1], policy[0]]})
+    assert reviews.get_issue("b1").updated_by == "李律师"
+    # the same order again changes nothing and records nothing
+    assert reviews.set_order("b1", [policy[-1], policy[0]], actor="李律师") == []
+    assert len([h for h in reviews.history(issue_id="b1") if h.action == "order"]) == 1
+
+
+def test_an_item_moved_out_is_not_printed_and_comes_back_where_it_was(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    before = _order(reviews)
+    gone = first.items[1].draft_id
+    reviews.remove_item("b1", gone, actor="李律师")
+    now = reviews.get_issue("b1")
+    assert gone not in [i.draft_id for i in now.items]
+    assert [(i.draft_id, i.removed_by) for i in now.removed] == [(gone, "李律师")]
+    with pytest.raises(ValidationError, match=f"草稿 #{gone} 已移出本期（李律师）：如需放回，请运行 drafting restore-item b1 {gone}"):
+        reviews.remove_item("b1", gone)
+    back = reviews.restore_item("b1", gone, actor="王律师")
+    assert [(i.section, i.draft_id) for i in back.items] == before and back.removed == []
+    assert back.updated_by == "王律师"
+    with pytest.raises(ValidationError, match=f"草稿 #{gone} 没有被移出本期，无需恢复"):
+        reviews.restore_item("b1", gone)
+    with pytest.raises(ValidationError, match="本期没有草稿 #999：请运行 drafting issues b1 查看本期的草稿编号"):
+        reviews.remove_item("b1", 999)
+    actions = [(h.action, h.draft_id, h.before, h.after) for h in reviews.history(issue_id="b1") if h.action in ("remove", "restore")]
+    assert actions == [("restore", gone, {"removed": True}, {"removed": False}), ("remove", gone, {"removed": False}, {"removed": True})]
+
+
+def test_sources_are_replaced_cleaned_versioned_and_mark_the_item_edited(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    it = first.items[0]
+    version = reviews.set_sources(it.draft_id, [" https://b.example/new ", "", "  "], expected_version=it.version, actor="李律师")
+    assert version == it.version + 1
+    now = reviews.get_issue("b1").item(it.draft_id)
+    assert (now.sources, now.version, now.state) == (["https://b.example/new"], it.version + 1, "edited")
+    # the same list again: no new version, no audit entry
+    assert reviews.set_sources(it.draft_id, ["https://b.example/new"], expected_version=version) == version
+    (entry,) = [h for h in reviews.history(draft_id=it.draft_id) if h.action == "sources"]
+    assert (entry.actor, entry.version, entry.after) == ("李律师", it.version + 1, {"sources": ["https://b.example/new"]})
+
+
+def test_publishing_sets_the_printed_items_published_and_hides_the_issue_from_open_work(
+        issue: tuple[ReviewStore, IssueInProgress], tmp_path: Path) -> None:
+    reviews, first = issue
+    out = first.items[0].draft_id
+    reviews.remove_item("b1", out)
+    assert reviews.find_resumable("/uploads/items.jsonl", [first.items[1].key]) == "b1"
+    reviews.mark_published("b1", tmp_path / "2023-10.docx", actor="李律师")
+    published = reviews.get_issue("b1")
+    assert (published.published_by, bool(published.published_at)) == ("李律师", True)
+    assert {i.state for i in published.items} == {"published"}
+    assert [i.state for i in published.removed] != ["published"]  # a moved-out item was not published
+    assert [i.id for i in reviews.list_issues(include_published=False)] == []
+    assert [i.id for i in reviews.list_issues()] == ["b1"]
+    # a published issue is not resumed by an edited list of the same name
+    assert reviews.find_resumable("/uploads/items.jsonl", [first.items[1].key]) is None
+    (entry,) = [h for h in reviews.history(issue_id="b1") if h.action == "publish"]
+    assert entry.after == {"path": str(tmp_path / "2023-10.docx")}
+
+
+def test_issue_details_typed_by_the_editor_are_trimmed_and_unchanged_ones_kept(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    now = reviews.set_meta("b1", title=" 植德元宇宙月刊 ", editors="王五", actor="李律师")
+    assert (now.title, now.period, now.editors, now.version, now.updated_by) == ("植德元宇宙月刊", "", "王五", first.version + 1, "李律师")
+    same = reviews.set_meta("b1", title="植德元宇宙月刊", actor="张律师")
+    assert (same.version, same.updated_by) == (now.version, "李律师")  # nothing typed differs: no new version
+    with pytest.raises(ValidationError, match="没有编号为 nope 的进行中期刊：请重新运行批量起草"):
+        reviews.set_meta("nope", title="x")
+    assert reviews.exists("b1") and not reviews.exists("nope")
+
+
+def test_the_json_shape_of_an_issue_names_every_item_and_the_moved_out_ones(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    reviews.remove_item("b1", first.items[0].draft_id, actor="李律师")
+    shape = reviews.get_issue("b1").to_json()
+    assert (shape["id"], shape["period"], shape["suggested_period"]) == ("b1", "", "2023年第10期")
+    row = shape["items"][0]
+    it = first.items[1]
+    assert row == {"draft_id": it.draft_id, "key": it.key, "section": it.section, "title": it.title, "state": "pending",
+                   "state_label": "待定", "status": "pending", "ticked": False, "version": it.version, "updated_by": it.updated_by,
+                   "updated_at": it.updated_at, "accepted_by": None, "reviewed_by": None, "sources": it.sources, "edited": False}
+    (moved,) = shape["removed"]
+    assert (moved["draft_id"], moved["removed_by"], bool(moved["removed_at"])) == (first.items[0].draft_id, "李律师", True)
+    # the file name of the export: title and period, with nothing a file system refuses
+    named = reviews.set_meta("b1", title="植德 元宇宙/月刊", period="2023年第10期")
+    assert export_name(named) == "植德_元宇宙_月刊2023年第10期"
