@@ -14,7 +14,7 @@ NEWS = Item(section="行业新闻", title="某科技公司发布元宇宙平台"
             body="2024年3月5日，某科技公司发布元宇宙平台，首批接入12家合作方。")
 
 
-def kinds(text: str, source: Item = NEWS) -> list[tuple[str, str]]:
+def kinds(text: str, source: Item = NEWS) -> list[tuple[str, str | None]]:
     return [(f.kind, f.text) for f in check_facts(text, source)]
 
 
