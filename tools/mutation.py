@@ -134,7 +134,7 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
     """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts.
 
     With ``retest``, the scratch copy of an earlier run is kept: its tests are replaced by today's and only the
-    mutants that survived (or timed out) are run again. mutmut finds the new tests and maps them to the functions
+    mutants that survived, timed out or had no test are run again. mutmut finds the new tests and maps them to the functions
     they reach; every other verdict stands, as it would in a full run (adding tests cannot revive a killed mutant).
     """
     pattern, _ = MODULES[key]
@@ -144,7 +144,8 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
     mutmut = Path(sys.executable).with_name("mutmut")
     names: list[str] = []
     if retest and (here / "mutants").is_dir():
-        names = _survivors(mutmut, here, env) + _survivors(mutmut, here, env, "timeout")
+        # "no tests" too: a new test may reach a function no selected test reached before
+        names = [n for status in ("survived", "timeout", "no tests") for n in _survivors(mutmut, here, env, status)]
         shutil.rmtree(here / "tests")
         shutil.copytree(ROOT / "tests", here / "tests", ignore=shutil.ignore_patterns("__pycache__", "output"))
         if not names:
@@ -188,7 +189,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=0, metavar="N",
                         help="judge only N mutants of each module, every k-th in file order (0: all)")
     parser.add_argument("--retest", action="store_true",
-                        help="keep the last run's scratch copy, take today's tests, run its survivors and timeouts again")
+                        help="keep the last run's scratch copy, take today's tests, run its survivors, timeouts and untested again")
     # one scratch folder per checkout: two worktrees measuring at once must not share (and wipe) mutants/
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / f"drafting-mutation-{ROOT.name}")
     args = parser.parse_args()
