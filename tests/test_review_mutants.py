@@ -11,7 +11,7 @@ from drafting.errors import ValidationError
 from drafting.issues.batch import BatchRunner
 from drafting.issues.batch_input import read_items
 from drafting.issues.in_progress import IssueInProgress, IssueItem, export_name
-from drafting.issues.review import ReviewStore
+from drafting.issues.review import UNDRAFTED_MODEL, ReviewStore
 from drafting.models import Draft, DraftRequest, Item
 from drafting.store import DraftStore
 
@@ -180,3 +180,51 @@ def test_the_json_shape_of_an_issue_names_every_item_and_the_moved_out_ones(issu
     # the file name of the export: title and period, with nothing a file system refuses
     named = reviews.set_meta("b1", title="植德 元宇宙/月刊", period="2023年第10期")
     assert export_name(named) == "植德_元宇宙_月刊2023年第10期"
+
+
+def test_the_audit_trail_names_who_moved_ticked_reviewed_and_retyped_what(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    policy = [i for i in first.items if i.section == "政策速递"]
+    reviews.move("b1", policy[1].draft_id, -1, actor="李律师")
+    it = reviews.get_issue("b1").item(policy[0].draft_id)
+    reviews.save_item("b1", it.draft_id, title=it.title, body=it.body, commentary=it.commentary, ticked=True,
+                      expected_version=it.version, actor="李律师")
+    reviews.review(it.draft_id, actor="王律师")
+    reviews.set_meta("b1", editors="王五", actor="李律师")
+    trail = [(h.action, h.actor, h.draft_id, h.before, h.after) for h in reviews.history(issue_id="b1")][:4]
+    assert trail == [
+        ("issue", "李律师", None, {"title": "", "period": "", "editors": ""}, {"title": "", "period": "", "editors": "王五"}),
+        ("review", "王律师", it.draft_id, {"state": "pending"}, {"state": "reviewed"}),
+        ("tick", "李律师", it.draft_id, {"ticked": False}, {"ticked": True}),
+        ("order", "李律师", policy[1].draft_id, {"position": 2}, {"position": 1}),
+    ]
+    # the issue's own first entry says where the list came from, and who ran it
+    (created,) = [h for h in reviews.history(issue_id="b1") if h.action == "issue" and h.after and "source" in h.after]
+    assert (created.actor, created.after) == ("张律师", {"source": first.source})
+
+
+def test_items_not_drafted_are_kept_as_given_and_marked_so(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    _, first = issue
+    undrafted = [i for i in first.items if not i.drafted]
+    assert undrafted, "the fixture list has items that are not drafted"
+    for it in undrafted:
+        assert (it.machine.model, it.machine.offline, it.machine.item.commentary) == (UNDRAFTED_MODEL, False, None)
+    assert all(i.machine.model != UNDRAFTED_MODEL for i in first.items if i.drafted)
+    # the published copy of an item never carries the corpus id of its draft: the corpus gives it one
+    assert first.items[0].final_item(ticked_only=False).id == ""
+
+
+def test_an_issue_lists_its_editor_and_acceptors_when_asked(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    prompts = Path(__file__).resolve().parent.parent / "prompts"
+    closing = " ".join(b.text for b in reviews.set_meta("b1", editors="王五").assemble(prompts).closing)
+    assert "本期执行编辑：王五" in closing
+    # no editor typed: the house template's default editors, never an empty line
+    closing = " ".join(b.text for b in reviews.set_meta("b1", editors="").assemble(prompts).closing)
+    assert "本期执行编辑：何京 张维嘉" in closing
+    for it in first.items:  # the reviewer is named for each item, whoever last edited it
+        reviews.review(it.draft_id, actor="王律师")
+    signed = reviews.get_issue("b1").assemble(prompts, with_acceptors=True)
+    heading = [b for b in signed.closing if b.kind == "heading" and b.text == "采纳记录"]
+    assert len(heading) == 1
+    assert [b.text for b in signed.closing][-len(first.items):] == [f"{i.title[:24]}：王律师" for i in first.items]
