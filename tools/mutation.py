@@ -15,6 +15,7 @@ and writes `mutants/` in the working folder), with only the tests that cover tha
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -130,10 +131,35 @@ def _sample(mutmut: Path, here: Path, env: dict[str, str], size: int, out: IO[st
     return [every[int(i * step)] for i in range(size)]
 
 
+def _refresh(key: str, here: Path) -> None:
+    """Today's tests and code in a kept scratch copy, except the mutated files, which stay as they were measured
+    (a changed function would get new mutants, renumbered, and lose the verdicts of the run being completed)."""
+    pattern, _ = MODULES[key]
+    patterns = [pattern] if isinstance(pattern, str) else pattern
+    measured = {p: p.read_bytes() for glob in patterns for p in here.glob(glob)}
+    for name in COPY:
+        src = ROOT / name
+        if name == "pyproject.toml":
+            continue  # holds this module's [tool.mutmut]
+        if src.is_dir():
+            shutil.rmtree(here / name, ignore_errors=True)
+            shutil.copytree(src, here / name, ignore=shutil.ignore_patterns("__pycache__", "output", "mutants"))
+        elif src.exists():
+            shutil.copy2(src, here / name)
+    for path, data in measured.items():
+        path.write_bytes(data)
+    # mutmut copies a source file into mutants/ only when it is not there yet: stale unmutated copies must go
+    for path in (here / "mutants" / "drafting").rglob("*"):
+        rel = path.relative_to(here / "mutants").as_posix()
+        if path.is_file() and not rel.endswith(".meta") and not any(fnmatch.fnmatch(rel, g) for g in patterns):
+            path.unlink()
+
+
 def run_module(key: str, work: Path, survivors: bool, retest: bool = False, sample: int = 0) -> dict[str, object]:
     """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts.
 
-    With ``retest``, the scratch copy of an earlier run is kept: its tests are replaced by today's and only the
+    With ``retest``, the scratch copy of an earlier run is kept: its tests and code are replaced by today's (the
+    mutated files excepted) and only the
     mutants that survived, timed out or had no test are run again. mutmut finds the new tests and maps them to the functions
     they reach; every other verdict stands, as it would in a full run (adding tests cannot revive a killed mutant).
     """
@@ -146,8 +172,7 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
     if retest and (here / "mutants").is_dir():
         # "no tests" too: a new test may reach a function no selected test reached before
         names = [n for status in ("survived", "timeout", "no tests") for n in _survivors(mutmut, here, env, status)]
-        shutil.rmtree(here / "tests")
-        shutil.copytree(ROOT / "tests", here / "tests", ignore=shutil.ignore_patterns("__pycache__", "output"))
+        _refresh(key, here)
         if not names:
             retest = False
     else:
