@@ -11,6 +11,7 @@ import pytest
 from drafting.errors import ValidationError
 from drafting.learning.db import LearningDB
 from drafting.learning.edits import _minimise, history, summarise, text_record
+from drafting.learning.feedback import FeedbackStore, PrecedentFeedback
 from drafting.learning.phrases import Change, changes, contains, content_len, drop_clauses, replace_words
 from drafting.learning.rules import Rule, RuleBook, RuleService, apply_rules, load_rules, mine
 from drafting.models import Draft, Item, Usage
@@ -146,3 +147,21 @@ def test_a_clause_rule_works_on_a_last_sentence_without_its_full_stop() -> None:
     assert apply_rules("该方案对产业作出部署。企业应关注细则，这一举措也为企业带来发展机遇",
                        RuleBook(rules=[Rule(id="r", kind="delete", text="-", before="带来发展机遇", unit="clause")])) == (
         "该方案对产业作出部署。企业应关注细则")
+
+
+def test_an_editors_verdict_on_a_precedent_is_one_per_draft_and_precedent_and_can_be_cleared(tmp_path: Path) -> None:
+    feedback = FeedbackStore(LearningDB(DraftStore(tmp_path / "d.sqlite3")))
+    feedback.judge(1, "2023-10-01", "helpful", actor="李律师")
+    feedback.judge(1, "2023-10-01", "not_useful", actor="李律师")  # changed mind: one verdict, the last
+    feedback.expanded(1, "2023-10-02")
+    feedback.expanded(1, "2023-10-02")  # opened twice: still one mark
+    feedback.judge(2, "2023-10-01", "helpful")
+    assert feedback.for_draft(1) == {
+        "2023-10-01": PrecedentFeedback(draft_id=1, item_id="2023-10-01", judgement="not_useful"),
+        "2023-10-02": PrecedentFeedback(draft_id=1, item_id="2023-10-02", expanded=True)}
+    assert [(f.draft_id, f.item_id) for f in feedback.all()] == [(1, "2023-10-01"), (1, "2023-10-02"), (2, "2023-10-01")]
+    feedback.judge(1, "2023-10-01", None)
+    assert feedback.for_draft(1) == {"2023-10-02": PrecedentFeedback(draft_id=1, item_id="2023-10-02", expanded=True)}
+    assert feedback.for_draft(2)["2023-10-01"].judgement == "helpful"  # another draft's verdict untouched
+    with pytest.raises(ValidationError, match="评价“great”无效：只能是 helpful（有帮助）或 not_useful（无用）。"):
+        feedback.judge(1, "2023-10-01", "great")
