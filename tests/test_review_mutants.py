@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from drafting.errors import ValidationError
+from drafting.errors import ConflictError, ValidationError
 from drafting.issues.batch import BatchRunner
 from drafting.issues.batch_input import read_items
 from drafting.issues.in_progress import IssueInProgress, IssueItem, export_name
@@ -228,3 +228,74 @@ def test_an_issue_lists_its_editor_and_acceptors_when_asked(issue: tuple[ReviewS
     heading = [b for b in signed.closing if b.kind == "heading" and b.text == "采纳记录"]
     assert len(heading) == 1
     assert [b.text for b in signed.closing][-len(first.items):] == [f"{i.title[:24]}：王律师" for i in first.items]
+
+
+def test_a_stale_page_cannot_overwrite_sources_and_audit_filters_combine(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    it = first.items[0]
+    reviews.set_sources(it.draft_id, ["https://b.example/a"], expected_version=it.version, actor="李律师")
+    with pytest.raises(ConflictError):  # another editor's page still shows the old version
+        reviews.set_sources(it.draft_id, ["https://c.example/b"], expected_version=it.version, actor="王律师")
+    assert reviews.get_issue("b1").item(it.draft_id).sources == ["https://b.example/a"]
+    assert [h.action for h in reviews.history(draft_id=it.draft_id, issue_id="b1")][:1] == ["sources"]
+    assert reviews.history(draft_id=it.draft_id, issue_id="other") == []
+    # a change made elsewhere (a corpus write) is recorded with who and what
+    reviews.record("corpus", actor="李律师", issue_id="b1", after={"items": 6})
+    (entry,) = [h for h in reviews.history(issue_id="b1") if h.action == "corpus"]
+    assert (entry.actor, entry.after) == ("李律师", {"items": 6})
+    with pytest.raises(ValidationError, match="没有编号为 nope 的进行中期刊：请在「批量」页的列表中重新选择，或运行 drafting issues 查看"):
+        reviews.get_issue("nope")
+
+
+def test_only_a_list_sharing_items_resumes_an_open_issue(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    assert reviews.find_resumable("/elsewhere/items.jsonl", [first.items[0].key, "new-row"]) == "b1"
+    assert reviews.find_resumable("/elsewhere/items.jsonl", ["new-row"]) is None  # same name, other items
+    assert reviews.find_resumable("/elsewhere/other.jsonl", [first.items[0].key]) is None
+
+
+def test_the_export_is_named_by_the_suggested_period_until_one_is_typed(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, _ = issue
+    named = reviews.set_meta("b1", title="植德元宇宙月刊")
+    assert export_name(named) == "植德元宇宙月刊2023年第10期"
+    assert export_name(reviews.set_meta("b1", period="2023年第11期")) == "植德元宇宙月刊2023年第11期"
+
+
+def test_the_json_shape_keeps_the_issue_and_moved_out_details(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    out = first.items[0]
+    reviews.remove_item("b1", out.draft_id, actor="李律师")
+    now = reviews.get_issue("b1")
+    shape = now.to_json()
+    assert (shape["updated_at"], shape["updated_by"], shape["version"]) == (now.updated_at, "李律师", now.version)
+    (moved,) = shape["removed"]
+    assert {k: v for k, v in moved.items() if k != "removed_at"} == {
+        "draft_id": out.draft_id, "key": out.key, "section": out.section, "title": out.title, "state": "pending",
+        "version": out.version, "removed_by": "李律师"}
+
+
+def test_a_row_that_failed_gets_no_place_in_the_issue_and_a_fresh_run_replaces_rows_on_record(tmp_path: Path) -> None:
+    store = DraftStore(tmp_path / "d.sqlite3")
+    reviews = ReviewStore(store)
+    rows = read_items(DATA / "items.jsonl")
+
+    def failing(request: DraftRequest) -> list[Draft]:
+        if request.item is not None and request.item.section == "政策速递" and "工信部" in request.item.title:
+            raise RuntimeError("模型超时")
+        return _echo(request)
+
+    report = BatchRunner(failing, data_dir=tmp_path, store=store).run(rows, batch_id="b2")
+    failed = [r for r in report.results if r.status == "failed"]
+    assert failed, "the fixture list has a 工信部 policy item"
+    issue = reviews.record_batch(report, resume=False, actor="张律师")
+    assert not [i for i in issue.items if "工信部" in i.title]
+    undrafted = [i for i in issue.items if not i.drafted]
+    assert undrafted and all(reviews.history(draft_id=i.draft_id)[-1].actor == "张律师" for i in undrafted)
+    # the list is drafted afresh (not resumed): each drafted row now shows the new draft, and the change is audited
+    again = BatchRunner(_echo, data_dir=tmp_path / "again", store=store).run(rows, batch_id="b2")
+    renewed = reviews.record_batch(again, resume=False, actor="李律师")
+    swaps = [(h.actor, h.before, h.after) for h in reviews.history(issue_id="b2") if h.action == "issue" and h.before]
+    before = {i.key: i.draft_id for i in issue.items if i.drafted}
+    assert swaps and {actor for actor, _, _ in swaps} == {"李律师"}
+    assert {(b["draft_id"], a["draft_id"]) for _, b, a in swaps} == {
+        (before[i.key], i.draft_id) for i in renewed.items if i.key in before and i.draft_id != before[i.key]}
