@@ -294,7 +294,7 @@ def test_a_row_that_failed_gets_no_place_in_the_issue_and_a_fresh_run_replaces_r
     # the list is drafted afresh (not resumed): each drafted row now shows the new draft, and the change is audited
     again = BatchRunner(_echo, data_dir=tmp_path / "again", store=store).run(rows, batch_id="b2")
     renewed = reviews.record_batch(again, resume=False, actor="李律师")
-    swaps = [(h.actor, h.before, h.after) for h in reviews.history(issue_id="b2") if h.action == "issue" and h.before]
+    swaps = [(h.actor, h.before, h.after or {}) for h in reviews.history(issue_id="b2") if h.action == "issue" and h.before]
     before = {i.key: i.draft_id for i in issue.items if i.drafted}
     assert swaps and {actor for actor, _, _ in swaps} == {"李律师"}
     assert {(b["draft_id"], a["draft_id"]) for _, b, a in swaps} == {
