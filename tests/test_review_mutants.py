@@ -299,3 +299,29 @@ def test_a_row_that_failed_gets_no_place_in_the_issue_and_a_fresh_run_replaces_r
     assert swaps and {actor for actor, _, _ in swaps} == {"李律师"}
     assert {(b["draft_id"], a["draft_id"]) for _, b, a in swaps} == {
         (before[i.key], i.draft_id) for i in renewed.items if i.key in before and i.draft_id != before[i.key]}
+
+
+def test_an_item_save_needs_a_title_and_a_body_and_the_page_current_version(issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    it = first.items[0]
+    for title, body in (("", it.body), (it.title, " "), ("", "")):
+        with pytest.raises(ValidationError, match="标题和正文不能为空：请补全后再保存"):
+            reviews.save_item("b1", it.draft_id, title=title, body=body, commentary=it.commentary, ticked=False,
+                              expected_version=it.version, actor="李律师")
+    reviews.save_item("b1", it.draft_id, title=it.title, body=it.body, commentary="甲的短评", ticked=False,
+                      expected_version=it.version, actor="甲")
+    with pytest.raises(ConflictError):  # the other editor's page still shows the version before 甲's save
+        reviews.save_item("b1", it.draft_id, title=it.title, body=it.body, commentary="乙的短评", ticked=False,
+                          expected_version=it.version, actor="乙")
+    assert reviews.get_issue("b1").item(it.draft_id).commentary == "甲的短评"
+
+
+def test_a_sources_change_is_audited_with_the_list_before_it_and_undrafted_rows_belong_to_their_batch(
+        issue: tuple[ReviewStore, IssueInProgress]) -> None:
+    reviews, first = issue
+    it = first.items[0]
+    reviews.set_sources(it.draft_id, ["https://b.example/a"], expected_version=it.version, actor="李律师")
+    (entry,) = [h for h in reviews.history(draft_id=it.draft_id) if h.action == "sources"]
+    assert entry.before == {"sources": it.sources}
+    undrafted = [i for i in first.items if not i.drafted]
+    assert {reviews.store.get(i.draft_id).batch_id for i in undrafted} == {"b1"}
