@@ -8,11 +8,14 @@ and writes `mutants/` in the working folder), with only the tests that cover tha
     .venv/bin/python tools/mutation.py                 # every module below
     .venv/bin/python tools/mutation.py guard text      # some of them
     .venv/bin/python tools/mutation.py --survivors guard   # and list the surviving mutants
+    .venv/bin/python tools/mutation.py --retest guard      # after writing tests: rerun the last run's survivors
+    .venv/bin/python tools/mutation.py --sample 300 review # every k-th mutant only, 300 in all (an estimate)
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shutil
@@ -20,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 # module key → (file globs mutmut mutates, the narrowest tests that cover it)
@@ -29,9 +33,10 @@ _OFFLINE_SLOW = "seed_corpus or same_kind or few_shot or model_setting or stored
 MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     # check_stance's tests are in test_genres.py (its index-building tests are left out)
     "guard": ("drafting/writing/guard/check.py", ["tests/test_guard.py", "tests/test_guard_limits.py", "tests/test_guard_details.py",
-                                    "tests/test_guard_percent.py", "tests/test_genres.py", "-k", f"not ({_OFFLINE_SLOW})"]),
+                                    "tests/test_guard_percent.py", "tests/test_guard_mutants.py", "tests/test_genres.py", "-k", f"not ({_OFFLINE_SLOW})"]),
     "text": (["drafting/corpus/text.py", "drafting/corpus/lines.py"],
              ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py", "tests/test_text_issues.py",
+              "tests/test_text_mutants2.py",
               "-k", "not pdf and not cli"]),
     "retrieve": ("drafting/index/search.py", ["tests/test_retrieve_units.py"]),
     "offline": (["drafting/writing/offline/drafter.py", "drafting/writing/offline/facts.py", "drafting/writing/offline/item.py",
@@ -40,26 +45,43 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "assemble": ("drafting/export/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
     "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
     # the CLI test builds services over the seed corpus (an index per mutant): left to CI
-    "review": (["drafting/issues/review.py", "drafting/issues/in_progress.py"], ["tests/test_review.py", "-k", "not cli"]),
+    "review": (["drafting/issues/review.py", "drafting/issues/in_progress.py"],
+               ["tests/test_review.py", "tests/test_review_mutants.py", "-k", "not cli"]),
     # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
-    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_units.py",
-                                         "tests/test_learning.py", "-k",
-                                         "test_learning_mutants or test_learning_units or minimal or reworded or clause_cut"]),
+    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_mutants2.py", "tests/test_learning_units.py",
+                                         "tests/test_learning.py", "tests/test_rules_mining.py", "-k",
+                                         "test_learning_mutants or test_learning_mutants2 or test_learning_units or test_rules_mining or minimal or reworded or clause_cut"]),
 }
 COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
+# A pytest plugin loaded by the fork server's warm-up (and by every run): jieba's dictionaries, which the guard, the
+# profile and the learning edits load lazily on first use (1-5 s under load), are then loaded once and inherited by
+# every forked mutant run instead of being loaded again by each. Nothing else: the tests see the same jieba.
+WARM_PLUGIN = "_mutation_warm"
+WARM_SOURCE = '''"""Written by tools/mutation.py: load jieba's dictionaries once, in the fork server."""
+import logging
+
+import jieba
+import jieba.posseg  # noqa: F401  (its tag table, read at import)
+
+jieba.setLogLevel(logging.WARNING)
+jieba.initialize()
+'''
 
 
 def _toml_list(values: list[str]) -> str:
     return "[" + ", ".join(json.dumps(v) for v in values) + "]"
 
 
-def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
-    """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts."""
+def _survivors(mutmut: Path, here: Path, env: dict[str, str], status: str = "survived") -> list[str]:
+    listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True, check=False)
+    return [line.strip().split(":")[0] for line in listing.stdout.splitlines() if line.strip().endswith(status)]
+
+
+def _prepare(key: str, here: Path) -> None:
+    """A fresh scratch copy of the repository whose [tool.mutmut] selects one module and its tests."""
     pattern, tests = MODULES[key]
     patterns = [pattern] if isinstance(pattern, str) else pattern
-    label = " ".join(patterns)
     tests = [t for t in tests if not t.startswith("tests/") or (ROOT / t).exists()]
-    here = work / key
     shutil.rmtree(here, ignore_errors=True)
     here.mkdir(parents=True)
     for name in COPY:
@@ -79,7 +101,7 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
         f"only_mutate = {_toml_list(patterns)}\n"
         f'also_copy = ["prompts", "corpus", "app.py"]\n'
         f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
-        'pytest_add_cli_args = ["-p", "no:cacheprovider"]\n'
+        f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "{WARM_PLUGIN}"]\n'
         # workers fork from a clean server, not from the process that ran the suite: Chroma's Rust runtime
         # (tokio, sqlx threads) does not survive a fork, and every mutant building an index hung until timeout
         'process_isolation = "forkserver"\n'
@@ -91,15 +113,80 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     # the folder must exist before Python starts: a missing PYTHONPATH entry is cached as absent, and
     # the tests would then silently import the unmutated package through the editable install
     (here / "mutants").mkdir()
+    (here / "mutants" / f"{WARM_PLUGIN}.py").write_text(WARM_SOURCE, encoding="utf-8")
+
+
+def _sample(mutmut: Path, here: Path, env: dict[str, str], size: int, out: IO[str], niceness: list[str]) -> list[str]:
+    """Every k-th of the module's mutants, in file order (so each function is sampled in proportion to its mutants).
+
+    mutmut generates the mutants and maps tests to functions on any run; a run asked for a mutant that does not
+    exist stops right after that, leaving every mutant "not checked" for ``mutmut results`` to list.
+    """
+    subprocess.run([*niceness, str(mutmut), "run", "--max-children", "1", "no-such-mutant"], cwd=here, env=env,
+                   stdout=out, stderr=subprocess.STDOUT, check=False)
+    every = _survivors(mutmut, here, env, "not checked")
+    if size >= len(every):
+        return every
+    step = len(every) / size
+    return [every[int(i * step)] for i in range(size)]
+
+
+def _refresh(key: str, here: Path) -> None:
+    """Today's tests and code in a kept scratch copy, except the mutated files, which stay as they were measured
+    (a changed function would get new mutants, renumbered, and lose the verdicts of the run being completed)."""
+    pattern, _ = MODULES[key]
+    patterns = [pattern] if isinstance(pattern, str) else pattern
+    measured = {p: p.read_bytes() for glob in patterns for p in here.glob(glob)}
+    for name in COPY:
+        src = ROOT / name
+        if name == "pyproject.toml":
+            continue  # holds this module's [tool.mutmut]
+        if src.is_dir():
+            shutil.rmtree(here / name, ignore_errors=True)
+            shutil.copytree(src, here / name, ignore=shutil.ignore_patterns("__pycache__", "output", "mutants"))
+        elif src.exists():
+            shutil.copy2(src, here / name)
+    for path, data in measured.items():
+        path.write_bytes(data)
+    # mutmut copies a source file into mutants/ only when it is not there yet: stale unmutated copies must go
+    for path in (here / "mutants" / "drafting").rglob("*"):
+        rel = path.relative_to(here / "mutants").as_posix()
+        if path.is_file() and not rel.endswith(".meta") and not any(fnmatch.fnmatch(rel, g) for g in patterns):
+            path.unlink()
+
+
+def run_module(key: str, work: Path, survivors: bool, retest: bool = False, sample: int = 0) -> dict[str, object]:
+    """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts.
+
+    With ``retest``, the scratch copy of an earlier run is kept: its tests and code are replaced by today's (the
+    mutated files excepted) and only the
+    mutants that survived, timed out or had no test are run again. mutmut finds the new tests and maps them to the functions
+    they reach; every other verdict stands, as it would in a full run (adding tests cannot revive a killed mutant).
+    """
+    pattern, _ = MODULES[key]
+    label = " ".join([pattern] if isinstance(pattern, str) else pattern)
+    here = work / key
     env = {**os.environ, "PYTHONPATH": str(here / "mutants"), "ANONYMIZED_TELEMETRY": "False"}
     mutmut = Path(sys.executable).with_name("mutmut")
+    names: list[str] = []
+    if retest and (here / "mutants").is_dir():
+        # "no tests" too: a new test may reach a function no selected test reached before
+        names = [n for status in ("survived", "timeout", "no tests") for n in _survivors(mutmut, here, env, status)]
+        _refresh(key, here)
+        if not names:
+            retest = False
+    else:
+        _prepare(key, here)
     log = work / f"{key}.log"
-    with log.open("w", encoding="utf-8") as out:
+    with log.open("a" if retest else "w", encoding="utf-8") as out:
         # nice 10 when started at 0 (make mutation), as the other work on a shared machine; not lower: at nice 19
         # under load 18 the tests ran 20x slower than mutmut's clean run and every mutant timed out
         niceness = ["nice", "-n", "10"] if os.nice(0) == 0 else []
-        subprocess.run([*niceness, str(mutmut), "run", "--max-children", "1"],
-                       cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+        if sample and not retest:
+            names = _sample(mutmut, here, env, sample, out, niceness)
+        if not retest or names:
+            subprocess.run([*niceness, str(mutmut), "run", "--max-children", "1", *names],
+                           cwd=here, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
         subprocess.run([str(mutmut), "export-cicd-stats"], cwd=here, env=env, stdout=out,
                        stderr=subprocess.STDOUT, check=False)
     stats_file = here / "mutants" / "mutmut-cicd-stats.json"
@@ -109,15 +196,13 @@ def run_module(key: str, work: Path, survivors: bool) -> dict[str, object]:
     killed = stats.get("killed", 0)
     survived = stats.get("survived", 0)
     judged = killed + survived + stats.get("timeout", 0) + stats.get("suspicious", 0)
-    row: dict[str, object] = {"module": label, **stats,
+    row: dict[str, object] = {"module": label, **stats, "judged": judged,
                               "score": round(100 * (killed + stats.get("timeout", 0)) / judged, 1) if judged else None,
                               # a timeout on a loaded machine is not always a kill: the score without them, too
                               "score_without_timeouts": round(100 * killed / (killed + survived), 1)
                               if killed + survived else None}
     if survivors:
-        listing = subprocess.run([str(mutmut), "results"], cwd=here, env=env, capture_output=True, text=True,
-                                 check=False)
-        row["survivors"] = [line.strip().split(":")[0] for line in listing.stdout.splitlines() if "survived" in line]
+        row["survivors"] = _survivors(mutmut, here, env)
     return row
 
 
@@ -125,6 +210,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)} (default: all)")
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants of each module")
+    # on a loaded shared machine a full run of a module takes an hour; a systematic sample estimates the score
+    parser.add_argument("--sample", type=int, default=0, metavar="N",
+                        help="judge only N mutants of each module, every k-th in file order (0: all)")
+    parser.add_argument("--retest", action="store_true",
+                        help="keep the last run's scratch copy, take today's tests, run its survivors, timeouts and untested again")
     # one scratch folder per checkout: two worktrees measuring at once must not share (and wipe) mutants/
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / f"drafting-mutation-{ROOT.name}")
     args = parser.parse_args()
@@ -133,10 +223,11 @@ def main() -> None:
         parser.error(f"unknown module(s) {unknown}: choose from {list(MODULES)}")
     rows = []
     for key in args.modules or list(MODULES):
-        row = run_module(key, args.work, args.survivors)
+        row = run_module(key, args.work, args.survivors, args.retest, args.sample)
         rows.append(row)
         print(f"{row['module']:28} killed {row.get('killed', '?'):>4}  survived {row.get('survived', '?'):>4}  "
-              f"timeout {row.get('timeout', '?'):>4}  no tests {row.get('no_tests', '?'):>4}  score {row.get('score', '?')}% "
+              f"timeout {row.get('timeout', '?'):>4}  no tests {row.get('no_tests', '?'):>4}  "
+              f"judged {row.get('judged', '?')}/{row.get('total', '?')}  score {row.get('score', '?')}% "
               f"({row.get('score_without_timeouts', '?')}% without timeouts)", flush=True)
     (args.work / "mutation-report.json").write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 

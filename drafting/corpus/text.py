@@ -307,7 +307,8 @@ def parse_blocks(
             prev = mended[-1] if mended else None
             if (
                 prev is not None
-                and prev.kind == "para"
+                # a 短评 wrapped right after its label ("植德短评：…配套 | 细则…") is one sentence too
+                and prev.kind in ("para", "label")  # a label line alone ("植德短评：") is too short to continue
                 and p.kind == "para"
                 and not is_terminal(prev.text)
                 and len(compact(prev.text)) >= 20
