@@ -127,7 +127,7 @@ def build(ctx: UIContext) -> None:
                         restore_btn = gr.Button("恢复为新条目", size="sm", elem_id="dz-inbox-restore")
                     status = gr.Markdown(elem_id="dz-inbox-status")
         with gr.Tab("设置", id="inbox-settings"):
-            ctx.add(**watch_settings.build(ctx.services, open_store(ctx.services.settings), ctx.demo))
+            ctx.add(**watch_settings.build(ctx.services, open_store(ctx.services.settings), ctx.on_load))
     current = gr.Textbox("", visible=False, elem_id="dz-inbox-current")
     ticker = gr.Timer(COUNT_EVERY_S)  # entries a scheduled run stores while the page is open show up in the count
     ctx.add(inbox_view=view, inbox_refresh=refresh, inbox_summary=summary, inbox_table=table, inbox_detail=detail,
@@ -213,7 +213,7 @@ def wire(ctx: UIContext) -> None:
 
     view, table, current, issue = c["inbox_view"], c["inbox_table"], c["inbox_current"], c["inbox_issue"]
     offline = c.get("settings_offline")
-    ctx.demo.load(on_load, [view], [*list_outputs, issue])
+    ctx.on_load(on_load, [view], [*list_outputs, issue])
     c["inbox_refresh"].click(on_load, [view], [*list_outputs, issue])
     view.change(listing, [view], list_outputs)
     c["inbox_ticker"].tick(count, None, label, show_progress="hidden", queue=False)

@@ -129,7 +129,7 @@ def build(ctx: UIContext) -> None:
         return view()
 
     ctx.on_load(show, None, outputs)
-    refresh.click(show, None, outputs)
+    refresh.click(show, None, outputs, api_name="rules_refresh")
     pick.input(on_pick, [pick], [text, preview, evidence])
     approve.click(on_approve, [pick, text], outputs)
     reject.click(on_reject, [pick], outputs)

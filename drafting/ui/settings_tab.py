@@ -83,4 +83,6 @@ def build(ctx: UIContext) -> None:
         return settings_markdown(services.settings, models, services.index.count())
 
     ctx.on_load(show, None, info)
+    # The summary as its own endpoint too (/show): scripts and the security test read it without the page's load event.
+    gr.api(show, api_name="show")
     ctx.add(settings_model=model, settings_offline=offline, settings_info=info)

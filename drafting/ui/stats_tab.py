@@ -101,5 +101,5 @@ def build(ctx: UIContext) -> None:
         return views(services.learning.stats())
 
     ctx.on_load(show, None, outputs)
-    refresh.click(show, None, outputs)
+    refresh.click(show, None, outputs, api_name="stats_refresh")
     ctx.add(stats_outputs=outputs, stats_refresh=refresh)

@@ -4,6 +4,7 @@ feed or a list page, removal, and the file itself for hand edits (checked before
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -48,8 +49,10 @@ def source_names(services: Services) -> dict[str, str]:
         return {}
 
 
-def build(services: Services, store: WatchStore, demo: Any = None) -> dict[str, Any]:
-    """The sub-page's components and events (inside the current Blocks); returns the components by name."""
+def build(services: Services, store: WatchStore, on_page_load: Callable[..., None] | None = None) -> dict[str, Any]:
+    """The sub-page's components and events (inside the current Blocks); returns the components by name.
+
+    on_page_load registers what it fills in when the page loads (UIContext.on_load)."""
     path = services.settings.watch_list_file
     gr.Markdown("关注列表与语料库一起保存。每个来源是一个 RSS/Atom 订阅，或一个列表页加上选出条目的 CSS 选择器；"
                 "预设的监管机构来源默认注释掉且标为「未验证」，第一次读取成功后改为「已验证」。")
@@ -129,7 +132,7 @@ def build(services: Services, store: WatchStore, demo: Any = None) -> dict[str, 
     remove_btn.click(on_remove, [pick], outputs)
     save_btn.click(on_save, [text], outputs)
     run_btn.click(on_run, None, outputs)
-    if demo is not None:
-        demo.load(on_load, None, outputs)
+    if on_page_load is not None:
+        on_page_load(on_load, None, outputs)  # one page-load event for the whole page (drafting/ui/page_load.py)
     return {"watch_sources": table, "watch_url": url, "watch_add": add_btn, "watch_status": status, "watch_run": run_btn,
             "watch_text": text, "watch_save": save_btn}
