@@ -33,13 +33,6 @@ class DraftJob:
     labels: list[str] = dataclasses.field(default_factory=list)  # prompt versions used for the item step
 
     @property
-    def first(self) -> Item:
-        """The item known before drafting: the given one, or the rough one of a pasted text."""
-        found = self.request.item or self.rough
-        assert found is not None  # a raw-text request always has a rough item
-        return found
-
-    @property
     def precedents(self) -> SearchResult:
         assert self.result is not None, "search the job's precedents first"
         return self.result
