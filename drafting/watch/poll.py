@@ -81,8 +81,8 @@ class HostPacer:
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
 
-    def wait(self, url: str) -> None:
-        """Sleep until this URL's host may be asked again, and book the next slot."""
+    def wait(self, url: str) -> float:
+        """Sleep until this URL's host may be asked again, book the next slot, and return this request's slot."""
         host = urlsplit(url).netloc.lower()
         with self._lock:
             now = time.monotonic()
@@ -90,6 +90,7 @@ class HostPacer:
             self._next[host] = at + self.interval
         if at > now:
             time.sleep(at - now)
+        return at
 
 
 _PACERS: dict[float, HostPacer] = {}
