@@ -5,6 +5,7 @@ In headless Chromium against `python app.py`; the harness is tests/test_ui_e2e.p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +62,12 @@ def test_changes_to_different_paragraphs_merge_and_overlaps_are_shown_side_by_si
         a.locator("#dz-hist-open").click()
         expect(box(a, "dz-comm")).to_have_value(lines(a_p1, P2, b_p3))
         box(a, "dz-title").fill(box(a, "dz-title").input_value() + "（甲改标题）")
-        box(a, "dz-comm").fill(lines(a_p1, "第二段：甲认为应关注资金支持。", b_p3))
         wait_status(a, "已自动保存草稿")
+        # The title's save is its own version: B must only write once A's second paragraph is saved too,
+        # or B merges against the title-only version and there is nothing to conflict with.
+        title_version = int(re.search(r"第 (\d+) 版", a.locator("#dz-status").inner_text()).group(1))  # type: ignore[union-attr]
+        box(a, "dz-comm").fill(lines(a_p1, "第二段：甲认为应关注资金支持。", b_p3))
+        wait_status(a, f"第 {title_version + 1} 版")
         mine = "第二段：乙认为应关注数据合规。"
         box(b, "dz-comm").fill(lines(a_p1, mine, b_p3))
         expect(b.locator("#dz-status")).to_contain_text("已在别处被修改", timeout=30_000)
