@@ -32,7 +32,7 @@ lint: $(BIN)/drafting
 # `make mutation MODULES="guard text"` for some; survivors are listed with --survivors. SAMPLE=150 judges every k-th
 # mutant only (an estimate, for a loaded machine); RETEST=1 reruns the last run's survivors against today's tests.
 mutation: $(BIN)/drafting
-	$(BIN)/python tools/mutation.py --survivors $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(RETEST),--retest) $(MODULES)
+	$(BIN)/python tools/mutation.py --survivors $(if $(SAMPLE),--sample $(SAMPLE)) $(if $(OFFSET),--offset $(OFFSET)) $(if $(RETEST),--retest) $(MODULES)
 
 # The suite once in random order, to expose tests that depend on each other. pytest-randomly goes in a side
 # folder, not the venv, so ordinary runs keep their order. No -q: the header line "Using --randomly-seed=N" is the

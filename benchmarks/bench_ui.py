@@ -9,11 +9,15 @@ shown, and the last request of the page load answered (Gradio's heartbeat left o
 By default the page is first loaded once the server's start-up warm-up has run (GET /api/v1/health, warmed_up);
 --no-wait loads it the moment the server answers, while the warm-up may still run beside it.
 
+Each draft pastes a new text, waits until the page has read it (the source card filled, and the text embedded for the
+search, as when an editor checks the card before drafting), then clicks 起草; --click-at-once clicks right after the
+paste, while the page may still be reading it.
+
 Starts `python app.py` (offline drafter) on a temporary copy of the seed corpus, drives it with Debian's
 chromium through Playwright, prints figures; asserts nothing. Targets: warm start < 10 s, precedents < 1 s after
 the first draft, autosave + fact check + diff round trip < 300 ms.
 
-    .venv/bin/python benchmarks/bench_ui.py [--runs 3] [--no-wait]
+    .venv/bin/python benchmarks/bench_ui.py [--runs 3] [--loads 3] [--no-wait] [--click-at-once]
 """
 
 from __future__ import annotations
@@ -129,6 +133,8 @@ def main() -> None:
     parser.add_argument("--loads", type=int, default=1, help="page loads, each in a new browser context (empty cache)")
     parser.add_argument("--app-root", type=Path, default=ROOT,
                         help="start app.py of another checkout (e.g. `git worktree add /tmp/before <commit>`)")
+    parser.add_argument("--click-at-once", action="store_true",
+                        help="click 起草 the moment the text is pasted, before the page has read it (and embedded it)")
     parser.add_argument("--no-wait", action="store_true",
                         help="load the page and draft as soon as it answers, while the start-up warm-up may still run")
     args = parser.parse_args()
@@ -170,6 +176,8 @@ def main() -> None:
                 for run in range(args.runs):
                     raw = RAW.replace("300亿元", f"{300 + run}亿元")  # a new item each run: offline text differs
                     page.fill("#dz-raw textarea", raw)
+                    if not args.click_at_once:  # the editor checks the source card the paste fills before drafting
+                        settled(page, inflight, time.perf_counter())
                     before = page.input_value("#dz-comm textarea")
                     t = time.perf_counter()
                     page.click("#dz-draft-btn")

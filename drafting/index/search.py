@@ -8,7 +8,6 @@ import re
 import threading
 import time
 import unicodedata
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,6 +16,7 @@ import numpy as np
 from drafting.errors import ValidationError
 from drafting.index import reading
 from drafting.index.chroma import VectorIndex
+from drafting.index.embeddings import QueryVectors
 from drafting.index.lexical import IncrementalLexicalIndex, MainStore, TokenCache, text_hash, tokenize_all
 from drafting.index.ranking import cached_profile, item_keys, load_weights, rank_by_profile
 from drafting.index.records import date_int, passage_text
@@ -121,34 +121,24 @@ class Retriever:
         self.settings = settings
         self.index = index
         self._lex: _Lexical | None = None
-        self._lock = threading.Lock()
-        self._lex_lock = threading.Lock()  # apart from _lock: a rebuild must not hold up query embeddings
+        self._lex_lock = threading.Lock()  # apart from the query vectors' lock: a rebuild must not hold up embeddings
         self._rebuilding: threading.Thread | None = None
         self._profiling: threading.Thread | None = None
         self._rebuild_failed_at = -1e9
         self._tokens = TokenCache(settings.data_dir / "lexical_tokens.sqlite3")
         self._main_store = MainStore(settings.data_dir / "lexical_main")
         self._merge_at = 2000
-        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        # The same text is searched again with other filters or modes (UI, eval), or was embedded when pasted: the
+        # embedding is the slow part. The title and lead carry the topic; embedding cost grows with length, BM25
+        # still reads the whole text.
+        self.queries = QueryVectors(lambda text: self.index.embedder.embed_query(text[:DENSE_QUERY_CHARS]))
         # Plain RRF (equal weights): other weightings tried on tests/data/retrieval_eval.jsonl differed only by noise.
         self.dense_weight = 1.0
         self.lexical_weight = 1.0
         self.weights = load_weights(settings.data_dir)  # fitted by `drafting eval retrieval --fit`, else the defaults
 
     def _query_vector(self, text: str) -> np.ndarray:
-        # The same text is searched again with other filters or modes (UI, eval): embedding is the slow part.
-        with self._lock:
-            vec = self._query_cache.get(text)
-            if vec is not None:
-                self._query_cache.move_to_end(text)
-                return vec
-        # The title and lead carry the topic; embedding cost grows with length, BM25 still reads the whole text.
-        vec = self.index.embedder.embed_query(text[:DENSE_QUERY_CHARS])
-        with self._lock:
-            self._query_cache[text] = vec
-            while len(self._query_cache) > 256:
-                self._query_cache.popitem(last=False)
-        return vec
+        return self.queries.get(text)
 
     def refresh(self) -> None:
         """Rebuild the lexical index from every indexed item (tokens come from the cache where known)."""

@@ -10,7 +10,9 @@ from typing import Any
 import gradio as gr
 
 from drafting.errors import DraftingError
-from drafting.models import Draft, DraftEvent
+from drafting.models import Draft, DraftEvent, DraftRequest
+from drafting.sources.fetch import is_url
+from drafting.sources.reader import Document
 from drafting.ui import format as fmt
 from drafting.ui import source_card
 from drafting.ui.app import UIContext
@@ -18,6 +20,12 @@ from drafting.ui.draft_fields import id_of, now, same_text, user_of, variant_cho
 from drafting.ui.slots import DraftSlots
 
 logger = logging.getLogger(__name__)
+
+
+def card_document(card: tuple[str, ...]) -> Document | None:
+    """The source card's six fields (title, issuers, published, effective, number, figures) as a Document."""
+    title, issuers, published, effective, number, figures = card
+    return source_card.card_document(title, issuers, published, effective, number, figures)
 
 
 def wire_draft_run(ctx: UIContext) -> None:
@@ -37,6 +45,15 @@ def wire_draft_run(ctx: UIContext) -> None:
     model_choice = c.get("settings_model")
     offline_choice = c.get("settings_offline")
 
+    def request_of(raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
+                   kind: str | None, stance: str | None, card: tuple[str, ...], *, model: str | None, offline: bool,
+                   force: bool) -> tuple[DraftRequest, str]:
+        """The draft request of the page's fields (and the source text the guard checks against)."""
+        req, source = fmt.build_request(raw, title, date, url, section, filters=fmt.make_filters(fsec, ffrom, fto),
+                                        variants=n, model=model, offline=offline,
+                                        keep_titles=services.settings.sources.keep_quoted_titles)
+        return source_card.with_card(fmt.with_profile(req, kind, stance), card_document(card), force=force), source
+
     def run(
         raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
         cur_id: Any, cur_version: Any, cur_title: str, cur_body: str, cur_comm: str, kind: str | None, stance: str | None,
@@ -45,44 +62,43 @@ def wire_draft_run(ctx: UIContext) -> None:
         model: str | None = None, offline: bool = False,
     ) -> Iterator[dict[Any, Any]]:
         """Stream one draft run into the page; on failure put the editor's previous text back."""
+        card = (card_title, card_issuers, card_published, card_effective, card_number, card_figures)
         restore = {title_out: cur_title, body_out: cur_body, comm_out: cur_comm, draft_id: cur_id, draft_version: cur_version}
         who = user_of(request)
         previous = services.store.get(id_of(cur_id)) if id_of(cur_id) is not None else None  # type: ignore[arg-type]
         try:
-            filters = fmt.make_filters(fsec, ffrom, fto)
             if not (raw or "").strip() and id_of(cur_id) is not None:
                 # Regenerate a reopened draft whose pasted text was not kept: draft its item again.
                 stored = services.store.get(id_of(cur_id))  # type: ignore[arg-type]
                 item = stored.draft.item.model_copy(update={"commentary": None})
                 req, source = fmt.build_request(item.body, item.title, item.date or "", "", item.section,
-                                                filters=filters, variants=n, model=model, offline=bool(offline))
+                                                filters=fmt.make_filters(fsec, ffrom, fto), variants=n, model=model,
+                                                offline=bool(offline))
+                req = source_card.with_card(fmt.with_profile(req, kind, stance), card_document(card), force=bool(force))
             else:
-                req, source = fmt.build_request(raw, title, date, url, section, filters=filters, variants=n,
-                                                model=model, offline=bool(offline),
-                                                keep_titles=services.settings.sources.keep_quoted_titles)
-            req = fmt.with_profile(req, kind, stance)
-            card = source_card.card_document(card_title, card_issuers, card_published, card_effective, card_number,
-                                             card_figures)
-            req = source_card.with_card(req, card, force=bool(force))
+                req, source = request_of(raw, title, date, url, section, fsec, ffrom, fto, n, kind, stance, card,
+                                         model=model, offline=bool(offline), force=bool(force))
         except DraftingError as exc:
             gr.Warning(fmt.esc(exc), title="提示")  # toasts render HTML; messages may quote user text
             return
-        # No current draft while the new one streams in: autosave must not write partial text into the old row.
-        yield {status_md: "正在检索参考条目……", variant_radio: gr.update(choices=[], value=None, visible=False), draft_id: "",
-               force_btn: gr.update(visible=False)}
+        # An offline draft is ready a few tens of ms after its precedents. Each update the page gets costs a round of
+        # status messages and a re-render of every component the page's events have filled so far, more than the
+        # draft itself (issue #28), so only the finished draft goes, in one update.
+        whole = (bool(offline) or not services.drafter.models()) and req.variants == 1
+        if not whole:
+            # No current draft while the new one streams in: autosave must not write partial text into the old row.
+            yield {status_md: "正在检索参考条目……", variant_radio: gr.update(choices=[], value=None, visible=False),
+                   draft_id: "", force_btn: gr.update(visible=False)}
         texts: dict[int, str] = {}
         drafts: dict[int, Draft] = {}
         new_id: int | None = None
         shown: int | None = None
         failed: str | None = None
-        # An offline draft is ready a few tens of ms after its precedents: each intermediate update is a round trip and
-        # a re-render in the browser that cost more than the draft itself (issue #28), so only the finished text goes.
-        whole = (bool(offline) or not services.drafter.models()) and req.variants == 1
         sent_precedents: list[str] | None = None
         try:
             for ev in services.drafter.stream(req):
                 ev = DraftEvent.model_validate(ev) if not isinstance(ev, DraftEvent) else ev
-                if ev.kind == "precedents":
+                if ev.kind == "precedents" and not whole:
                     sent_precedents = [p.item.id for p in [*ev.precedents, *ev.duplicates]]
                     yield {prec_out: fmt.precedents_html(ev.precedents, ev.duplicates), status_md: "正在起草……"}
                 elif ev.kind == "item" and ev.item is not None and not whole:
@@ -178,9 +194,31 @@ def wire_draft_run(ctx: UIContext) -> None:
 
     limited = slots.limit(run, is_offline=is_offline,
                           waiting_update=lambda n: {status_md: f"排队中：前面还有模型草稿在起草（等待 {n} 份）……"})
+    # The 仍写短评 flag is set in the browser (js, no server round trip before the draft starts: issue #28).
     for btn in (c["draft_btn"], c["draft_regen_btn"]):
         # slots, not Gradio's per-event limit: offline drafts must never wait behind model drafts
-        btn.click(lambda: False, None, c["draft_force_comm"], queue=False).then(limited, inputs, outputs, concurrency_limit=None)
+        btn.click(None, None, c["draft_force_comm"], js="() => false").then(limited, inputs, outputs, concurrency_limit=None)
     # 仍写短评: the same draft again, asking for a 短评 whatever the item was read as.
-    force_btn.click(lambda: True, None, c["draft_force_comm"], queue=False).then(limited, inputs, outputs, concurrency_limit=None)
+    force_btn.click(None, None, c["draft_force_comm"], js="() => true").then(limited, inputs, outputs, concurrency_limit=None)
+
+    def prefetch(raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
+                 cur_id: Any, cur_version: Any, cur_title: str, cur_body: str, cur_comm: str, kind: str | None,
+                 stance: str | None, force: bool, card_title: str, card_issuers: str, card_published: str,
+                 card_effective: str, card_number: str, card_figures: str,
+                 model: str | None = None, offline: bool = False) -> None:
+        """Once a paste is read (its card filled), embed what its draft will search with: the click then finds the
+        query vector ready (issue #28). Best effort: a field the draft would refuse is reported by the draft."""
+        card = (card_title, card_issuers, card_published, card_effective, card_number, card_figures)
+        if not (raw or "").strip() or is_url(raw):
+            return
+        try:
+            req, _ = request_of(raw, title, date, url, section, fsec, ffrom, fto, n, kind, stance, card,
+                                model=model, offline=bool(offline), force=bool(force))
+            services.drafter.prefetch(req)
+        except DraftingError:
+            return
+        except Exception:  # never a toast for a step the editor did not ask for
+            logger.exception("prefetch of a paste failed")
+
+    c["draft_paste_event"].then(prefetch, inputs, None, show_progress="hidden", concurrency_limit=None)
 

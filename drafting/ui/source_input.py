@@ -140,7 +140,8 @@ def build(ctx: UIContext, raw: Any, url_in: Any) -> None:
     inputs = [raw, url_in, names, card_text]
     fetch_btn.click(on_fetch, inputs, outputs, concurrency_limit=None)
     # .change, not .input: Gradio may not report the first edit after a server update as input (see draft_tab).
-    raw.change(on_paste, inputs, outputs, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
+    pasted = raw.change(on_paste, inputs, outputs, trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
+    ctx.add(draft_paste_event=pasted)  # the draft run embeds the paste ahead of the click, once its card is read
     attach_btn.click(on_attachment, [attach, url_in, names, card_text], outputs, concurrency_limit=None)
     upload.upload(on_upload, upload, outputs, concurrency_limit=None)
 

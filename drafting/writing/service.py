@@ -15,6 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from drafting.corpus.profile import guess_section, profile_of
 from drafting.errors import DraftingError, ModelError, ValidationError
 from drafting.errors_zh import field_errors
+from drafting.index.embeddings import REMOTE_EMBEDDINGS
 from drafting.index.search import Retriever
 from drafting.learning.rules import RuleBook, apply_rules, load_rules
 from drafting.models import (
@@ -146,6 +147,18 @@ class DraftingService:
         return DraftJob(request=request, offline=use_offline, model_name=model_name, raw=raw, document=document,
                         rough=rough, profile=profile, section=request_section(request) or first.section,
                         rules=self.house_rules(request))
+
+    def prefetch(self, request: DraftRequest) -> bool:
+        """Embed the text this request's draft will search with, ahead of the draft (the page calls it once a paste is
+        read); True when the vector was not ready yet. A draft asked for meanwhile waits for it rather than embedding
+        the same text again (index/embeddings.py QueryVectors)."""
+        if self.settings.embedding.backend in REMOTE_EMBEDDINGS:
+            return False  # a paste the editor may never draft is not sent to a paid provider
+        text = query_text(request, rough_item(request, source_document(request)))
+        if text in self.retriever.queries:
+            return False
+        self.retriever.queries.get(text)
+        return True
 
     def _search(self, job: DraftJob) -> SearchResult:
         request = job.request
