@@ -60,10 +60,11 @@ _GENERIC_PLACES = frozenset(
 )
 _GENERIC_ORG_PARTS = frozenset(["相关", "有关", "主管", "监管", "各级", "地方", "职能", "政府", "该", "各", "上述", "国家", "行业", "业务", "管理"])
 _MERGE_FLAGS = {"n", "vn", "ns", "nt", "nz", "j", "l", "ng", "an"}
-# Short names of public bodies that jieba reads as plain nouns (科技部) or abbreviations (证监会).
+# Short names of public bodies that jieba reads as plain nouns (科技部) or abbreviations (证监会); never the generic
+# departments written with 门 (相关工信部门, 财政部门 are not a named body).
 _BODIES = re.compile(
-    "香港证监会|中央网信办|国家网信办|金融监管总局|市场监管总局|国家数据局|国家发改委|银保监会|科技部|网信办|证监会|央行|人民银行|"
-    "工信部|发改委|财政部|商务部|公安部|教育部|国资委|外汇局|文旅部|最高法|最高检|国务院|金管局|信通院|交易所"
+    "(?:香港证监会|中央网信办|国家网信办|金融监管总局|市场监管总局|国家数据局|国家发改委|银保监会|科技部|网信办|证监会|央行|人民银行|"
+    "工信部|发改委|财政部|商务部|公安部|教育部|国资委|外汇局|文旅部|最高法|最高检|国务院|金管局|信通院|交易所)(?!门)"
 )
 # A company named without its suffix: a distinctive word + one of these (零数科技, 硅基智能, 当红齐天集团).
 _COMPANY_TAILS = frozenset(["科技", "智能", "集团", "控股", "资本", "基金", "传媒", "数科", "股份", "互娱", "影业", "视觉", "智造"])
@@ -263,6 +264,9 @@ def _entities(folded: str) -> list[tuple[int, int, str, str]]:
                 and len(tokens[i - 1][2]) >= 2 and tokens[i - 1][2] not in _GENERIC_HEADS:
             used[i - 1] = used[i] = True
             found.append((tokens[i - 1][0], end, tokens[i - 1][2] + word, "org"))
+        elif flag in ("nr", "nrfg", "nz") and len(word) >= 3 and word.endswith(_PLACE_SUFFIXES):
+            used[i] = True  # a district jieba reads as a name (徐汇区 nr) is a place all the same
+            found.append((start, end, word, "place"))
         elif flag in ("nr", "nrfg") and 2 <= len(word) <= 4 and not used[i] and (
                 (i + 1 < len(tokens) and tokens[i + 1][2] in _PERSON_AFTER) or (i > 0 and tokens[i - 1][2] in _PERSON_BEFORE)):
             # jieba tags many words nr (蓝图); a name is only trusted where a person does something or holds a post.
