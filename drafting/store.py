@@ -6,15 +6,13 @@ import getpass
 import json
 import logging
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from drafting.errors import ConflictError, StorageError, ValidationError
 from drafting.errors_zh import DISK_FULL, is_disk_full
 from drafting.models import Draft, StoredDraft
+from drafting.sqlitefile import SqliteFile
 from drafting.textlimits import check_draft_id, check_lengths
 
 logger = logging.getLogger(__name__)
@@ -116,14 +114,17 @@ class DraftStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # One connection per call keeps Gradio's worker threads independent; the lock serialises writers
-        # inside this process so autosaves never hit "database is locked".
-        self._write_lock = threading.Lock()
+        # synchronous NORMAL: with WAL, durable across app crashes, and fast enough to save as the editor types
+        self._db = SqliteFile(self.path, _SCHEMA, busy_s=10, synchronous="NORMAL", failed=self._failed)
+        self._connect = self._db.connect
+        self._transaction = self._db.transaction
         with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
             self._migrate(conn)
+
+    def _failed(self, exc: sqlite3.OperationalError) -> Exception | None:
+        if is_disk_full(exc):  # SQLite's English "database or disk is full", said so the user can act
+            return StorageError(f"无法保存到数据库 {self.path.name}：{DISK_FULL}；本次修改未保存")
+        return None
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
@@ -137,34 +138,6 @@ class DraftStore:
             if name not in have:
                 conn.execute(f"ALTER TABLE issue_items ADD COLUMN {name} {decl}")
         conn.commit()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=10)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=10000")
-        conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across app crashes, fast autosave
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write: committed entirely or rolled back."""
-        with self._write_lock, self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.commit()
-            except sqlite3.OperationalError as exc:
-                conn.rollback()
-                if is_disk_full(exc):  # SQLite's English "database or disk is full", said so the user can act
-                    raise StorageError(f"无法保存到数据库 {self.path.name}：{DISK_FULL}；本次修改未保存") from exc
-                raise
-            except BaseException:
-                conn.rollback()
-                raise
 
     @staticmethod
     def _row(row: sqlite3.Row) -> StoredDraft:

@@ -30,6 +30,7 @@ from drafting.issues.publish import publish
 from drafting.learning.rules import Rule, RuleService, load_rules, rules_path, save_rules
 from drafting.models import DraftRequest, Item, Precedent
 from drafting.services import Services, build_services
+from drafting.sqlitefile import SqliteFile
 from drafting.store import DraftStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -289,16 +290,16 @@ def test_full_disk_says_so_in_chinese(tmp_path: Path, monkeypatch: pytest.Monkey
     draft = services.drafter.draft(DraftRequest(raw_text=RAW, section="政策速递", offline=True))[0]
     store = DraftStore(tmp_path / "drafting.sqlite3")
     store.create(draft)
-    connect = DraftStore._connect
+    connect = SqliteFile.connect  # the store's connections (drafting/sqlitefile.py)
 
     @contextmanager
-    def full(self: DraftStore) -> Iterator[sqlite3.Connection]:  # the real SQLite, given no room to grow (SQLITE_FULL)
+    def full(self: SqliteFile) -> Iterator[sqlite3.Connection]:  # the real SQLite, given no room to grow (SQLITE_FULL)
         with connect(self) as conn:
             pages = conn.execute("PRAGMA page_count").fetchone()[0]
             conn.execute(f"PRAGMA max_page_count={pages}")
             yield conn
 
-    monkeypatch.setattr(DraftStore, "_connect", full)
+    monkeypatch.setattr(SqliteFile, "connect", full)
     with pytest.raises(StorageError) as caught:
         for _ in range(50):
             store.create(draft, source_text="长" * 20_000)

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "drafting"
 
 # Lowest first. A module may import from its own layer and the layers before it, never from a later one.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "errors_zh", "settings", "fileio", "locking", "names", "redact", "textlimits", "fence", "office",
+    ("errors", "errors_zh", "settings", "fileio", "locking", "sqlitefile", "names", "redact", "textlimits", "fence", "office",
      "textdiff", "merge", "queueing"),
     ("sources",),
     ("models",),

@@ -14,15 +14,14 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-import threading
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import get_args
 from urllib.parse import urlsplit, urlunsplit
 
 from drafting.errors import StorageError, ValidationError
+from drafting.sqlitefile import SqliteFile
 from drafting.watch.entry import EntryStatus, InboxEntry, RawEntry, Scored
 
 _SCHEMA = """
@@ -122,39 +121,11 @@ class WatchStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # one connection per call (Gradio worker threads, the scheduler thread); the lock serialises this process's
-        # writers, BEGIN IMMEDIATE and busy_timeout the other processes' (cron beside the app)
-        self._write_lock = threading.Lock()
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
-            conn.commit()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA synchronous=FULL")  # a run killed mid-way must not lose a committed entry
-        try:
-            yield conn
-        finally:
-            conn.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._write_lock, self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.commit()
-            except sqlite3.OperationalError as exc:
-                conn.rollback()
-                raise StorageError(f"无法写入收件箱数据库 {self.path.name}：{exc}；本次结果未保存，下次运行会重新读取") from exc
-            except BaseException:
-                conn.rollback()
-                raise
+        # synchronous FULL: a run killed mid-way must not lose a committed entry; 30 s: cron may run beside the app
+        self._db = SqliteFile(self.path, _SCHEMA, busy_s=30, synchronous="FULL", failed=lambda exc: StorageError(
+            f"无法写入收件箱数据库 {self.path.name}：{exc}；本次结果未保存，下次运行会重新读取"))
+        self._connect = self._db.connect
+        self._transaction = self._db.transaction
 
     # --- entries -------------------------------------------------------------------------------------------------
 
