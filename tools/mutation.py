@@ -49,9 +49,10 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "review": (["drafting/issues/review.py", "drafting/issues/in_progress.py"],
                ["tests/test_review.py", "tests/test_review_mutants.py", "-k", "not cli"]),
     # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
-    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_mutants2.py", "tests/test_learning_units.py",
-                                         "tests/test_learning.py", "tests/test_rules_mining.py", "-k",
-                                         "test_learning_mutants or test_learning_mutants2 or test_learning_units or test_rules_mining or minimal or reworded or clause_cut"]),
+    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_mutants2.py", "tests/test_learning_mutants3.py",
+                                         "tests/test_learning_units.py", "tests/test_learning.py", "tests/test_rules_mining.py", "-k",
+                                         ("test_learning_mutants or test_learning_mutants2 or test_learning_mutants3 or test_learning_units"
+                                          " or test_rules_mining or minimal or reworded or clause_cut")]),
 }
 COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
 # A pytest plugin loaded by the fork server's warm-up (and by every run): jieba's dictionaries, which the guard, the
