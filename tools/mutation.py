@@ -19,6 +19,7 @@ import argparse
 import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -81,9 +82,9 @@ def _survivors(mutmut: Path, here: Path, env: dict[str, str], status: str = "sur
 
 def _prepare(key: str, here: Path) -> None:
     """A fresh scratch copy of the repository whose [tool.mutmut] selects one module and its tests."""
-    pattern, tests = MODULES[key]
+    pattern, _ = MODULES[key]
     patterns = [pattern] if isinstance(pattern, str) else pattern
-    tests = [t for t in tests if not t.startswith("tests/") or (ROOT / t).exists()]
+    tests = _selection(key)
     shutil.rmtree(here, ignore_errors=True)
     here.mkdir(parents=True)
     for name in COPY:
@@ -118,6 +119,11 @@ def _prepare(key: str, here: Path) -> None:
     (here / "mutants" / f"{WARM_PLUGIN}.py").write_text(WARM_SOURCE, encoding="utf-8")
 
 
+def _selection(key: str) -> list[str]:
+    """The module's pytest selection, without test files that do not exist (yet) in this checkout."""
+    return [t for t in MODULES[key][1] if not t.startswith("tests/") or (ROOT / t).exists()]
+
+
 def _sample(mutmut: Path, here: Path, env: dict[str, str], size: int, out: IO[str], niceness: list[str],
             offset: float = 0.0) -> list[str]:
     """Every k-th of the module's mutants, in file order (so each function is sampled in proportion to its mutants).
@@ -146,7 +152,7 @@ def _refresh(key: str, here: Path) -> None:
     for name in COPY:
         src = ROOT / name
         if name == "pyproject.toml":
-            continue  # holds this module's [tool.mutmut]
+            continue  # holds this module's [tool.mutmut]: only its test selection is today's (below)
         if src.is_dir():
             shutil.rmtree(here / name, ignore_errors=True)
             shutil.copytree(src, here / name, ignore=shutil.ignore_patterns("__pycache__", "output", "mutants"))
@@ -154,6 +160,11 @@ def _refresh(key: str, here: Path) -> None:
             shutil.copy2(src, here / name)
     for path, data in measured.items():
         path.write_bytes(data)
+    # a test file added to MODULES since the run must be selected too, or mutmut never lists (nor runs) its tests
+    pyproject = here / "pyproject.toml"
+    pyproject.write_text(re.sub(r"(?m)^pytest_add_cli_args_test_selection = .*$",
+                                lambda _: f"pytest_add_cli_args_test_selection = {_toml_list(_selection(key))}",
+                                pyproject.read_text(encoding="utf-8")), encoding="utf-8")
     # mutmut copies a source file into mutants/ only when it is not there yet: stale unmutated copies must go
     for path in (here / "mutants" / "drafting").rglob("*"):
         rel = path.relative_to(here / "mutants").as_posix()
