@@ -84,7 +84,6 @@ def _prepare(key: str, here: Path) -> None:
     """A fresh scratch copy of the repository whose [tool.mutmut] selects one module and its tests."""
     pattern, _ = MODULES[key]
     patterns = [pattern] if isinstance(pattern, str) else pattern
-    tests = _selection(key)
     shutil.rmtree(here, ignore_errors=True)
     here.mkdir(parents=True)
     for name in COPY:
@@ -103,7 +102,7 @@ def _prepare(key: str, here: Path) -> None:
         'source_paths = ["drafting"]\n'
         f"only_mutate = {_toml_list(patterns)}\n"
         f'also_copy = ["prompts", "corpus", "app.py"]\n'
-        f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
+        f"{_selection_line(key)}\n"
         f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "{WARM_PLUGIN}"]\n'
         # workers fork from a clean server, not from the process that ran the suite: Chroma's Rust runtime
         # (tokio, sqlx threads) does not survive a fork, and every mutant building an index hung until timeout
@@ -122,6 +121,18 @@ def _prepare(key: str, here: Path) -> None:
 def _selection(key: str) -> list[str]:
     """The module's pytest selection, without test files that do not exist (yet) in this checkout."""
     return [t for t in MODULES[key][1] if not t.startswith("tests/") or (ROOT / t).exists()]
+
+
+def _selection_line(key: str) -> str:
+    return f"pytest_add_cli_args_test_selection = {_toml_list(_selection(key))}"
+
+
+def _judged(mutmut: Path, here: Path, env: dict[str, str]) -> list[str]:
+    """Every mutant the earlier run gave a verdict (killed ones too)."""
+    listing = subprocess.run([str(mutmut), "results", "--all", "true"], cwd=here, env=env, capture_output=True, text=True,
+                             check=False)
+    return [line.strip().split(":")[0] for line in listing.stdout.splitlines()
+            if line.strip() and not line.strip().endswith("not checked")]
 
 
 def _sample(mutmut: Path, here: Path, env: dict[str, str], size: int, out: IO[str], niceness: list[str],
@@ -163,7 +174,7 @@ def _refresh(key: str, here: Path) -> None:
     # a test file added to MODULES since the run must be selected too, or mutmut never lists (nor runs) its tests
     pyproject = here / "pyproject.toml"
     pyproject.write_text(re.sub(r"(?m)^pytest_add_cli_args_test_selection = .*$",
-                                lambda _: f"pytest_add_cli_args_test_selection = {_toml_list(_selection(key))}",
+                                lambda _: _selection_line(key),
                                 pyproject.read_text(encoding="utf-8")), encoding="utf-8")
     # mutmut copies a source file into mutants/ only when it is not there yet: stale unmutated copies must go
     for path in (here / "mutants" / "drafting").rglob("*"):
@@ -178,7 +189,8 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
 
     With ``retest``, the scratch copy of an earlier run is kept: its tests and code are replaced by today's (the
     mutated files excepted) and only the
-    mutants that survived, timed out or had no test are run again. mutmut finds the new tests and maps them to the functions
+    mutants that survived, timed out or had no test are run again (every mutant of the earlier sample when a test file
+    was added to MODULES since: mutmut drops all verdicts when its test selection changes). mutmut finds the new tests and maps them to the functions
     they reach; every other verdict stands, as it would in a full run (adding tests cannot revive a killed mutant).
     """
     pattern, _ = MODULES[key]
@@ -188,8 +200,13 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
     mutmut = Path(sys.executable).with_name("mutmut")
     names: list[str] = []
     if retest and (here / "mutants").is_dir():
-        # "no tests" too: a new test may reach a function no selected test reached before
-        names = [n for status in ("survived", "timeout", "no tests") for n in _survivors(mutmut, here, env, status)]
+        if _selection_line(key) not in (here / "pyproject.toml").read_text(encoding="utf-8"):
+            # a test file was added to MODULES: mutmut resets every verdict when the test selection changes, so the
+            # whole earlier sample is judged again (with the new tests), not only its survivors
+            names = _judged(mutmut, here, env)
+        else:
+            # "no tests" too: a new test may reach a function no selected test reached before
+            names = [n for status in ("survived", "timeout", "no tests") for n in _survivors(mutmut, here, env, status)]
         _refresh(key, here)
         if not names:
             retest = False
