@@ -188,10 +188,10 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
     """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts.
 
     With ``retest``, the scratch copy of an earlier run is kept: its tests and code are replaced by today's (the
-    mutated files excepted) and only the
-    mutants that survived, timed out or had no test are run again (every mutant of the earlier sample when a test file
-    was added to MODULES since: mutmut drops all verdicts when its test selection changes). mutmut finds the new tests and maps them to the functions
-    they reach; every other verdict stands, as it would in a full run (adding tests cannot revive a killed mutant).
+    mutated files excepted) and only the mutants that survived, timed out or had no test are run again (every mutant
+    of the earlier sample when a test file was added to MODULES since: mutmut drops all verdicts when its test
+    selection changes). mutmut finds the new tests and maps them to the functions they reach; every other verdict
+    stands, as it would in a full run (adding tests cannot revive a killed mutant).
     """
     pattern, _ = MODULES[key]
     label = " ".join([pattern] if isinstance(pattern, str) else pattern)
