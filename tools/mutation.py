@@ -19,6 +19,7 @@ import argparse
 import fnmatch
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -49,9 +50,10 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
     "review": (["drafting/issues/review.py", "drafting/issues/in_progress.py"],
                ["tests/test_review.py", "tests/test_review_mutants.py", "-k", "not cli"]),
     # test_learning.py's other tests share a module fixture that embeds the seed corpus (~10 s per mutant)
-    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_mutants2.py", "tests/test_learning_units.py",
-                                         "tests/test_learning.py", "tests/test_rules_mining.py", "-k",
-                                         "test_learning_mutants or test_learning_mutants2 or test_learning_units or test_rules_mining or minimal or reworded or clause_cut"]),
+    "learning": ("drafting/learning/*", ["tests/test_learning_mutants.py", "tests/test_learning_mutants2.py", "tests/test_learning_mutants3.py",
+                                         "tests/test_learning_units.py", "tests/test_learning.py", "tests/test_rules_mining.py", "-k",
+                                         ("test_learning_mutants or test_learning_mutants2 or test_learning_mutants3 or test_learning_units"
+                                          " or test_rules_mining or minimal or reworded or clause_cut")]),
 }
 COPY = ["drafting", "tests", "prompts", "corpus", "pyproject.toml", "app.py"]
 # A pytest plugin loaded by the fork server's warm-up (and by every run): jieba's dictionaries, which the guard, the
@@ -80,9 +82,8 @@ def _survivors(mutmut: Path, here: Path, env: dict[str, str], status: str = "sur
 
 def _prepare(key: str, here: Path) -> None:
     """A fresh scratch copy of the repository whose [tool.mutmut] selects one module and its tests."""
-    pattern, tests = MODULES[key]
+    pattern, _ = MODULES[key]
     patterns = [pattern] if isinstance(pattern, str) else pattern
-    tests = [t for t in tests if not t.startswith("tests/") or (ROOT / t).exists()]
     shutil.rmtree(here, ignore_errors=True)
     here.mkdir(parents=True)
     for name in COPY:
@@ -101,7 +102,7 @@ def _prepare(key: str, here: Path) -> None:
         'source_paths = ["drafting"]\n'
         f"only_mutate = {_toml_list(patterns)}\n"
         f'also_copy = ["prompts", "corpus", "app.py"]\n'
-        f"pytest_add_cli_args_test_selection = {_toml_list(tests)}\n"
+        f"{_selection_line(key)}\n"
         f'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "{WARM_PLUGIN}"]\n'
         # workers fork from a clean server, not from the process that ran the suite: Chroma's Rust runtime
         # (tokio, sqlx threads) does not survive a fork, and every mutant building an index hung until timeout
@@ -115,6 +116,23 @@ def _prepare(key: str, here: Path) -> None:
     # the tests would then silently import the unmutated package through the editable install
     (here / "mutants").mkdir()
     (here / "mutants" / f"{WARM_PLUGIN}.py").write_text(WARM_SOURCE, encoding="utf-8")
+
+
+def _selection(key: str) -> list[str]:
+    """The module's pytest selection, without test files that do not exist (yet) in this checkout."""
+    return [t for t in MODULES[key][1] if not t.startswith("tests/") or (ROOT / t).exists()]
+
+
+def _selection_line(key: str) -> str:
+    return f"pytest_add_cli_args_test_selection = {_toml_list(_selection(key))}"
+
+
+def _judged(mutmut: Path, here: Path, env: dict[str, str]) -> list[str]:
+    """Every mutant the earlier run gave a verdict (killed ones too)."""
+    listing = subprocess.run([str(mutmut), "results", "--all", "true"], cwd=here, env=env, capture_output=True, text=True,
+                             check=False)
+    return [line.strip().split(":")[0] for line in listing.stdout.splitlines()
+            if line.strip() and not line.strip().endswith("not checked")]
 
 
 def _sample(mutmut: Path, here: Path, env: dict[str, str], size: int, out: IO[str], niceness: list[str],
@@ -145,7 +163,7 @@ def _refresh(key: str, here: Path) -> None:
     for name in COPY:
         src = ROOT / name
         if name == "pyproject.toml":
-            continue  # holds this module's [tool.mutmut]
+            continue  # holds this module's [tool.mutmut]: only its test selection is today's (below)
         if src.is_dir():
             shutil.rmtree(here / name, ignore_errors=True)
             shutil.copytree(src, here / name, ignore=shutil.ignore_patterns("__pycache__", "output", "mutants"))
@@ -153,6 +171,11 @@ def _refresh(key: str, here: Path) -> None:
             shutil.copy2(src, here / name)
     for path, data in measured.items():
         path.write_bytes(data)
+    # a test file added to MODULES since the run must be selected too, or mutmut never lists (nor runs) its tests
+    pyproject = here / "pyproject.toml"
+    pyproject.write_text(re.sub(r"(?m)^pytest_add_cli_args_test_selection = .*$",
+                                lambda _: _selection_line(key),
+                                pyproject.read_text(encoding="utf-8")), encoding="utf-8")
     # mutmut copies a source file into mutants/ only when it is not there yet: stale unmutated copies must go
     for path in (here / "mutants" / "drafting").rglob("*"):
         rel = path.relative_to(here / "mutants").as_posix()
@@ -165,9 +188,10 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
     """Copy the repo into work/key, point [tool.mutmut] at one module, run mutmut, read its counts.
 
     With ``retest``, the scratch copy of an earlier run is kept: its tests and code are replaced by today's (the
-    mutated files excepted) and only the
-    mutants that survived, timed out or had no test are run again. mutmut finds the new tests and maps them to the functions
-    they reach; every other verdict stands, as it would in a full run (adding tests cannot revive a killed mutant).
+    mutated files excepted) and only the mutants that survived, timed out or had no test are run again (every mutant
+    of the earlier sample when a test file was added to MODULES since: mutmut drops all verdicts when its test
+    selection changes). mutmut finds the new tests and maps them to the functions they reach; every other verdict
+    stands, as it would in a full run (adding tests cannot revive a killed mutant).
     """
     pattern, _ = MODULES[key]
     label = " ".join([pattern] if isinstance(pattern, str) else pattern)
@@ -176,8 +200,13 @@ def run_module(key: str, work: Path, survivors: bool, retest: bool = False, samp
     mutmut = Path(sys.executable).with_name("mutmut")
     names: list[str] = []
     if retest and (here / "mutants").is_dir():
-        # "no tests" too: a new test may reach a function no selected test reached before
-        names = [n for status in ("survived", "timeout", "no tests") for n in _survivors(mutmut, here, env, status)]
+        if _selection_line(key) not in (here / "pyproject.toml").read_text(encoding="utf-8"):
+            # a test file was added to MODULES: mutmut resets every verdict when the test selection changes, so the
+            # whole earlier sample is judged again (with the new tests), not only its survivors
+            names = _judged(mutmut, here, env)
+        else:
+            # "no tests" too: a new test may reach a function no selected test reached before
+            names = [n for status in ("survived", "timeout", "no tests") for n in _survivors(mutmut, here, env, status)]
         _refresh(key, here)
         if not names:
             retest = False
