@@ -155,6 +155,9 @@ def test_watch_list_edited_in_the_settings_sub_page(page: Page, app: AppProcess,
 
     page.get_by_text("直接编辑关注列表文件（TOML）").click()
     text = harness.box(page, "dz-watch-text")
+    # The box gets the file's text once the opened accordion has drawn it: an edit typed before that is overwritten
+    # (in CI the test appended to an empty box, the file's text then replaced it, and the file was saved unchanged).
+    expect(text).to_have_value(re.compile(r"\[\[source\]\][\s\S]*中国政府网 政策 RSS"), timeout=WAIT)
     before = text.input_value()
     text.fill(before + "\n[[source]]\nid = \"坏\"\nurl = \"ftp://x\"\n")
     page.locator("#dz-watch-save").click()
