@@ -58,6 +58,10 @@ class DriftReport(BaseModel):
     not_reparsed: dict[str, str] = Field(
         default_factory=dict, description="originals changed under a hand-corrected JSON (stem → what to do); the JSON is kept"
     )
+    temp_files: list[str] = Field(
+        default_factory=list,
+        description="temp files of accept writes a crash interrupted (corpus/accepted/; harmless, removed by repair)",
+    )
     repaired: bool = False
 
     @property
@@ -193,6 +197,12 @@ def _compare(services: Services, *, repair: bool) -> DriftReport:
         unreadable=dict(services.corpus.broken),
         not_reparsed=dict(services.corpus.reparse_refused),
     )
+    # Accepts write corpus/accepted/ only under the corpus lock, which check holds: a temp file there is what a kill
+    # left between writing and renaming (the item itself is whole, in the store and, repaired above, in the corpus).
+    report.temp_files = sorted(p.name for p in services.corpus.accepted_dir.glob(".*.tmp"))
+    if repair:
+        for name in report.temp_files:
+            (services.corpus.accepted_dir / name).unlink(missing_ok=True)
     if repair and (report.missing or report.stale or report.changed or report.unsaved_accepts):
         services.index.sync(items, remove_missing=True)
         services.retriever.refresh()

@@ -177,3 +177,20 @@ def test_cli_check_on_drifted_index(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     clean = runner.invoke(app, ["check"], env=env)
     assert clean.exit_code == 0 and clean.output.startswith("一致") and f"索引 {len(items)} 条" in clean.output
+
+
+def test_a_temp_file_left_by_a_killed_accept_is_reported_and_removed_by_repair(tmp_settings) -> None:
+    """A kill between writing an accepted item's temp file and renaming it leaves `.NAME.json.XXXX.tmp` behind
+    (CI hit that window once in test_sigkill_during_accept_loop_loses_nothing); check reports it, repair removes it."""
+    from drafting.maintenance import check
+    from drafting.services import build_services
+
+    services = build_services(tmp_settings)
+    services.ingest()
+    services.corpus.accepted_dir.mkdir(parents=True, exist_ok=True)
+    left = services.corpus.accepted_dir / ".i0123456789ab.json.k2x9q1.tmp"
+    left.write_text('{"id": "i0123', encoding="utf-8")  # cut mid-write
+    report = check(services)
+    assert report.temp_files == [left.name] and left.exists()
+    assert check(services, repair=True).temp_files == [left.name]
+    assert not left.exists() and check(services).temp_files == []
