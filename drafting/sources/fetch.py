@@ -178,20 +178,14 @@ def _check_status(resp: httpx.Response, url: str) -> None:
 
 def _body(resp: httpx.Response, url: str, settings: SourcesSettings, deadline: float) -> bytes:
     """The decoded body, refused as soon as it passes the cap: at most one decoded chunk beyond it is ever held."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in inflate.decoded(resp.iter_raw(inflate.CHUNK), resp.headers.get("content-encoding", "")):
-            size += len(chunk)
-            if size > settings.max_bytes:
-                raise SourceError(_too_big(url, size, settings))
-            if time.monotonic() > deadline:
-                raise SourceError(_too_slow(url, settings))
-            chunks.append(chunk)
-    except inflate.DecodeErrors as exc:
-        encoding = resp.headers.get("content-encoding", "")[:40]
-        raise SourceError(f"{_host_label(url)} 返回的压缩内容（{encoding}）无法解压，可能已损坏：请稍后重试，或直接粘贴原文") from exc
-    return b"".join(chunks)
+    encoding = resp.headers.get("content-encoding", "")
+    return inflate.read_capped(
+        resp.iter_raw(inflate.CHUNK), encoding, settings.max_bytes, deadline,
+        too_big=lambda size: SourceError(_too_big(url, size, settings)),
+        too_slow=lambda: SourceError(_too_slow(url, settings)),
+        undecodable=lambda: SourceError(
+            f"{_host_label(url)} 返回的压缩内容（{encoding[:40]}）无法解压，可能已损坏：请稍后重试，或直接粘贴原文"),
+    )
 
 
 def _too_big(url: str, size: int, settings: SourcesSettings) -> str:

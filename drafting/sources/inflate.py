@@ -8,8 +8,9 @@ call, before any size check sees it. Here every decoder is asked for at most CHU
 from __future__ import annotations
 
 import io
+import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import brotli
 import zstandard
@@ -103,3 +104,23 @@ def decoded(raw: Iterable[bytes], content_encoding: str) -> Iterator[bytes]:
 
 
 DecodeErrors = (zlib.error, brotli.error, zstandard.ZstdError, EOFError)
+
+
+def read_capped(raw: Iterable[bytes], content_encoding: str, cap: int, deadline: float, *,
+                too_big: Callable[[int], Exception], too_slow: Callable[[], Exception],
+                undecodable: Callable[[], Exception]) -> bytes:
+    """The decoded body, refused as soon as it passes `cap` bytes or the monotonic `deadline`: at most one decoded chunk
+    beyond the cap is ever held. The callers word the errors (a link read for the page, a source polled by the watch)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in decoded(raw, content_encoding):
+            size += len(chunk)
+            if size > cap:
+                raise too_big(size)
+            if time.monotonic() > deadline:
+                raise too_slow()
+            chunks.append(chunk)
+    except DecodeErrors as exc:
+        raise undecodable() from exc
+    return b"".join(chunks)

@@ -199,19 +199,12 @@ def _too_big(url: str, size: int, cap: int) -> str:
 
 
 def _body(resp: httpx.Response, url: str, cap: int, deadline: float) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        for chunk in inflate.decoded(resp.iter_raw(inflate.CHUNK), resp.headers.get("content-encoding", "")):
-            size += len(chunk)
-            if size > cap:
-                raise SourceError(_too_big(url, size, cap))
-            if time.monotonic() > deadline:
-                raise SourceError(f"{_host(url)} 没有在时限内返回完整内容（超时）：下次运行会重试")
-            chunks.append(chunk)
-    except inflate.DecodeErrors as exc:
-        raise SourceError(f"{_host(url)} 返回的压缩内容无法解压：下次运行会重试") from exc
-    return b"".join(chunks)
+    return inflate.read_capped(
+        resp.iter_raw(inflate.CHUNK), resp.headers.get("content-encoding", ""), cap, deadline,
+        too_big=lambda size: SourceError(_too_big(url, size, cap)),
+        too_slow=lambda: SourceError(f"{_host(url)} 没有在时限内返回完整内容（超时）：下次运行会重试"),
+        undecodable=lambda: SourceError(f"{_host(url)} 返回的压缩内容无法解压：下次运行会重试"),
+    )
 
 
 # --- reading entries -------------------------------------------------------------------------------------------------
