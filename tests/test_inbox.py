@@ -206,7 +206,8 @@ def test_an_entry_the_firm_already_holds_is_listed_apart_never_as_new(tmp_settin
 
 
 def test_the_tab_shows_relevance_date_source_profile_and_reason(tmp_settings) -> None:
-    from drafting.ui.inbox_tab import detail_html, rows, tab_label
+    from drafting.ui.inbox_tab import detail_html, rows
+    from drafting.ui.navbar import inbox_label as tab_label
 
     store = open_store(tmp_settings)
     raw, scored = _entry("https://a.example/1.html")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,8 @@ from typing import Any
 import pytest
 from processes import free_port, stop, wait_until_answers
 from seed_data import copy_seed_data
+
+from drafting.ui.page_load import LOADED_SELECTOR
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI
@@ -211,8 +214,30 @@ def draft(page: Page, raw: str) -> None:
     wait_status(page, "已起草并保存为草稿")
 
 
+# Pages of their own (drafting/ui/app.py, PAGES), reached by the bar at the top; every other name is a tab of the
+# editor's page, reached from another page through the bar's first link.
+OWN_PAGES = ("收件箱", "批量", "规则")
+
+
+def navbar_link(page: Page, name: str) -> Any:
+    return page.get_by_role("navigation").get_by_role("link", name=re.compile(f"^{name}"))
+
+
 def tab(page: Page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
+    """Go to a page or a tab of the editor's page, as an editor does: the bar's link, then the tab."""
+    if name in OWN_PAGES:
+        if re.search(r"\bactive\b", navbar_link(page, name).get_attribute("class") or ""):
+            return  # already on it: clicking the bar would load the page again
+        navbar_link(page, name).click()
+        expect(navbar_link(page, name)).to_have_class(re.compile(r"\bactive\b"), timeout=60_000)
+        page.wait_for_selector(LOADED_SELECTOR, state="attached", timeout=60_000)  # what the load fills is in place
+        return
+    tabs = page.get_by_role("tab", name=name, exact=True)
+    if not tabs.count():
+        navbar_link(page, "起草").click()
+        expect(box(page, "dz-raw")).to_be_visible(timeout=60_000)
+        page.wait_for_selector(LOADED_SELECTOR, state="attached", timeout=60_000)
+    tabs.first.click()
 
 
 def shot(page: Page, output_dir: Path, name: str) -> Path:

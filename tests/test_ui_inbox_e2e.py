@@ -22,7 +22,7 @@ from test_ui_e2e import AppProcess, open_page
 from test_ui_review_e2e import export
 from watchsites import SELECTORS, WatchSites
 
-from drafting.ui.inbox_tab import tab_label
+from drafting.ui.navbar import inbox_label
 from drafting.watch import watchlist
 
 browser = harness.browser
@@ -68,7 +68,8 @@ def cli(app: AppProcess, *args: str) -> Any:
 
 
 def inbox_tab(page: Page) -> Any:
-    return page.get_by_role("tab", name=re.compile(r"^收件箱"))
+    """收件箱's link in the bar at the top of every page (the page of its own, with the count of new entries)."""
+    return harness.navbar_link(page, "收件箱")
 
 
 def pick_entry(page: Page, title: str) -> None:
@@ -90,8 +91,8 @@ def test_polled_entry_added_to_an_issue_drafted_and_exported_with_its_link(
     other_id = next(e["id"] for e in inbox["entries"] if e["url"] == sites.entry_url(OTHER, "miit"))
 
     open_page(page, app.url)
-    expect(inbox_tab(page)).to_have_text(tab_label(inbox["count_new"]), timeout=WAIT)  # the count of new relevant entries
-    inbox_tab(page).click()
+    expect(inbox_tab(page)).to_have_text(inbox_label(inbox["count_new"]), timeout=WAIT)  # the count of new relevant entries
+    harness.tab(page, "收件箱")
     table = page.locator("#dz-inbox-table")
     expect(table).to_contain_text(entry.title[:20], timeout=30_000)
     expect(table).to_contain_text("工业和信息化部 政策文件", timeout=WAIT)  # the source's name from the watch list
@@ -117,10 +118,13 @@ def test_polled_entry_added_to_an_issue_drafted_and_exported_with_its_link(
     [item] = issue["items"]
     assert item["sources"] == [url] and item["section"] == "政策速递"
 
-    harness.tab(page, "批量")  # 加入本期 chose the issue in 批量's picker: open it, export it
-    page.locator("#dz-batch-open").click()
-    expect(page.locator("#dz-batch-table")).to_contain_text("元宇宙产业标准体系建设指南", timeout=30_000)
-    docx = export(page, app, "docx")
+    # the note links to the issue on 批量's page, which opens it in a new browser tab (the inbox stays for the next entry)
+    with page.context.expect_page() as opened:
+        page.locator("#dz-inbox-open-batch").click()
+    batch = opened.value
+    expect(batch.locator("#dz-batch-table")).to_contain_text("元宇宙产业标准体系建设指南", timeout=30_000)
+    expect(batch.locator("#dz-batch-report")).to_contain_text(added[0]["issue_id"], timeout=WAIT)
+    docx = export(batch, app, "docx")
     with zipfile.ZipFile(docx) as z:
         assert url in z.read("word/footnotes.xml").decode("utf-8"), "the entry's link is its Word footnote"
 
@@ -128,7 +132,7 @@ def test_polled_entry_added_to_an_issue_drafted_and_exported_with_its_link(
 def test_watch_list_edited_in_the_settings_sub_page(page: Page, app: AppProcess, sites: WatchSites) -> None:
     """收件箱 → 设置: add a feed, see it listed (unverified until a run reads it), a bad hand edit refused in Chinese."""
     open_page(page, app.url)
-    inbox_tab(page).click()
+    harness.tab(page, "收件箱")
     page.get_by_role("tab", name="设置", exact=True).last.click()
     sources = page.locator("#dz-watch-sources")
     expect(sources).to_contain_text("工业和信息化部 政策文件", timeout=WAIT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import types
 from pathlib import Path
@@ -207,39 +208,64 @@ def test_guarded_keeps_outputs() -> None:
     assert issubclass(ValidationError, DraftingError)
 
 
-def test_build_app_tabs_and_a_tab_that_fails_to_import(seeded_services, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_app_pages_tabs_and_a_tab_that_fails_to_import(seeded_services, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gradio as gr
+
     from drafting.ui import app
 
     def labels(demo) -> list[str]:
-        import gradio as gr
-
         return [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
 
+    def pages(demo) -> dict[str, set[str]]:
+        """Each page's address → the elem_ids of its components (what the browser gets on that page)."""
+        cfg = demo.get_config_file()
+        ids = {c["id"]: c["props"].get("elem_id") for c in cfg["components"]}
+        return {path: {ids[i] for i in page["components"] if ids.get(i)} for path, page in cfg["page"].items()}
+
     demo = app.build_app(seeded_services)
-    # 收件箱 has its own two sub-pages (新条目, 设置), listed after it
-    assert labels(demo) == ["起草", "收件箱", "新条目", "设置", "批量", "历史", "语料库", "设置", "统计", "规则"]
+    # the editor's page: five tabs; 收件箱 (with its own two sub-pages), 批量 and 规则 each a page of its own
+    assert labels(demo) == ["起草", "历史", "语料库", "设置", "统计", "新条目", "设置"]
     ctx = demo.ui_context
-    assert {"draft_comm", "history_table", "corpus_table", "settings_model"} <= set(ctx.components)
+    assert {"draft_comm", "history_table", "corpus_table", "settings_model", "batch_table", "inbox_table",
+            "rules_evidence"} <= set(ctx.components)
+    by_page = pages(demo)
+    assert set(by_page) == {"", "inbox", "batch", "rules"}
+    assert {"dz-raw", "dz-hist-table", "dz-settings-info", "dz-navbar"} <= by_page[""]
+    assert not {i for i in by_page[""] if i.startswith(("dz-batch", "dz-inbox", "dz-rules", "dz-watch"))}, \
+        "the editor's page carries no component of the other pages"
+    assert {"dz-batch-table", "dz-navbar"} <= by_page["batch"] and "dz-raw" not in by_page["batch"]
+    assert {"dz-inbox-table", "dz-watch-sources", "dz-navbar"} <= by_page["inbox"]
+    assert {"dz-rules-evidence", "dz-navbar"} <= by_page["rules"]
+    # no event of one page reaches a component of another: the browser would have nothing to fill
+    cfg = demo.get_config_file()
+    for path, page in cfg["page"].items():
+        mine = set(page["components"])
+        for dep in cfg["dependencies"]:
+            if dep["id"] in page["dependencies"]:
+                assert set(dep["outputs"]) <= mine and set(dep["inputs"]) <= mine, (path, dep["api_name"])
 
     # A tab module is picked up in its slot with no change to app.py.
-    base = [m for m in app.TAB_MODULES if m != "drafting.ui.batch_tab"]
+    main = app.PAGES[0]
     fake = types.ModuleType("drafting.ui.fake_batch_tab")
     fake.TAB_ID, fake.TAB_LABEL = "batch", "整期起草"  # type: ignore[attr-defined]
     built: list[object] = []
     fake.build = lambda ctx: built.append(ctx)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "drafting.ui.fake_batch_tab", fake)
-    monkeypatch.setattr(app, "TAB_MODULES", [base[0], "drafting.ui.fake_batch_tab", *base[1:]])
-    assert labels(app.build_app(seeded_services)) == ["起草", "整期起草", "收件箱", "新条目", "设置", "历史", "语料库", "设置",
-                                                      "统计", "规则"]
+
+    def with_main(*modules: str) -> None:
+        monkeypatch.setattr(app, "PAGES", (dataclasses.replace(main, modules=modules), *app.PAGES[1:]))
+
+    with_main(main.modules[0], "drafting.ui.fake_batch_tab", *main.modules[1:])
+    assert labels(app.build_app(seeded_services)) == ["起草", "整期起草", "历史", "语料库", "设置", "统计", "新条目", "设置"]
     assert len(built) == 1
 
     # A listed tab that is absent stops the app loudly instead of serving a page without it.
-    monkeypatch.setattr(app, "TAB_MODULES", [base[0], "drafting.ui.no_such_tab", *base[1:]])
+    with_main(main.modules[0], "drafting.ui.no_such_tab", *main.modules[1:])
     with pytest.raises(ModuleNotFoundError, match="no_such_tab"):
         app.build_app(seeded_services)
 
     # So does a tab whose own dependency is missing.
-    monkeypatch.setattr(app, "TAB_MODULES", ["drafting.ui.broken_tab"])
+    with_main("drafting.ui.broken_tab")
     monkeypatch.setattr(app.importlib, "import_module", _raise_missing_dependency)
     with pytest.raises(ModuleNotFoundError):
         app.build_app(seeded_services)

@@ -25,6 +25,7 @@ from drafting.settings import Settings
 from drafting.ui import format as fmt
 from drafting.ui import leave_guard
 from drafting.ui.access import AccessGuard, LoginThrottle
+from drafting.ui.navbar import build_navbar
 from drafting.ui.page_load import PageLoad
 from drafting.ui.request_guard import RequestGuard, guard_settings, put_in_front
 from drafting.ui.warmup import start_warm_up
@@ -32,19 +33,30 @@ from drafting.watch.schedule import WatchSchedule
 
 logger = logging.getLogger(__name__)
 
-# Tab modules in page order. Each has TAB_ID, TAB_LABEL, build(ctx) and optionally wire(ctx) (run after every tab
-# is built, for events that reach into other tabs). A tab that fails to import stops the app: a page quietly
-# missing its 批量 tab would look like a working product.
-TAB_MODULES = [
-    "drafting.ui.draft_tab",
-    "drafting.ui.inbox_tab",
-    "drafting.ui.batch_tab",
-    "drafting.ui.history_tab",
-    "drafting.ui.corpus_tab",
-    "drafting.ui.settings_tab",
-    "drafting.ui.stats_tab",
-    "drafting.ui.rules_tab",
-]
+# The pages, in the navigation bar's order, each with its tab modules in order. Each module has TAB_ID, TAB_LABEL,
+# build(ctx) and optionally wire(ctx) (run once every tab of its page is built, for events that reach into the page's
+# other tabs). The editor's page holds what a draft needs; 收件箱, 批量 and 规则, used a few times a month and half of
+# the components, each have their own page: Gradio's front end builds every component of a page and, at each status
+# message of each event, updates the loading state of every component the page has filled, so the eight tabs on one
+# page put the first draft after a start and the first load at the edge of their targets (issue #28,
+# docs/scaling.md). A tab that fails to import stops the app: a page quietly missing its 批量 would look like a working
+# product.
+@dataclass(frozen=True)
+class PageSpec:
+    """One page of the app: its address below the app's root ("" for the editor's page), its name, its tabs."""
+
+    path: str
+    label: str
+    modules: tuple[str, ...]
+
+
+PAGES = (
+    PageSpec("", "起草", ("drafting.ui.draft_tab", "drafting.ui.history_tab", "drafting.ui.corpus_tab",
+                          "drafting.ui.settings_tab", "drafting.ui.stats_tab")),
+    PageSpec("inbox", "收件箱", ("drafting.ui.inbox_tab",)),
+    PageSpec("batch", "批量", ("drafting.ui.batch_tab",)),
+    PageSpec("rules", "规则", ("drafting.ui.rules_tab",)),
+)
 
 ALLOWED_UPLOADS = [".pdf", ".docx", ".md", ".markdown", ".txt", ".json", ".jsonl"]
 
@@ -184,6 +196,7 @@ class UIContext:
     tabs: Any = None
     components: dict[str, Any] = field(default_factory=dict)
     loads: PageLoad = field(default_factory=PageLoad)
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (path, name) of every page, the editor's first
 
     def __getitem__(self, name: str) -> Any:
         return self.components[name]
@@ -192,9 +205,11 @@ class UIContext:
         """Register components under names other tabs can use."""
         self.components.update(components)
 
-    def on_load(self, fn: Callable[..., Any], inputs: list[Any] | None, outputs: list[Any] | Any) -> None:
-        """What a tab fills in when the page loads: sent with every other tab's as one event (drafting/ui/page_load.py)."""
-        self.loads.add(fn, inputs, outputs)
+    def on_load(self, fn: Callable[..., Any], inputs: list[Any] | None, outputs: list[Any] | Any,
+                with_request: bool = False) -> None:
+        """What a tab fills in when the page loads: sent with every other tab's as one event (drafting/ui/page_load.py);
+        with_request: fn also takes the page's gr.Request as request= (its address's parameters)."""
+        self.loads.add(fn, inputs, outputs, with_request)
 
 
 def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -219,30 +234,53 @@ def guarded(n_outputs: int) -> Callable[[Callable[..., Any]], Callable[..., Any]
     return deco
 
 
-def _tab_modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in TAB_MODULES]
+def _modules(spec: PageSpec) -> list[ModuleType]:
+    return [importlib.import_module(name) for name in spec.modules]
 
 
 def build_app(services: Services) -> gr.Blocks:
-    """The whole page over the given services (tests mount it directly)."""
-    ctx = UIContext(services=services)
-    modules = _tab_modules()
+    """Every page over the given services (tests mount it directly); demo.ui_context holds every page's components."""
+    pages = [(spec.path, spec.label) for spec in PAGES]
+    modules = [_modules(spec) for spec in PAGES]  # all imported first: a missing tab stops the app before anything is built
+    everything = UIContext(services=services)
     with gr.Blocks(title="植德短评起草", analytics_enabled=False, fill_width=True) as demo:
-        ctx.demo = demo
-        gr.Markdown("## 植德短评起草助手 <small>元宇宙 · Web3 · 区块链月刊</small>")
+        _build_page(demo, services, PAGES[0], modules[0], pages, everything)
+    for spec, page_modules in zip(PAGES[1:], modules[1:], strict=True):
+        # show_in_navbar=False: the bar lists every page itself (drafting/ui/navbar.py), with the inbox's count
+        with demo.route(spec.label, spec.path, show_in_navbar=False):
+            _build_page(demo, services, spec, page_modules, pages, everything)
+    everything.demo = demo
+    demo.ui_context = everything  # type: ignore[attr-defined]  # lets tests reach the registered components
+    hide_internal_events(demo)
+    return demo
+
+
+def _build_page(demo: gr.Blocks, services: Services, spec: PageSpec, modules: list[ModuleType],
+                pages: list[tuple[str, str]], everything: UIContext) -> None:
+    """One page inside its route: the bar, the heading, its tabs (tabs only when there are several), one load event.
+
+    Each page has its own context, so a tab can only wire to the components of its own page: an event whose outputs
+    sit on another page would reach nothing in the browser."""
+    ctx = UIContext(services=services, demo=demo, pages=pages)
+    navbar, count = build_navbar(services, pages)
+    ctx.add(navbar=navbar)
+    gr.Markdown("## 植德短评起草助手 <small>元宇宙 · Web3 · 区块链月刊</small>")
+    if len(modules) == 1:
+        modules[0].build(ctx)
+    else:
         with gr.Tabs() as tabs:
             ctx.tabs = tabs
             for module in modules:
-                with gr.Tab(module.TAB_LABEL, id=module.TAB_ID, elem_id=f"dz-tab-{module.TAB_ID}") as tab:
-                    ctx.add(**{f"tab_{module.TAB_ID}": tab})  # a tab may update its own label (收件箱's count)
+                with gr.Tab(module.TAB_LABEL, id=module.TAB_ID, elem_id=f"dz-tab-{module.TAB_ID}"):
                     module.build(ctx)
-        for module in modules:
-            if hasattr(module, "wire"):
-                module.wire(ctx)
-        ctx.loads.wire(demo, guarded)
-    demo.ui_context = ctx  # type: ignore[attr-defined]  # lets tests reach the registered components
-    hide_internal_events(demo)
-    return demo
+    for module in modules:
+        if hasattr(module, "wire"):
+            module.wire(ctx)
+    if not any(navbar is out for loader in ctx.loads.loaders for out in loader.outputs):  # 收件箱 fills its own
+        ctx.on_load(count, None, navbar)
+    ctx.loads.wire(demo, guarded)
+    everything.add(**{f"navbar_{spec.path or 'main'}": navbar})
+    everything.add(**{k: v for k, v in ctx.components.items() if k != "navbar"})
 
 
 # The page's events scripts may rely on (gradio_client, bench_load); the stable contract is /api/v1 (drafting/api.py).

@@ -33,6 +33,7 @@ from drafting.ui.review_word import build_review_word
 logger = logging.getLogger(__name__)
 
 TAB_ID = "batch"
+ISSUE_PARAM = "issue"  # batch?issue=<id> opens that issue (收件箱's 加入本期 links here)
 TAB_LABEL = "批量"
 HEADERS = rfmt.BATCH_HEADERS
 
@@ -177,10 +178,17 @@ def build_batch_tab(services: Services, on_page_load: Callable[..., None] | None
             raise ValidationError("请先在「进行中的期刊」中选择一期")
         return open_issue(iid)
 
-    def on_load() -> tuple[Any, ...]:
-        """After a reload or a restart: list the issues and reopen the most recent unpublished one."""
+    def on_load(request: gr.Request | None = None) -> tuple[Any, ...]:
+        """The issue the address names (?issue=, a link from 收件箱), else after a reload or a restart the most recent
+        unpublished one."""
         issues = reviews.list_issues()
         latest = next((i.id for i in issues if not i.published_at), None)
+        asked = request.query_params.get(ISSUE_PARAM) if request is not None else None
+        if asked and any(i.id == asked for i in issues):
+            latest = asked
+        elif asked:
+            opened = "，已打开最近一期进行中的期刊" if latest else ""
+            gr.Warning(f"未找到期刊「{fmt.esc(asked[:60])}」{opened}。", title="提示")
         # The item editor is empty on a new page: clearing it again fired three autosaves per load (issue #28).
         issue_part = open_issue(latest)[: len(open_outputs) - len(clear_editor)]
         return (gr.update(choices=rfmt.issue_choices(issues), value=latest), *issue_part, *(gr.skip() for _ in clear_editor))
@@ -400,7 +408,7 @@ def build_batch_tab(services: Services, on_page_load: Callable[..., None] | None
     publish_btn.click(publish, meta, [report, confirm_btn, table])
     confirm_btn.click(publish_anyway, meta, [report, confirm_btn, table])
     if on_page_load is not None:
-        on_page_load(on_load, None, [picker, *open_outputs])
+        on_page_load(on_load, None, [picker, *open_outputs], with_request=True)
     return {"batch_file": upload, "batch_run": run_btn, "batch_table": table, "batch_report": report,
             "batch_download": download, "batch_state": issue_id, "batch_picker": picker, **word}
 

@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 TAB_ID = "draft"
 TAB_LABEL = "起草"
+DRAFT_PARAM = "draft"  # the editor's page at ?draft=<id> opens that draft (规则's evidence links here)
 
 
 # As 起草 counts it (fmt.build_request): the stripped text; over the limit the note says what will happen.
@@ -253,16 +254,28 @@ def build(ctx: UIContext) -> None:
 
     search_btn.click(on_search, [raw, title_in, date_in, url_in, f_section, f_from, f_to], prec_out)
 
-    # --- on page load: offer the last pending draft (the browser tab may have been closed, the server restarted)
-    def on_load(current_id: Any) -> tuple[Any, ...]:
+    # --- on page load: open the draft the address names (?draft=N: a link from 规则, on its own page), else offer the
+    # last pending draft (the browser tab may have been closed, the server restarted)
+    at_resume = open_outputs.index(resume_box)
+
+    def offer(box: Any, text: str) -> tuple[Any, ...]:
+        return (*(box if i == at_resume else gr.skip() for i in range(len(open_outputs))), text)
+
+    def on_load(current_id: Any, request: gr.Request | None = None) -> tuple[Any, ...]:
+        asked = request.query_params.get(DRAFT_PARAM, "") if request is not None else ""
+        if asked:
+            try:
+                return (*open_draft(asked), "")
+            except ValidationError:  # not a number, or no such draft: the page opens as usual, and says so
+                gr.Warning(f"未找到草稿 #{fmt.esc(asked[:20])}：请在「历史」中查找。", title="提示")
         last: StoredDraft | None = services.store.last_pending() if id_of(current_id) is None else None
         if last is None:
-            return gr.update(visible=False), ""
+            return offer(gr.update(visible=False), "")
         when = fmt.local_time(last.updated_at)
         # 「」 not 《》: titles often quote a document in 《》 already, and nested 《《…》》 reads as a typo.
-        return gr.update(visible=True), f"有未完成的草稿 **#{last.id}**「{fmt.esc(last.title)}」，最后保存于 {when}。"
+        return offer(gr.update(visible=True), f"有未完成的草稿 **#{last.id}**「{fmt.esc(last.title)}」，最后保存于 {when}。")
 
-    ctx.on_load(on_load, [draft_id], [resume_box, resume_md])
+    ctx.on_load(on_load, [draft_id], [*open_outputs, resume_md], with_request=True)
 
     def resume() -> tuple[Any, ...]:
         last = services.store.last_pending()

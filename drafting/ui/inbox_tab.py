@@ -1,7 +1,8 @@
 """收件箱: what the watch found, most relevant first; 加入本期 / 稍后 / 忽略; the watch list under 设置.
 
 加入本期 drafts the entry as a raw row of the chosen issue in progress (drafting/watch/inbox.py), so it then appears in
-批量 like any row of a list, with its link as the 来源. The tab's label counts the new relevant entries.
+批量 like any row of a list, with its link as the 来源. The navigation bar counts the new relevant entries
+(drafting/ui/navbar.py); this page refreshes that count whenever it lists the entries.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from typing import Any
+from urllib.parse import urlencode
 
 import gradio as gr
 
@@ -21,6 +23,9 @@ from drafting.ui import format as fmt
 from drafting.ui import review_format as rfmt
 from drafting.ui import watch_settings
 from drafting.ui.app import UIContext, guarded
+from drafting.ui.batch_tab import ISSUE_PARAM
+from drafting.ui.batch_tab import TAB_ID as BATCH_PATH
+from drafting.ui.navbar import links
 from drafting.watch.entry import InboxEntry
 from drafting.watch.inbox import STATUS_LABELS, add_to_issue, decide, listed, min_relevance, open_store
 
@@ -32,13 +37,7 @@ HEADERS = ["编号", "相关度", "日期", "标题", "来源", "画像", "理�
 VIEWS = [("新条目", "new"), ("已有（往期或本期已收）", "held"), ("稍后", "later"), ("已忽略", "ignored"), ("已加入本期", "added"),
          ("全部", "all")]
 NEW_ISSUE = "__new__"
-COUNT_EVERY_S = 120  # how often an open page refreshes the tab's count
 PROFILE_LABELS = {"kind": "类型", "stance": "立场", "issuer": "发布主体", "level": "层级"}
-
-
-def tab_label(count: int) -> str:
-    """收件箱 with the number of new relevant entries (none: the bare name)."""
-    return f"{TAB_LABEL}（{count}）" if count else TAB_LABEL
 
 
 def profile_text(entry: InboxEntry) -> str:
@@ -89,6 +88,11 @@ def detail_html(entry: InboxEntry, names: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def batch_link(issue_id: str) -> str:
+    """The 批量 page with the issue opened (relative: the app may sit below a proxy's path)."""
+    return fmt.esc(f"{BATCH_PATH}?{urlencode({ISSUE_PARAM: issue_id})}")
+
+
 def new_issue_id(services: Services) -> str:
     """An id for an issue started from the inbox: 收件箱-YYYYMMDD, numbered when taken."""
     base = f"收件箱-{dt.date.today():%Y%m%d}"
@@ -120,6 +124,9 @@ def build(ctx: UIContext) -> None:
                     detail = gr.HTML('<p class="dz-empty">在列表中选择一条查看详情。</p>', elem_id="dz-inbox-detail")
                 with gr.Column(scale=2):
                     issue = gr.Dropdown([], label="加入到（进行中的期刊）", elem_id="dz-inbox-issue")
+                    # its own choice, as 批量 has: the 设置 tab's model choice lives on the editor's page
+                    offline = gr.Checkbox(not ctx.services.settings.llm.configured, label="离线起草",
+                                          interactive=ctx.services.settings.llm.configured, elem_id="dz-inbox-offline")
                     with gr.Row():
                         add_btn = gr.Button("加入本期", variant="primary", elem_id="dz-inbox-add")
                         later_btn = gr.Button("稍后", elem_id="dz-inbox-later")
@@ -129,21 +136,19 @@ def build(ctx: UIContext) -> None:
         with gr.Tab("设置", id="inbox-settings"):
             ctx.add(**watch_settings.build(ctx.services, open_store(ctx.services.settings), ctx.on_load))
     current = gr.Textbox("", visible=False, elem_id="dz-inbox-current")
-    ticker = gr.Timer(COUNT_EVERY_S)  # entries a scheduled run stores while the page is open show up in the count
     ctx.add(inbox_view=view, inbox_refresh=refresh, inbox_summary=summary, inbox_table=table, inbox_detail=detail,
             inbox_issue=issue, inbox_add=add_btn, inbox_later=later_btn, inbox_ignore=ignore_btn,
-            inbox_restore=restore_btn, inbox_status=status, inbox_current=current, inbox_ticker=ticker)
+            inbox_restore=restore_btn, inbox_status=status, inbox_current=current, inbox_offline=offline)
 
 
 def wire(ctx: UIContext) -> None:
-    """Events: listing, selection, 加入本期 (drafts with the 设置 tab's offline choice; refreshes 批量's picker)."""
+    """Events: listing, selection, 加入本期 (its note links to the issue in 批量)."""
     services = ctx.services
     settings = services.settings
     store = open_store(settings)
     threshold = min_relevance(settings)
     c = ctx.components
-    label = c[f"tab_{TAB_ID}"]
-    picker = c.get("batch_picker")  # 批量's picker shows the issue an entry went into (when that tab is there)
+    navbar = c["navbar"]
 
     def names() -> dict[str, str]:  # source id → the watch list's name, read again each time (the file may change)
         return watch_settings.source_names(services)
@@ -154,13 +159,9 @@ def wire(ctx: UIContext) -> None:
         n = store.count_new(threshold)
         head = (f"新的相关条目 **{n}** 条（相关度 ≥ {threshold:g}）；本列表 {len(entries)} 条，按相关度排序。"
                 if entries or n else "收件箱中没有条目：在「设置」中添加关注的网站后，系统按各来源的检查间隔读取（由管理员开启定时检查）。")
-        return rows(entries, names()), head, gr.update(label=tab_label(n))
+        return rows(entries, names()), head, gr.update(value=links(ctx.pages, n))
 
-    list_outputs = [c["inbox_table"], c["inbox_summary"], label]
-
-    @guarded(1)
-    def count() -> Any:
-        return gr.update(label=tab_label(store.count_new(threshold)))
+    list_outputs = [c["inbox_table"], c["inbox_summary"], navbar]
 
     @guarded(len(list_outputs) + 1)
     def on_load(view_value: str | None) -> tuple[Any, ...]:
@@ -183,7 +184,7 @@ def wire(ctx: UIContext) -> None:
             return (*listing(view_value), detail_html(entry, names()), f"「{fmt.esc(entry.title[:30])}」{done}")
         return on_decide
 
-    @guarded(len(list_outputs) + 3 + (picker is not None))
+    @guarded(len(list_outputs) + 3)
     def on_add(entry_id: str, issue_id: str | None, view_value: str | None, offline: bool,
                request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not entry_id:
@@ -203,24 +204,21 @@ def wire(ctx: UIContext) -> None:
             note = f"「{fmt.esc(added.title[:30])}」已在该期中（草稿 #{added.draft_id}），未重复加入。"
         else:
             note = (f"✓ 已加入 <code>{fmt.esc(added.issue_id)}</code>：草稿 #{added.draft_id}「{fmt.esc(added.title[:30])}」，"
-                    f"来源 {'、'.join(f'<code>{fmt.esc(u)}</code>' for u in added.sources)}。在「批量」中打开该期审阅。")
+                    f"来源 {'、'.join(f'<code>{fmt.esc(u)}</code>' for u in added.sources)}。"
+                    f'<a href="{batch_link(added.issue_id)}" id="dz-inbox-open-batch">在「批量」中打开该期审阅</a>（新标签页）')
             gr.Info(f"已加入本期：{fmt.esc(added.title[:30])}", title="消息")
         if added.note:
             note += f"<br>注意：{fmt.esc(added.note)}"
-        picked = gr.update(choices=rfmt.issue_choices(services.reviews.list_issues()), value=added.issue_id)
         return (*listing(view_value), detail_html(store.get(entry_id), names()), note,
-                gr.update(choices=issue_choices(services), value=added.issue_id), *([picked] if picker is not None else []))
+                gr.update(choices=issue_choices(services), value=added.issue_id))
 
     view, table, current, issue = c["inbox_view"], c["inbox_table"], c["inbox_current"], c["inbox_issue"]
-    offline = c.get("settings_offline")
     ctx.on_load(on_load, [view], [*list_outputs, issue])
     c["inbox_refresh"].click(on_load, [view], [*list_outputs, issue])
     view.change(listing, [view], list_outputs)
-    c["inbox_ticker"].tick(count, None, label, show_progress="hidden", queue=False)
     table.select(on_select, None, [current, c["inbox_detail"]])
     decide_outputs = [*list_outputs, c["inbox_detail"], c["inbox_status"]]
     c["inbox_later"].click(decider("later", "已移到「稍后」"), [current, view], decide_outputs)
     c["inbox_ignore"].click(decider("ignored", "已忽略（今后的相关度会参考这一判断）"), [current, view], decide_outputs)
     c["inbox_restore"].click(decider("new", "已恢复为新条目"), [current, view], decide_outputs)
-    add_inputs = [current, issue, view, offline] if offline is not None else [current, issue, view, gr.State(False)]
-    c["inbox_add"].click(on_add, add_inputs, [*decide_outputs, issue, *([picker] if picker is not None else [])])
+    c["inbox_add"].click(on_add, [current, issue, view, c["inbox_offline"]], [*decide_outputs, issue])

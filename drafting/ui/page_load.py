@@ -17,6 +17,9 @@ import gradio as gr
 
 logger = logging.getLogger(__name__)
 
+LOADED_JS = "() => { document.documentElement.dataset.dzLoaded = '1'; return []; }"
+LOADED_SELECTOR = "html[data-dz-loaded]"
+
 Guard = Callable[[int], Callable[[Callable[..., Any]], Callable[..., Any]]]
 
 
@@ -27,6 +30,7 @@ class Loader:
     fn: Callable[..., Any]
     inputs: list[Any]
     outputs: list[Any]
+    with_request: bool = False  # called with request= (the page's address: ?draft=, ?issue=)
 
 
 @dataclass
@@ -35,10 +39,12 @@ class PageLoad:
 
     loaders: list[Loader] = field(default_factory=list)
 
-    def add(self, fn: Callable[..., Any], inputs: Sequence[Any] | None, outputs: Sequence[Any] | Any) -> None:
-        """Register a loader (same arguments as demo.load: one output may be given bare)."""
+    def add(self, fn: Callable[..., Any], inputs: Sequence[Any] | None, outputs: Sequence[Any] | Any,
+            with_request: bool = False) -> None:
+        """Register a loader (same arguments as demo.load: one output may be given bare); with_request: the loader
+        takes the page's gr.Request as the keyword request."""
         outs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-        self.loaders.append(Loader(fn, list(inputs or []), outs))
+        self.loaders.append(Loader(fn, list(inputs or []), outs, with_request))
 
     def wire(self, demo: gr.Blocks, guard: Guard) -> None:
         """One demo.load over every registered loader, in registration order (the visible 起草 tab first)."""
@@ -54,11 +60,14 @@ class PageLoad:
         # each loader guarded by itself: an error in one (a Chinese warning, as any event) skips only its outputs
         calls = [guard(len(loader.outputs))(loader.fn) for loader in self.loaders]
 
-        def page_load(*values: Any) -> tuple[Any, ...]:
+        def page_load(request: gr.Request, *values: Any) -> tuple[Any, ...]:
             filled: list[Any] = []
             for loader, call, where in zip(self.loaders, calls, places, strict=True):
-                result = call(*(values[i] for i in where))
+                extra = {"request": request} if loader.with_request else {}
+                result = call(*(values[i] for i in where), **extra)
                 filled += list(result) if len(loader.outputs) > 1 else [result]
             return tuple(filled)
 
-        demo.load(page_load, inputs, outputs)
+        # The page marks itself loaded in the browser (no round trip): what is typed before then may be replaced by
+        # what the load fills in, so scripts and tests wait for it, as an editor waits for the loading bars to go.
+        demo.load(page_load, inputs, outputs).then(None, None, None, js=LOADED_JS)

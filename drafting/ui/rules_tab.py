@@ -13,6 +13,7 @@ from drafting.learning.preview import RulePreview
 from drafting.learning.rules import Rule
 from drafting.ui import format as fmt
 from drafting.ui.app import UIContext, guarded
+from drafting.ui.draft_tab import DRAFT_PARAM
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,12 @@ TAB_LABEL = "规则"
 KINDS = {"delete": "删除", "replace": "替换", "add": "补充", "length": "篇幅", "note": "说明"}
 EVIDENCE_HEADERS = ["草稿", "标题", "编辑", "与编辑的修改"]
 
+
+# Relative to this page's address: the editor's page is the app's root, wherever a proxy mounts it.
+OPEN_DRAFT_JS = """(id) => {
+  if (id) window.location.assign(new URL('./?' + new URLSearchParams({PARAM: id}), window.location.href).href);
+  return [];
+}""".replace("PARAM", DRAFT_PARAM)
 
 def _rows(rules: list[Rule]) -> pd.DataFrame:
     return pd.DataFrame(
@@ -138,17 +145,16 @@ def build(ctx: UIContext) -> None:
 
 
 def wire(ctx: UIContext) -> None:
-    """An evidence draft opens in 起草 on click."""
+    """An evidence draft opens on the editor's page (起草 is a page of its own: the browser goes to it, ?draft=N)."""
     c = ctx.components
-    if "draft_open" not in c or "rules_evidence" not in c:
-        return
-    outputs = [*c["draft_open_outputs"], ctx.tabs]
+    target = gr.Textbox("", visible=False, elem_id="dz-rules-open")
 
-    @guarded(len(outputs))
-    def open_evidence(evt: gr.SelectData) -> tuple[Any, ...]:
+    @guarded(1)
+    def pick_evidence(evt: gr.SelectData) -> str:
         row = evt.row_value or []
         if not row:
             raise ValidationError("请点选依据草稿表格中的一行。")
-        return (*c["draft_open_raw"](int(row[0])), gr.Tabs(selected="draft"))
+        return str(int(row[0]))
 
-    c["rules_evidence"].select(open_evidence, None, outputs, concurrency_limit=None)
+    c["rules_evidence"].select(pick_evidence, None, target, concurrency_limit=None).then(
+        None, [target], None, js=OPEN_DRAFT_JS)
