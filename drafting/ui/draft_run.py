@@ -47,11 +47,13 @@ def wire_draft_run(ctx: UIContext) -> None:
 
     def request_of(raw: str, title: str, date: str, url: str, section: str, fsec: str, ffrom: str, fto: str, n: int,
                    kind: str | None, stance: str | None, card: tuple[str, ...], *, model: str | None, offline: bool,
-                   force: bool) -> tuple[DraftRequest, str]:
-        """The draft request of the page's fields (and the source text the guard checks against)."""
+                   force: bool, pasted: bool = True) -> tuple[DraftRequest, str]:
+        """The draft request of the page's fields (and the source text the guard checks against); pasted=False for a
+        stored item drafted again, whose text the reader already shaped (the setting to keep quoted titles is for
+        pasted text)."""
+        keep = services.settings.sources.keep_quoted_titles and pasted
         req, source = fmt.build_request(raw, title, date, url, section, filters=fmt.make_filters(fsec, ffrom, fto),
-                                        variants=n, model=model, offline=offline,
-                                        keep_titles=services.settings.sources.keep_quoted_titles)
+                                        variants=n, model=model, offline=offline, keep_titles=keep)
         return source_card.with_card(fmt.with_profile(req, kind, stance), card_document(card), force=force), source
 
     def run(
@@ -70,11 +72,10 @@ def wire_draft_run(ctx: UIContext) -> None:
             if not (raw or "").strip() and id_of(cur_id) is not None:
                 # Regenerate a reopened draft whose pasted text was not kept: draft its item again.
                 stored = services.store.get(id_of(cur_id))  # type: ignore[arg-type]
-                item = stored.draft.item.model_copy(update={"commentary": None})
-                req, source = fmt.build_request(item.body, item.title, item.date or "", "", item.section,
-                                                filters=fmt.make_filters(fsec, ffrom, fto), variants=n, model=model,
-                                                offline=bool(offline))
-                req = source_card.with_card(fmt.with_profile(req, kind, stance), card_document(card), force=bool(force))
+                item = stored.draft.item
+                req, source = request_of(item.body, item.title, item.date or "", "", item.section, fsec, ffrom, fto, n,
+                                         kind, stance, card, model=model, offline=bool(offline), force=bool(force),
+                                         pasted=False)
             else:
                 req, source = request_of(raw, title, date, url, section, fsec, ffrom, fto, n, kind, stance, card,
                                          model=model, offline=bool(offline), force=bool(force))
