@@ -72,7 +72,7 @@ def wait_warmed_up(port: int, timeout: float = 120.0) -> float:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=30) as resp:
                 health = json.load(resp)
-        except OSError:  # the JSON routes are mounted just after the page first answers
+        except OSError:  # an older checkout (--app-root) mounted the JSON routes just after the page first answered
             time.sleep(0.05)
             continue
         if "warmed_up" not in health:  # a server from before the warm-up: give it as long as the warm-up takes

@@ -109,7 +109,7 @@ class AppProcess:
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=self.tmp, env=self.env,
                                      stdout=log, stderr=subprocess.STDOUT)
         wait_until_answers(self.url, self.proc, timeout=timeout, log=self.log, interval=0.5)
-        # /api/v1 (the closing-save beacon's route) is mounted once Gradio has started: 401 behind a login
+        # /api/v1 (the closing-save beacon's route) answers with the page (tests/test_api_from_start.py); 401 behind a login
         wait_until_answers(self.url.rstrip("/") + "/api/v1/health", self.proc, timeout=timeout, log=self.log,
                            interval=0.2, accept=(401,))
 

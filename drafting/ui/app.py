@@ -16,8 +16,11 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr
 from starlette.middleware import Middleware
+from starlette.routing import Mount, Router
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from drafting import maintenance
+from drafting.api import API_PREFIX, build_api
 from drafting.errors import DraftingError
 from drafting.redact import install_log_redaction
 from drafting.services import Services, build_services
@@ -294,22 +297,34 @@ def hide_internal_events(demo: gr.Blocks) -> None:
             fn.api_visibility = "undocumented"
 
 
-def mount_api(demo: gr.Blocks, services: Services) -> None:
-    """Put the JSON routes (/api/v1) on the server Gradio started, before its own routes, behind the same login."""
-    from starlette.routing import Mount
+class ApiRoutes:
+    """The JSON routes (/api/v1) inside the server's middleware, behind the same Host/Origin checks and login: they
+    answer from the server's first response on (mounted on the started server, they were a 404 for a moment)."""
 
-    from drafting.api import API_PREFIX, build_api
+    def __init__(self, app: ASGIApp, api: ASGIApp) -> None:
+        self.app = app
+        self.routes = Router(routes=[Mount(API_PREFIX, app=api)])
 
-    server = demo.server_app
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == API_PREFIX or path.startswith(f"{API_PREFIX}/")):
+            await self.routes(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+def api_routes(demo: gr.Blocks, services: Services) -> Middleware:
+    """The /api/v1 middleware for demo's server; a logged-in page's cookie logs its API calls in too."""
 
     def session_user(request: Any) -> str | None:
-        # Gradio's login cookie, as its own /user route reads it: a logged-in page may call the API too.
+        # Gradio's login cookie, as its own /user route reads it (the server exists by the time a request arrives)
+        server = demo.server_app
         token = request.cookies.get(f"access-token-{server.cookie_id}") or request.cookies.get(
             f"access-token-unsecure-{server.cookie_id}"
         )
         return server.tokens.get(token) if token else None
 
-    server.router.routes.insert(0, Mount(API_PREFIX, app=build_api(services, session_user=session_user)))
+    return Middleware(ApiRoutes, api=build_api(services, session_user=session_user))
 
 
 def theme() -> gr.themes.Base:
@@ -366,10 +381,9 @@ def launch(settings: Settings, *, block: bool = True) -> gr.Blocks:
         run_history=False,  # pasted texts are confidential: keep no run history in the browser
         i18n=gradio_i18n(),
         prevent_thread_lock=True,  # the JSON routes are mounted on the started server, then we block
-        app_kwargs={"middleware": [limits, guard]},
+        app_kwargs={"middleware": [limits, guard, api_routes(demo, services)]},  # the first is the outermost
         head=CHINESE_MESSAGES_JS + leave_guard.LEAVE_GUARD_JS,
     )
-    mount_api(demo, services)
     put_in_front(demo.server_app, server)
     start_warm_up(services)  # the first draft's one-time costs, paid now in the background (issue #28)
     print(f"JSON API：{url}/api/v1（说明：{url}/api/v1/openapi.json）", flush=True)
