@@ -130,3 +130,24 @@ def test_server_warms_up_in_the_background(app: AppProcess) -> None:
         time.sleep(0.5)
     assert health.get("warmed_up") is True, health
     assert "warm-up done" in app.log.read_text(encoding="utf-8", errors="replace")
+
+
+def test_an_address_opens_a_draft_or_an_issue_and_a_bad_one_says_so(page: Any, app: AppProcess) -> None:  # noqa: F811
+    """/?draft=N opens draft N (where 规则's evidence links); a draft that does not exist, or not a number, is said in
+    Chinese and the page opens as usual; /batch?issue=… names an issue that does not exist the same way."""
+    open_page(page, app.url)
+    draft(page, HUBEI.replace("300亿元", "320亿元"))
+    opened = re.search(r"草稿 #(\d+)", page.locator("#dz-model").inner_text())
+    assert opened, page.locator("#dz-model").inner_text()
+    draft_id = opened.group(1)
+
+    for bad in ("abc", "999999"):
+        page.goto(f"{app.url}/?draft={bad}")
+        expect(page.locator(".toast-body")).to_contain_text(f"未找到草稿 #{bad}", timeout=60_000)
+        expect(box(page, "dz-comm")).to_have_value("")  # nothing opened in its place
+    page.goto(f"{app.url}/?draft={draft_id}")
+    expect(page.locator("#dz-status")).to_contain_text(f"已打开草稿 #{draft_id}", timeout=60_000)
+    expect(box(page, "dz-title")).to_have_value(re.compile("湖北省元宇宙产业发展行动计划"))
+
+    page.goto(f"{app.url}/batch?issue=no-such-issue")
+    expect(page.locator(".toast-body")).to_contain_text("未找到期刊「no-such-issue」", timeout=60_000)
