@@ -254,7 +254,10 @@ def test_word_cover_toc_and_sections_in_reading_order(clean_docx: Path) -> None:
     assert period.runs[0].font.size == Pt(18)
     assert firm.text == FIRM and firm.alignment == WD_ALIGN_PARAGRAPH.CENTER
     toc_at = texts.index("目录")
+    assert toc_at == 7 and rows[6] == ("Normal", "")  # one blank line between the cover and the 目录
     assert doc.paragraphs[toc_at].style.name == "TOC Heading"
+    assert doc.paragraphs[toc_at].paragraph_format.first_line_indent == 0
+    assert doc.styles["TOC Heading"].font.color.rgb == ACCENT
     assert doc.paragraphs[toc_at].alignment == WD_ALIGN_PARAGRAPH.CENTER
     toc = [(s, t.split("\t")[0]) for s, t in rows if s in ("toc 1", "toc 2")]
     assert toc == [("toc 1", "政策速递"), ("toc 2", POLICY_A.title), ("toc 2", POLICY_B.title),
@@ -301,8 +304,15 @@ def test_word_footnotes_sit_at_the_end_of_each_items_last_paragraph_numbered_thr
     # the & of a query string is escaped in the XML, printed as & in the note
     assert texts == {-1: "", 0: "", 1: "https://a.example/1?x=1&y=2", 2: "https://b.example/2", 3: "https://c.example/3",
                      4: "https://n.example/4", 5: "https://d.example/5"}
+    separators = {int(n.get(q("id"))): n.get(q("type")) for n in notes.iter(q("footnote")) if n.get(q("type"))}
+    assert separators == {-1: "separator", 0: "continuationSeparator"}
+    assert notes.find(f".//{q('separator')}") is not None and notes.find(f".//{q('continuationSeparator')}") is not None
+    settings = [etree.QName(c).localname for c in _part(clean_docx, "word/settings.xml")]
+    assert settings.count("footnotePr") == 1 and settings.index("footnotePr") < settings.index("compat")
     for n in notes.iter(q("footnote")):
         if int(n.get(q("id"))) > 0:
+            (text,) = [t.text for t in n.iter(q("t"))]
+            assert text.startswith(" https://")  # the note reads "1 https://…", not "1https://…"
             assert n.find(f".//{q('footnoteRef')}") is not None
             assert n.find(f"{q('p')}/{q('pPr')}/{q('pStyle')}").get(q("val")) == "FootnoteText"
 
@@ -347,16 +357,18 @@ def test_word_house_styles_page_and_page_numbers(clean_docx: Path) -> None:
     pf = normal.paragraph_format
     assert pf.line_spacing == 1.5 and pf.first_line_indent == Pt(21) and pf.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
     assert pf.space_after == Pt(6)
-    for name, size in (("Heading 1", 16), ("Heading 2", 12)):
+    for name, size, before in (("Heading 1", 16, 18), ("Heading 2", 12, 12)):
         style = doc.styles[name]
         assert style.font.size == Pt(size) and style.font.bold and style.font.italic is False
         assert style.font.color.rgb == ACCENT
+        assert (style.paragraph_format.space_before, style.paragraph_format.space_after) == (Pt(before), Pt(6))
         # a heading is not indented like body text, and is not left alone at the foot of a page
         assert style.paragraph_format.first_line_indent == 0
         assert style.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.LEFT
         assert style.paragraph_format.keep_with_next
     title = doc.styles["Title"]
     assert title.font.size == Pt(26) and title.paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert title.font.color.rgb == ACCENT and title.paragraph_format.first_line_indent == 0
     assert title.element.find(f"{q('pPr')}/{q('pBdr')}") is None  # no rule under the title
     section = doc.sections[0]
     assert section.orientation == WD_ORIENT.PORTRAIT
@@ -364,7 +376,7 @@ def test_word_house_styles_page_and_page_numbers(clean_docx: Path) -> None:
     assert [round(x.cm, 2) for x in (section.left_margin, section.right_margin, section.top_margin,
                                      section.bottom_margin)] == [3.0, 3.0, 2.5, 2.5]
     footer = section.footer.paragraphs[0]
-    assert footer.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert footer.alignment == WD_ALIGN_PARAGRAPH.CENTER and footer.paragraph_format.first_line_indent == 0
     assert [f.get(q("instr")).strip() for f in footer._p.iter(q("fldSimple"))] == ["PAGE"]
 
 
@@ -379,10 +391,16 @@ def test_word_fonts_are_set_for_chinese_and_latin_and_in_schema_order(clean_docx
                                 ("TOCHeading", "黑体")):
         fonts = styles.find(f".//{q('style')}[@{q('styleId')}='{style_id}']/{q('rPr')}/{q('rFonts')}")
         assert fonts.get(q("eastAsia")) == east_asia, style_id
-        assert fonts.get(q("ascii")) == fonts.get(q("cs")) == "Times New Roman", style_id
+        assert fonts.get(q("ascii")) == fonts.get(q("hAnsi")) == fonts.get(q("cs")) == "Times New Roman", style_id
         assert not [a for a in fonts.attrib if a.endswith("Theme")], style_id  # a theme font would override them
     assert _schema_problems(styles) == []
     assert _schema_problems(_part(clean_docx, "word/document.xml")) == []
+    # the styles the footnotes and the 目录 use are defined, once each: the note numbers are superscript
+    defined = [s.get(q("styleId")) for s in styles.iter(q("style"))]
+    for style_id in ("FootnoteText", "FootnoteReference", "TOC1", "TOC2"):
+        assert defined.count(style_id) == 1, style_id
+    ref = styles.find(f".//{q('style')}[@{q('styleId')}='FootnoteReference']/{q('rPr')}/{q('vertAlign')}")
+    assert ref.get(q("val")) == "superscript"
 
 
 def test_word_toc_lines_point_at_the_headings_and_carry_known_page_numbers(tmp_path: Path) -> None:
@@ -461,7 +479,9 @@ def test_xml_safe_strips_forbidden_characters_through_lists_and_dicts() -> None:
 DRAFT_A = TrackedBase(title="重庆印发元宇宙行动计划",
                       body="2023年9月22日，重庆市经信委发布行动计划。\n计划共二十条。\n行动计划提出多项重点任务。",
                       commentary="该计划目标明确。\n这也为企业提供了方向。", author="张三", date="2023-10-05T16:30:00+08:00")
-DRAFT_B = TrackedBase(title=POLICY_B.title, body=POLICY_B.body, commentary="", author="李四", date="2023-10-06T09:00:00Z")
+# the editor deleted the draft's last paragraph: the footnote must move to the paragraph that remains
+DRAFT_B = TrackedBase(title=POLICY_B.title, body=POLICY_B.body + "\n草稿多出的末段。", commentary="", author="李四",
+                      date="2023-10-06T09:00:00Z")
 # the news item has no body in either text (the final body is never empty in practice: see docx._item)
 DRAFT_NEWS = TrackedBase(title=NEWS.title, body="", commentary="草稿里的短评。", author="王五")
 DRAFT_DEAL = TrackedBase(title=DEAL.title, body=DEAL.body, commentary="", author="赵六")
@@ -522,7 +542,7 @@ def test_tracked_title_paragraphs_and_commentary_label(tracked: Path) -> None:
     assert titles[1].find(f".//{q('ins')}") is None
     # a paragraph the editor added is marked inserted, one removed marked deleted, mark and text
     marks = {_text(p, "original") or _text(p, "accepted"): _mark(p) for p in paras}
-    assert marks["计划共二十条。"] == "del" and marks["行动计划提出多项重点任务。"] is None
+    assert marks["计划共二十条。"] == marks["草稿多出的末段。"] == "del" and marks["行动计划提出多项重点任务。"] is None
     labels = [(p, _mark(p)) for p in paras if COMMENTARY_HEADING in (_text(p, "accepted"), _text(p, "original"))]
     # A: both texts have a 短评 (label unmarked); B: the editor added one (label inserted); news: removed (deleted)
     assert [m for _, m in labels] == [None, "ins", "del"]
@@ -907,3 +927,52 @@ def test_build_docx_is_not_changed_by_exporting(tmp_path: Path) -> None:
     before = issue.model_dump()
     build_docx(issue, bases={POLICY_A.id: DRAFT_A}, anchors={POLICY_A.id: "k"}, basis={"k": ExportBasis(version=1)})
     assert issue.model_dump() == before
+
+
+def test_track_paragraph_formatting_of_inserted_and_deleted_text() -> None:
+    def tracked(after: str, *runs: tuple[str, bool] | etree._Element) -> etree._Element:
+        p = _p(*runs)
+        track_paragraph(p, after, REV, RevisionIds(p))
+        return p
+
+    def bold(el: etree._Element) -> bool:
+        return el.find(f".//{q('rPr')}/{q('b')}") is not None
+
+    # inserted text takes the formatting of the character before it
+    p = tracked("重要的通知", ("重要", True), ("通知", False))
+    (ins,) = p.findall(q("ins"))
+    assert _text(ins, "accepted") == "的" and bold(ins)
+    # ... or of the one after it, at the very start
+    p = tracked("紧急重要通知", ("重要", True), ("通知", False))
+    (ins,) = p.findall(q("ins"))
+    assert _text(ins, "accepted") == "紧急" and bold(ins)
+    # deleted text keeps its own formatting
+    p = tracked("通知", ("重要", True), ("通知", False))
+    (deleted,) = p.findall(q("del"))
+    assert _text(deleted, "original") == "重要" and bold(deleted)
+    assert not bold(p.findall(q("r"))[-1])
+    # an empty paragraph gets plain inserted text
+    p = tracked("新文字")
+    (ins,) = p.findall(q("ins"))
+    assert _text(p, "accepted") == "新文字" and not bold(ins)
+    # a tab inside a run stays where it was
+    r = etree.Element(q("r"))
+    etree.SubElement(r, q("t")).text = "前"
+    etree.SubElement(r, q("tab"))
+    etree.SubElement(r, q("t")).text = "后面的话。"
+    p = tracked("前后面的话，补充。", r)
+    assert _text(p, "accepted") == "前后面的话，补充。"
+    order = [etree.QName(el).localname for el in p.iter(q("t"), q("tab"), q("delText"))]
+    assert order[:2] == ["t", "tab"]
+
+
+def test_export_record_does_not_expand_entities_of_a_hostile_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密内容", encoding="utf-8")
+    path = export_docx(small_issue(), tmp_path / "x.docx", basis={"k": ExportBasis(version=1)})
+    record = (f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "{secret.as_uri()}">]>'
+              f'<dz:export xmlns:dz="{NS}"><dz:item version="4"><dz:title>&e;</dz:title></dz:item></dz:export>')
+    _rewrite(path, {_record_name(path): record.encode()})
+    read = read_basis(path)
+    assert read is not None and "机密内容" not in read[""].title
+    assert read[""].version == 4  # an item without a key is read under ""
