@@ -232,6 +232,9 @@ def test_closing_block_kinds_and_editors(tmp_path: Path) -> None:
     issue = build_issue([DEAL], prompts_dir=tmp_path, period="2023年第10期", editors="丁")
     assert [b.text for b in issue.closing][-1] == "编辑：丁" and issue.period == "2023年第10期"
     assert assemble([DEAL]).closing == []
+    # a template without default editors leaves the line empty, not "None"
+    (tmp_path / "issue_closing.md").write_text("---\nversion: 1\n---\n本期执行编辑：{{ editors }}\n", encoding="utf-8")
+    assert [b.text for b in load_closing(tmp_path)] == ["本期执行编辑："]
 
 
 # ---- Word: the issue as a reader sees it ---------------------------------------------------------------------------
@@ -251,8 +254,11 @@ def test_word_cover_toc_and_sections_in_reading_order(clean_docx: Path) -> None:
     assert rows[3] == ("Title", "元宇宙/Web3 月刊")
     period, firm = doc.paragraphs[4], doc.paragraphs[5]
     assert period.text == "2023年第10期" and period.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    assert period.runs[0].font.size == Pt(18)
     assert firm.text == FIRM and firm.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    # the period and the firm in the heading font, the period larger than the firm, both larger than body text
+    for line, size in ((period, 18), (firm, 12)):
+        assert line.runs[0].font.size == Pt(size)
+        assert line.runs[0]._r.find(f"{q('rPr')}/{q('rFonts')}").get(q("eastAsia")) == "黑体"
     toc_at = texts.index("目录")
     assert toc_at == 7 and rows[6] == ("Normal", "")  # one blank line between the cover and the 目录
     assert doc.paragraphs[toc_at].style.name == "TOC Heading"
@@ -547,6 +553,10 @@ def test_tracked_title_paragraphs_and_commentary_label(tracked: Path) -> None:
     # A: both texts have a 短评 (label unmarked); B: the editor added one (label inserted); news: removed (deleted)
     assert [m for _, m in labels] == [None, "ins", "del"]
     assert _text(labels[1][0], "original") == "" and _text(labels[2][0], "accepted") == ""
+    for p, _ in labels:  # the label looks the same as in a clean export: bold, in the heading font
+        (run,) = p.iter(q("r"))
+        assert run.find(f"{q('rPr')}/{q('b')}") is not None
+        assert run.find(f"{q('rPr')}/{q('rFonts')}").get(q("eastAsia")) == "黑体"
     # footnotes stay on the last paragraph that remains after accepting
     refs = [(_text(p, "accepted"), [int(r.get(q("id"))) for r in p.iter(q("footnoteReference"))])
             for p in paras if p.find(f".//{q('footnoteReference')}") is not None]
@@ -942,10 +952,12 @@ def test_track_paragraph_formatting_of_inserted_and_deleted_text() -> None:
     p = tracked("重要的通知", ("重要", True), ("通知", False))
     (ins,) = p.findall(q("ins"))
     assert _text(ins, "accepted") == "的" and bold(ins)
-    # ... or of the one after it, at the very start
-    p = tracked("紧急重要通知", ("重要", True), ("通知", False))
+    # ... or of the one after it, at the very start; the paragraph's properties stay first (the schema's order)
+    p = _p(("重要", True), ("通知", False), ppr=True)
+    track_paragraph(p, "紧急重要通知", REV, RevisionIds(p))
     (ins,) = p.findall(q("ins"))
     assert _text(ins, "accepted") == "紧急" and bold(ins)
+    assert [etree.QName(c).localname for c in p][:2] == ["pPr", "ins"] and len(p.findall(q("pPr"))) == 1
     # deleted text keeps its own formatting
     p = tracked("通知", ("重要", True), ("通知", False))
     (deleted,) = p.findall(q("del"))
