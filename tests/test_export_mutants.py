@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import struct
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -759,6 +760,18 @@ def test_revision_dates_as_word_writes_them() -> None:
         assert abs(now - datetime.now(UTC)) < timedelta(minutes=5)
     default = datetime.strptime(Revision(author="x").date, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert abs(default - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+def test_revision_date_now_is_utc_on_a_machine_in_beijing_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The firm's machines run on UTC+8: a missing date must not come out eight hours in the future."""
+    monkeypatch.setenv("TZ", "CST-8")  # POSIX form: no tz database needed
+    time.tzset()
+    try:
+        now = datetime.strptime(Revision.word_date(None), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert abs(now - datetime.now(UTC)) < timedelta(minutes=5)
 
 
 def test_mark_paragraph_marks_the_text_and_the_paragraph_mark() -> None:
