@@ -15,6 +15,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pdfplumber
 import pytest
 from conftest import missing_tool
 from docx import Document
@@ -639,14 +640,14 @@ def test_export_record_found_beside_unreadable_parts_and_a_broken_one_is_no_reco
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.WARNING, logger="drafting.export.basis"):
         assert read_basis(path) == basis
-    assert "customXml/item9.xml" in caplog.text and "encrypted" in caplog.text
+    assert "customXml/item9.xml" in caplog.text
     # our record, but not readable XML: no record, and a warning
     broken = export_docx(small_issue(), tmp_path / "b.docx", basis=basis)
     _rewrite(broken, {_record_name(broken): f'<dz:export xmlns:dz="{NS}"><dz:item key="k"'.encode()})
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="drafting.export.basis"):
         assert read_basis(broken) is None
-    assert "unreadable export record" in caplog.text and str(broken) in caplog.text
+    assert str(broken) in caplog.text  # the operator learns which file
     # a part naming our namespace whose root is something else is not the record
     other = export_docx(small_issue(), tmp_path / "o.docx", basis=basis)
     _rewrite(other, {_record_name(other): f'<x xmlns:dz="{NS}"><dz:item key="k" version="1"/></x>'.encode()})
@@ -906,7 +907,7 @@ def test_heading_pages_finds_each_heading_after_the_toc(tmp_path: Path) -> None:
         ["正文续。", POLICY_B.title, "行业新闻", NEWS.title],
         ["交易资讯", DEAL.title, "植德短评:"],
     ])
-    with __import__("pdfplumber").open(pdf) as doc:
+    with pdfplumber.open(pdf) as doc:
         if "政策速递" not in (doc.pages[1].extract_text() or ""):
             missing_tool("a readable CJK text layer from reportlab's STSong-Light (fonts-noto-cjk, reportlab, pdfplumber)")
     assert heading_pages(pdf, issue) == {
