@@ -45,7 +45,8 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
                  "drafting/writing/offline/text.py"], ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
                                         "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
     "assemble": ("drafting/export/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
-    "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "-k", "not render"]),
+    "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "tests/test_export_mutants.py",
+                                    "-k", "not render"]),
     # the CLI test builds services over the seed corpus (an index per mutant): left to CI
     "review": (["drafting/issues/review.py", "drafting/issues/in_progress.py"],
                ["tests/test_review.py", "tests/test_review_mutants.py", "-k", "not cli"]),
