@@ -313,7 +313,7 @@ def test_a_long_first_line_without_commas_becomes_a_title_of_whole_words() -> No
     line = "近日某市召开元宇宙产业发展大会并发布了一系列支持政策和重点项目清单以及未来三年的产业发展目标和路线图"
     title = _headline(line)
     assert 10 <= len(title) <= 40 and line.startswith(title), title
-    assert title.endswith("的") or title.endswith("年")  # cut between words (年的 | 产业), never inside 产业
+    assert title.endswith(("的", "年"))  # cut between words (年的 | 产业), never inside 产业
 
 
 def test_a_sentence_past_the_window_is_cut_at_its_last_comma_inside_the_window() -> None:
