@@ -377,3 +377,21 @@ def test_a_long_plan_gets_a_body_within_the_window_opening_with_date_and_issuer(
     assert 100 <= len(item.body) <= 350, (len(item.body), item.body)
     assert item.body.startswith("2023年9月22日，重庆市经济和信息化委员会印发《重庆市元宇宙产业发展行动计划（2023—2025年）》"), item.body
     assert item.body.endswith("。")
+
+
+# --- the facts read from an item ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("body", "slogan"), [
+    # the clause around the quotation, without the verb that introduced it (never "该计划提出提出打造…")
+    ("2023年9月1日，某市经信局印发《某市元宇宙产业行动计划》，提出打造“中国元宇宙谷”核心区，培育元宇宙企业。",
+     "打造“中国元宇宙谷”核心区"),
+    # a clause that opens on the document's own title: the quotation alone
+    ("《行动计划》提出“数实融合”发展路径。", "“数实融合”"),
+])
+def test_the_slogan_is_the_quoted_clause_as_the_source_words_it(body: str, slogan: str) -> None:
+    assert extract_facts(Item(section="政策速递", title="某政策", body=body)).slogan == slogan
+
+
+def test_a_district_bodys_region_is_its_district_without_the_city_named() -> None:
+    f = extract_facts(Item(section="政策速递", title="某政策", body="近日，黄浦区科学技术委员会发布《黄浦区扶持办法》。"))
+    assert (f.issuer, f.region) == ("黄浦区科学技术委员会", "黄浦区")
