@@ -88,6 +88,22 @@ HK_LICENSING = Item(
 )
 
 
+# A 部门's warning (not an association's call): who it is aimed at, and the compliance boundary.
+WARNING = Item(
+    section="政策速递", title="银保监会发布关于防范以元宇宙名义进行非法集资的风险提示", date="2022-02-18",
+    body="2022年2月18日，银保监会处置非法集资部际联席会议办公室发布《关于防范以“元宇宙”名义进行非法集资的风险提示》。"
+         "风险提示指出，一些不法分子蹭热点，以“元宇宙投资项目”“元宇宙链游”等名目吸收资金，社会公众不得参与相关炒作，警惕上当受骗。",
+)
+
+
+def test_a_departments_warning_names_whom_it_warns_and_its_own_document() -> None:
+    text = _draft(WARNING)
+    _faithful(text, WARNING)
+    assert text.startswith("银保监会处置非法集资部际联席会议办公室发布《关于防范以“元宇宙”名义进行非法集资的风险提示》"), text
+    assert "针对的是社会公众" in text and "社会公众不得参与相关炒作" in text, text
+    assert "会员单位" not in text, text  # not an association's self-regulation
+
+
 def test_a_consultation_names_its_document_and_the_deadline_for_comments() -> None:
     text = _draft(CONSULTATION)
     _faithful(text, CONSULTATION)
