@@ -42,8 +42,10 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
               "-k", "not pdf and not cli"]),
     "retrieve": ("drafting/index/search.py", ["tests/test_retrieve_units.py"]),
     "offline": (["drafting/writing/offline/drafter.py", "drafting/writing/offline/facts.py", "drafting/writing/offline/item.py",
-                 "drafting/writing/offline/text.py"], ["tests/test_offline_units.py", "tests/test_genres.py", "tests/test_offline.py",
-                                        "-k", f"test_offline_units or pasted or (test_genres and not ({_OFFLINE_SLOW}))"]),
+                 "drafting/writing/offline/text.py"], ["tests/test_offline_units.py", "tests/test_offline_mutants.py", "tests/test_offline_fixes.py",
+                                        "tests/test_genres.py",
+                                        "tests/test_offline.py", "-k", (f"test_offline_units or test_offline_mutants or test_offline_fixes or pasted"
+                                                                       f" or (test_genres and not ({_OFFLINE_SLOW}))")]),
     "assemble": ("drafting/export/assemble.py", ["tests/test_export.py", "tests/test_assemble.py", "-k", "not render"]),
     "export": ("drafting/export/*", ["tests/test_export.py", "tests/test_export_markdown.py", "tests/test_export_mutants.py",
                                     "-k", "not render"]),

@@ -130,7 +130,8 @@ _TOP = re.compile(r"^(?:中共中央|国务院|全国人大|中央办公厅|中�
 
 def _other_sentences(item: Item, f: Facts, profile: Profile) -> tuple[Sequence[moves.Move], Sequence[moves.Move]]:
     """News and deals: what happened, what it signals for the market, what a client should watch."""
-    subject = house_punct(clean_title(item.title)).rstrip("。！？；，")
+    # clean_title folds a full-width ！ to ASCII: both kinds of end mark go, or the subject ends "!。"
+    subject = house_punct(clean_title(item.title)).rstrip("。！？；，!?")
     if len(subject) > 40:  # long headline: its first clause
         subject = re.split(r"[，：]", subject)[0]
     core_topic = re.sub(r"(产业|技术)$", "", f.topic) if f.topic != "相关产业" else "相关"

@@ -72,6 +72,7 @@ def issuer_of(text: str, doc: str | None) -> str | None:
         if m:
             issuer = re.sub(r"\s+", "", m.group(1))
             issuer = re.sub(r"^(?:近日|日前|此前|今日)[，,]?", "", issuer)
+            issuer = re.sub(r"(?:近日|日前|同日|当日|今日|昨日|近期)$", "", issuer)  # 证监会同日发布: the body is 证监会
             issuer = issuer.removesuffix("关于")  # 某委员会关于印发《…》的通知: the body is the issuer, not 某委员会关于
             if "、" in issuer:  # several bodies: name the first "等部门", as the house does
                 parts = issuer.split("、")
