@@ -303,13 +303,13 @@ class ApiRoutes:
 
     def __init__(self, app: ASGIApp, api: ASGIApp) -> None:
         self.app = app
-        self.routes = Router(routes=[Mount(API_PREFIX, app=api)])
+        # Starlette's own matching (it strips a proxy's root path as the router behind would); the rest goes on
+        self.routes = Router(routes=[Mount(API_PREFIX, app=api)], default=app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        path = scope.get("path", "")
-        if scope["type"] == "http" and (path == API_PREFIX or path.startswith(f"{API_PREFIX}/")):
+        if scope["type"] == "http":
             await self.routes(scope, receive, send)
-        else:
+        else:  # lifespan and websockets belong to Gradio's app
             await self.app(scope, receive, send)
 
 
