@@ -6,6 +6,7 @@ retrieve"); the seven-item corpus of test_retrieve_units.py (real Chroma, the bu
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from test_retrieve_units import ITEMS, WIDE, _key, retriever  # noqa: F401  (the module fixture, reused)
 
+from drafting.index import reading
 from drafting.index.ranking import cached_profile
 from drafting.index.search import Retriever, is_text_duplicate
 from drafting.models import Item, SearchFilters, SearchResult
@@ -359,3 +361,67 @@ def test_a_restart_reads_the_stored_lexical_index_and_sees_every_change(own: Ret
     assert [p.item.id for p in again.search("数字藏品 C轮", k=3, mode="lexical").precedents][:1] == [NEW.id]
     assert _ids(again.search(WIDE, k=5, mode="lexical", filters=SearchFilters(has_commentary=True))) == {edited.id}
     assert _ids(again.search("融资 投资", k=5, mode="lexical", filters=SearchFilters(section="交易资讯"))) == {NEW.id}
+
+
+def _gated_builds(own: Retriever, monkeypatch: pytest.MonkeyPatch, fail_first: bool = False
+                  ) -> tuple[threading.Event, list[int]]:
+    """Hold every full read of the lexical side until the gate opens; count them (the first may fail)."""
+    gate = threading.Event()
+    calls: list[int] = []
+    real = own._build
+
+    def build(version: int, items: list[Item]):  # type: ignore[no-untyped-def]
+        calls.append(version)
+        gate.wait(60)
+        if fail_first and len(calls) == 1:
+            raise OSError("disk went away")
+        return real(version, items)
+
+    monkeypatch.setattr(own, "_build", build)
+    return gate, calls
+
+
+def test_while_the_lexical_side_rebuilds_only_what_the_index_holds_is_shown(own: Retriever,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large archive rebuilt after a change it cannot follow (a reindex): searches go on meanwhile, from the old
+    BM25 rows, but a removed item never comes back and the filters are checked on what the index holds now."""
+    own.search(WIDE, k=5)
+    monkeypatch.setattr(reading, "INLINE_REBUILD_MAX", 0)  # as if the archive were large
+    gate, calls = _gated_builds(own, monkeypatch)
+    own.index.reset()
+    own.index.upsert([ITEMS["cd"], ITEMS["ls"]])  # 重庆 is no longer in the index
+    for mode in ("lexical", "hybrid"):
+        meanwhile = own.search(WIDE, k=5, mode=mode)
+        assert _ids(meanwhile) == {ITEMS["cd"].id, ITEMS["ls"].id}, mode
+    assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(section="交易资讯"))) == {ITEMS["ls"].id}
+    assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(has_commentary=True))) == set()
+    assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(date_to="2023-09-21"))) == {ITEMS["cd"].id}
+    gate.set()
+    own.wait_rebuilt(60)
+    assert len(calls) == 1, "one rebuild at a time, however many searches come meanwhile"
+    after = own.search(WIDE, k=5, mode="lexical")
+    assert _ids(after) == {ITEMS["cd"].id, ITEMS["ls"].id}
+    assert [p.lexical_rank for p in after.precedents] == list(range(1, len(after.precedents) + 1))
+    assert len(calls) == 1  # current now: no further full read
+
+
+def test_a_failed_rebuild_is_tried_again_only_after_a_pause(own: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    own.search(WIDE, k=5)
+    monkeypatch.setattr(reading, "INLINE_REBUILD_MAX", 0)
+    gate, calls = _gated_builds(own, monkeypatch, fail_first=True)
+    gate.set()
+    own.index.reset()
+    own.index.upsert([ITEMS["cd"], ITEMS["ls"]])
+    assert _ids(own.search(WIDE, k=5, mode="lexical")) == {ITEMS["cd"].id, ITEMS["ls"].id}
+    own.wait_rebuilt(60)
+    assert len(calls) == 1
+    own.search(WIDE, k=5, mode="lexical")  # within the pause: no new attempt
+    own.wait_rebuilt(60)
+    assert len(calls) == 1
+    monkeypatch.setattr(reading, "RETRY_AFTER_FAILURE", 0.0)
+    assert _ids(own.search(WIDE, k=5, mode="lexical")) == {ITEMS["cd"].id, ITEMS["ls"].id}
+    own.wait_rebuilt(60)
+    assert len(calls) == 2
+    own.search(WIDE, k=5, mode="lexical")
+    own.wait_rebuilt(60)
+    assert len(calls) == 2  # the second attempt succeeded: current again
