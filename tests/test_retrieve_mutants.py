@@ -389,18 +389,20 @@ def test_while_the_lexical_side_rebuilds_only_what_the_index_holds_is_shown(own:
     monkeypatch.setattr(reading, "INLINE_REBUILD_MAX", 0)  # as if the archive were large
     gate, calls = _gated_builds(own, monkeypatch)
     own.index.reset()
-    own.index.upsert([ITEMS["cd"], ITEMS["ls"]])  # 重庆 is no longer in the index
+    cq = ITEMS["cq"].model_copy(update={"commentary": None})  # its 短评 dropped, the same item otherwise
+    own.index.upsert([ITEMS["cd"], cq])  # 零数科技 is no longer in the index
     for mode in ("lexical", "hybrid"):
         meanwhile = own.search(WIDE, k=5, mode=mode)
-        assert _ids(meanwhile) == {ITEMS["cd"].id, ITEMS["ls"].id}, mode
-    assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(section="交易资讯"))) == {ITEMS["ls"].id}
+        assert _ids(meanwhile) == {ITEMS["cd"].id, cq.id}, mode
+        assert all(p.item.commentary is None for p in meanwhile.precedents), "an item shown from the old state"
+    assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(section="交易资讯"))) == set()
     assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(has_commentary=True))) == set()
     assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(date_to="2023-09-21"))) == {ITEMS["cd"].id}
     gate.set()
     own.wait_rebuilt(60)
     assert len(calls) == 1, "one rebuild at a time, however many searches come meanwhile"
     after = own.search(WIDE, k=5, mode="lexical")
-    assert _ids(after) == {ITEMS["cd"].id, ITEMS["ls"].id}
+    assert _ids(after) == {ITEMS["cd"].id, cq.id}
     assert [p.lexical_rank for p in after.precedents] == list(range(1, len(after.precedents) + 1))
     assert len(calls) == 1  # current now: no further full read
 
