@@ -427,3 +427,13 @@ def test_a_failed_rebuild_is_tried_again_only_after_a_pause(own: Retriever, monk
     own.search(WIDE, k=5, mode="lexical")
     own.wait_rebuilt(60)
     assert len(calls) == 2  # the second attempt succeeded: current again
+
+
+def test_on_a_large_archive_an_accept_is_followed_not_rebuilt(own: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An accepted item is found by its words at once on a large archive too: the change is followed, no full read."""
+    own.search(WIDE, k=5)
+    monkeypatch.setattr(reading, "INLINE_REBUILD_MAX", 0)
+    _, calls = _gated_builds(own, monkeypatch)
+    own.index.upsert([NEW])
+    assert [p.item.id for p in own.search("数字藏品 C轮", k=3, mode="lexical").precedents][:1] == [NEW.id]
+    assert calls == []
