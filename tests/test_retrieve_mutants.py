@@ -165,6 +165,12 @@ def test_a_small_candidate_pool_keeps_the_best_ranked(tuned: Retriever, mode: st
     assert [getattr(p, side) for p in small] == [1, 2, 3]
 
 
+def test_candidates_are_four_times_k_when_that_is_wider(tuned: Retriever) -> None:
+    tuned.settings.retrieval.candidates = 5
+    assert len(tuned.candidates(WIDE, k=2).precedents) == 7  # 4 × 2 = 8 wanted: the whole corpus
+    assert len(tuned.candidates(WIDE, k=1).precedents) == 5  # the candidate setting when it is wider than 4 × k
+
+
 def test_candidates_are_wide_and_profiled(retriever: Retriever) -> None:  # noqa: F811
     """The profile ranking re-orders a wide list: every item of this small corpus, each with its profile."""
     wide = retriever.candidates("元宇宙 区块链 投资", k=1)
@@ -361,6 +367,20 @@ def test_a_restart_reads_the_stored_lexical_index_and_sees_every_change(own: Ret
     assert [p.item.id for p in again.search("数字藏品 C轮", k=3, mode="lexical").precedents][:1] == [NEW.id]
     assert _ids(again.search(WIDE, k=5, mode="lexical", filters=SearchFilters(has_commentary=True))) == {edited.id}
     assert _ids(again.search("融资 投资", k=5, mode="lexical", filters=SearchFilters(section="交易资讯"))) == {NEW.id}
+    # the restored rows keep their words: after the next merge of the BM25 segments every item is still found
+    current = again._lex
+    assert current is not None
+    current.bm25.merge()
+    for query, item in (("成都 案例", ITEMS["cd"]), ("量子通信", edited), ("数字藏品 C轮", NEW)):
+        assert [p.item.id for p in again.search(query, k=1, mode="lexical").precedents] == [item.id], query
+
+
+def test_refresh_reads_the_whole_index_again(own: Retriever) -> None:
+    own.search(WIDE, k=3)
+    own.index.upsert([NEW])
+    own.refresh()
+    assert [p.item.id for p in own.search("数字藏品 C轮", k=1, mode="lexical").precedents] == [NEW.id]
+    assert len(_ids(own.search("元宇宙 区块链 投资 融资", k=10, mode="lexical"))) == 4
 
 
 def _gated_builds(own: Retriever, monkeypatch: pytest.MonkeyPatch, fail_first: bool = False
@@ -382,7 +402,8 @@ def _gated_builds(own: Retriever, monkeypatch: pytest.MonkeyPatch, fail_first: b
 
 
 def test_while_the_lexical_side_rebuilds_only_what_the_index_holds_is_shown(own: Retriever,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                            monkeypatch: pytest.MonkeyPatch,
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
     """A large archive rebuilt after a change it cannot follow (a reindex): searches go on meanwhile, from the old
     BM25 rows, but a removed item never comes back and the filters are checked on what the index holds now."""
     own.search(WIDE, k=5)
@@ -399,7 +420,9 @@ def test_while_the_lexical_side_rebuilds_only_what_the_index_holds_is_shown(own:
     assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(has_commentary=True))) == set()
     assert _ids(own.search(WIDE, k=5, mode="lexical", filters=SearchFilters(date_to="2023-09-21"))) == {ITEMS["cd"].id}
     gate.set()
-    own.wait_rebuilt(60)
+    with caplog.at_level("INFO", logger="drafting.index.search"):
+        own.wait_rebuilt(60)
+    assert any("rebuilt in the background" in r.getMessage() for r in caplog.records)
     assert len(calls) == 1, "one rebuild at a time, however many searches come meanwhile"
     after = own.search(WIDE, k=5, mode="lexical")
     assert _ids(after) == {ITEMS["cd"].id, cq.id}
@@ -407,15 +430,19 @@ def test_while_the_lexical_side_rebuilds_only_what_the_index_holds_is_shown(own:
     assert len(calls) == 1  # current now: no further full read
 
 
-def test_a_failed_rebuild_is_tried_again_only_after_a_pause(own: Retriever, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_rebuild_is_tried_again_only_after_a_pause(own: Retriever, monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
     own.search(WIDE, k=5)
     monkeypatch.setattr(reading, "INLINE_REBUILD_MAX", 0)
     gate, calls = _gated_builds(own, monkeypatch, fail_first=True)
     gate.set()
     own.index.reset()
     own.index.upsert([ITEMS["cd"], ITEMS["ls"]])
-    assert _ids(own.search(WIDE, k=5, mode="lexical")) == {ITEMS["cd"].id, ITEMS["ls"].id}
-    own.wait_rebuilt(60)
+    with caplog.at_level("WARNING", logger="drafting.index.search"):
+        assert _ids(own.search(WIDE, k=5, mode="lexical")) == {ITEMS["cd"].id, ITEMS["ls"].id}
+        own.wait_rebuilt(60)
+    failed = [r for r in caplog.records if "rebuild failed" in r.getMessage()]
+    assert failed and failed[0].exc_info is not None  # the cause is in the log
     assert len(calls) == 1
     own.search(WIDE, k=5, mode="lexical")  # within the pause: no new attempt
     own.wait_rebuilt(60)
