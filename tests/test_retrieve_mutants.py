@@ -464,3 +464,21 @@ def test_on_a_large_archive_an_accept_is_followed_not_rebuilt(own: Retriever, mo
     own.index.upsert([NEW])
     assert [p.item.id for p in own.search("数字藏品 C轮", k=3, mode="lexical").precedents][:1] == [NEW.id]
     assert calls == []
+
+
+def test_an_item_accepted_and_removed_before_the_next_search_never_shows(own: Retriever) -> None:
+    """Two changes between two searches (an accept, then its removal): the search follows both, in order."""
+    own.search(WIDE, k=3)
+    own.index.upsert([NEW])
+    own.index.sync([ITEMS["cq"], ITEMS["ls"], ITEMS["cd"]], remove_missing=True)
+    for mode in ("lexical", "hybrid"):
+        assert NEW.id not in _ids(own.search("数字藏品 C轮 融资", k=5, mode=mode)), mode
+
+
+def test_date_and_commentary_filters_hold_for_an_accepted_item(own: Retriever) -> None:
+    own.search(WIDE, k=3)
+    own.index.upsert([NEW])  # dated 2023-09-28, no 短评
+    query = "数字藏品 融资 投资 元宇宙"
+    assert _ids(own.search(query, k=5, mode="lexical", filters=SearchFilters(date_from="2023-09-26"))) == {NEW.id}
+    assert NEW.id not in _ids(own.search(query, k=5, mode="lexical", filters=SearchFilters(date_to="2023-09-27")))
+    assert NEW.id not in _ids(own.search(query, k=5, mode="lexical", filters=SearchFilters(has_commentary=True)))
