@@ -40,7 +40,7 @@ MODULES: dict[str, tuple[str | list[str], list[str]]] = {
              ["tests/test_parse.py", "tests/test_text_repairs.py", "tests/test_text_mutants.py", "tests/test_text_issues.py",
               "tests/test_text_mutants2.py",
               "-k", "not pdf and not cli"]),
-    "retrieve": ("drafting/index/search.py", ["tests/test_retrieve_units.py"]),
+    "retrieve": ("drafting/index/search.py", ["tests/test_retrieve_units.py", "tests/test_retrieve_mutants.py"]),
     "offline": (["drafting/writing/offline/drafter.py", "drafting/writing/offline/facts.py", "drafting/writing/offline/item.py",
                  "drafting/writing/offline/text.py"], ["tests/test_offline_units.py", "tests/test_offline_mutants.py", "tests/test_offline_fixes.py",
                                         "tests/test_genres.py",
