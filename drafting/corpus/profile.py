@@ -59,8 +59,8 @@ _NEWS_RULES: tuple[tuple[str, str], ...] = (
     ("机构设立", r"揭牌|挂牌|成立|设立|组建|落户"),
     # A headline whose first clause convenes a conference is about the conference, whatever it then 发布 (应用场景清单,
     # 案例集): without this, 发布…应用 read as a product launch and the 短评 spoke of 新品.
-    ("会议/活动", rf"^[^，。；]*?(?:召开|举办|举行|开幕)[^，。；]*?(?:{_MEETING})|^[^，。；]*?(?:{_MEETING})[^，。；]{{0,12}}?"
-               r"(?:召开|举办|举行|开幕)"),
+    ("会议/活动", (rf"^[^，。；]*?(?:召开|举办|举行|开幕)[^，。；]*?(?:{_MEETING})|^[^，。；]*?(?:{_MEETING})[^，。；]{{0,12}}?"
+               r"(?:召开|举办|举行|开幕)")),
     ("产品发布", (r"推出|上线|发售|开售|亮相|首发|发布[^。；，]{0,12}(?:产品|平台|终端|头显|设备|手机|模型|应用|系统|芯片)|"
                  r"Vision\s*Pro|头显|新品")),
     ("会议/活动", r"大会|峰会|论坛|会议|研讨会|博览会|展会|大赛|开幕|举办|召开|举行|活动"),
