@@ -32,21 +32,16 @@ def links(pages: Sequence[tuple[str, str]], count: int) -> list[tuple[str, str]]
     return [(inbox_label(count) if path == INBOX_PATH else label, path) for path, label in pages[1:]]
 
 
-def new_count(services: Services) -> int:
-    """New relevant entries in the inbox now."""
-    settings = services.settings
-    return open_store(settings).count_new(min_relevance(settings))
-
-
 def build_navbar(services: Services, pages: Sequence[tuple[str, str]]) -> tuple[gr.Navbar, Any]:
     """The bar for the page being built, and what refreshes its count (a callable for the page's load event).
 
     pages: (path, name) of every page, the editor's page first. A timer on the page refreshes the count."""
     navbar = gr.Navbar(value=links(pages, 0), main_page_name=pages[0][1], elem_id="dz-navbar")
+    store, threshold = open_store(services.settings), min_relevance(services.settings)  # once, not at every page load
 
     def count() -> Any:
         try:
-            return gr.update(value=links(pages, new_count(services)))
+            return gr.update(value=links(pages, store.count_new(threshold)))
         except Exception:  # an unreadable inbox must not stop a page from loading: the bar keeps its plain names
             logger.exception("inbox count failed")
             return gr.skip()
